@@ -1,0 +1,126 @@
+import { awscdk, javascript } from 'projen';
+
+// aws-cdk-lib 2.257.0 is the newest release whose cloud assembly integ-runner 2.197 reads
+// (see shared/TOOLCHAIN.md); integ-tests-alpha 2.245 is the newest alpha on the registry.
+const CDK_VERSION = '2.257.0';
+const INTEG_RUNNER = 'integ-runner --directory integ --language typescript --max-workers 2';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-microservices',
+  packageName: 'cdk-microservices',
+  description:
+    'AWS CDK constructs for microservices on AWS: a twelve-factor Fargate service, an SNS/SQS message bus, canary deployments, Cloud Map discovery, PrivateLink exposure and AWS Config compliance rules.',
+  author: 'cdk-microservices',
+  authorAddress: 'platform@cdk-microservices.dev',
+  authorOrganization: true,
+  license: 'Apache-2.0',
+  repositoryUrl: 'https://github.com/cdk-microservices/cdk-microservices.git',
+  keywords: ['cdk', 'awscdk', 'aws-cdk', 'microservices', 'fargate', 'ecs', 'canary'],
+  defaultReleaseBranch: 'main',
+  projenrcTs: true,
+  packageManager: javascript.NodePackageManager.NPM,
+  minNodeVersion: '20.0.0',
+
+  cdkVersion: CDK_VERSION,
+  cdkVersionPinning: false,
+  constructsVersion: '10.5.1',
+  jsiiVersion: '~6.0.0',
+  typescriptVersion: '~6.0.0',
+
+  // No release workflow (it would name a registry host) and no GitHub files: CI is .ci/run.
+  release: false,
+  github: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+
+  // jsii targets: configured here, built on machines that reach the registries.
+  publishToPypi: { distName: 'cdk-microservices', module: 'cdk_microservices' },
+  publishToMaven: {
+    javaPackage: 'io.github.cdkmicroservices',
+    mavenGroupId: 'io.github.cdkmicroservices',
+    mavenArtifactId: 'cdk-microservices',
+  },
+  publishToNuget: { dotNetNamespace: 'CdkMicroservices', packageId: 'CdkMicroservices' },
+  publishToGo: { moduleName: 'github.com/cdk-microservices/cdk-microservices-go' },
+
+  devDeps: [
+    `@aws-cdk/integ-runner@2.197.10`,
+    '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
+    'cdk-nag@3.0.2',
+    '@cdklabs/cdk-validator-cfnguard@0.0.62',
+    '@aws/cloudformation-validate@1.9.0-beta',
+    'fast-check@^4',
+    '@cloud-copilot/iam-simulate@^0.1',
+    'jsii-pacmak@^1.140.0',
+    'ts-node@^10.9.2',
+  ],
+
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'integ', 'examples', 'bench', 'projenrc', '.projenrc.ts'],
+  },
+  tsconfigDev: {
+    include: ['integ/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts'],
+    compilerOptions: {},
+  },
+  jestOptions: {
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testTimeout: 120_000,
+    },
+  },
+  gitignore: ['cdk.out', '*.snapshot/**/asset.*', 'dist/code-only', '.cdk.staging'],
+});
+project.addPackageIgnore('/integ');
+project.addPackageIgnore('/examples');
+project.addPackageIgnore('/bench');
+project.addPackageIgnore('/rosetta');
+project.addPackageIgnore('/.ci');
+
+// Packaging: only JavaScript can be packaged on this machine (no PyPI, Maven Central, NuGet or
+// Go proxy). `package` builds the JS tarball; `package-all` stays for machines that can.
+project.tasks.tryFind('package')?.reset();
+project.tasks.tryFind('package')?.spawn(project.tasks.tryFind('package:js')!);
+
+// Code generation for the other languages, then a compile check of the generated Python.
+project.addTask('package:code-only', {
+  description: 'Generate Python, Java, .NET and Go sources (no packaging) and compile the Python',
+  steps: [
+    {
+      exec: 'jsii-pacmak --code-only --no-npmignore --target python --target java --target dotnet --target go -o dist/code-only',
+    },
+    { exec: 'python3 -m compileall -q dist/code-only/python' },
+  ],
+});
+
+// README snippets compile (jsii-rosetta with a fixture).
+const rosetta = project.addTask('rosetta:extract', {
+  description: 'Compile every README snippet with jsii-rosetta',
+  exec: 'jsii-rosetta extract --strict',
+});
+project.postCompileTask.spawn(rosetta);
+
+// Integration tests: snapshots verified without an account; `integ:update` rewrites them.
+project.addTask('integ', {
+  description: 'Verify the integ/ snapshots (no deployment)',
+  exec: INTEG_RUNNER,
+  env: { TS_NODE_TRANSPILE_ONLY: 'true' },
+});
+project.addTask('integ:update', {
+  description: 'Create or update the integ/ snapshots (no deployment)',
+  exec: `${INTEG_RUNNER} --update-on-failed --dry-run --parallel-regions us-east-1`,
+  env: { TS_NODE_TRANSPILE_ONLY: 'true' },
+});
+
+// The main job: synthesize the reference app, run its compliance gates, print a summary.
+const example = project.addTask('example', {
+  description: 'Synthesize examples/store, run its compliance gates and print a summary',
+  exec: 'ts-node --prefer-ts-exts --project examples/tsconfig.json examples/store/main.ts',
+  env: { TS_NODE_TRANSPILE_ONLY: 'true' },
+});
+
+project.testTask.spawn(project.tasks.tryFind('integ')!);
+project.testTask.spawn(example);
+
+project.synth();

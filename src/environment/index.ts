@@ -1,0 +1,2 @@
+export * from './microservice-environment';
+export { Stage, StageDefaults } from './stage';

@@ -1,0 +1,534 @@
+import {
+  Annotations,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  Token,
+  aws_certificatemanager as acm,
+  aws_ec2 as ec2,
+  aws_ecs as ecs,
+  aws_elasticloadbalancingv2 as elbv2,
+  aws_iam as iam,
+  aws_kms as kms,
+  aws_logs as logs,
+  aws_route53 as route53,
+  aws_s3 as s3,
+  aws_servicediscovery as servicediscovery,
+  aws_wafv2 as wafv2,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { Stage, stageDefaults, StageDefaults } from './stage';
+import { acknowledgeNag } from '../private/acknowledge';
+import { checkInt, known, Problems, show } from '../private/validation';
+
+const CLASS = 'MicroserviceEnvironment';
+
+/**
+ * Properties of a `MicroserviceEnvironment`.
+ */
+export interface MicroserviceEnvironmentProps {
+  /**
+   * The VPC the services run in.
+   *
+   * @default - a new VPC over `maxAzs` zones with public and private subnets and flow logs
+   * to an encrypted log group
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * How many Availability Zones a new VPC spans. Only with a VPC we create.
+   *
+   * @default 2
+   */
+  readonly maxAzs?: number;
+
+  /**
+   * How many NAT gateways a new VPC gets. Only with a VPC we create. With 0 the private
+   * subnets are isolated and tasks reach AWS through VPC endpoints (`vpcEndpoints`).
+   *
+   * @default - 1, or 0 when `vpcEndpoints` is on
+   */
+  readonly natGateways?: number;
+
+  /**
+   * Create VPC endpoints so that tasks in private subnets reach ECR, CloudWatch Logs, Secrets
+   * Manager, SSM Parameter Store and KMS (interface endpoints) and S3 and DynamoDB (gateway
+   * endpoints) without a NAT gateway.
+   *
+   * @default false
+   */
+  readonly vpcEndpoints?: boolean;
+
+  /**
+   * The subnets the tasks run in.
+   *
+   * @default - the private subnets of the VPC (with egress if it has them, else isolated)
+   */
+  readonly serviceSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The ECS cluster. It must be in `vpc`. To use Fargate Spot weights, its Fargate capacity
+   * providers must be enabled (`enableFargateCapacityProviders()`).
+   *
+   * @default - a new cluster with Container Insights and Fargate capacity providers
+   */
+  readonly cluster?: ecs.ICluster;
+
+  /**
+   * The Cloud Map private DNS namespace services register in.
+   *
+   * @default - a new private DNS namespace named `namespaceName`
+   */
+  readonly namespace?: servicediscovery.IPrivateDnsNamespace;
+
+  /**
+   * The name of the private DNS namespace we create. Services are reachable at
+   * `<serviceName>.<namespaceName>`.
+   *
+   * @default - the construct id in lower case, followed by `.internal` (for example `env.internal`)
+   */
+  readonly namespaceName?: string;
+
+  /**
+   * How long the environment's log groups (service logs, VPC flow logs) keep events.
+   *
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * The KMS key that encrypts the environment's log groups and anything else the
+   * environment's services encrypt at rest unless they bring their own key. When you bring
+   * one, its key policy must let the CloudWatch Logs service use it.
+   *
+   * @default - a new customer-managed key with rotation on
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * The stage profile: it sets the task sizes and counts a service does not set itself.
+   *
+   * @default Stage.PRODUCTION
+   */
+  readonly stage?: Stage;
+
+  /**
+   * Create one shared Application Load Balancer that serves many services by host name or
+   * path rules.
+   *
+   * @default false
+   */
+  readonly loadBalancer?: boolean;
+
+  /**
+   * The ACM certificate of the shared load balancer's HTTPS listener. Plain HTTP on port 80
+   * is redirected to HTTPS.
+   *
+   * @default - none; then `allowPlainHttp` must be set to serve plain HTTP
+   */
+  readonly certificate?: acm.ICertificate;
+
+  /**
+   * Serve plain HTTP on port 80 without a certificate. Only for development: traffic is
+   * not encrypted in transit, and a warning is reported.
+   *
+   * @default false
+   */
+  readonly allowPlainHttp?: boolean;
+
+  /**
+   * Whether the shared load balancer faces the internet.
+   *
+   * @default true
+   */
+  readonly internetFacing?: boolean;
+
+  /**
+   * The TLS policy of the HTTPS listener.
+   *
+   * @default elbv2.SslPolicy.RECOMMENDED_TLS
+   */
+  readonly sslPolicy?: elbv2.SslPolicy;
+
+  /**
+   * Deletion protection of the shared load balancer.
+   *
+   * @default true
+   */
+  readonly loadBalancerDeletionProtection?: boolean;
+
+  /**
+   * The bucket the load balancer writes its access logs to. ALB access logs support only
+   * SSE-S3 encryption.
+   *
+   * @default - a new bucket (SSE-S3, TLS only, public access blocked, versioned, expiring
+   * log objects after the log retention)
+   */
+  readonly accessLogsBucket?: s3.IBucket;
+
+  /**
+   * The public or private hosted zone in which services with a `hostName` get an alias
+   * record to the shared load balancer.
+   *
+   * @default - no records are created
+   */
+  readonly hostedZone?: route53.IHostedZone;
+
+  /**
+   * The ARN of an AWS WAF web ACL (scope REGIONAL) to associate with the shared load
+   * balancer.
+   *
+   * @default - no web ACL
+   */
+  readonly webAclArn?: string;
+}
+
+/**
+ * Where microservices live: a VPC (created with flow logs, or imported), an ECS cluster with
+ * Container Insights, a Cloud Map private DNS namespace, a KMS key and a log retention for
+ * every log group, optional VPC endpoints so private tasks need no NAT, and an optional
+ * shared HTTPS load balancer that serves many services by host or path rules.
+ *
+ * @example
+ * declare const certificate: acm.ICertificate;
+ * declare const hostedZone: route53.IHostedZone;
+ * const env = new MicroserviceEnvironment(this, 'Env', {
+ *   loadBalancer: true,
+ *   certificate,
+ *   hostedZone,
+ * });
+ */
+export class MicroserviceEnvironment extends Construct {
+  /** The VPC the services run in. */
+  public readonly vpc: ec2.IVpc;
+  /** The ECS cluster. */
+  public readonly cluster: ecs.ICluster;
+  /** The Cloud Map private DNS namespace. */
+  public readonly namespace: servicediscovery.IPrivateDnsNamespace;
+  /** The KMS key for log groups and data at rest. */
+  public readonly encryptionKey: kms.IKey;
+  /** How long log groups keep events. */
+  public readonly logRetention: logs.RetentionDays;
+  /** The stage profile. */
+  public readonly stage: Stage;
+  /** The subnets the tasks run in. */
+  public readonly serviceSubnets: ec2.SubnetSelection;
+  /** The shared load balancer, when there is one. */
+  public readonly loadBalancer?: elbv2.ApplicationLoadBalancer;
+  /** The listener services route on (HTTPS, or HTTP when plain HTTP is allowed). */
+  public readonly listener?: elbv2.ApplicationListener;
+  /** The bucket of the load balancer's access logs, when there is a load balancer. */
+  public readonly accessLogsBucket?: s3.IBucket;
+  /** The hosted zone for service host names, when given. */
+  public readonly hostedZone?: route53.IHostedZone;
+  /** The VPC flow log, when we created the VPC. */
+  public readonly flowLog?: ec2.FlowLog;
+  /** Whether the listener is HTTPS. */
+  public readonly https: boolean;
+
+  private nextPriority = 1;
+  private readonly usedPriorities = new Set<number>();
+
+  constructor(scope: Construct, id: string, props: MicroserviceEnvironmentProps = {}) {
+    super(scope, id);
+    this.validate(id, props);
+
+    this.stage = props.stage ?? Stage.PRODUCTION;
+    this.logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
+    this.encryptionKey = props.encryptionKey ?? this.createKey();
+
+    if (props.vpc) {
+      this.vpc = props.vpc;
+    } else if (props.cluster) {
+      this.vpc = props.cluster.vpc;
+    } else {
+      const created = this.createVpc(props);
+      this.vpc = created.vpc;
+      this.flowLog = created.flowLog;
+    }
+    this.serviceSubnets = props.serviceSubnets ?? {
+      subnetType: this.vpc.privateSubnets.length > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED,
+    };
+    if (props.vpcEndpoints) this.addVpcEndpoints();
+
+    this.cluster = props.cluster ?? new ecs.Cluster(this, 'Cluster', {
+      vpc: this.vpc,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+      enableFargateCapacityProviders: true,
+    });
+
+    this.namespace = props.namespace ?? new servicediscovery.PrivateDnsNamespace(this, 'Namespace', {
+      vpc: this.vpc,
+      name: props.namespaceName ?? defaultNamespaceName(id),
+      description: `Service discovery for ${this.node.path}`,
+    });
+
+    this.hostedZone = props.hostedZone;
+    this.https = props.certificate !== undefined;
+    if (props.loadBalancer) {
+      const lb = this.createLoadBalancer(props);
+      this.loadBalancer = lb.loadBalancer;
+      this.listener = lb.listener;
+      this.accessLogsBucket = lb.accessLogsBucket;
+    }
+  }
+
+  /** The sizes and counts the stage profile sets. */
+  public get stageDefaults(): StageDefaults {
+    return stageDefaults(this.stage);
+  }
+
+  /** The name of the Cloud Map namespace. */
+  public get namespaceName(): string {
+    return this.namespace.namespaceName;
+  }
+
+  /**
+   * Reserves a listener rule priority on the shared load balancer.
+   * @internal
+   */
+  public _reservePriority(requested: number | undefined, scope: Construct): number {
+    if (requested !== undefined) {
+      if (this.usedPriorities.has(requested)) {
+        const p = new Problems('TwelveFactorService', scope);
+        p.add(`\`routePriority\` ${requested} is already used by another service on ${this.node.path}; use a unique priority from 1 to 50000`);
+        p.throwIfAny();
+      }
+      this.usedPriorities.add(requested);
+      return requested;
+    }
+    while (this.usedPriorities.has(this.nextPriority)) this.nextPriority++;
+    this.usedPriorities.add(this.nextPriority);
+    return this.nextPriority;
+  }
+
+  /**
+   * Creates a log group with the environment's retention and key.
+   * @internal
+   */
+  public _createLogGroup(scope: Construct, id: string, retention?: logs.RetentionDays): logs.LogGroup {
+    return new logs.LogGroup(scope, id, {
+      retention: retention ?? this.logRetention,
+      encryptionKey: this.encryptionKey,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
+  private validate(id: string, props: MicroserviceEnvironmentProps): void {
+    const p = new Problems(CLASS, this);
+    const imported = props.vpc !== undefined || props.cluster !== undefined;
+    if (imported) {
+      p.when(props.maxAzs !== undefined, '`maxAzs` applies only to a VPC we create; remove it or remove `vpc`/`cluster`');
+      p.when(props.natGateways !== undefined, '`natGateways` applies only to a VPC we create; remove it or remove `vpc`/`cluster`');
+    }
+    if (props.vpc && props.cluster && props.cluster.vpc !== props.vpc) {
+      p.add('`cluster` is not in `vpc`; pass the cluster\'s own VPC (`cluster.vpc`) or leave `vpc` out');
+    }
+    p.when(props.namespace !== undefined && props.namespaceName !== undefined,
+      '`namespaceName` names a namespace we create; it cannot be combined with `namespace`');
+    const maxAzs = props.maxAzs ?? 2;
+    const azProblem = checkInt('maxAzs', props.maxAzs, 1, 6);
+    if (azProblem) p.add(azProblem);
+    const natProblem = checkInt('natGateways', props.natGateways, 0, known(maxAzs) ? Math.max(maxAzs, 0) : 6);
+    if (natProblem) p.add(natProblem);
+    if (known(props.namespaceName) && !isDnsName(props.namespaceName)) {
+      p.add(`\`namespaceName\` ${show(props.namespaceName)} is not a DNS name; use labels of a-z, 0-9 and '-' separated by dots, for example 'store.internal'`);
+    }
+    if (props.namespaceName === undefined && props.namespace === undefined && !isDnsName(defaultNamespaceName(id))) {
+      p.add(`the construct id ${show(id)} does not make a DNS name for the namespace; set \`namespaceName\``);
+    }
+    if (!props.loadBalancer) {
+      const lbOnly: Array<[string, unknown]> = [
+        ['certificate', props.certificate], ['allowPlainHttp', props.allowPlainHttp], ['internetFacing', props.internetFacing],
+        ['sslPolicy', props.sslPolicy], ['loadBalancerDeletionProtection', props.loadBalancerDeletionProtection],
+        ['accessLogsBucket', props.accessLogsBucket], ['webAclArn', props.webAclArn],
+      ];
+      for (const [name, value] of lbOnly) {
+        p.when(value !== undefined, `\`${name}\` configures the shared load balancer; set \`loadBalancer: true\` or remove it`);
+      }
+    } else {
+      p.when(props.certificate === undefined && props.allowPlainHttp !== true,
+        '`loadBalancer` needs a `certificate` for HTTPS; to serve plain HTTP (development only) set `allowPlainHttp: true`');
+      p.when(props.certificate !== undefined && props.allowPlainHttp === true,
+        '`allowPlainHttp` conflicts with `certificate`: with a certificate, HTTP is redirected to HTTPS; remove one of them');
+      p.when(!imported && known(props.maxAzs) && props.maxAzs < 2,
+        `\`maxAzs\` ${props.maxAzs} is too few for a load balancer, which needs subnets in at least 2 Availability Zones; use 2 or more`);
+      p.when(props.sslPolicy !== undefined && props.certificate === undefined,
+        '`sslPolicy` applies to the HTTPS listener, which needs a `certificate`');
+    }
+    if (known(props.webAclArn) && !/^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional\/webacl\/.+/.test(props.webAclArn)) {
+      p.add(`\`webAclArn\` ${show(props.webAclArn)} is not the ARN of a regional WAFv2 web ACL (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>)`);
+    }
+    p.throwIfAny();
+  }
+
+  private createKey(): kms.Key {
+    const stack = Stack.of(this);
+    const key = new kms.Key(this, 'Key', {
+      description: `Encrypts the log groups and data of ${this.node.path}`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    key.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowCloudWatchLogs',
+      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      conditions: {
+        ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*` },
+      },
+    }));
+    // Grants may be created only by AWS services acting for a resource (AWS Control Tower
+    // proactive control CT.KMS.PR.3).
+    key.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'DenyGrantsNotForAwsResources',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['kms:CreateGrant'],
+      resources: ['*'],
+      conditions: { Bool: { 'kms:GrantIsForAWSResource': 'false' } },
+    }));
+    return key;
+  }
+
+  private createVpc(props: MicroserviceEnvironmentProps): { vpc: ec2.Vpc; flowLog: ec2.FlowLog } {
+    const natGateways = props.natGateways ?? (props.vpcEndpoints ? 0 : 1);
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: props.maxAzs ?? 2,
+      natGateways,
+      restrictDefaultSecurityGroup: true,
+      subnetConfiguration: [
+        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: false },
+        {
+          name: 'Private',
+          subnetType: natGateways > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED,
+          cidrMask: 20,
+        },
+      ],
+    });
+    const flowLog = vpc.addFlowLog('FlowLog', {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(this._createLogGroup(this, 'FlowLogGroup')),
+      trafficType: ec2.FlowLogTrafficType.ALL,
+    });
+    return { vpc, flowLog };
+  }
+
+  private addVpcEndpoints(): void {
+    const subnets = this.serviceSubnets;
+    const interfaces: Array<[string, ec2.InterfaceVpcEndpointAwsService]> = [
+      ['EcrApi', ec2.InterfaceVpcEndpointAwsService.ECR],
+      ['EcrDocker', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER],
+      ['Logs', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS],
+      ['SecretsManager', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER],
+      ['Ssm', ec2.InterfaceVpcEndpointAwsService.SSM],
+      ['Kms', ec2.InterfaceVpcEndpointAwsService.KMS],
+    ];
+    for (const [name, service] of interfaces) {
+      this.vpc.addInterfaceEndpoint(`${name}Endpoint`, { service, subnets, privateDnsEnabled: true });
+    }
+    this.vpc.addGatewayEndpoint('S3Endpoint', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [subnets] });
+    this.vpc.addGatewayEndpoint('DynamoDbEndpoint', { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB, subnets: [subnets] });
+  }
+
+  private createLoadBalancer(props: MicroserviceEnvironmentProps): {
+    loadBalancer: elbv2.ApplicationLoadBalancer; listener: elbv2.ApplicationListener; accessLogsBucket: s3.IBucket;
+  } {
+    const internetFacing = props.internetFacing ?? true;
+    const securityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+      vpc: this.vpc,
+      description: `Shared load balancer of ${this.node.path}`,
+      allowAllOutbound: false,
+    });
+    const loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc: this.vpc,
+      internetFacing,
+      securityGroup,
+      vpcSubnets: { subnetType: internetFacing ? ec2.SubnetType.PUBLIC : this.serviceSubnets.subnetType },
+      deletionProtection: props.loadBalancerDeletionProtection ?? true,
+      dropInvalidHeaderFields: true,
+    });
+    const accessLogsBucket = props.accessLogsBucket ?? this.createAccessLogsBucket();
+    loadBalancer.logAccessLogs(accessLogsBucket, 'alb');
+
+    const peer = internetFacing ? ec2.Peer.anyIpv4() : ec2.Peer.ipv4(this.vpc.vpcCidrBlock);
+    let listener: elbv2.ApplicationListener;
+    if (props.certificate) {
+      listener = loadBalancer.addListener('Https', {
+        port: 443,
+        protocol: elbv2.ApplicationProtocol.HTTPS,
+        certificates: [props.certificate],
+        sslPolicy: props.sslPolicy ?? elbv2.SslPolicy.RECOMMENDED_TLS,
+        open: false,
+        defaultAction: elbv2.ListenerAction.fixedResponse(404, { contentType: 'text/plain', messageBody: 'Not found' }),
+      });
+      loadBalancer.addListener('HttpRedirect', {
+        port: 80,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        open: false,
+        defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
+      });
+      securityGroup.addIngressRule(peer, ec2.Port.tcp(443), 'HTTPS from clients');
+      securityGroup.addIngressRule(peer, ec2.Port.tcp(80), 'HTTP from clients, redirected to HTTPS');
+    } else {
+      Annotations.of(this).addWarningV2('cdk-microservices:plainHttp',
+        'The shared load balancer serves plain HTTP (allowPlainHttp): traffic is not encrypted in transit. Use a certificate outside development.');
+      listener = loadBalancer.addListener('Http', {
+        port: 80,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        open: false,
+        defaultAction: elbv2.ListenerAction.fixedResponse(404, { contentType: 'text/plain', messageBody: 'Not found' }),
+      });
+      securityGroup.addIngressRule(peer, ec2.Port.tcp(80), 'HTTP from clients (plain HTTP allowed explicitly)');
+    }
+    if (internetFacing) {
+      acknowledgeNag(securityGroup, [{
+        id: 'AwsSolutions-EC23',
+        reason: 'An internet-facing load balancer accepts clients from any IPv4 address on its listener ports only.',
+      }]);
+    }
+    if (props.webAclArn) {
+      new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
+        resourceArn: loadBalancer.loadBalancerArn,
+        webAclArn: props.webAclArn,
+      });
+    }
+    return { loadBalancer, listener, accessLogsBucket };
+  }
+
+  private createAccessLogsBucket(): s3.Bucket {
+    const expiration = Token.isUnresolved(this.logRetention) || this.logRetention <= 0
+      ? undefined : Duration.days(this.logRetention);
+    const bucket = new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{
+        expiration,
+        noncurrentVersionExpiration: Duration.days(30),
+        abortIncompleteMultipartUploadAfter: Duration.days(7),
+      }],
+    });
+    acknowledgeNag(bucket, [
+      { id: 'AwsSolutions-S1', reason: 'This bucket receives load balancer access logs; logging its own access would log the log writes.' },
+      { id: 'NIST.800.53.R5-S3BucketLoggingEnabled', reason: 'This bucket receives load balancer access logs; logging its own access would log the log writes.' },
+      { id: 'HIPAA.Security-S3BucketLoggingEnabled', reason: 'This bucket receives load balancer access logs; logging its own access would log the log writes.' },
+      { id: 'NIST.800.53.R5-S3DefaultEncryptionKMS', reason: 'Elastic Load Balancing writes access logs only to buckets encrypted with SSE-S3, not SSE-KMS.' },
+      { id: 'HIPAA.Security-S3DefaultEncryptionKMS', reason: 'Elastic Load Balancing writes access logs only to buckets encrypted with SSE-S3, not SSE-KMS.' },
+      { id: 'NIST.800.53.R5-S3BucketReplicationEnabled', reason: 'Access logs are operational records kept in-region for the log retention; cross-region replication is an account-level choice.' },
+      { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: 'Access logs are operational records kept in-region for the log retention; cross-region replication is an account-level choice.' },
+    ]);
+    return bucket;
+  }
+}
+
+function defaultNamespaceName(id: string): string {
+  return `${id.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '')}.internal`;
+}
+
+function isDnsName(name: string): boolean {
+  if (name.length > 253) return false;
+  return name.split('.').every((label) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(label));
+}

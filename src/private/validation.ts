@@ -1,0 +1,99 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+
+/**
+ * The error every construct of this library throws for bad input. Its message names the
+ * construct class, its path, the props at fault, what was given and what would be valid.
+ *
+ * Not exported from the package (aws-cdk's own ValidationError is internal too); users
+ * match on the message or on `name === 'MicroservicesValidationError'`.
+ */
+export class MicroservicesValidationError extends Error {
+  /** The construct path the error is about. */
+  public readonly constructPath: string;
+  /** Every problem found, one sentence each. */
+  public readonly problems: string[];
+
+  constructor(className: string, scope: IConstruct, problems: string[]) {
+    const where = `\`${className}\` at ${scope.node.path || '<root>'}`;
+    const body = problems.length === 1 ? problems[0] : problems.map((p) => `\n  - ${p}`).join('');
+    super(`${where}: ${body}`);
+    this.name = 'MicroservicesValidationError';
+    this.constructPath = scope.node.path;
+    this.problems = problems;
+    Object.setPrototypeOf(this, MicroservicesValidationError.prototype);
+  }
+}
+
+/**
+ * Collects the problems of one construct's props and throws them together, so that a user
+ * sees every conflicting prop in one error.
+ */
+export class Problems {
+  private readonly problems: string[] = [];
+
+  constructor(private readonly className: string, private readonly scope: IConstruct) {}
+
+  /** Records a problem. */
+  public add(problem: string): void {
+    this.problems.push(problem);
+  }
+
+  /** Records the problem when the condition holds. */
+  public when(condition: boolean, problem: string): void {
+    if (condition) this.add(problem);
+  }
+
+  /** Whether any problem was recorded. */
+  public get any(): boolean {
+    return this.problems.length > 0;
+  }
+
+  /** Throws every recorded problem at once. */
+  public throwIfAny(): void {
+    if (this.any) throw new MicroservicesValidationError(this.className, this.scope, this.problems);
+  }
+}
+
+/** Throws one problem at once. */
+export function fail(className: string, scope: IConstruct, problem: string): never {
+  throw new MicroservicesValidationError(className, scope, [problem]);
+}
+
+/** True when the value is known at synth time (not a token, not undefined). */
+export function known<T>(value: T | undefined): value is T {
+  if (value === undefined || value === null) return false;
+  if (typeof value === 'number' || typeof value === 'string') return !Token.isUnresolved(value);
+  if (value instanceof Duration) return !value.isUnresolved();
+  return true;
+}
+
+/** Checks a known number is a whole number within a range; returns the problem or undefined. */
+export function checkInt(prop: string, value: number | undefined, min: number, max: number): string | undefined {
+  if (!known(value)) return undefined;
+  if (!Number.isFinite(value) || !Number.isInteger(value) || value < min || value > max) {
+    return `\`${prop}\` ${value} is not valid; use a whole number from ${min} to ${max}`;
+  }
+  return undefined;
+}
+
+/** Checks a known Duration is within a range of seconds. */
+export function checkSeconds(prop: string, value: Duration | undefined, min: number, max: number): string | undefined {
+  if (!known(value)) return undefined;
+  const ms = value.toMilliseconds();
+  if (ms < min * 1000 || ms > max * 1000 || ms % 1000 !== 0) {
+    return `\`${prop}\` ${value.toHumanString()} is not valid; use whole seconds from ${min} to ${max}`;
+  }
+  return undefined;
+}
+
+/** Renders a value for an error message without flooding it. */
+export function show(value: unknown): string {
+  let text: string;
+  try {
+    text = typeof value === 'string' ? `'${value}'` : JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

@@ -1,0 +1,119 @@
+import {
+  Token,
+  aws_ecs as ecs,
+  aws_events as events,
+  aws_events_targets as targets,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import type { TwelveFactorService } from './twelve-factor-service';
+import { Problems, show } from '../private/validation';
+import { fargateSizeProblem } from './rules';
+
+/**
+ * Options of an admin task (twelve-factor XII).
+ */
+export interface AdminTaskOptions {
+  /** The command to run, for example `['node', 'migrate.js']`. */
+  readonly command: string[];
+
+  /**
+   * Run it on a schedule (EventBridge rule).
+   *
+   * @default - no schedule: run it by hand with `aws ecs run-task`
+   */
+  readonly schedule?: events.Schedule;
+
+  /**
+   * Task CPU units.
+   *
+   * @default - the service's CPU
+   */
+  readonly cpu?: number;
+
+  /**
+   * Task memory in MiB.
+   *
+   * @default - the service's memory
+   */
+  readonly memoryMiB?: number;
+}
+
+/**
+ * Properties of an `AdminTask`.
+ */
+export interface AdminTaskProps extends AdminTaskOptions {
+  /** The service whose image, config, secrets, role and network the task uses. */
+  readonly service: TwelveFactorService;
+  /** The admin task's name: lower case letters, digits and hyphens. */
+  readonly name: string;
+}
+
+/**
+ * An admin process (twelve-factor XII): a one-off or scheduled task that runs the service's
+ * image with its config, secrets, task role and security group, so it sees exactly what the
+ * service sees. Usually created with `service.addAdminTask(...)`.
+ *
+ * @example
+ * declare const users: TwelveFactorService;
+ * users.addAdminTask('cleanup', {
+ *   command: ['node', 'cleanup.js'],
+ *   schedule: events.Schedule.cron({ minute: '0', hour: '3' }),
+ * });
+ */
+export class AdminTask extends Construct {
+  /** The task definition to run. */
+  public readonly taskDefinition: ecs.FargateTaskDefinition;
+  /** The container running the command. */
+  public readonly container: ecs.ContainerDefinition;
+  /** The schedule rule, when scheduled. */
+  public readonly rule?: events.Rule;
+  /** The admin task's name. */
+  public readonly name: string;
+  /** The command it runs. */
+  public readonly command: string[];
+
+  constructor(scope: Construct, id: string, props: AdminTaskProps) {
+    super(scope, id);
+    const service = props.service;
+    const p = new Problems('AdminTask', this);
+    p.when(!Token.isUnresolved(props.name) && !/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/.test(props.name),
+      `\`name\` ${show(props.name)} is not valid; use 1 to 32 lower case letters, digits and hyphens`);
+    p.when(!Array.isArray(props.command) || props.command.length === 0 || props.command.some((c) => typeof c !== 'string'),
+      '`command` must be a non-empty list of strings, for example [\'node\', \'migrate.js\']');
+    const cpu = props.cpu ?? service.taskDefinition.cpu;
+    const memoryMiB = props.memoryMiB ?? (props.cpu === undefined ? service.taskDefinition.memoryMiB : cpu * 2);
+    const size = fargateSizeProblem(cpu, memoryMiB);
+    if (size) p.add(size);
+    p.throwIfAny();
+
+    this.name = props.name;
+    this.command = props.command;
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+      cpu,
+      memoryLimitMiB: memoryMiB,
+      taskRole: service.taskRole,
+      executionRole: service.executionRole,
+      runtimePlatform: {
+        cpuArchitecture: service.cpuArchitecture,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+    });
+    this.container = service._addAppContainer(this.taskDefinition, `admin-${props.name}`, props.command);
+
+    if (props.schedule) {
+      this.rule = new events.Rule(this, 'Schedule', {
+        schedule: props.schedule,
+        description: `Admin task '${props.name}' of ${service.node.path}`,
+      });
+      this.rule.addTarget(new targets.EcsTask({
+        cluster: service.environment.cluster,
+        taskDefinition: this.taskDefinition,
+        taskCount: 1,
+        subnetSelection: service.environment.serviceSubnets,
+        securityGroups: [service.securityGroup],
+        platformVersion: ecs.FargatePlatformVersion.LATEST,
+        launchType: ecs.LaunchType.FARGATE,
+      }));
+    }
+  }
+}

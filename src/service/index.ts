@@ -1,0 +1,3 @@
+export * from './twelve-factor-service';
+export * from './admin-task';
+export * from './backing-service';

@@ -1,0 +1,79 @@
+import { Token } from 'aws-cdk-lib';
+import { show } from '../private/validation';
+
+/** Valid Fargate task sizes: CPU units to the memory sizes (MiB) allowed with them. */
+const FARGATE_SIZES: Array<[number, number[]]> = [
+  [256, [512, 1024, 2048]],
+  [512, range(1024, 4096, 1024)],
+  [1024, range(2048, 8192, 1024)],
+  [2048, range(4096, 16384, 1024)],
+  [4096, range(8192, 30720, 1024)],
+  [8192, range(16384, 61440, 4096)],
+  [16384, range(32768, 122880, 8192)],
+];
+
+function range(from: number, to: number, step: number): number[] {
+  const out: number[] = [];
+  for (let v = from; v <= to; v += step) out.push(v);
+  return out;
+}
+
+function describeMemory(sizes: number[]): string {
+  if (sizes.length <= 3) return sizes.join(', ');
+  return `${sizes[0]} to ${sizes[sizes.length - 1]} in steps of ${sizes[1] - sizes[0]}`;
+}
+
+/** The problem with a Fargate CPU/memory pair, or undefined when it is valid or a token. */
+export function fargateSizeProblem(cpu: number, memoryMiB: number): string | undefined {
+  if (Token.isUnresolved(cpu) || Token.isUnresolved(memoryMiB)) return undefined;
+  const row = FARGATE_SIZES.find(([c]) => c === cpu);
+  if (!row) {
+    return `\`cpu\` ${show(cpu)} is not a Fargate size; use ${FARGATE_SIZES.map(([c]) => c).join(', ')}`;
+  }
+  if (!row[1].includes(memoryMiB)) {
+    return `\`memoryMiB\` ${show(memoryMiB)} is not valid with \`cpu\` ${cpu}; use ${describeMemory(row[1])}`;
+  }
+  return undefined;
+}
+
+/** Words in a variable name that mark a secret. */
+const SECRET_NAME = /(PASS(WORD|WD|PHRASE)?|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?|AUTH_?KEY|CLIENT_?SECRET|SIGNING_?KEY|ENCRYPTION_?KEY|SESSION_?KEY)(_|$)/i;
+
+/** Values that look like credentials, whatever the name. */
+const SECRET_VALUES: Array<[RegExp, string]> = [
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'a private key'],
+  [/\b(AKIA|ASIA)[0-9A-Z]{16}\b/, 'an AWS access key id'],
+  [/\bgh[pousr]_[A-Za-z0-9]{30,}\b/, 'a GitHub token'],
+  [/\bxox[abposr]-[A-Za-z0-9-]{10,}/, 'a Slack token'],
+  [/\bsk_(live|test)_[A-Za-z0-9]{16,}/, 'a Stripe secret key'],
+  [/^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i, 'a URL with a password'],
+];
+
+/** Whether a variable name looks like it holds a secret. */
+export function looksSecretName(name: string): boolean {
+  return SECRET_NAME.test(name.replace(/[^A-Za-z0-9]+/g, '_'));
+}
+
+/** Problems of plain config: invalid names, secret-looking names or values. */
+export function configProblems(config: { [name: string]: string }, allowed: string[]): string[] {
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(config)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      problems.push(`\`config\` name ${show(name)} is not valid; use letters, digits and underscores, not starting with a digit`);
+      continue;
+    }
+    if (typeof value !== 'string') {
+      problems.push(`\`config\` value of ${name} is not a string; pass ${show(String(value))} as a string`);
+      continue;
+    }
+    if (looksSecretName(name) && !allowed.includes(name)) {
+      problems.push(`\`config\` ${name} looks like a secret; pass it in \`secrets\` (Secrets Manager or SSM), or list '${name}' in \`allowPlainConfig\` if it is not one`);
+      continue;
+    }
+    if (!Token.isUnresolved(value)) {
+      const hit = SECRET_VALUES.find(([pattern]) => pattern.test(value));
+      if (hit) problems.push(`\`config\` ${name} holds what looks like ${hit[1]}; pass it in \`secrets\` instead of plain config`);
+    }
+  }
+  return problems;
+}

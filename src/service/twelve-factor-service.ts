@@ -1,0 +1,961 @@
+import {
+  Duration,
+  Size,
+  Token,
+  aws_cloudwatch as cloudwatch,
+  aws_ec2 as ec2,
+  aws_ecs as ecs,
+  aws_elasticloadbalancingv2 as elbv2,
+  aws_iam as iam,
+  aws_logs as logs,
+  aws_route53 as route53,
+  aws_route53_targets as route53targets,
+  aws_servicediscovery as servicediscovery,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { AdminTask, AdminTaskOptions } from './admin-task';
+import { BackingService, BackingServiceBinding } from './backing-service';
+import { configProblems, fargateSizeProblem } from './rules';
+import {
+  applyDiscoveryAttributes,
+  cloudMapOptions,
+  Discovery,
+  discoveryAttributeProblems,
+  serviceConnectConfiguration,
+} from '../discovery/discovery';
+import { MicroserviceEnvironment } from '../environment/microservice-environment';
+import { acknowledgeNag } from '../private/acknowledge';
+import { checkInt, checkSeconds, known, MicroservicesValidationError, Problems, show } from '../private/validation';
+
+const CLASS = 'TwelveFactorService';
+const CONTAINER_NAME = 'app';
+const PORT_NAME = 'http';
+
+/**
+ * Properties of a `TwelveFactorService`.
+ */
+export interface TwelveFactorServiceProps {
+  /** The environment the service runs in (VPC, cluster, namespace, load balancer). */
+  readonly environment: MicroserviceEnvironment;
+
+  /** The image (twelve-factor I: one codebase, one image); it carries the dependencies (II). */
+  readonly image: ecs.ContainerImage;
+
+  /**
+   * The service's name: its Cloud Map name (`<serviceName>.<namespace>`), log stream prefix
+   * and metric dimension. Lower case letters, digits and hyphens.
+   *
+   * @default - the construct id in lower case with hyphens (`UsersApi` gives `users-api`)
+   */
+  readonly serviceName?: string;
+
+  /**
+   * The port the app listens on (VII port binding). Leave it out for a worker.
+   *
+   * @default - no port: a worker that takes no inbound connections
+   */
+  readonly port?: number;
+
+  /**
+   * Route requests with this host name from the environment's shared load balancer. With
+   * the environment's `hostedZone`, an alias record is created for it.
+   *
+   * @default - not routed by host name
+   */
+  readonly hostName?: string;
+
+  /**
+   * Route requests whose path matches these patterns (at most 5, for example `/users/*`)
+   * from the environment's shared load balancer.
+   *
+   * @default - not routed by path
+   */
+  readonly pathPatterns?: string[];
+
+  /**
+   * The priority of the service's listener rule on the shared load balancer (1 to 50000,
+   * unique per load balancer; lower wins).
+   *
+   * @default - the next free priority, in the order services are created
+   */
+  readonly routePriority?: number;
+
+  /**
+   * The path the load balancer checks. Only for a service routed by the load balancer.
+   *
+   * @default '/'
+   */
+  readonly healthCheckPath?: string;
+
+  /**
+   * How long ECS ignores failing load balancer health checks after a task starts (IX).
+   *
+   * @default Duration.seconds(60) for a routed service
+   */
+  readonly healthCheckGracePeriod?: Duration;
+
+  /**
+   * A container health check (IX). ECS replaces a task whose check fails.
+   *
+   * @default - none
+   */
+  readonly containerHealthCheck?: ecs.HealthCheck;
+
+  /**
+   * Task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384, with a matching memory size.
+   *
+   * @default - from the environment's stage profile (512 in production, 256 in development)
+   */
+  readonly cpu?: number;
+
+  /**
+   * Task memory in MiB, valid for the CPU size.
+   *
+   * @default - from the environment's stage profile (1024 in production, 512 in development)
+   */
+  readonly memoryMiB?: number;
+
+  /**
+   * The CPU architecture of the image.
+   *
+   * @default ecs.CpuArchitecture.X86_64
+   */
+  readonly cpuArchitecture?: ecs.CpuArchitecture;
+
+  /**
+   * Plain configuration (III), injected as environment variables. Names that look secret
+   * (PASSWORD, SECRET, TOKEN, API_KEY, PRIVATE_KEY...) and values that look like credentials
+   * are refused: put them in `secrets`, or list the name in `allowPlainConfig`.
+   *
+   * @default - none
+   */
+  readonly config?: { [name: string]: string };
+
+  /**
+   * Names in `config` that look secret but are not (for example `TOKEN_ENDPOINT`).
+   *
+   * @default - none
+   */
+  readonly allowPlainConfig?: string[];
+
+  /**
+   * Secret configuration (III) from Secrets Manager or SSM Parameter Store, resolved by ECS
+   * at task start; the execution role is granted read on each.
+   *
+   * @default - none
+   */
+  readonly secrets?: { [name: string]: ecs.Secret };
+
+  /**
+   * Environment files in S3 (III).
+   *
+   * @default - none
+   */
+  readonly environmentFiles?: ecs.EnvironmentFile[];
+
+  /**
+   * A read-only root file system (II, VI). Keep it and ask for `scratchVolumePath` where the
+   * app must write.
+   *
+   * @default true
+   */
+  readonly readonlyRootFilesystem?: boolean;
+
+  /**
+   * An absolute path in the container where an ephemeral, task-local writable volume is
+   * mounted (for example `/tmp`). Its contents are lost when the task stops (VI).
+   *
+   * @default - no writable volume
+   */
+  readonly scratchVolumePath?: string;
+
+  /**
+   * Ephemeral storage of the task in GiB (21 to 200).
+   *
+   * @default - 20 GiB, Fargate's default
+   */
+  readonly ephemeralStorageGiB?: number;
+
+  /**
+   * A release identifier injected as `RELEASE_ID` (V).
+   *
+   * @default - the image reference (for an asset image, its content hash)
+   */
+  readonly releaseId?: string;
+
+  /**
+   * The deployment circuit breaker with rollback (V).
+   *
+   * @default true
+   */
+  readonly circuitBreaker?: boolean;
+
+  /**
+   * Alarms that roll a deployment back (V).
+   *
+   * @default - the service's error-log alarm (`errorAlarm`)
+   */
+  readonly deploymentAlarms?: cloudwatch.IAlarm[];
+
+  /**
+   * ECS's built-in deployment strategy. BLUE_GREEN, LINEAR and CANARY need a service routed
+   * by the shared load balancer: a second target group is created for the new revision.
+   *
+   * @default ecs.DeploymentStrategy.ROLLING
+   */
+  readonly deploymentStrategy?: ecs.DeploymentStrategy;
+
+  /**
+   * How long the new revision bakes after all traffic has shifted, before the old one is
+   * stopped (BLUE_GREEN, LINEAR, CANARY).
+   *
+   * @default - ECS's default
+   */
+  readonly deploymentBakeTime?: Duration;
+
+  /**
+   * The percentage of traffic each step shifts (LINEAR: 3 to 100) or the canary takes
+   * first (CANARY: 0.1 to 100), in multiples of 0.1.
+   *
+   * @default - 10 for LINEAR, 5 for CANARY
+   */
+  readonly trafficShiftPercent?: number;
+
+  /**
+   * How long each traffic step bakes (LINEAR, CANARY), 0 to 1440 minutes.
+   *
+   * @default - 6 minutes for LINEAR, 10 minutes for CANARY
+   */
+  readonly trafficShiftBakeTime?: Duration;
+
+  /**
+   * The fewest tasks (VIII). 0 lets a worker scale to zero.
+   *
+   * @default - from the stage profile (2 in production, 1 in development)
+   */
+  readonly minTasks?: number;
+
+  /**
+   * The most tasks (VIII). Scaling policies are created only when it exceeds `minTasks`.
+   *
+   * @default - from the stage profile (10 in production, 2 in development), at least `minTasks`
+   */
+  readonly maxTasks?: number;
+
+  /**
+   * The task count at the first deployment, between `minTasks` and `maxTasks`.
+   *
+   * @default - `minTasks`
+   */
+  readonly desiredTasks?: number;
+
+  /**
+   * Target tracking on average CPU utilization, in percent (1 to 100). 0 turns it off.
+   *
+   * @default 70
+   */
+  readonly cpuTargetPercent?: number;
+
+  /**
+   * Target tracking on average memory utilization, in percent (1 to 100).
+   *
+   * @default - no memory scaling
+   */
+  readonly memoryTargetPercent?: number;
+
+  /**
+   * Target tracking on load balancer requests per task per minute. Only for a service
+   * routed by the shared load balancer.
+   *
+   * @default - no request scaling
+   */
+  readonly requestsPerTarget?: number;
+
+  /**
+   * Relative weight of Fargate Spot capacity (VIII). With 0 every task is on demand.
+   *
+   * @default 0
+   */
+  readonly spotWeight?: number;
+
+  /**
+   * Relative weight of on-demand Fargate capacity, with `spotWeight`.
+   *
+   * @default 1
+   */
+  readonly onDemandWeight?: number;
+
+  /**
+   * How many tasks always run on demand, before weights apply.
+   *
+   * @default - 1 when `spotWeight` is set, else none
+   */
+  readonly onDemandBase?: number;
+
+  /**
+   * Run an init process as PID 1 so SIGTERM reaches the app and zombies are reaped (IX).
+   *
+   * @default true
+   */
+  readonly initProcessEnabled?: boolean;
+
+  /**
+   * How long ECS waits after SIGTERM before SIGKILL (IX), 2 to 120 seconds.
+   *
+   * @default Duration.seconds(30)
+   */
+  readonly stopTimeout?: Duration;
+
+  /**
+   * The user (and group) the container runs as, for example `1000:1000`.
+   *
+   * @default - the image's user
+   */
+  readonly user?: string;
+
+  /**
+   * Log retention of the service's log group (XI).
+   *
+   * @default - the environment's log retention
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * The text that marks an error line in the logs, counted by a metric filter (XI).
+   *
+   * @default 'ERROR'
+   */
+  readonly errorLogPattern?: string;
+
+  /**
+   * How many error lines in one minute raise the error alarm. 0 creates no alarm.
+   *
+   * @default 10
+   */
+  readonly errorAlarmThreshold?: number;
+
+  /**
+   * How other services find this one.
+   *
+   * @default Discovery.CLOUD_MAP
+   */
+  readonly discovery?: Discovery;
+
+  /**
+   * Custom attributes on the service's Cloud Map entry, for API discovery (at most 30).
+   * Only with `Discovery.CLOUD_MAP`.
+   *
+   * @default - none
+   */
+  readonly discoveryAttributes?: { [key: string]: string };
+
+  /**
+   * Whether the tasks may open any outbound connection. With false, open what they need
+   * through `connections`.
+   *
+   * @default true
+   */
+  readonly allowAllOutbound?: boolean;
+}
+
+/**
+ * One Fargate service built along the twelve factors: one image, config and secrets as
+ * environment, attached backing services, immutable releases with circuit breaker and alarm
+ * rollback, port binding through the environment's load balancer, scaling, disposability,
+ * stage profiles, logs with retention and an error metric, and admin tasks.
+ *
+ * @example
+ * declare const env: MicroserviceEnvironment;
+ * declare const table: dynamodb.ITable;
+ * const users = new TwelveFactorService(this, 'Users', {
+ *   environment: env,
+ *   image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable'),
+ *   port: 8080,
+ *   hostName: 'users.example.com',
+ *   config: { LOG_LEVEL: 'info' },
+ * });
+ * users.attach(BackingService.dynamoDbTable(table, { access: Access.READ_WRITE }));
+ * users.addAdminTask('migrate', { command: ['node', 'migrate.js'] });
+ */
+export class TwelveFactorService extends Construct implements ec2.IConnectable {
+  /** The environment the service runs in. */
+  public readonly environment: MicroserviceEnvironment;
+  /** The ECS service. */
+  public readonly service: ecs.FargateService;
+  /** The task definition. */
+  public readonly taskDefinition: ecs.FargateTaskDefinition;
+  /** The app container. */
+  public readonly container: ecs.ContainerDefinition;
+  /** The task role: what the app may do. */
+  public readonly taskRole: iam.IRole;
+  /** The execution role: what ECS may do to start the task (pull, logs, secrets). */
+  public readonly executionRole: iam.IRole;
+  /** The log group (XI). */
+  public readonly logGroup: logs.ILogGroup;
+  /** The security group of the tasks. */
+  public readonly securityGroup: ec2.ISecurityGroup;
+  /** Network access of the tasks. */
+  public readonly connections: ec2.Connections;
+  /** The service's name. */
+  public readonly serviceName: string;
+  /** The DNS name other services use: `<serviceName>.<namespace>`. */
+  public readonly discoveryName: string;
+  /** The Cloud Map service, with `Discovery.CLOUD_MAP`. */
+  public readonly cloudMapService?: servicediscovery.IService;
+  /** The port, when the service listens on one. */
+  public readonly port?: number;
+  /** The target group, when the service is routed by the shared load balancer. */
+  public readonly targetGroup?: elbv2.ApplicationTargetGroup;
+  /** The second target group of BLUE_GREEN, LINEAR and CANARY deployments. */
+  public readonly alternateTargetGroup?: elbv2.ApplicationTargetGroup;
+  /** The listener rule, when the service is routed by the shared load balancer. */
+  public readonly listenerRule?: elbv2.ApplicationListenerRule;
+  /** The URL clients use, when the service has a host name. */
+  public readonly url?: string;
+  /** The alarm on error log lines, unless turned off. */
+  public readonly errorAlarm?: cloudwatch.Alarm;
+  /** The scalable task count, when `maxTasks` exceeds `minTasks`. */
+  public readonly scaling?: ecs.ScalableTaskCount;
+  /** The fewest tasks. */
+  public readonly minTasks: number;
+  /** The most tasks. */
+  public readonly maxTasks: number;
+  /** The CPU architecture of the image. */
+  public readonly cpuArchitecture: ecs.CpuArchitecture;
+
+  private readonly environmentVariables: { [name: string]: string } = {};
+  private readonly secretVariables: { [name: string]: ecs.Secret } = {};
+  private readonly attached = new Map<string, { backing: BackingService; binding: BackingServiceBinding }>();
+  private readonly adminTasks = new Map<string, AdminTask>();
+  private readonly containers: ecs.ContainerDefinition[] = [];
+  private readonly errorMetricName: string;
+  private readonly props: TwelveFactorServiceProps;
+
+  constructor(scope: Construct, id: string, props: TwelveFactorServiceProps) {
+    super(scope, id);
+    this.props = props;
+    const env = props.environment;
+    this.environment = env;
+    const defaults = env.stageDefaults;
+    this.serviceName = props.serviceName ?? defaultServiceName(id);
+    this.minTasks = props.minTasks ?? defaults.minTasks;
+    this.maxTasks = props.maxTasks ?? Math.max(defaults.maxTasks, known(this.minTasks) ? this.minTasks : 0);
+    const cpu = props.cpu ?? defaults.cpu;
+    const memoryMiB = props.memoryMiB ?? (props.cpu === undefined ? defaults.memoryMiB : cpu * 2);
+    this.validate(props, cpu, memoryMiB);
+
+    this.port = props.port;
+    this.cpuArchitecture = props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64;
+    this.discoveryName = `${this.serviceName}.${env.namespaceName}`;
+    const routed = props.hostName !== undefined || props.pathPatterns !== undefined;
+
+    // Task definition: immutable revisions (V), read-only root (II), ephemeral storage (VI).
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+      cpu,
+      memoryLimitMiB: memoryMiB,
+      ephemeralStorageGiB: props.ephemeralStorageGiB,
+      runtimePlatform: {
+        cpuArchitecture: this.cpuArchitecture,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+    });
+    this.taskRole = this.taskDefinition.taskRole;
+    this.executionRole = this.taskDefinition.obtainExecutionRole();
+    this.logGroup = env._createLogGroup(this, 'Logs', props.logRetention);
+
+    for (const [name, value] of Object.entries(props.config ?? {})) this.environmentVariables[name] = value;
+    for (const [name, value] of Object.entries(props.secrets ?? {})) this.secretVariables[name] = value;
+
+    this.container = this.addAppContainer(this.taskDefinition, this.serviceName, props);
+    if (props.port !== undefined) {
+      this.container.addPortMappings({ containerPort: props.port, name: PORT_NAME, protocol: ecs.Protocol.TCP });
+    }
+    this.container.addEnvironment('RELEASE_ID', props.releaseId ?? this.container.imageName);
+
+    // Security group and service.
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: env.vpc,
+      description: `Tasks of ${this.node.path}`,
+      allowAllOutbound: props.allowAllOutbound ?? true,
+    });
+
+    this.errorMetricName = `${this.serviceName}-errors`;
+    new logs.MetricFilter(this, 'ErrorMetricFilter', {
+      logGroup: this.logGroup,
+      filterPattern: logs.FilterPattern.anyTerm(props.errorLogPattern ?? 'ERROR'),
+      metricNamespace: 'CdkMicroservices',
+      metricName: this.errorMetricName,
+      metricValue: '1',
+      defaultValue: 0,
+    });
+    const threshold = props.errorAlarmThreshold ?? 10;
+    if (threshold > 0 || !known(threshold)) {
+      this.errorAlarm = new cloudwatch.Alarm(this, 'ErrorAlarm', {
+        alarmDescription: `More than ${threshold} error log lines a minute in ${this.node.path}`,
+        metric: this.metricErrors(),
+        threshold,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+    const deploymentAlarms = props.deploymentAlarms ?? (this.errorAlarm ? [this.errorAlarm] : []);
+    const strategy = props.deploymentStrategy ?? ecs.DeploymentStrategy.ROLLING;
+    const discovery = props.discovery ?? Discovery.CLOUD_MAP;
+    const spotWeight = props.spotWeight ?? 0;
+
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster: env.cluster,
+      taskDefinition: this.taskDefinition,
+      serviceName: undefined,
+      desiredCount: props.desiredTasks ?? this.minTasks,
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      platformVersion: ecs.FargatePlatformVersion.LATEST,
+      vpcSubnets: env.serviceSubnets,
+      securityGroups: [this.securityGroup],
+      assignPublicIp: false,
+      circuitBreaker: (props.circuitBreaker ?? true) ? { enable: true, rollback: true } : undefined,
+      deploymentAlarms: deploymentAlarms.length > 0 ? {
+        alarmNames: deploymentAlarms.map((a) => a.alarmName),
+        behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM,
+      } : undefined,
+      deploymentStrategy: props.deploymentStrategy,
+      bakeTime: props.deploymentBakeTime,
+      linearConfiguration: strategy === ecs.DeploymentStrategy.LINEAR
+        ? { stepPercent: props.trafficShiftPercent, stepBakeTime: props.trafficShiftBakeTime } : undefined,
+      canaryConfiguration: strategy === ecs.DeploymentStrategy.CANARY
+        ? { stepPercent: props.trafficShiftPercent, stepBakeTime: props.trafficShiftBakeTime } : undefined,
+      healthCheckGracePeriod: routed ? (props.healthCheckGracePeriod ?? Duration.seconds(60)) : undefined,
+      capacityProviderStrategies: spotWeight > 0 || !known(spotWeight) ? [
+        { capacityProvider: 'FARGATE', weight: props.onDemandWeight ?? 1, base: props.onDemandBase ?? 1 },
+        { capacityProvider: 'FARGATE_SPOT', weight: spotWeight },
+      ] : undefined,
+      cloudMapOptions: discovery === Discovery.CLOUD_MAP ? cloudMapOptions(env.namespace, this.serviceName) : undefined,
+      serviceConnectConfiguration: discovery === Discovery.SERVICE_CONNECT
+        ? serviceConnectConfiguration(env.namespace, this.serviceName, props.port, PORT_NAME,
+          ecs.LogDrivers.awsLogs({ streamPrefix: `${this.serviceName}-service-connect`, logGroup: this.logGroup }))
+        : undefined,
+      enableExecuteCommand: false,
+      propagateTags: ecs.PropagatedTagSource.SERVICE,
+    });
+    this.connections = this.service.connections;
+    this.cloudMapService = this.service.cloudMapService;
+    applyDiscoveryAttributes(this.service.cloudMapService, props.discoveryAttributes ?? {});
+
+    if (routed) {
+      const routing = this.route(props, strategy);
+      this.targetGroup = routing.targetGroup;
+      this.alternateTargetGroup = routing.alternateTargetGroup;
+      this.listenerRule = routing.listenerRule;
+      this.url = routing.url;
+    }
+
+    if (this.maxTasks > this.minTasks || !known(this.maxTasks) || !known(this.minTasks)) {
+      this.scaling = this.configureScaling(props);
+    }
+
+    this.acknowledgeFindings();
+    this.node.addValidation({ validate: () => this.validateVariables() });
+  }
+
+  /**
+   * Attaches a backing service (IV): grants access, injects its environment variables into
+   * the service and its admin tasks, and opens the network where needed. Attaching the same
+   * resource again with the same access is a no-op.
+   */
+  public attach(backing: BackingService): void {
+    const key = backing.resource.node.path;
+    const existing = this.attached.get(key);
+    if (existing) {
+      if (existing.backing.access !== backing.access) {
+        throw new MicroservicesValidationError(CLASS, this, [
+          `${key} is already attached with access ${existing.backing.access}; attach it once, with the access the service needs (${backing.access} was asked)`,
+        ]);
+      }
+      return;
+    }
+    const binding = backing.bind(this);
+    for (const [name, value] of Object.entries(binding.environment)) this.addVariable(name, value, key);
+    for (const [name, value] of Object.entries(binding.secrets ?? {})) this.addSecretVariable(name, value, key);
+    this.attached.set(key, { backing, binding });
+  }
+
+  /**
+   * Adds a plain environment variable to the app and its admin tasks. Secret-looking names
+   * and values are refused as in `config`.
+   */
+  public addEnvironment(name: string, value: string): void {
+    const problems = configProblems({ [name]: value }, this.props.allowPlainConfig ?? []);
+    if (problems.length > 0) throw new MicroservicesValidationError(CLASS, this, problems);
+    this.addVariable(name, value, 'addEnvironment');
+  }
+
+  /** Adds a secret environment variable to the app and its admin tasks. */
+  public addSecret(name: string, secret: ecs.Secret): void {
+    this.addSecretVariable(name, secret, 'addSecret');
+  }
+
+  /**
+   * Lets another service (or any connectable) open connections to this service's port.
+   */
+  public allowFrom(other: ec2.IConnectable): void {
+    if (this.port === undefined) {
+      throw new MicroservicesValidationError(CLASS, this, [
+        `\`allowFrom\` needs a \`port\`: ${this.node.path} is a worker that takes no connections`,
+      ]);
+    }
+    this.connections.allowFrom(other, ec2.Port.tcp(this.port), `from ${other instanceof Construct ? other.node.path : 'peer'}`);
+  }
+
+  /**
+   * Adds an admin process (XII): a task with the same image, config, secrets, role and
+   * network as the service, run once by hand (`aws ecs run-task`) or on a schedule.
+   */
+  public addAdminTask(name: string, options: AdminTaskOptions): AdminTask {
+    const existing = this.adminTasks.get(name);
+    if (existing) {
+      throw new MicroservicesValidationError(CLASS, this, [`an admin task named '${name}' already exists; give each admin task its own name`]);
+    }
+    const task = new AdminTask(this, `Admin${pascal(name)}`, { ...options, name, service: this });
+    this.adminTasks.set(name, task);
+    return task;
+  }
+
+  /**
+   * Creates an app container on a task definition with the service's image, config,
+   * secrets and logging. Used for the service and its admin tasks.
+   * @internal
+   */
+  public _addAppContainer(taskDefinition: ecs.FargateTaskDefinition, streamPrefix: string, command?: string[]): ecs.ContainerDefinition {
+    const container = this.addAppContainer(taskDefinition, streamPrefix, this.props, command);
+    container.addEnvironment('RELEASE_ID', this.props.releaseId ?? container.imageName);
+    return container;
+  }
+
+  /** The backing services attached, with what each injects. */
+  public get attachments(): BackingServiceBinding[] {
+    return [...this.attached.values()].map((a) => a.binding);
+  }
+
+  /** The admin tasks added. */
+  public get adminTaskNames(): string[] {
+    return [...this.adminTasks.keys()];
+  }
+
+  /** Error log lines per minute (XI). */
+  public metricErrors(options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'CdkMicroservices',
+      metricName: this.errorMetricName,
+      statistic: cloudwatch.Stats.SUM,
+      period: Duration.minutes(1),
+      ...options,
+    });
+  }
+
+  /** Average CPU utilization of the service. */
+  public metricCpuUtilization(options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return this.service.metricCpuUtilization(options);
+  }
+
+  /** Average memory utilization of the service. */
+  public metricMemoryUtilization(options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return this.service.metricMemoryUtilization(options);
+  }
+
+  private addAppContainer(
+    taskDefinition: ecs.FargateTaskDefinition,
+    streamPrefix: string,
+    props: TwelveFactorServiceProps,
+    command?: string[],
+  ): ecs.ContainerDefinition {
+    const readonlyRoot = props.readonlyRootFilesystem ?? true;
+    const container = taskDefinition.addContainer(CONTAINER_NAME, {
+      image: props.image,
+      command,
+      essential: true,
+      readonlyRootFilesystem: readonlyRoot,
+      privileged: false,
+      user: props.user,
+      environment: { ...this.environmentVariables },
+      secrets: { ...this.secretVariables },
+      environmentFiles: props.environmentFiles,
+      healthCheck: command ? undefined : props.containerHealthCheck,
+      stopTimeout: props.stopTimeout ?? Duration.seconds(30),
+      linuxParameters: new ecs.LinuxParameters(this, `LinuxParameters${this.containers.length || ''}`, {
+        initProcessEnabled: props.initProcessEnabled ?? true,
+      }),
+      logging: ecs.LogDrivers.awsLogs({
+        streamPrefix,
+        logGroup: this.logGroup,
+        mode: ecs.AwsLogDriverMode.NON_BLOCKING,
+        maxBufferSize: Size.mebibytes(25),
+      }),
+    });
+    if (props.scratchVolumePath !== undefined) {
+      taskDefinition.addVolume({ name: 'scratch' });
+      container.addMountPoints({ containerPath: props.scratchVolumePath, sourceVolume: 'scratch', readOnly: false });
+    }
+    this.containers.push(container);
+    return container;
+  }
+
+  private addVariable(name: string, value: string, source: string): void {
+    this.assertFreeName(name, source);
+    this.environmentVariables[name] = value;
+    for (const c of this.containers) c.addEnvironment(name, value);
+  }
+
+  private addSecretVariable(name: string, secret: ecs.Secret, source: string): void {
+    this.assertFreeName(name, source);
+    this.secretVariables[name] = secret;
+    for (const c of this.containers) c.addSecret(name, secret);
+  }
+
+  private assertFreeName(name: string, source: string): void {
+    const problems: string[] = [];
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      problems.push(`environment variable name ${show(name)} from ${source} is not valid; use letters, digits and underscores, not starting with a digit`);
+    }
+    if (name in this.environmentVariables || name in this.secretVariables || name === 'RELEASE_ID') {
+      problems.push(`environment variable ${name} from ${source} is already set on ${this.node.path}; pass another \`envVarPrefix\` or rename it`);
+    }
+    if (problems.length > 0) throw new MicroservicesValidationError(CLASS, this, problems);
+  }
+
+  private route(props: TwelveFactorServiceProps, strategy: ecs.DeploymentStrategy): {
+    targetGroup: elbv2.ApplicationTargetGroup; alternateTargetGroup?: elbv2.ApplicationTargetGroup;
+    listenerRule: elbv2.ApplicationListenerRule; url?: string;
+  } {
+    const env = this.environment;
+    const listener = env.listener!;
+    const lb = env.loadBalancer!;
+    const newTargetGroup = (id: string) => new elbv2.ApplicationTargetGroup(this, id, {
+      vpc: env.vpc,
+      port: props.port!,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targetType: elbv2.TargetType.IP,
+      deregistrationDelay: Duration.seconds(30),
+      healthCheck: {
+        path: props.healthCheckPath ?? '/',
+        healthyHttpCodes: '200-399',
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 3,
+      },
+    });
+    const targetGroup = newTargetGroup('TargetGroup');
+    const progressive = strategy !== ecs.DeploymentStrategy.ROLLING;
+    const alternateTargetGroup = progressive ? newTargetGroup('AlternateTargetGroup') : undefined;
+
+    const conditions: elbv2.ListenerCondition[] = [];
+    if (props.hostName !== undefined) conditions.push(elbv2.ListenerCondition.hostHeaders([props.hostName]));
+    if (props.pathPatterns !== undefined) conditions.push(elbv2.ListenerCondition.pathPatterns(props.pathPatterns));
+    const listenerRule = new elbv2.ApplicationListenerRule(this, 'ListenerRule', {
+      listener,
+      priority: env._reservePriority(props.routePriority, this),
+      conditions,
+      action: alternateTargetGroup
+        ? elbv2.ListenerAction.weightedForward([
+          { targetGroup, weight: 100 },
+          { targetGroup: alternateTargetGroup, weight: 0 },
+        ])
+        : elbv2.ListenerAction.forward([targetGroup]),
+    });
+
+    const target = this.service.loadBalancerTarget({
+      containerName: CONTAINER_NAME,
+      containerPort: props.port,
+      alternateTarget: alternateTargetGroup ? new ecs.AlternateTarget('AlternateTarget', {
+        alternateTargetGroup,
+        productionListener: ecs.ListenerRuleConfiguration.applicationListenerRule(listenerRule),
+      }) : undefined,
+    });
+    target.attachToApplicationTargetGroup(targetGroup);
+    this.connections.allowFrom(lb, ec2.Port.tcp(props.port!), 'from the shared load balancer');
+
+    let url: string | undefined;
+    if (props.hostName !== undefined) {
+      url = `${env.https ? 'https' : 'http'}://${props.hostName}`;
+      if (env.hostedZone) {
+        new route53.ARecord(this, 'AliasRecord', {
+          zone: env.hostedZone,
+          recordName: props.hostName,
+          target: route53.RecordTarget.fromAlias(new route53targets.LoadBalancerTarget(lb)),
+        });
+      }
+    }
+    return { targetGroup, alternateTargetGroup, listenerRule, url };
+  }
+
+  private configureScaling(props: TwelveFactorServiceProps): ecs.ScalableTaskCount {
+    const scaling = this.service.autoScaleTaskCount({ minCapacity: this.minTasks, maxCapacity: this.maxTasks });
+    const cpuTarget = props.cpuTargetPercent ?? 70;
+    if (cpuTarget > 0 || !known(cpuTarget)) {
+      scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: cpuTarget });
+    }
+    if (props.memoryTargetPercent !== undefined) {
+      scaling.scaleOnMemoryUtilization('Memory', { targetUtilizationPercent: props.memoryTargetPercent });
+    }
+    if (props.requestsPerTarget !== undefined && this.targetGroup) {
+      scaling.scaleOnRequestCount('Requests', { requestsPerTarget: props.requestsPerTarget, targetGroup: this.targetGroup });
+    }
+    return scaling;
+  }
+
+  private acknowledgeFindings(): void {
+    acknowledgeNag(this.taskDefinition, [{
+      id: 'AwsSolutions-ECS2',
+      reason: 'Twelve-factor config (III) is passed as environment variables on purpose: only non-secret values, since secret-looking names and credential-like values are refused at synth time and secrets go through Secrets Manager or SSM.',
+    }]);
+  }
+
+  private validate(props: TwelveFactorServiceProps, cpu: number, memoryMiB: number): void {
+    const p = new Problems(CLASS, this);
+    const env = props.environment;
+    const routed = props.hostName !== undefined || props.pathPatterns !== undefined;
+
+    if (known(props.serviceName) && !/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(props.serviceName)) {
+      p.add(`\`serviceName\` ${show(props.serviceName)} is not valid; use 1 to 63 lower case letters, digits and hyphens, not starting or ending with a hyphen`);
+    }
+    if (props.serviceName === undefined && !/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(this.serviceName)) {
+      p.add(`the construct id does not give a valid service name (${show(this.serviceName)}); set \`serviceName\``);
+    }
+    const size = fargateSizeProblem(cpu, memoryMiB);
+    if (size) p.add(size);
+    if (props.port !== undefined) {
+      const portProblem = checkInt('port', props.port, 1, 65535);
+      if (portProblem) p.add(portProblem);
+    }
+    if (known(props.healthCheckPath)) {
+      p.when(!/^\/[\x21-\x7e]{0,1023}$/.test(props.healthCheckPath),
+        `\`healthCheckPath\` ${show(props.healthCheckPath)} is not valid; use a path that starts with '/', up to 1024 characters, without spaces`);
+    }
+    if (!routed) {
+      for (const name of ['healthCheckPath', 'healthCheckGracePeriod', 'routePriority', 'requestsPerTarget'] as const) {
+        p.when(props[name] !== undefined, `\`${name}\` applies to a service routed by the load balancer; set \`hostName\` or \`pathPatterns\``);
+      }
+    } else {
+      p.when(props.port === undefined, '`hostName` and `pathPatterns` route requests to the service\'s `port`; set `port`');
+      p.when(!env.loadBalancer, `\`hostName\` and \`pathPatterns\` need the environment's shared load balancer; create ${env.node.path} with \`loadBalancer: true\``);
+    }
+    if (props.hostName !== undefined && known(props.hostName)) {
+      p.when(!/^(\*\.)?([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/.test(props.hostName) || props.hostName.length > 253,
+        `\`hostName\` ${show(props.hostName)} is not a host name`);
+      const zoneName = env.hostedZone?.zoneName;
+      if (zoneName && known(zoneName)) {
+        const zone = zoneName.replace(/\.$/, '').toLowerCase();
+        const host = props.hostName.toLowerCase();
+        p.when(host !== zone && !host.endsWith(`.${zone}`),
+          `\`hostName\` ${show(props.hostName)} is not in the environment's hosted zone '${zone}'; use a name ending in .${zone}`);
+      }
+    }
+    if (props.pathPatterns !== undefined) {
+      p.when(props.pathPatterns.length < 1 || props.pathPatterns.length > 5,
+        `\`pathPatterns\` has ${props.pathPatterns.length} patterns; use 1 to 5`);
+      for (const pattern of props.pathPatterns) {
+        if (known(pattern) && !/^\/[\x21-\x7e]{0,127}$/.test(pattern)) {
+          p.add(`\`pathPatterns\` entry ${show(pattern)} is not valid; use a path starting with '/', up to 128 characters, with * and ? wildcards`);
+        }
+      }
+    }
+    const checks: Array<string | undefined> = [
+      props.routePriority !== undefined ? checkInt('routePriority', props.routePriority, 1, 50000) : undefined,
+      checkInt('minTasks', props.minTasks, 0, 5000),
+      checkInt('maxTasks', props.maxTasks, 1, 5000),
+      checkInt('desiredTasks', props.desiredTasks, 0, 5000),
+      checkInt('cpuTargetPercent', props.cpuTargetPercent, 0, 100),
+      checkInt('memoryTargetPercent', props.memoryTargetPercent, 1, 100),
+      checkInt('requestsPerTarget', props.requestsPerTarget, 1, 1_000_000),
+      checkInt('spotWeight', props.spotWeight, 0, 1000),
+      checkInt('onDemandWeight', props.onDemandWeight, 0, 1000),
+      checkInt('onDemandBase', props.onDemandBase, 0, 100000),
+      checkInt('ephemeralStorageGiB', props.ephemeralStorageGiB, 21, 200),
+      checkInt('errorAlarmThreshold', props.errorAlarmThreshold, 0, 1_000_000),
+      checkSeconds('stopTimeout', props.stopTimeout, 2, 120),
+      checkSeconds('healthCheckGracePeriod', props.healthCheckGracePeriod, 0, 2_147_483_647),
+    ];
+    for (const c of checks) if (c) p.add(c);
+    if (known(this.minTasks) && known(this.maxTasks) && this.minTasks > this.maxTasks) {
+      p.add(`\`minTasks\` ${this.minTasks} is greater than \`maxTasks\` ${this.maxTasks}; use minTasks <= maxTasks`);
+    }
+    if (known(props.desiredTasks) && known(this.minTasks) && known(this.maxTasks)
+      && (props.desiredTasks < this.minTasks || props.desiredTasks > this.maxTasks)) {
+      p.add(`\`desiredTasks\` ${props.desiredTasks} is outside \`minTasks\`..\`maxTasks\` (${this.minTasks}..${this.maxTasks})`);
+    }
+    if (props.spotWeight === undefined || props.spotWeight === 0) {
+      p.when(props.onDemandWeight !== undefined || props.onDemandBase !== undefined,
+        '`onDemandWeight` and `onDemandBase` split tasks between on-demand and Spot capacity; set `spotWeight` above 0 or remove them');
+    } else if (known(props.onDemandWeight) && props.onDemandWeight === 0 && known(props.onDemandBase) && props.onDemandBase > 0) {
+      p.add('`onDemandBase` needs an `onDemandWeight` above 0');
+    }
+    if (known(props.scratchVolumePath) && !/^\/[^\s]*$/.test(props.scratchVolumePath)) {
+      p.add(`\`scratchVolumePath\` ${show(props.scratchVolumePath)} is not an absolute path; use one like '/tmp'`);
+    }
+    if (props.errorLogPattern !== undefined && known(props.errorLogPattern)) {
+      p.when(props.errorLogPattern.trim() === '' || props.errorLogPattern.length > 1024 || /["\s]/.test(props.errorLogPattern),
+        `\`errorLogPattern\` ${show(props.errorLogPattern)} is not valid; use one word of up to 1024 characters without spaces or quotes, like 'ERROR'`);
+    }
+    for (const problem of configProblems(props.config ?? {}, props.allowPlainConfig ?? [])) p.add(problem);
+    for (const name of Object.keys(props.secrets ?? {})) {
+      p.when(!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name), `\`secrets\` name ${show(name)} is not valid; use letters, digits and underscores, not starting with a digit`);
+      p.when(name in (props.config ?? {}), `\`${name}\` is in both \`config\` and \`secrets\`; keep it in one`);
+    }
+
+    // Deployments.
+    const strategy = props.deploymentStrategy ?? ecs.DeploymentStrategy.ROLLING;
+    if (strategy !== ecs.DeploymentStrategy.ROLLING) {
+      p.when(!routed, `\`deploymentStrategy\` ${strategy} shifts load balancer traffic; route the service with \`hostName\` or \`pathPatterns\` or use ROLLING`);
+    } else {
+      p.when(props.deploymentBakeTime !== undefined, '`deploymentBakeTime` applies to BLUE_GREEN, LINEAR and CANARY deployments, not ROLLING');
+    }
+    const shifting = strategy === ecs.DeploymentStrategy.LINEAR || strategy === ecs.DeploymentStrategy.CANARY;
+    if (!shifting) {
+      p.when(props.trafficShiftPercent !== undefined || props.trafficShiftBakeTime !== undefined,
+        '`trafficShiftPercent` and `trafficShiftBakeTime` apply to LINEAR and CANARY deployments only');
+    }
+    if (known(props.trafficShiftPercent) && shifting) {
+      const min = strategy === ecs.DeploymentStrategy.LINEAR ? 3 : 0.1;
+      const v = props.trafficShiftPercent;
+      p.when(!(v >= min && v <= 100) || Math.abs(Math.round(v * 10) - v * 10) > 1e-9,
+        `\`trafficShiftPercent\` ${v} is not valid for ${strategy}; use ${min} to 100 in steps of 0.1`);
+    }
+    for (const [name, value] of [['deploymentBakeTime', props.deploymentBakeTime], ['trafficShiftBakeTime', props.trafficShiftBakeTime]] as const) {
+      if (known(value) && (value.toMilliseconds() < 0 || value.toMilliseconds() > 1440 * 60_000 || value.toMilliseconds() % 60_000 !== 0)) {
+        p.add(`\`${name}\` ${value.toHumanString()} is not valid; use whole minutes from 0 to 1440`);
+      }
+    }
+    // Discovery.
+    const discovery = props.discovery ?? Discovery.CLOUD_MAP;
+    if (discovery === Discovery.SERVICE_CONNECT) {
+      p.when(props.discoveryAttributes !== undefined, '`discoveryAttributes` are Cloud Map attributes; they need `discovery: Discovery.CLOUD_MAP`');
+      p.when(props.port === undefined, '`Discovery.SERVICE_CONNECT` needs a `port` for clients to reach');
+    }
+    for (const problem of discoveryAttributeProblems(props.discoveryAttributes)) p.add(problem);
+    p.throwIfAny();
+  }
+
+  private validateVariables(): string[] {
+    const problems: string[] = [];
+    if (this.containers.length > 0 && !Token.isUnresolved(this.serviceName)) {
+      const count = Object.keys(this.environmentVariables).length + Object.keys(this.secretVariables).length;
+      if (count > 1000) problems.push(`\`${CLASS}\` at ${this.node.path}: ${count} environment variables; keep them under 1000`);
+    }
+    return problems;
+  }
+}
+
+function defaultServiceName(id: string): string {
+  return id
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .toLowerCase()
+    .slice(0, 63);
+}
+
+function pascal(name: string): string {
+  return name.split(/[^A-Za-z0-9]+/).filter((x) => x).map((w) => w[0].toUpperCase() + w.slice(1)).join('');
+}
