@@ -59,10 +59,6 @@ const project = new awscdk.AwsCdkConstructLibrary({
     dirs: ['src'],
     devdirs: ['test', 'integ', 'examples', 'bench', 'projenrc', '.projenrc.ts'],
   },
-  tsconfigDev: {
-    include: ['integ/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts'],
-    compilerOptions: {},
-  },
   jestOptions: {
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {

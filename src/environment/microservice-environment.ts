@@ -18,7 +18,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { Stage, stageDefaults, StageDefaults } from './stage';
-import { acknowledgeNag } from '../private/acknowledge';
+import { acknowledge } from '../private/acknowledge';
 import { checkInt, known, Problems, show } from '../private/validation';
 
 const CLASS = 'MicroserviceEnvironment';
@@ -481,7 +481,7 @@ export class MicroserviceEnvironment extends Construct {
       securityGroup.addIngressRule(peer, ec2.Port.tcp(80), 'HTTP from clients (plain HTTP allowed explicitly)');
     }
     if (internetFacing) {
-      acknowledgeNag(securityGroup, [{
+      acknowledge(securityGroup, [{
         id: 'AwsSolutions-EC23',
         reason: 'An internet-facing load balancer accepts clients from any IPv4 address on its listener ports only.',
       }]);
@@ -511,7 +511,7 @@ export class MicroserviceEnvironment extends Construct {
         abortIncompleteMultipartUploadAfter: Duration.days(7),
       }],
     });
-    acknowledgeNag(bucket, [
+    acknowledge(bucket, [
       { id: 'AwsSolutions-S1', reason: 'This bucket receives load balancer access logs; logging its own access would log the log writes.' },
       { id: 'NIST.800.53.R5-S3BucketLoggingEnabled', reason: 'This bucket receives load balancer access logs; logging its own access would log the log writes.' },
       { id: 'HIPAA.Security-S3BucketLoggingEnabled', reason: 'This bucket receives load balancer access logs; logging its own access would log the log writes.' },

@@ -16,8 +16,8 @@ export class MicroservicesValidationError extends Error {
 
   constructor(className: string, scope: IConstruct, problems: string[]) {
     const where = `\`${className}\` at ${scope.node.path || '<root>'}`;
-    const body = problems.length === 1 ? problems[0] : problems.map((p) => `\n  - ${p}`).join('');
-    super(`${where}: ${body}`);
+    const body = problems.length === 1 ? ` ${problems[0]}` : problems.map((p) => `\n  - ${p}`).join('');
+    super(`${where}:${body}`);
     this.name = 'MicroservicesValidationError';
     this.constructPath = scope.node.path;
     this.problems = problems;

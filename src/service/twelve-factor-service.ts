@@ -24,7 +24,7 @@ import {
   serviceConnectConfiguration,
 } from '../discovery/discovery';
 import { MicroserviceEnvironment } from '../environment/microservice-environment';
-import { acknowledgeNag } from '../private/acknowledge';
+import { acknowledge } from '../private/acknowledge';
 import { checkInt, checkSeconds, known, MicroservicesValidationError, Problems, show } from '../private/validation';
 
 const CLASS = 'TwelveFactorService';
@@ -806,7 +806,7 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
   }
 
   private acknowledgeFindings(): void {
-    acknowledgeNag(this.taskDefinition, [{
+    acknowledge(this.taskDefinition, [{
       id: 'AwsSolutions-ECS2',
       reason: 'Twelve-factor config (III) is passed as environment variables on purpose: only non-secret values, since secret-looking names and credential-like values are refused at synth time and secrets go through Secrets Manager or SSM.',
     }]);
