@@ -15,6 +15,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as v8 from 'v8';
+import * as vm from 'vm';
 import {
   App,
   Stack,
@@ -23,12 +25,13 @@ import {
   aws_ecs as ecs,
   aws_ecs_patterns as ecs_patterns,
 } from 'aws-cdk-lib';
+import { version as cdkVersion } from 'aws-cdk-lib/package.json';
 import { MicroserviceEnvironment, TwelveFactorService } from '../src';
 
 /** Service counts measured. */
 const COUNTS = [1, 10, 30];
 /** Timed repetitions per measurement (the median is reported). */
-const REPEATS: { [n: number]: number } = { 0: 5, 1: 5, 10: 5, 30: 3 };
+const REPEATS: { [n: number]: number } = { 1: 15, 10: 9, 30: 5 };
 /** CloudFormation: at most 500 resources per stack. */
 const MAX_RESOURCES = 500;
 /** CloudFormation: a template body uploaded through S3 may not exceed 1,000,000 bytes. */
@@ -117,41 +120,74 @@ function synthOnce(kind: Kind, n: number, liftLimit = false): Sample {
   }
 }
 
+/**
+ * A full heap collection, so that no run pays for the garbage of the one before. `gc` is
+ * exposed at run time; under `node --expose-gc` it is there already.
+ */
+const collectGarbage: () => void = (() => {
+  const exposed = (globalThis as { gc?: () => void }).gc;
+  if (exposed) return exposed;
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc') as () => void;
+})();
+
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-/**
- * Repeats a measurement and keeps the median time (sizes do not vary between runs). A stack
- * that CDK refuses for having over 500 resources is measured with that one check lifted,
- * and flagged.
- */
-function measure(kind: Kind, n: number): Sample {
-  let lift = false;
+/** Whether CDK refuses the stack for having over 500 resources (every other error is thrown). */
+function overResourceLimit(kind: Kind, n: number): boolean {
   try {
     synthOnce(kind, n);
+    return false;
   } catch (e) {
     if (!isTooManyResources(e)) throw e;
-    lift = true;
+    return true;
   }
-  const runs: Sample[] = [];
-  for (let r = 0; r < (REPEATS[n] ?? 3); r++) runs.push(synthOnce(kind, n, lift));
-  return { ...runs[0], ms: median(runs.map((s) => s.ms)) };
+}
+
+interface Measurement {
+  /** N services, median time. */
+  readonly ours: Sample;
+  readonly stock: Sample;
+  /** The shared part alone, timed in the same window (for the marginal time per service). */
+  readonly oursShared: Sample;
+  readonly stockShared: Sample;
+}
+
+/**
+ * Measures both kinds at one N, and the shared part alone in the same window: the four runs
+ * of a round alternate, so that load from elsewhere on the machine hits all alike. A full
+ * collection precedes each timed run, so that no run pays for the garbage of the one
+ * before. Keeps the median time of each (sizes do not vary between runs). A stack that CDK
+ * refuses for having over 500 resources is measured with that one check lifted, and flagged.
+ */
+function measure(n: number): Measurement {
+  const lift = { ours: overResourceLimit('ours', n), stock: overResourceLimit('stock', n) };
+  const plan: Array<{ key: keyof Measurement; kind: Kind; count: number }> = [
+    { key: 'oursShared', kind: 'ours', count: 0 },
+    { key: 'ours', kind: 'ours', count: n },
+    { key: 'stockShared', kind: 'stock', count: 0 },
+    { key: 'stock', kind: 'stock', count: n },
+  ];
+  const runs: { [key: string]: Sample[] } = { ours: [], stock: [], oursShared: [], stockShared: [] };
+  for (let r = 0; r < (REPEATS[n] ?? 3); r++) {
+    for (const step of plan) {
+      collectGarbage();
+      runs[step.key].push(synthOnce(step.kind, step.count, step.count > 0 && lift[step.kind]));
+    }
+  }
+  const pick = (key: keyof Measurement): Sample => ({ ...runs[key][0], ms: median(runs[key].map((x) => x.ms)) });
+  return { ours: pick('ours'), stock: pick('stock'), oursShared: pick('oursShared'), stockShared: pick('stockShared') };
 }
 
 /** Synthesizes with every check on; says whether CDK accepted the stack. */
 function trySynth(kind: Kind, n: number): { n: number; synthesizes: boolean; resources: number; kb: number } {
-  let lifted = false;
-  try {
-    synthOnce(kind, n);
-  } catch (e) {
-    if (!isTooManyResources(e)) throw e;
-    lifted = true;
-  }
+  const refused = overResourceLimit(kind, n);
   const s = synthOnce(kind, n, true);
-  return { n, synthesizes: !lifted, resources: s.resources, kb: round(s.bytes / 1024, 1) };
+  return { n, synthesizes: !refused, resources: s.resources, kb: round(s.bytes / 1024, 1) };
 }
 
 interface Row {
@@ -207,16 +243,20 @@ function main(): void {
   const began = process.hrtime.bigint();
 
   // Warm up: load every module and JIT the hot paths once, untimed.
-  synthOnce('ours', 2);
-  synthOnce('stock', 2);
+  synthOnce('ours', 10);
+  synthOnce('stock', 10);
 
-  const sharedOurs = measure('ours', 0);
-  const sharedStock = measure('stock', 0);
-  const samples: { [kind: string]: { [n: number]: Sample } } = { ours: {}, stock: {} };
-  for (const n of COUNTS) {
-    samples.ours[n] = measure('ours', n);
-    samples.stock[n] = measure('stock', n);
-  }
+  const measurements: { [n: number]: Measurement } = {};
+  for (const n of COUNTS) measurements[n] = measure(n);
+  const samples = {
+    ours: Object.fromEntries(COUNTS.map((n) => [n, measurements[n].ours])) as { [n: number]: Sample },
+    stock: Object.fromEntries(COUNTS.map((n) => [n, measurements[n].stock])) as { [n: number]: Sample },
+  };
+  // The shared part: sizes are the same in every window; its time is the median over all.
+  const pooled = (key: 'oursShared' | 'stockShared'): Sample =>
+    ({ ...measurements[COUNTS[0]][key], ms: median(COUNTS.map((n) => measurements[n][key].ms)) });
+  const sharedOurs = pooled('oursShared');
+  const sharedStock = pooled('stockShared');
 
   const rows: Row[] = COUNTS.map((n) => {
     const o = samples.ours[n];
@@ -228,8 +268,8 @@ function main(): void {
       oursMsPerService: round(o.ms / n, 1),
       stockMsPerService: round(s.ms / n, 1),
       ratio: round(o.ms / s.ms, 2),
-      oursMarginalMsPerService: round((o.ms - sharedOurs.ms) / n, 1),
-      stockMarginalMsPerService: round((s.ms - sharedStock.ms) / n, 1),
+      oursMarginalMsPerService: round((o.ms - measurements[n].oursShared.ms) / n, 1),
+      stockMarginalMsPerService: round((s.ms - measurements[n].stockShared.ms) / n, 1),
       oursResourcesPerService: round((o.resources - sharedOurs.resources) / n, 2),
       stockResourcesPerService: round((s.resources - sharedStock.resources) / n, 2),
       oursKbPerService: round((o.bytes - sharedOurs.bytes) / n / 1024, 2),
@@ -257,9 +297,9 @@ function main(): void {
 
   const lines: string[] = [];
   lines.push('Synth scaling: TwelveFactorService (shared ALB, HTTPS) vs stock ApplicationLoadBalancedFargateService (own ALB each)');
-  lines.push(`node ${process.version}, aws-cdk-lib ${require('aws-cdk-lib/package.json').version}, ${os.cpus().length} cores; `
+  lines.push(`node ${process.version}, aws-cdk-lib ${cdkVersion}, ${os.cpus().length} cores; `
     + 'time = new App() .. app.synth() (construct + validate + write), median of '
-    + `${COUNTS.map((n) => REPEATS[n] ?? 3).join('/')} runs after one warm-up`);
+    + `${COUNTS.map((n) => REPEATS[n] ?? 3).join('/')} runs (ours, stock and their shared parts alternating, full GC before each) after one warm-up`);
   lines.push('');
   lines.push(`Shared part   ours (environment alone): ${sharedOurs.resources} resources, ${round(sharedOurs.bytes / 1024, 1)} KB, ${round(sharedOurs.ms, 1)} ms`);
   lines.push(`              stock (VPC + cluster):    ${sharedStock.resources} resources, ${round(sharedStock.bytes / 1024, 1)} KB, ${round(sharedStock.ms, 1)} ms`);
@@ -277,7 +317,8 @@ function main(): void {
     lines.push(cells.map((c, i) => pad(c, widths[i])).join('  ') + flag);
   }
   lines.push('(ratio = ours ms / stock ms at the same N; res/svc and KB/svc are marginal: (value(N) - shared) / N;');
-  lines.push(' marg ms/svc likewise subtracts the time of the shared part alone; KB = 1024 bytes of the template file as written;');
+  lines.push(' marg ms/svc likewise subtracts the time of the shared part alone, timed in the same rounds;');
+  lines.push(' KB = 1024 bytes of the template file as written, what the CLI uploads;');
   lines.push(' * = CDK refuses that stack at synth (TooManyResourcesInStack): it was measured with only that check lifted)');
   lines.push('');
   lines.push(`Resources one service adds, ours:  ${perServiceTypes(sharedOurs, samples.ours[1]).join(', ')}`);
@@ -295,6 +336,7 @@ function main(): void {
   const json = {
     benchmark: 'synth-scaling',
     node: process.version,
+    awsCdkLib: cdkVersion,
     cores: os.cpus().length,
     shared: {
       ours: { resources: sharedOurs.resources, kb: round(sharedOurs.bytes / 1024, 2), ms: round(sharedOurs.ms, 1) },

@@ -1,4 +1,5 @@
 import {
+  Stack,
   Token,
   aws_ecs as ecs,
   aws_events as events,
@@ -6,6 +7,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { TwelveFactorService } from './twelve-factor-service';
+import { acknowledge, nagString } from '../private/acknowledge';
 import { Problems, show } from '../private/validation';
 import { fargateSizeProblem } from './rules';
 
@@ -105,7 +107,7 @@ export class AdminTask extends Construct {
         schedule: props.schedule,
         description: `Admin task '${props.name}' of ${service.node.path}`,
       });
-      this.rule.addTarget(new targets.EcsTask({
+      const target = new targets.EcsTask({
         cluster: service.environment.cluster,
         taskDefinition: this.taskDefinition,
         taskCount: 1,
@@ -113,7 +115,16 @@ export class AdminTask extends Construct {
         securityGroups: [service.securityGroup],
         platformVersion: ecs.FargatePlatformVersion.LATEST,
         launchType: ecs.LaunchType.FARGATE,
-      }));
+      });
+      this.rule.addTarget(target);
+      // EventBridge tags the tasks it starts; their ids are unknown until they run.
+      const cluster = service.environment.cluster;
+      const stack = Stack.of(this);
+      const taskArns = `arn:${stack.partition}:ecs:${cluster.env.region}:*:task/${cluster.clusterName}/*`;
+      acknowledge(this, [{
+        id: `AwsSolutions-IAM5[Resource::${nagString(stack, taskArns)}]`,
+        reason: 'EventBridge may tag only the tasks it starts in this cluster; task ids are not known before they run.',
+      }]);
     }
   }
 }

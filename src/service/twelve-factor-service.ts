@@ -3,6 +3,7 @@ import {
   Size,
   Token,
   aws_cloudwatch as cloudwatch,
+  aws_cloudwatch_actions as cloudwatchActions,
   aws_ec2 as ec2,
   aws_ecs as ecs,
   aws_elasticloadbalancingv2 as elbv2,
@@ -498,6 +499,7 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
+      this.errorAlarm.addAlarmAction(new cloudwatchActions.SnsAction(env.alarmTopic));
     }
     const deploymentAlarms = props.deploymentAlarms ?? (this.errorAlarm ? [this.errorAlarm] : []);
     const strategy = props.deploymentStrategy ?? ecs.DeploymentStrategy.ROLLING;
@@ -675,6 +677,7 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
       image: props.image,
       command,
       essential: true,
+      memoryLimitMiB: taskDefinition.memoryMiB,
       readonlyRootFilesystem: readonlyRoot,
       privileged: false,
       user: props.user,
@@ -806,10 +809,25 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
   }
 
   private acknowledgeFindings(): void {
-    acknowledge(this.taskDefinition, [{
-      id: 'AwsSolutions-ECS2',
-      reason: 'Twelve-factor config (III) is passed as environment variables on purpose: only non-secret values, since secret-looking names and credential-like values are refused at synth time and secrets go through Secrets Manager or SSM.',
+    // On the service: covers the service's and its admin tasks' definitions and roles.
+    acknowledge(this, [
+      {
+        id: 'AwsSolutions-ECS2',
+        reason: 'Twelve-factor config (III) is passed as environment variables on purpose: only non-secret values, since secret-looking names and credential-like values are refused at synth time and secrets go through Secrets Manager or SSM.',
+      },
+      ...['NIST.800.53.R5', 'HIPAA.Security'].map((pack) => ({
+        id: `${pack}-IAMNoInlinePolicy`,
+        reason: 'Each role of the service is its own and gets least-privilege policies from CDK grants scoped to the resources attached; a customer-managed policy per role would add no reuse.',
+      })),
+    ]);
+    acknowledge(this.executionRole, [{
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'ecr:GetAuthorizationToken, which ECS needs to pull a private image, supports no resource-level permission; every other action of the execution role names its repository, log group or secret.',
     }]);
+    acknowledge(this.taskRole, ['kms:GenerateDataKey*', 'kms:ReEncrypt*', 'kms:Encrypt*', 'kms:Decrypt*'].map((action) => ({
+      id: `AwsSolutions-IAM5[Action::${action}]`,
+      reason: 'CDK grants these KMS action families on the one key that encrypts an attached backing service, so the service can use that resource; the resource is the key, not *.',
+    })));
   }
 
   private validate(props: TwelveFactorServiceProps, cpu: number, memoryMiB: number): void {

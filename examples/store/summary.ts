@@ -1,0 +1,57 @@
+import * as fs from 'fs';
+import { App } from 'aws-cdk-lib';
+import * as cxapi from 'aws-cdk-lib/cx-api';
+import { IConstruct } from 'constructs';
+import { TwelveFactorService } from '../../src';
+
+/** CloudFormation's limits per template. */
+const MAX_RESOURCES = 500;
+const MAX_TEMPLATE_BYTES = 1_000_000;
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
+
+function all<T extends IConstruct>(root: IConstruct, guard: (c: IConstruct) => c is T): T[] {
+  return root.node.findAll().filter(guard);
+}
+
+function isService(c: IConstruct): c is TwelveFactorService {
+  return c instanceof TwelveFactorService;
+}
+
+/** A plain-text summary of the synthesized app: stacks, then services. */
+export function summarize(app: App, assembly: cxapi.CloudAssembly): string {
+  const out: string[] = [];
+  const stackRows = [['stack', 'resources', `of ${MAX_RESOURCES}`, 'template KB', `of ${MAX_TEMPLATE_BYTES / 1000}`]];
+  for (const stack of assembly.stacksRecursively) {
+    const bytes = fs.statSync(stack.templateFullPath).size;
+    const resources = Object.keys(stack.template.Resources ?? {}).length;
+    stackRows.push([
+      stack.hierarchicalId,
+      String(resources),
+      `${((resources / MAX_RESOURCES) * 100).toFixed(0)}%`,
+      (bytes / 1000).toFixed(1),
+      `${((bytes / MAX_TEMPLATE_BYTES) * 100).toFixed(1)}%`,
+    ]);
+  }
+  out.push('Stacks', table(stackRows), '');
+
+  const services = all(app, isService);
+  const serviceRows = [['service', 'exposure', 'discovery', 'tasks', 'size', 'backing services', 'admin tasks']];
+  for (const s of services) {
+    const exposure = s.url ?? (s.port !== undefined ? `internal :${s.port}` : 'worker (no port)');
+    serviceRows.push([
+      s.node.path,
+      exposure,
+      s.discoveryName,
+      `${s.minTasks}..${s.maxTasks}${s.scaling ? ' (scaling)' : ''}`,
+      `${s.taskDefinition.cpu} CPU / ${s.taskDefinition.memoryMiB} MiB`,
+      s.attachments.map((a) => a.description).join(', ') || '-',
+      s.adminTaskNames.join(', ') || '-',
+    ]);
+  }
+  out.push('Services', table(serviceRows));
+  return out.join('\n');
+}
