@@ -44,7 +44,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   publishToGo: { moduleName: 'github.com/cdk-microservices/cdk-microservices-go' },
 
   devDeps: [
-    `@aws-cdk/integ-runner@2.197.10`,
+    '@aws-cdk/integ-runner@2.197.10',
     '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
     'cdk-nag@3.0.2',
     '@cdklabs/cdk-validator-cfnguard@0.0.62',
@@ -86,7 +86,7 @@ project.addTask('package:code-only', {
     {
       exec: 'jsii-pacmak --code-only --no-npmignore --target python --target java --target dotnet --target go -o dist/code-only',
     },
-    { exec: 'python3 -m compileall -q dist/code-only/python' },
+    { exec: 'find dist/code-only/python -name "*.py" -print0 | xargs -0 python3 -m py_compile' },
   ],
 });
 
@@ -118,5 +118,12 @@ const example = project.addTask('example', {
 
 project.testTask.spawn(project.tasks.tryFind('integ')!);
 project.testTask.spawn(example);
+
+// Benchmark (a script that prints figures; not part of the build).
+project.addTask('bench', {
+  description: 'Synthesize N TwelveFactorService and N stock patterns and print the figures',
+  exec: 'ts-node --prefer-ts-exts --project bench/tsconfig.json bench/synth-scaling.ts',
+  env: { TS_NODE_TRANSPILE_ONLY: 'true' },
+});
 
 project.synth();

@@ -241,6 +241,7 @@ const pad = (s: string | number, w: number): string => String(s).padStart(w);
 
 function main(): void {
   const began = process.hrtime.bigint();
+  const loadBefore = os.loadavg()[0];
 
   // Warm up: load every module and JIT the hot paths once, untimed.
   synthOnce('ours', 10);
@@ -330,7 +331,9 @@ function main(): void {
       + `checked: ${[c.at, c.over].map((t) => `N=${t.n} has ${t.resources} resources / ${t.kb} KB and ${t.synthesizes ? 'synthesizes' : 'is refused by CDK'}`).join('; ')}`);
   }
   lines.push('');
-  lines.push(`Total run time ${round(Number(process.hrtime.bigint() - began) / 1e9, 1)} s`);
+  const loadAfter = os.loadavg()[0];
+  lines.push(`Total run time ${round(Number(process.hrtime.bigint() - began) / 1e9, 1)} s; 1-minute load average ${loadBefore.toFixed(2)} before, `
+    + `${loadAfter.toFixed(2)} after (times are only comparable at a load well under ${os.cpus().length})`);
   console.log(lines.join('\n'));
 
   const json = {
@@ -338,6 +341,7 @@ function main(): void {
     node: process.version,
     awsCdkLib: cdkVersion,
     cores: os.cpus().length,
+    loadAverage: { before: round(loadBefore, 2), after: round(loadAfter, 2) },
     shared: {
       ours: { resources: sharedOurs.resources, kb: round(sharedOurs.bytes / 1024, 2), ms: round(sharedOurs.ms, 1) },
       stock: { resources: sharedStock.resources, kb: round(sharedStock.bytes / 1024, 2), ms: round(sharedStock.ms, 1) },

@@ -369,6 +369,8 @@ export class MicroserviceEnvironment extends Construct {
         '`allowPlainHttp` conflicts with `certificate`: with a certificate, HTTP is redirected to HTTPS; remove one of them');
       p.when(!imported && known(props.maxAzs) && props.maxAzs < 2,
         `\`maxAzs\` ${props.maxAzs} is too few for a load balancer, which needs subnets in at least 2 Availability Zones; use 2 or more`);
+      p.when(Token.isUnresolved(Stack.of(this).region),
+        '`loadBalancer` writes access logs, whose bucket policy names the region\'s load balancing account: give the stack a region (`env: { region }`)');
       p.when(props.sslPolicy !== undefined && props.certificate === undefined,
         '`sslPolicy` applies to the HTTPS listener, which needs a `certificate`');
     }

@@ -6,10 +6,10 @@ import {
   aws_events_targets as targets,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { fargateSizeProblem } from './rules';
 import type { TwelveFactorService } from './twelve-factor-service';
 import { acknowledge, nagString } from '../private/acknowledge';
 import { Problems, show } from '../private/validation';
-import { fargateSizeProblem } from './rules';
 
 /**
  * Options of an admin task (twelve-factor XII).

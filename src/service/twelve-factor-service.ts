@@ -728,8 +728,10 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
   }
 
   private route(props: TwelveFactorServiceProps, strategy: ecs.DeploymentStrategy): {
-    targetGroup: elbv2.ApplicationTargetGroup; alternateTargetGroup?: elbv2.ApplicationTargetGroup;
-    listenerRule: elbv2.ApplicationListenerRule; url?: string;
+    targetGroup: elbv2.ApplicationTargetGroup;
+    alternateTargetGroup?: elbv2.ApplicationTargetGroup;
+    listenerRule: elbv2.ApplicationListenerRule;
+    url?: string;
   } {
     const env = this.environment;
     const listener = env.listener!;

@@ -63,11 +63,19 @@ describe('MicroserviceEnvironment defaults (we create)', () => {
             Sid: 'DenyGrantsNotForAwsResources',
             Effect: 'Deny',
             Action: 'kms:CreateGrant',
-            Condition: { Bool: { 'kms:GrantIsForAWSResource': 'false' } },
+            Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
           }),
         ]),
       },
     });
+  });
+
+  test('an alarm topic encrypted with the key, TLS only', () => {
+    t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EnvKey'), 'Arn'] } });
+    t.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    expect(env.alarmTopic).toBeDefined();
   });
 
   test('no load balancer, no VPC endpoints, production stage', () => {
@@ -244,6 +252,12 @@ describe('MicroserviceEnvironment bad input', () => {
   ])('%s', (_name, props, message) => {
     const s = stack();
     expect(() => new MicroserviceEnvironment(s, 'Env', props(s))).toThrow(message);
+  });
+
+  test('a load balancer in a stack without a region', () => {
+    const s = new Stack(new App(), 'NoRegion');
+    expect(() => new MicroserviceEnvironment(s, 'Env', { loadBalancer: true, allowPlainHttp: true }))
+      .toThrow(/give the stack a region/);
   });
 
   test('all conflicting props in one error naming the path', () => {

@@ -23,7 +23,9 @@ function web(extra: Partial<TwelveFactorServiceProps> = {}, envProps = {}) {
   });
   let template: Template | undefined;
   return {
-    stack, env, service,
+    stack,
+    env,
+    service,
     get t(): Template {
       template = template ?? Template.fromStack(stack);
       return template;
@@ -126,8 +128,16 @@ describe('defaults of a web service', () => {
   });
 
   test('the finding on environment variables is acknowledged with a reason', () => {
-    const meta = service.taskDefinition.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY);
-    expect(meta.map((m) => m.data)).toEqual([{ 'AwsSolutions-ECS2': expect.stringMatching(/secret/) }]);
+    const meta = service.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY);
+    expect(meta.map((m) => m.data)).toEqual([expect.objectContaining({ 'AwsSolutions-ECS2': expect.stringMatching(/secret/) })]);
+  });
+
+  test('the error alarm notifies the environment alarm topic', () => {
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: Match.stringLikeRegexp('^EnvAlarmTopic') }] });
+  });
+
+  test('each container has a memory hard limit equal to the task memory', () => {
+    expect(container.Memory).toBe(1024);
   });
 });
 
@@ -232,9 +242,17 @@ describe('what the user sets instead', () => {
 
   test('VIII: sizes, counts, memory and request scaling, Spot weights', () => {
     const { t } = web({
-      cpu: 1024, memoryMiB: 4096, minTasks: 3, maxTasks: 6, desiredTasks: 4,
-      cpuTargetPercent: 0, memoryTargetPercent: 80, requestsPerTarget: 500,
-      spotWeight: 3, onDemandWeight: 1, onDemandBase: 2,
+      cpu: 1024,
+      memoryMiB: 4096,
+      minTasks: 3,
+      maxTasks: 6,
+      desiredTasks: 4,
+      cpuTargetPercent: 0,
+      memoryTargetPercent: 80,
+      requestsPerTarget: 500,
+      spotWeight: 3,
+      onDemandWeight: 1,
+      onDemandBase: 2,
     });
     t.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: '1024', Memory: '4096' });
     t.hasResourceProperties('AWS::ECS::Service', {
