@@ -66,7 +66,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
       testTimeout: 120_000,
     },
   },
-  gitignore: ['cdk.out', '*.snapshot/**/asset.*', 'dist/code-only', '.cdk.staging'],
+  gitignore: ['/cdk.out', '.jsii.tabl.json', '**/*.snapshot/**/asset.*', 'dist/code-only', '.cdk.staging'],
 });
 project.addPackageIgnore('/integ');
 project.addPackageIgnore('/examples');

@@ -1,0 +1,93 @@
+/**
+ * A worker (no port, no load balancer) with an SQS queue attached as a backing service.
+ *
+ * The assertions wait until ECS runs the one task and check that the task definition
+ * carries the queue's URL in the variable the attachment injects.
+ */
+import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
+import {
+  App,
+  Duration,
+  RemovalPolicies,
+  Stack,
+  aws_ecs as ecs,
+  aws_sqs as sqs,
+} from 'aws-cdk-lib';
+import { BackingService, MicroserviceEnvironment, Stage, TwelveFactorService } from '../src';
+
+// No stack traces in the snapshot's metadata: they hold this machine's absolute paths.
+const app = new App({
+  context: {
+    'aws:cdk:disable-creation-stack-traces': true,
+    'aws:cdk:disable-stack-trace': true,
+  },
+});
+const stack = new Stack(app, 'IntegWorkerStack');
+
+const environment = new MicroserviceEnvironment(stack, 'Env', {
+  stage: Stage.DEVELOPMENT,
+  maxAzs: 2,
+});
+
+const deadLetters = new sqs.Queue(stack, 'DeadLetters', {
+  encryption: sqs.QueueEncryption.SQS_MANAGED,
+  enforceSSL: true,
+  retentionPeriod: Duration.days(14),
+});
+const queue = new sqs.Queue(stack, 'Queue', {
+  encryption: sqs.QueueEncryption.SQS_MANAGED,
+  enforceSSL: true,
+  deadLetterQueue: { queue: deadLetters, maxReceiveCount: 3 },
+});
+
+// nginx stands in for a worker: it keeps running without a port mapping (our props have
+// no command for the app container, and an image like busybox would exit at once).
+const worker = new TwelveFactorService(stack, 'Worker', {
+  environment,
+  image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable'),
+  // nginx writes to /var/cache and /var/run.
+  readonlyRootFilesystem: false,
+  minTasks: 1,
+  maxTasks: 2,
+});
+worker.attach(BackingService.sqsQueue(queue));
+
+// Everything the test creates goes away with the stack (keys, log groups included).
+RemovalPolicies.of(stack).destroy();
+
+const integ = new IntegTest(app, 'WorkerTest', {
+  testCases: [stack],
+  regions: ['us-east-1'],
+  diffAssets: false,
+  // The snapshot's assets are not committed, so there is no old snapshot to deploy first.
+  stackUpdateWorkflow: false,
+  cdkCommandOptions: { destroy: { args: { force: true } } },
+});
+
+// Assert at a path: a whole DescribeServices answer (events, deployments) is larger than
+// the 4 KB a custom resource may return.
+integ.assertions
+  .awsApiCall('ECS', 'describeServices', {
+    cluster: environment.cluster.clusterArn,
+    services: [worker.service.serviceArn],
+  })
+  .assertAtPath('services.0.runningCount', ExpectedResult.exact(1))
+  .waitForAssertions({ totalTimeout: Duration.minutes(10), interval: Duration.seconds(30) });
+
+// Match the whole answer (about 2.5 KB, under the 4 KB limit): ECS does not keep the order
+// of environment variables, so a path such as `environment.1.name` would be flaky.
+integ.assertions
+  .awsApiCall('ECS', 'describeTaskDefinition', {
+    taskDefinition: worker.taskDefinition.taskDefinitionArn,
+  })
+  .expect(ExpectedResult.objectLike({
+    taskDefinition: {
+      containerDefinitions: Match.arrayWith([
+        Match.objectLike({
+          environment: Match.arrayWith([{ name: 'QUEUE_URL', value: queue.queueUrl }]),
+        }),
+      ]),
+    },
+  }));
+
+app.synth();
