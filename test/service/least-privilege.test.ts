@@ -1,0 +1,426 @@
+/**
+ * Least privilege, proven with an IAM policy simulator instead of by reading policy JSON:
+ * a service attaches a table READ, a table READ_WRITE, a bucket READ, a queue READ_WRITE, a
+ * topic (publish) and two secrets (READ, READ_WRITE); the task and execution roles' identity
+ * policies are taken from the synthesized template, their CloudFormation tokens resolved to
+ * example ARNs in account 111111111111 / us-east-1, and each request is evaluated offline
+ * by @cloud-copilot/iam-simulate (AGPL-3.0, a test-only devDependency).
+ */
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import {
+  App,
+  CfnElement,
+  Stack,
+  aws_dynamodb as dynamodb,
+  aws_ecs as ecs,
+  aws_s3 as s3,
+  aws_secretsmanager as secretsmanager,
+  aws_sns as sns,
+  aws_sqs as sqs,
+} from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { Access, BackingService, MicroserviceEnvironment, TwelveFactorService } from '../../src';
+
+const ACCOUNT = '111111111111';
+const REGION = 'us-east-1';
+
+// ---------------------------------------------------------------------------------------
+// Resolving CloudFormation tokens to example values.
+// ---------------------------------------------------------------------------------------
+
+interface CfnResource {
+  readonly Type: string;
+  readonly Properties?: any;
+}
+
+/**
+ * Resolves the intrinsic functions of a template fragment to the values CloudFormation would
+ * give, with an example physical name per logical id (the logical id itself; lower case for
+ * buckets). Throws on anything it cannot resolve, so a test never evaluates half a policy.
+ */
+class ExampleResolver {
+  constructor(private readonly resources: Record<string, CfnResource>) {}
+
+  public resolve(value: any): any {
+    if (Array.isArray(value)) return value.map((v) => this.resolve(v));
+    if (value === null || typeof value !== 'object') return value;
+    const keys = Object.keys(value);
+    if (keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'))) return this.intrinsic(keys[0], value[keys[0]]);
+    return Object.fromEntries(keys.map((k) => [k, this.resolve(value[k])]));
+  }
+
+  /** The example ARN of a resource, from its Ref or Arn attribute. */
+  public arnOf(logicalId: string): string {
+    const type = this.typeOf(logicalId);
+    return ['AWS::SNS::Topic', 'AWS::SecretsManager::Secret'].includes(type) ? this.ref(logicalId) : this.getAtt(logicalId, 'Arn');
+  }
+
+  private intrinsic(fn: string, arg: any): any {
+    switch (fn) {
+      case 'Ref':
+        return this.ref(arg);
+      case 'Fn::GetAtt': {
+        const [id, attr] = typeof arg === 'string' ? [arg.slice(0, arg.indexOf('.')), arg.slice(arg.indexOf('.') + 1)] : arg;
+        return this.getAtt(id, this.resolve(attr));
+      }
+      case 'Fn::Join': {
+        const [separator, parts] = arg;
+        return (this.resolve(parts) as any[]).map(String).join(separator);
+      }
+      case 'Fn::Select': {
+        const [index, list] = this.resolve(arg);
+        return list[Number(index)];
+      }
+      case 'Fn::Split': {
+        const [separator, source] = this.resolve(arg);
+        return String(source).split(separator);
+      }
+      case 'Fn::Sub': {
+        const [template, vars] = typeof arg === 'string' ? [arg, {}] : arg;
+        const resolvedVars = this.resolve(vars);
+        return template.replace(/\$\{([^}!]+)\}/g, (_: string, name: string) => {
+          if (name in resolvedVars) return resolvedVars[name];
+          return name.includes('.') ? this.getAtt(name.slice(0, name.indexOf('.')), name.slice(name.indexOf('.') + 1)) : this.ref(name);
+        });
+      }
+      default:
+        throw new Error(`no example value for ${fn} ${JSON.stringify(arg)}`);
+    }
+  }
+
+  private typeOf(logicalId: string): string {
+    const resource = this.resources[logicalId];
+    if (!resource) throw new Error(`no resource ${logicalId} in the template`);
+    return resource.Type;
+  }
+
+  private ref(id: string): string {
+    switch (id) {
+      case 'AWS::Partition': return 'aws';
+      case 'AWS::Region': return REGION;
+      case 'AWS::AccountId': return ACCOUNT;
+      case 'AWS::URLSuffix': return 'amazonaws.com';
+      case 'AWS::StackName': return 'Shop';
+    }
+    const type = this.typeOf(id);
+    switch (type) {
+      case 'AWS::DynamoDB::Table':
+      case 'AWS::Logs::LogGroup':
+      case 'AWS::IAM::Role':
+      case 'AWS::SSM::Parameter':
+        return id;
+      case 'AWS::S3::Bucket': return id.toLowerCase();
+      case 'AWS::SQS::Queue': return `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${id}`;
+      case 'AWS::SNS::Topic': return `arn:aws:sns:${REGION}:${ACCOUNT}:${id}`;
+      case 'AWS::SecretsManager::Secret': return `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${id}-AbCdEf`;
+      case 'AWS::KMS::Key': return exampleKeyId(id);
+      default: throw new Error(`no example Ref for ${id} (${type})`);
+    }
+  }
+
+  private getAtt(id: string, attr: string): string {
+    const type = this.typeOf(id);
+    switch (`${type}.${attr}`) {
+      case 'AWS::DynamoDB::Table.Arn': return `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${id}`;
+      case 'AWS::DynamoDB::Table.StreamArn': return `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${id}/stream/2026-01-01T00:00:00.000`;
+      case 'AWS::S3::Bucket.Arn': return `arn:aws:s3:::${id.toLowerCase()}`;
+      case 'AWS::SQS::Queue.Arn': return `arn:aws:sqs:${REGION}:${ACCOUNT}:${id}`;
+      case 'AWS::SQS::Queue.QueueName': return id;
+      case 'AWS::SQS::Queue.QueueUrl': return this.ref(id);
+      case 'AWS::SNS::Topic.TopicArn': return this.ref(id);
+      case 'AWS::SNS::Topic.TopicName': return id;
+      case 'AWS::KMS::Key.Arn': return `arn:aws:kms:${REGION}:${ACCOUNT}:key/${exampleKeyId(id)}`;
+      case 'AWS::Logs::LogGroup.Arn': return `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${id}:*`;
+      case 'AWS::IAM::Role.Arn': return `arn:aws:iam::${ACCOUNT}:role/${id}`;
+      default: throw new Error(`no example value for Fn::GetAtt ${id}.${attr} (${type})`);
+    }
+  }
+}
+
+/** A key id in the shape of a UUID, made from the logical id. */
+function exampleKeyId(logicalId: string): string {
+  const hex = [...logicalId].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 0x1_0000_0000, 7).toString(16).padStart(8, '0');
+  return `${hex}-1111-2222-3333-444444444444`;
+}
+
+// ---------------------------------------------------------------------------------------
+// The stack under test.
+// ---------------------------------------------------------------------------------------
+
+interface Principal {
+  /** The role's example ARN. */
+  readonly arn: string;
+  /** Its identity policies, resolved. */
+  readonly policies: Array<{ name: string; policy: any }>;
+}
+
+interface Fixture {
+  readonly template: Template;
+  readonly resolver: ExampleResolver;
+  readonly task: Principal;
+  readonly execution: Principal;
+  readonly arns: {
+    readonly readTable: string;
+    readonly writeTable: string;
+    readonly bucket: string;
+    readonly queue: string;
+    readonly topic: string;
+    readonly secret: string;
+    readonly writableSecret: string;
+    readonly executionRole: string;
+    readonly key: string;
+  };
+}
+
+function build(): Fixture {
+  const stack = new Stack(new App(), 'Shop', { env: { account: ACCOUNT, region: REGION } });
+  const environment = new MicroserviceEnvironment(stack, 'Env');
+  const service = new TwelveFactorService(stack, 'Orders', {
+    environment,
+    image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable'),
+    port: 8080,
+  });
+  const partitionKey = { name: 'pk', type: dynamodb.AttributeType.STRING };
+  const readTable = new dynamodb.Table(stack, 'Catalog', { partitionKey });
+  const writeTable = new dynamodb.Table(stack, 'Carts', { partitionKey });
+  const bucket = new s3.Bucket(stack, 'Images');
+  const queue = new sqs.Queue(stack, 'Jobs');
+  const topic = new sns.Topic(stack, 'Events');
+  const secret = new secretsmanager.Secret(stack, 'ApiKey');
+  const writableSecret = new secretsmanager.Secret(stack, 'SigningKey');
+  service.attach(BackingService.dynamoDbTable(readTable, { access: Access.READ }));
+  service.attach(BackingService.dynamoDbTable(writeTable, { access: Access.READ_WRITE }));
+  service.attach(BackingService.s3Bucket(bucket, { access: Access.READ }));
+  service.attach(BackingService.sqsQueue(queue, { access: Access.READ_WRITE }));
+  service.attach(BackingService.snsTopic(topic));
+  service.attach(BackingService.secret(secret));
+  service.attach(BackingService.secret(writableSecret, { access: Access.READ_WRITE }));
+
+  const template = Template.fromStack(stack);
+  const resources = template.toJSON().Resources as Record<string, CfnResource>;
+  const resolver = new ExampleResolver(resources);
+  const idOf = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+  const principal = (roleId: string): Principal => ({
+    arn: resolver.arnOf(roleId),
+    policies: Object.entries(resources)
+      .filter(([, r]) => ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy'].includes(r.Type))
+      .filter(([, r]) => (r.Properties.Roles ?? []).some((ref: any) => ref?.Ref === roleId))
+      .map(([id, r]) => ({ name: id, policy: resolver.resolve(r.Properties.PolicyDocument) })),
+  });
+  return {
+    template,
+    resolver,
+    task: principal(idOf(service.taskRole)),
+    execution: principal(idOf(service.executionRole)),
+    arns: {
+      readTable: resolver.arnOf(idOf(readTable)),
+      writeTable: resolver.arnOf(idOf(writeTable)),
+      bucket: resolver.arnOf(idOf(bucket)),
+      queue: resolver.arnOf(idOf(queue)),
+      topic: resolver.arnOf(idOf(topic)),
+      secret: resolver.arnOf(idOf(secret)),
+      writableSecret: resolver.arnOf(idOf(writableSecret)),
+      executionRole: resolver.arnOf(idOf(service.executionRole)),
+      key: resolver.arnOf(idOf(environment.encryptionKey)),
+    },
+  };
+}
+
+type Decision = 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied';
+
+/** Evaluates one request of the principal with its identity policies (same account, no SCPs). */
+async function decide(principal: Principal, action: string, resource: string): Promise<Decision> {
+  const result = await runSimulation({
+    request: {
+      principal: principal.arn,
+      action,
+      resource: { resource, accountId: ACCOUNT },
+      contextVariables: {},
+    },
+    identityPolicies: principal.policies,
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+  }, {});
+  if (result.resultType === 'error') {
+    throw new Error(`the simulator refused ${action} on ${resource}: ${JSON.stringify(result.errors)}`);
+  }
+  if (result.resultType !== 'single') throw new Error(`expected a single-resource simulation of ${action} on ${resource}, got ${result.resultType}`);
+  return result.overallResult;
+}
+
+function statementsOf(principal: Principal): any[] {
+  return principal.policies.flatMap((p) => {
+    const statement = p.policy.Statement;
+    return Array.isArray(statement) ? statement : [statement];
+  });
+}
+
+const asList = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+// ---------------------------------------------------------------------------------------
+// Tests.
+// ---------------------------------------------------------------------------------------
+
+const f = build();
+const a = f.arns;
+const OTHER = {
+  table: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/Unrelated`,
+  bucketObject: 'arn:aws:s3:::unrelated-bucket/reports/2026.csv',
+  queue: `arn:aws:sqs:${REGION}:${ACCOUNT}:Unrelated`,
+  topic: `arn:aws:sns:${REGION}:${ACCOUNT}:Unrelated`,
+  secret: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:Unrelated-AbCdEf`,
+};
+const object = `${a.bucket}/reports/2026.csv`;
+
+describe('the simulation harness', () => {
+  test('the task role has identity policies, all fully resolved', () => {
+    expect(f.task.policies.length).toBeGreaterThan(0);
+    expect(f.execution.policies.length).toBeGreaterThan(0);
+    expect(JSON.stringify([f.task.policies, f.execution.policies])).not.toMatch(/"(Ref|Fn::[A-Za-z]+)"/);
+  });
+
+  test('the simulator allows what a policy grants and denies what it does not', async () => {
+    const grantAll: Principal = {
+      arn: `arn:aws:iam::${ACCOUNT}:role/Admin`,
+      policies: [{ name: 'all', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }],
+    };
+    const grantNothing: Principal = { arn: `arn:aws:iam::${ACCOUNT}:role/Nobody`, policies: [] };
+    expect(await decide(grantAll, 'dynamodb:PutItem', OTHER.table)).toBe('Allowed');
+    expect(await decide(grantNothing, 'dynamodb:GetItem', OTHER.table)).toBe('ImplicitlyDenied');
+  });
+
+  test('the resolver refuses what it cannot resolve', () => {
+    expect(() => f.resolver.resolve({ 'Fn::ImportValue': 'Elsewhere' })).toThrow(/no example value/);
+    expect(() => f.resolver.resolve({ Ref: 'Missing' })).toThrow(/no resource Missing/);
+  });
+});
+
+describe('the task role: what the app may do', () => {
+  test.each([
+    ['dynamodb:GetItem', a.readTable],
+    ['dynamodb:Query', a.readTable],
+    ['dynamodb:Scan', a.readTable],
+    ['dynamodb:BatchGetItem', a.readTable],
+    ['dynamodb:GetItem', a.writeTable],
+    ['dynamodb:PutItem', a.writeTable],
+    ['dynamodb:UpdateItem', a.writeTable],
+    ['dynamodb:DeleteItem', a.writeTable],
+    ['s3:GetObject', object],
+    ['s3:ListBucket', a.bucket],
+    ['sqs:ReceiveMessage', a.queue],
+    ['sqs:DeleteMessage', a.queue],
+    ['sqs:SendMessage', a.queue],
+    ['sns:Publish', a.topic],
+    ['secretsmanager:PutSecretValue', a.writableSecret],
+  ])('allows %s on %s', async (action, resource) => {
+    expect(await decide(f.task, action, resource)).toBe('Allowed');
+  });
+
+  test.each([
+    // The READ table is read only.
+    ['dynamodb:PutItem', a.readTable],
+    ['dynamodb:DeleteItem', a.readTable],
+    ['dynamodb:UpdateItem', a.readTable],
+    ['dynamodb:BatchWriteItem', a.readTable],
+    // Data access, not control of the tables.
+    ['dynamodb:DeleteTable', a.writeTable],
+    ['dynamodb:UpdateTable', a.writeTable],
+    // The READ bucket is read only.
+    ['s3:PutObject', object],
+    ['s3:DeleteObject', object],
+    ['s3:PutBucketPolicy', a.bucket],
+    ['s3:DeleteBucket', a.bucket],
+    // The queue is for messages, not to purge, delete or reconfigure.
+    ['sqs:PurgeQueue', a.queue],
+    ['sqs:DeleteQueue', a.queue],
+    ['sqs:SetQueueAttributes', a.queue],
+    // The topic is to publish to.
+    ['sns:Subscribe', a.topic],
+    ['sns:DeleteTopic', a.topic],
+    ['sns:SetTopicAttributes', a.topic],
+    // A READ secret reaches the app through ECS secrets only: the task role has no access.
+    ['secretsmanager:GetSecretValue', a.secret],
+    ['secretsmanager:DescribeSecret', a.secret],
+    ['secretsmanager:PutSecretValue', a.secret],
+    ['secretsmanager:DeleteSecret', a.writableSecret],
+    // Nothing of the platform.
+    ['iam:PassRole', a.executionRole],
+    ['kms:Decrypt', a.key],
+  ])('denies %s on %s', async (action, resource) => {
+    expect(await decide(f.task, action, resource)).toBe('ImplicitlyDenied');
+  });
+
+  test.each([
+    'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem',
+    'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:DescribeTable',
+  ])('denies %s on an unrelated table', async (action) => {
+    expect(await decide(f.task, action, OTHER.table)).toBe('ImplicitlyDenied');
+  });
+
+  test('denies the attached tables\' names in another region or account', async () => {
+    const name = a.readTable.split('/').pop();
+    expect(await decide(f.task, 'dynamodb:GetItem', `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/${name}`)).toBe('ImplicitlyDenied');
+    expect(await decide(f.task, 'dynamodb:GetItem', `arn:aws:dynamodb:${REGION}:222222222222:table/${name}`)).toBe('ImplicitlyDenied');
+  });
+
+  test.each([
+    ['s3:GetObject', OTHER.bucketObject],
+    ['sqs:SendMessage', OTHER.queue],
+    ['sqs:ReceiveMessage', OTHER.queue],
+    ['sns:Publish', OTHER.topic],
+    ['secretsmanager:GetSecretValue', OTHER.secret],
+    ['secretsmanager:PutSecretValue', OTHER.secret],
+  ])('denies %s on another resource (%s)', async (action, resource) => {
+    expect(await decide(f.task, action, resource)).toBe('ImplicitlyDenied');
+  });
+
+  test('no statement grants an action on Resource \'*\', and none uses NotAction or NotResource', () => {
+    const statements = statementsOf(f.task);
+    expect(statements.length).toBeGreaterThan(0);
+    for (const s of statements) {
+      expect(s.NotAction).toBeUndefined();
+      expect(s.NotResource).toBeUndefined();
+      expect(asList(s.Resource).length).toBeGreaterThan(0);
+      if (s.Effect === 'Allow') {
+        for (const resource of asList(s.Resource)) expect(resource).not.toBe('*');
+        for (const action of asList(s.Action)) expect(action).not.toMatch(/^(\*|[a-z0-9-]+:\*)$/);
+      }
+    }
+  });
+
+  test('every allowed statement names one of the attached resources', () => {
+    const attached = [a.readTable, a.writeTable, a.bucket, a.queue, a.topic, a.writableSecret];
+    for (const s of statementsOf(f.task).filter((x) => x.Effect === 'Allow')) {
+      for (const resource of asList(s.Resource) as string[]) {
+        expect(attached.some((arn) => resource === arn || resource.startsWith(`${arn}/`))).toBe(true);
+      }
+    }
+  });
+
+  test('the role itself carries no inline or managed policies', () => {
+    const role = f.template.toJSON().Resources[f.task.arn.split('/').pop()!];
+    expect(role.Type).toBe('AWS::IAM::Role');
+    expect(role.Properties.Policies).toBeUndefined();
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+});
+
+describe('the execution role: what ECS may do to start the task', () => {
+  test.each([
+    ['secretsmanager:GetSecretValue', a.secret],
+    ['secretsmanager:GetSecretValue', a.writableSecret],
+  ])('allows %s on the injected secret %s', async (action, resource) => {
+    expect(await decide(f.execution, action, resource)).toBe('Allowed');
+  });
+
+  test.each([
+    ['secretsmanager:GetSecretValue', OTHER.secret],
+    ['secretsmanager:PutSecretValue', a.secret],
+    ['dynamodb:GetItem', a.readTable],
+    ['s3:GetObject', object],
+    ['sqs:ReceiveMessage', a.queue],
+    ['sns:Publish', a.topic],
+  ])('denies %s on %s', async (action, resource) => {
+    expect(await decide(f.execution, action, resource)).toBe('ImplicitlyDenied');
+  });
+});
