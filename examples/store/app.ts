@@ -10,10 +10,8 @@ import {
   aws_dynamodb as dynamodb,
   aws_ecs as ecs,
   aws_events as events,
-  aws_logs as logs,
   aws_route53 as route53,
   aws_sqs as sqs,
-  aws_wafv2 as wafv2,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { Access, BackingService, MicroserviceEnvironment, Stage, TwelveFactorService } from '../../src';
@@ -21,7 +19,7 @@ import { Access, BackingService, MicroserviceEnvironment, Stage, TwelveFactorSer
 /**
  * The reference store: a users web service with its DynamoDB table and a migration admin
  * task, and an email worker reading a queue, in one environment behind a shared HTTPS load
- * balancer protected by AWS WAF.
+ * balancer protected by the AWS WAF web ACL the environment creates.
  */
 export class StoreStack extends Stack {
   public readonly platform: MicroserviceEnvironment;
@@ -41,17 +39,13 @@ export class StoreStack extends Stack {
       validation: acm.CertificateValidation.fromDns(zone),
     });
 
-    const webAcl = this.createWebAcl();
     this.platform = new MicroserviceEnvironment(this, 'Env', {
       namespaceName: 'store.internal',
       loadBalancer: true,
       certificate,
       hostedZone: zone,
-      webAclArn: webAcl.attrArn,
       stage: Stage.PRODUCTION,
     });
-
-    this.logWebAcl(webAcl);
 
     // Data: encrypted with the environment's customer-managed key, recoverable, backed up.
     const dataKey = this.platform.encryptionKey;
@@ -121,36 +115,6 @@ export class StoreStack extends Stack {
     this.emailWorker.addAdminTask('replay-dead-letters', {
       command: ['node', 'worker.js', '--replay'],
       schedule: events.Schedule.cron({ minute: '0', hour: '4' }),
-    });
-  }
-
-  private logWebAcl(acl: wafv2.CfnWebACL): void {
-    // WAF logs to CloudWatch Logs need a log group whose name starts with aws-waf-logs-.
-    const wafLogs = new logs.LogGroup(this, 'WafLogs', {
-      logGroupName: `aws-waf-logs-${this.stackName.toLowerCase()}`,
-      retention: logs.RetentionDays.ONE_YEAR,
-      encryptionKey: this.platform.encryptionKey,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    new wafv2.CfnLoggingConfiguration(this, 'WafLogging', {
-      resourceArn: acl.attrArn,
-      logDestinationConfigs: [wafLogs.logGroupArn],
-    });
-  }
-
-  private createWebAcl(): wafv2.CfnWebACL {
-    const managed = (name: string, priority: number): wafv2.CfnWebACL.RuleProperty => ({
-      name,
-      priority,
-      overrideAction: { none: {} },
-      statement: { managedRuleGroupStatement: { vendorName: 'AWS', name } },
-      visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: name, sampledRequestsEnabled: true },
-    });
-    return new wafv2.CfnWebACL(this, 'WebAcl', {
-      scope: 'REGIONAL',
-      defaultAction: { allow: {} },
-      visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: 'store', sampledRequestsEnabled: true },
-      rules: [managed('AWSManagedRulesCommonRuleSet', 0), managed('AWSManagedRulesKnownBadInputsRuleSet', 1)],
     });
   }
 }

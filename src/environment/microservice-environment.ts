@@ -1,6 +1,7 @@
 import {
   Annotations,
   Duration,
+  Names,
   RemovalPolicy,
   Stack,
   Token,
@@ -187,9 +188,18 @@ export interface MicroserviceEnvironmentProps {
    * The ARN of an AWS WAF web ACL (scope REGIONAL) to associate with the shared load
    * balancer.
    *
-   * @default - no web ACL
+   * @default - a web ACL we create (see `webAcl`)
    */
   readonly webAclArn?: string;
+
+  /**
+   * Create an AWS WAF web ACL for the shared load balancer, with the AWS managed rule groups
+   * for common threats, known bad inputs and IP reputation, and logging to an encrypted log
+   * group. Ignored when `webAclArn` is given.
+   *
+   * @default true when there is a load balancer
+   */
+  readonly webAcl?: boolean;
 }
 
 /**
@@ -236,6 +246,10 @@ export class MicroserviceEnvironment extends Construct {
   public readonly flowLog?: ec2.FlowLog;
   /** Whether the listener is HTTPS. */
   public readonly https: boolean;
+  /** The security group of the interface VPC endpoints, when `vpcEndpoints` is on; services are let in on 443. */
+  public readonly endpointSecurityGroup?: ec2.ISecurityGroup;
+  /** The AWS WAF web ACL we created for the load balancer, when we created one. */
+  public readonly webAcl?: wafv2.CfnWebACL;
 
   private nextPriority = 1;
   private readonly usedPriorities = new Set<number>();
@@ -265,7 +279,7 @@ export class MicroserviceEnvironment extends Construct {
     this.serviceSubnets = props.serviceSubnets ?? {
       subnetType: this.vpc.privateSubnets.length > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED,
     };
-    if (props.vpcEndpoints) this.addVpcEndpoints();
+    this.endpointSecurityGroup = props.vpcEndpoints ? this.addVpcEndpoints() : undefined;
 
     this.cluster = props.cluster ?? new ecs.Cluster(this, 'Cluster', {
       vpc: this.vpc,
@@ -286,6 +300,7 @@ export class MicroserviceEnvironment extends Construct {
       this.loadBalancer = lb.loadBalancer;
       this.listener = lb.listener;
       this.accessLogsBucket = lb.accessLogsBucket;
+      this.webAcl = lb.webAcl;
     }
   }
 
@@ -357,7 +372,7 @@ export class MicroserviceEnvironment extends Construct {
       const lbOnly: Array<[string, unknown]> = [
         ['certificate', props.certificate], ['allowPlainHttp', props.allowPlainHttp], ['internetFacing', props.internetFacing],
         ['sslPolicy', props.sslPolicy], ['loadBalancerDeletionProtection', props.loadBalancerDeletionProtection],
-        ['accessLogsBucket', props.accessLogsBucket], ['webAclArn', props.webAclArn],
+        ['accessLogsBucket', props.accessLogsBucket], ['webAclArn', props.webAclArn], ['webAcl', props.webAcl],
       ];
       for (const [name, value] of lbOnly) {
         p.when(value !== undefined, `\`${name}\` configures the shared load balancer; set \`loadBalancer: true\` or remove it`);
@@ -374,6 +389,8 @@ export class MicroserviceEnvironment extends Construct {
       p.when(props.sslPolicy !== undefined && props.certificate === undefined,
         '`sslPolicy` applies to the HTTPS listener, which needs a `certificate`');
     }
+    p.when(props.webAclArn !== undefined && props.webAcl === true,
+      '`webAcl: true` creates a web ACL and `webAclArn` brings one; set only one of them');
     if (known(props.webAclArn) && !/^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional\/webacl\/.+/.test(props.webAclArn)) {
       p.add(`\`webAclArn\` ${show(props.webAclArn)} is not the ARN of a regional WAFv2 web ACL (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>)`);
     }
@@ -454,8 +471,15 @@ export class MicroserviceEnvironment extends Construct {
     return { vpc, flowLog };
   }
 
-  private addVpcEndpoints(): void {
+  private addVpcEndpoints(): ec2.SecurityGroup {
     const subnets = this.serviceSubnets;
+    // One security group for the interface endpoints; each service is let in on 443 when it
+    // is created, instead of the whole VPC range.
+    const securityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
+      vpc: this.vpc,
+      description: `Interface VPC endpoints of ${this.node.path}`,
+      allowAllOutbound: false,
+    });
     const interfaces: Array<[string, ec2.InterfaceVpcEndpointAwsService]> = [
       ['EcrApi', ec2.InterfaceVpcEndpointAwsService.ECR],
       ['EcrDocker', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER],
@@ -465,14 +489,15 @@ export class MicroserviceEnvironment extends Construct {
       ['Kms', ec2.InterfaceVpcEndpointAwsService.KMS],
     ];
     for (const [name, service] of interfaces) {
-      this.vpc.addInterfaceEndpoint(`${name}Endpoint`, { service, subnets, privateDnsEnabled: true });
+      this.vpc.addInterfaceEndpoint(`${name}Endpoint`, { service, subnets, privateDnsEnabled: true, open: false, securityGroups: [securityGroup] });
     }
     this.vpc.addGatewayEndpoint('S3Endpoint', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [subnets] });
     this.vpc.addGatewayEndpoint('DynamoDbEndpoint', { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB, subnets: [subnets] });
+    return securityGroup;
   }
 
   private createLoadBalancer(props: MicroserviceEnvironmentProps): {
-    loadBalancer: elbv2.ApplicationLoadBalancer; listener: elbv2.ApplicationListener; accessLogsBucket: s3.IBucket;
+    loadBalancer: elbv2.ApplicationLoadBalancer; listener: elbv2.ApplicationListener; accessLogsBucket: s3.IBucket; webAcl?: wafv2.CfnWebACL;
   } {
     const internetFacing = props.internetFacing ?? true;
     const securityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
@@ -531,13 +556,49 @@ export class MicroserviceEnvironment extends Construct {
         reason: 'An internet-facing load balancer accepts clients from any IPv4 address on its listener ports only.',
       }]);
     }
-    if (props.webAclArn) {
+    const webAcl = props.webAclArn === undefined && props.webAcl !== false ? this.createWebAcl() : undefined;
+    const webAclArn = props.webAclArn ?? webAcl?.attrArn;
+    if (webAclArn) {
       new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
         resourceArn: loadBalancer.loadBalancerArn,
-        webAclArn: props.webAclArn,
+        webAclArn,
       });
     }
-    return { loadBalancer, listener, accessLogsBucket };
+    return { loadBalancer, listener, accessLogsBucket, webAcl };
+  }
+
+  private createWebAcl(): wafv2.CfnWebACL {
+    const managed = (name: string, priority: number): wafv2.CfnWebACL.RuleProperty => ({
+      name,
+      priority,
+      overrideAction: { none: {} },
+      statement: { managedRuleGroupStatement: { vendorName: 'AWS', name } },
+      visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: name, sampledRequestsEnabled: true },
+    });
+    const metricName = Names.uniqueResourceName(this, { maxLength: 128, separator: '-' });
+    const webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      description: `Shared load balancer of ${this.node.path}`,
+      visibilityConfig: { cloudWatchMetricsEnabled: true, metricName, sampledRequestsEnabled: true },
+      rules: [
+        managed('AWSManagedRulesAmazonIpReputationList', 0),
+        managed('AWSManagedRulesKnownBadInputsRuleSet', 1),
+        managed('AWSManagedRulesCommonRuleSet', 2),
+      ],
+    });
+    // WAF logs to CloudWatch Logs only into log groups named aws-waf-logs-*.
+    const logGroup = new logs.LogGroup(this, 'WebAclLogs', {
+      logGroupName: `aws-waf-logs-${Names.uniqueResourceName(this, { maxLength: 400, separator: '-' })}`,
+      retention: this.logRetention,
+      encryptionKey: this.encryptionKey,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    new wafv2.CfnLoggingConfiguration(this, 'WebAclLogging', {
+      resourceArn: webAcl.attrArn,
+      logDestinationConfigs: [logGroup.logGroupArn],
+    });
+    return webAcl;
   }
 
   private createAccessLogsBucket(): s3.Bucket {

@@ -1,4 +1,5 @@
 import {
+  Stack,
   Token,
   aws_dynamodb as dynamodb,
   aws_ecs as ecs,
@@ -10,6 +11,7 @@ import {
 } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import type { TwelveFactorService } from './twelve-factor-service';
+import { acknowledge, nagString } from '../private/acknowledge';
 import { upperSnake } from '../private/naming';
 import { fail } from '../private/validation';
 
@@ -167,6 +169,10 @@ class TableBacking extends BaseBacking {
   public bind(service: TwelveFactorService): BackingServiceBinding {
     if (this.rw) this.table.grantReadWriteData(service.taskRole);
     else this.table.grantReadData(service.taskRole);
+    acknowledge(service.taskRole, [{
+      id: `AwsSolutions-IAM5[Resource::${nagString(Stack.of(service), `${this.table.tableArn}/index/*`)}]`,
+      reason: `The grant covers the indexes of the attached table ${this.table.node.path} only.`,
+    }]);
     return {
       environment: { [this.name('TABLE', 'NAME')]: this.table.tableName, [this.name('TABLE', 'ARN')]: this.table.tableArn },
       description: `DynamoDB table (${this.access})`,
@@ -179,6 +185,13 @@ class BucketBacking extends BaseBacking {
   public bind(service: TwelveFactorService): BackingServiceBinding {
     if (this.rw) this.bucket.grantReadWrite(service.taskRole);
     else this.bucket.grantRead(service.taskRole);
+    const reason = `CDK's S3 grants use action families on the attached bucket ${this.bucket.node.path} and its objects only.`;
+    acknowledge(service.taskRole, [
+      { id: `AwsSolutions-IAM5[Resource::${nagString(Stack.of(service), `${this.bucket.bucketArn}/*`)}]`, reason },
+      ...['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*', 's3:PutObject*'].map((action) => ({
+        id: `AwsSolutions-IAM5[Action::${action}]`, reason,
+      })),
+    ]);
     return { environment: { [this.name('BUCKET', 'NAME')]: this.bucket.bucketName }, description: `S3 bucket (${this.access})` };
   }
 }

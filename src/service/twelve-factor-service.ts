@@ -1,4 +1,5 @@
 import {
+  Annotations,
   Duration,
   Size,
   Token,
@@ -542,6 +543,13 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
       propagateTags: ecs.PropagatedTagSource.SERVICE,
     });
     this.connections = this.service.connections;
+    if (env.endpointSecurityGroup) {
+      env.endpointSecurityGroup.connections.allowFrom(this.securityGroup, ec2.Port.tcp(443), `HTTPS from ${this.node.path}`);
+    }
+    if (props.user === undefined) {
+      Annotations.of(this).addWarningV2('cdk-microservices:rootUser',
+        'The container runs as the image\'s user, which may be root: set `user` to a non-root user (AWS Control Tower CT.ECS.PR.3, AWS Config ecs-task-definition-nonroot-user).');
+    }
     this.cloudMapService = this.service.cloudMapService;
     applyDiscoveryAttributes(this.service.cloudMapService, props.discoveryAttributes ?? {});
 
@@ -816,6 +824,10 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
       {
         id: 'AwsSolutions-ECS2',
         reason: 'Twelve-factor config (III) is passed as environment variables on purpose: only non-secret values, since secret-looking names and credential-like values are refused at synth time and secrets go through Secrets Manager or SSM.',
+      },
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers]',
+        reason: 'ECS blue/green, linear and canary deployments shift listener traffic with this AWS-maintained policy, which ECS documents for its infrastructure role.',
       },
       ...['NIST.800.53.R5', 'HIPAA.Security'].map((pack) => ({
         id: `${pack}-IAMNoInlinePolicy`,

@@ -10,7 +10,7 @@ import {
   aws_servicediscovery as servicediscovery,
 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { MicroserviceEnvironment, Stage } from '../../src';
+import { MicroserviceEnvironment, Stage, TwelveFactorService } from '../../src';
 
 const ENV = { account: '111111111111', region: 'us-east-1' };
 const CERT_ARN = 'arn:aws:acm:us-east-1:111111111111:certificate/11111111-2222-3333-4444-555555555555';
@@ -149,6 +149,24 @@ describe('VPC endpoints', () => {
     }
     t.resourceCountIs('AWS::EC2::VPCEndpoint', 8);
   });
+
+  test('interface endpoints admit only the services, on 443, not the VPC range', () => {
+    const s = stack();
+    const env = new MicroserviceEnvironment(s, 'Env', { vpcEndpoints: true });
+    new TwelveFactorService(s, 'Worker', { environment: env, image: ecs.ContainerImage.fromRegistry('nginx'), user: '1000' });
+    const t = Template.fromStack(s);
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      IpProtocol: 'tcp',
+      FromPort: 443,
+      ToPort: 443,
+      GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EnvEndpointSecurityGroup'), 'GroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WorkerSecurityGroup'), 'GroupId'] },
+    });
+    const groups = Object.values(t.findResources('AWS::EC2::SecurityGroup'));
+    const ingress = groups.flatMap((g) => g.Properties.SecurityGroupIngress ?? []);
+    expect(ingress.filter((r: { CidrIp?: unknown }) => r.CidrIp !== undefined)).toEqual([]);
+    expect(env.endpointSecurityGroup).toBeDefined();
+  });
 });
 
 describe('shared load balancer', () => {
@@ -194,6 +212,36 @@ describe('shared load balancer', () => {
     Annotations.fromStack(s).hasNoWarning('*', Match.anyValue());
   });
 
+  test('an AWS WAF web ACL with AWS managed rules and logging, associated with the load balancer', () => {
+    const s = stack();
+    const env = new MicroserviceEnvironment(s, 'Env', { loadBalancer: true, certificate: acm.Certificate.fromCertificateArn(s, 'Cert', CERT_ARN) });
+    const t = Template.fromStack(s);
+    t.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Scope: 'REGIONAL',
+      DefaultAction: { Allow: {} },
+      Rules: [
+        Match.objectLike({ Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesAmazonIpReputationList' } } }),
+        Match.objectLike({ Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesKnownBadInputsRuleSet' } } }),
+        Match.objectLike({ Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesCommonRuleSet' } } }),
+      ],
+    });
+    t.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+      ResourceArn: { Ref: Match.stringLikeRegexp('^EnvLoadBalancer') },
+      WebACLArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EnvWebAcl'), 'Arn'] },
+    });
+    t.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: Match.stringLikeRegexp('^aws-waf-logs-'), KmsKeyId: Match.anyValue() });
+    t.resourceCountIs('AWS::WAFv2::LoggingConfiguration', 1);
+    expect(env.webAcl).toBeDefined();
+  });
+
+  test('no web ACL when turned off', () => {
+    const s = stack();
+    new MicroserviceEnvironment(s, 'Env', { loadBalancer: true, allowPlainHttp: true, webAcl: false });
+    const t = Template.fromStack(s);
+    t.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    t.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
+  });
+
   test('an internal load balancer accepts only the VPC range', () => {
     const s = stack();
     new MicroserviceEnvironment(s, 'Env', {
@@ -231,6 +279,7 @@ describe('shared load balancer', () => {
     t.resourceCountIs('AWS::S3::Bucket', 0);
     expect(env.accessLogsBucket).toBe(bucket);
     t.hasResourceProperties('AWS::WAFv2::WebACLAssociation', { WebACLArn: 'arn:aws:wafv2:us-east-1:111111111111:regional/webacl/store/abc' });
+    t.resourceCountIs('AWS::WAFv2::WebACL', 0);
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
       LoadBalancerAttributes: Match.arrayWith([{ Key: 'deletion_protection.enabled', Value: 'false' }]),
     });
@@ -248,6 +297,8 @@ describe('MicroserviceEnvironment bad input', () => {
     ['more NAT gateways than zones', () => ({ maxAzs: 2, natGateways: 3 }), /`natGateways` 3 is not valid/],
     ['namespace name not DNS', () => ({ namespaceName: 'Not A Name' }), /`namespaceName` 'Not A Name' is not a DNS name/],
     ['web ACL not an ARN', (s) => ({ loadBalancer: true, certificate: cert(s), webAclArn: 'acl' }), /`webAclArn` 'acl' is not the ARN/],
+    ['web ACL created and brought', (s) => ({ loadBalancer: true, certificate: cert(s), webAcl: true, webAclArn: 'arn:aws:wafv2:us-east-1:111111111111:regional/webacl/a/b' }), /set only one of them/],
+    ['web ACL without load balancer', () => ({ webAcl: true }), /`webAcl` configures the shared load balancer/],
     ['maxAzs with an imported VPC', (s) => ({ vpc: ec2.Vpc.fromLookup(s, 'V', { vpcId: 'vpc-1' }), maxAzs: 2 }), /`maxAzs` applies only to a VPC we create/],
   ])('%s', (_name, props, message) => {
     const s = stack();

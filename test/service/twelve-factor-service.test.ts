@@ -8,7 +8,7 @@ import {
   aws_logs as logs,
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { containerOf, IMAGE, withEnvironment } from './fixtures';
 import { Discovery, Stage, TwelveFactorService, TwelveFactorServiceProps } from '../../src';
 
@@ -130,6 +130,11 @@ describe('defaults of a web service', () => {
   test('the finding on environment variables is acknowledged with a reason', () => {
     const meta = service.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY);
     expect(meta.map((m) => m.data)).toEqual([expect.objectContaining({ 'AwsSolutions-ECS2': expect.stringMatching(/secret/) })]);
+  });
+
+  test('a warning when the container may run as root, none with a user', () => {
+    Annotations.fromStack(web().stack).hasWarning('/Test/Users', Match.stringLikeRegexp('set `user` to a non-root user'));
+    Annotations.fromStack(web({ user: '1000' }).stack).hasNoWarning('/Test/Users', Match.anyValue());
   });
 
   test('the error alarm notifies the environment alarm topic', () => {

@@ -1,0 +1,108 @@
+import {
+  App,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  aws_certificatemanager as acm,
+  aws_dynamodb as dynamodb,
+  aws_ec2 as ec2,
+  aws_ecs as ecs,
+  aws_events as events,
+  aws_rds as rds,
+  aws_route53 as route53,
+  aws_s3 as s3,
+  aws_secretsmanager as secretsmanager,
+  aws_sns as sns,
+  aws_sqs as sqs,
+} from 'aws-cdk-lib';
+import { formatGateReports, GateReport, runGates } from '../../examples/store/gates';
+import { Access, BackingService, Discovery, MicroserviceEnvironment, TwelveFactorService } from '../../src';
+
+const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable');
+
+/**
+ * Every construct of the library, with every backing service attached, under every gate of
+ * the reference app: the resources our constructs create must have zero unacknowledged
+ * findings. The user's own resources (the table, bucket, ... created below) are the user's
+ * business and are filtered out by construct path.
+ */
+describe('compliance gates over everything the constructs create', () => {
+  let reports: GateReport[];
+  const ours = ['Test/Env/', 'Test/Users/', 'Test/Worker/', 'Test/Internal/'];
+
+  beforeAll(async () => {
+    const app = new App({ context: { 'aws:cdk:disable-creation-stack-traces': true } });
+    const stack = new Stack(app, 'Test', { env: { account: '111111111111', region: 'us-east-1' } });
+    const zone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z1', zoneName: 'example.com' });
+    const certificate = acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:us-east-1:111111111111:certificate/abc');
+    const env = new MicroserviceEnvironment(stack, 'Env', { loadBalancer: true, certificate, hostedZone: zone, vpcEndpoints: true, natGateways: 1 });
+    const key = env.encryptionKey;
+
+    const table = new dynamodb.Table(stack, 'Orders', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: key,
+    });
+    table.addGlobalSecondaryIndex({ indexName: 'byUser', partitionKey: { name: 'user', type: dynamodb.AttributeType.STRING } });
+    const readOnlyTable = new dynamodb.Table(stack, 'Catalog', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
+    const bucket = new s3.Bucket(stack, 'Avatars', { encryptionKey: key, encryption: s3.BucketEncryption.KMS, enforceSSL: true });
+    const readOnlyBucket = new s3.Bucket(stack, 'Assets', { enforceSSL: true });
+    const queue = new sqs.Queue(stack, 'Jobs', { encryptionMasterKey: key, encryption: sqs.QueueEncryption.KMS, enforceSSL: true });
+    const topic = new sns.Topic(stack, 'Events', { masterKey: key, enforceSSL: true });
+    const secret = new secretsmanager.Secret(stack, 'ApiKey', { encryptionKey: key });
+    const database = new rds.DatabaseCluster(stack, 'Db', {
+      engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_4 }),
+      writer: rds.ClusterInstance.serverlessV2('Writer'),
+      vpc: env.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      storageEncryptionKey: key,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    const users = new TwelveFactorService(stack, 'Users', {
+      environment: env,
+      image: IMAGE,
+      port: 8080,
+      hostName: 'users.example.com',
+      requestsPerTarget: 100,
+      memoryTargetPercent: 80,
+      deploymentStrategy: ecs.DeploymentStrategy.CANARY,
+      scratchVolumePath: '/tmp',
+      user: '1000',
+      containerHealthCheck: { command: ['CMD-SHELL', 'true'], interval: Duration.seconds(30) },
+    });
+    users.attach(BackingService.dynamoDbTable(table, { access: Access.READ_WRITE }));
+    users.attach(BackingService.dynamoDbTable(readOnlyTable));
+    users.attach(BackingService.s3Bucket(bucket, { access: Access.READ_WRITE }));
+    users.attach(BackingService.s3Bucket(readOnlyBucket));
+    users.attach(BackingService.sqsQueue(queue, { access: Access.READ_WRITE }));
+    users.attach(BackingService.snsTopic(topic));
+    users.attach(BackingService.secret(secret, { access: Access.READ_WRITE }));
+    users.attach(BackingService.databaseCluster(database, { access: Access.READ_WRITE }));
+    users.addAdminTask('migrate', { command: ['migrate'] });
+    users.addAdminTask('nightly', { command: ['cleanup'], schedule: events.Schedule.rate(Duration.days(1)) });
+
+    const worker = new TwelveFactorService(stack, 'Worker', { environment: env, image: IMAGE, spotWeight: 2, minTasks: 0, maxTasks: 3, user: '1000' });
+    worker.attach(BackingService.sqsQueue(queue));
+    new TwelveFactorService(stack, 'Internal', { environment: env, image: IMAGE, port: 9000, discovery: Discovery.SERVICE_CONNECT, user: '1000' });
+
+    reports = await runGates(app, app.synth());
+  }, 120_000);
+
+  test.each(['cdk-nag AwsSolutions', 'cdk-nag NIST.800.53.R5', 'cdk-nag HIPAA.Security', 'cfn-guard Control Tower', 'cloudformation-validate'])(
+    '%s: no finding on a resource we create',
+    (gate) => {
+      const report = reports.find((r) => r.gate === gate)!;
+      expect(report).toBeDefined();
+      const mine = report.findings.filter((f) => ours.some((prefix) => f.resource.startsWith(prefix)));
+      if (mine.length > 0) {
+        throw new Error(formatGateReports([{ ...report, findings: mine, warnings: [] }]));
+      }
+    },
+  );
+
+  test('the gates ran over the user\'s resources too (they can fail)', () => {
+    const all = reports.flatMap((r) => r.findings);
+    expect(all.some((f) => f.resource.startsWith('Test/Catalog') || f.resource.startsWith('Test/Db'))).toBe(true);
+  });
+});
