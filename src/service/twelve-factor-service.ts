@@ -2,7 +2,6 @@ import {
   Annotations,
   Duration,
   Size,
-  Token,
   aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as cloudwatchActions,
   aws_ec2 as ec2,
@@ -510,7 +509,6 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
     this.service = new ecs.FargateService(this, 'Service', {
       cluster: env.cluster,
       taskDefinition: this.taskDefinition,
-      serviceName: undefined,
       desiredCount: props.desiredTasks ?? this.minTasks,
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
@@ -566,7 +564,6 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
     }
 
     this.acknowledgeFindings();
-    this.node.addValidation({ validate: () => this.validateVariables() });
   }
 
   /**
@@ -967,15 +964,6 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
     }
     for (const problem of discoveryAttributeProblems(props.discoveryAttributes)) p.add(problem);
     p.throwIfAny();
-  }
-
-  private validateVariables(): string[] {
-    const problems: string[] = [];
-    if (this.containers.length > 0 && !Token.isUnresolved(this.serviceName)) {
-      const count = Object.keys(this.environmentVariables).length + Object.keys(this.secretVariables).length;
-      if (count > 1000) problems.push(`\`${CLASS}\` at ${this.node.path}: ${count} environment variables; keep them under 1000`);
-    }
-    return problems;
   }
 }
 

@@ -374,6 +374,30 @@ describe('the task role: what the app may do', () => {
     expect(await decide(f.task, action, resource)).toBe('ImplicitlyDenied');
   });
 
+  test('every action the role is granted is denied on unrelated resources of its service', async () => {
+    const unrelated: Record<string, string[]> = {
+      dynamodb: [OTHER.table, `${OTHER.table}/stream/2026-01-01T00:00:00.000`, `${OTHER.table}/index/byDate`],
+      s3: [OTHER.bucketObject, 'arn:aws:s3:::unrelated-bucket'],
+      sqs: [OTHER.queue],
+      sns: [OTHER.topic],
+      secretsmanager: [OTHER.secret],
+    };
+    const actions = [...new Set(statementsOf(f.task).filter((s) => s.Effect === 'Allow').flatMap((s) => asList(s.Action) as string[]))]
+      .filter((action) => !action.includes('*'));
+    expect(actions.length).toBeGreaterThan(10);
+    for (const action of actions) {
+      const candidates = unrelated[action.split(':')[0]];
+      if (!candidates) throw new Error(`no unrelated resource for ${action}`);
+      const decisions: string[] = [];
+      for (const resource of candidates) {
+        // The simulator refuses a resource of the wrong type for the action: try the next.
+        const decision = await decide(f.task, action, resource).catch((err: Error) => (/no\.resource\.types/.test(err.message) ? undefined : Promise.reject(err)));
+        if (decision) decisions.push(decision);
+      }
+      expect([action, decisions.length > 0 && decisions.every((d) => d === 'ImplicitlyDenied')]).toEqual([action, true]);
+    }
+  });
+
   test('no statement grants an action on Resource \'*\', and none uses NotAction or NotResource', () => {
     const statements = statementsOf(f.task);
     expect(statements.length).toBeGreaterThan(0);
