@@ -8,6 +8,7 @@ import {
   aws_logs as logs,
   aws_s3 as s3,
   aws_servicediscovery as servicediscovery,
+  aws_sns as sns,
 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { MicroserviceEnvironment, Stage, TwelveFactorService } from '../../src';
@@ -120,6 +121,17 @@ describe('MicroserviceEnvironment with what the user brings', () => {
     expect(env.namespaceName).toBe('mine.internal');
     expect(env.encryptionKey).toBe(key);
     expect(env.logRetention).toBe(logs.RetentionDays.ONE_MONTH);
+  });
+
+  test('an alarm topic of the user: none created, service alarms notify it', () => {
+    const s = stack();
+    const topic = sns.Topic.fromTopicArn(s, 'OnCall', 'arn:aws:sns:us-east-1:111111111111:on-call');
+    const env = new MicroserviceEnvironment(s, 'Env', { alarmTopic: topic });
+    new TwelveFactorService(s, 'Worker', { environment: env, image: ecs.ContainerImage.fromRegistry('nginx'), user: '1000' });
+    const t = Template.fromStack(s);
+    t.resourceCountIs('AWS::SNS::Topic', 0);
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:us-east-1:111111111111:on-call'] });
+    expect(env.alarmTopic).toBe(topic);
   });
 
   test('the development stage profile', () => {
