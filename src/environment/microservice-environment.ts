@@ -21,9 +21,13 @@ import {
 import { Construct } from 'constructs';
 import { Stage, stageDefaults, StageDefaults } from './stage';
 import { acknowledge, suppressGuard } from '../private/acknowledge';
-import { checkInt, known, Problems, show } from '../private/validation';
+import { checkInt, checkKinds, enumProblem, known, logRetentionProblem, Problems, show } from '../private/validation';
 
 const CLASS = 'MicroserviceEnvironment';
+
+/** Which environment added VPC endpoints to a VPC: private DNS allows one set per VPC. */
+const ENDPOINT_OWNERS = new WeakMap<ec2.IVpc, string>();
+
 
 /**
  * Properties of a `MicroserviceEnvironment`.
@@ -253,6 +257,7 @@ export class MicroserviceEnvironment extends Construct {
 
   private nextPriority = 1;
   private readonly usedPriorities = new Set<number>();
+  private readonly serviceNames = new Map<string, string>();
 
   constructor(scope: Construct, id: string, props: MicroserviceEnvironmentProps = {}) {
     super(scope, id);
@@ -334,6 +339,18 @@ export class MicroserviceEnvironment extends Construct {
   }
 
   /**
+   * Claims a service name in the environment's namespace; returns the path of the service
+   * that already has it, if any.
+   * @internal
+   */
+  public _claimServiceName(name: string, path: string): string | undefined {
+    const owner = this.serviceNames.get(name);
+    if (owner !== undefined && owner !== path) return owner;
+    this.serviceNames.set(name, path);
+    return undefined;
+  }
+
+  /**
    * Creates a log group with the environment's retention and key.
    * @internal
    */
@@ -345,8 +362,22 @@ export class MicroserviceEnvironment extends Construct {
     });
   }
 
-  private validate(id: string, props: MicroserviceEnvironmentProps): void {
+  private validate(id: string, given: MicroserviceEnvironmentProps): void {
     const p = new Problems(CLASS, this);
+    const props = checkKinds(p, given, [
+      ['maxAzs', 'number'], ['natGateways', 'number'], ['vpcEndpoints', 'boolean'], ['namespaceName', 'string'],
+      ['logRetention', 'number'], ['loadBalancer', 'boolean'], ['allowPlainHttp', 'boolean'], ['internetFacing', 'boolean'],
+      ['loadBalancerDeletionProtection', 'boolean'], ['webAclArn', 'string'], ['webAcl', 'boolean'],
+    ]);
+    const retention = logRetentionProblem('logRetention', props.logRetention);
+    if (retention) p.add(retention);
+    const stage = enumProblem('stage', props.stage, Stage, 'Stage');
+    if (stage) p.add(stage);
+    if (props.vpcEndpoints && props.vpc) {
+      const owner = ENDPOINT_OWNERS.get(props.vpc);
+      p.when(owner !== undefined,
+        `\`vpcEndpoints\`: the VPC already has endpoints from ${owner}; turn them on in one environment per VPC (they share private DNS names)`);
+    }
     const imported = props.vpc !== undefined || props.cluster !== undefined;
     if (imported) {
       p.when(props.maxAzs !== undefined, '`maxAzs` applies only to a VPC we create; remove it or remove `vpc`/`cluster`');
@@ -475,6 +506,7 @@ export class MicroserviceEnvironment extends Construct {
     const subnets = this.serviceSubnets;
     // One security group for the interface endpoints; each service is let in on 443 when it
     // is created, instead of the whole VPC range.
+    ENDPOINT_OWNERS.set(this.vpc, this.node.path);
     const securityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
       vpc: this.vpc,
       description: `Interface VPC endpoints of ${this.node.path}`,

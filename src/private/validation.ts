@@ -1,4 +1,4 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Token, aws_logs as logs } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /**
@@ -96,4 +96,62 @@ export function show(value: unknown): string {
     text = String(value);
   }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** The kinds of value a prop may hold, for the type checks that run before anything else. */
+export type Kind = 'string' | 'number' | 'boolean' | 'Duration' | 'list of strings' | 'map of strings' | 'map';
+
+function isPlainObject(value: unknown): value is { [key: string]: unknown } {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * The problem when a prop that is set (not undefined) holds a value of the wrong kind, as
+ * can happen from JavaScript or through jsii; undefined when the kind is right.
+ */
+export function kindProblem(prop: string, value: unknown, kind: Kind): string | undefined {
+  if (value === undefined) return undefined;
+  let ok: boolean;
+  switch (kind) {
+    case 'string': ok = typeof value === 'string'; break;
+    case 'number': ok = typeof value === 'number'; break;
+    case 'boolean': ok = typeof value === 'boolean'; break;
+    case 'Duration': ok = value instanceof Duration; break;
+    case 'list of strings': ok = Array.isArray(value) && value.every((v) => typeof v === 'string'); break;
+    case 'map of strings': ok = isPlainObject(value) && Object.values(value).every((v) => typeof v === 'string'); break;
+    case 'map': ok = isPlainObject(value); break;
+    default: ok = false;
+  }
+  if (ok) return undefined;
+  const hint = kind === 'Duration' ? ', for example Duration.seconds(30)' : '';
+  return `\`${prop}\` ${show(value)} is not a ${kind}${hint}`;
+}
+
+/**
+ * Checks the kinds of props: records a problem for each prop of the wrong kind and returns a
+ * copy of the props without those, so the other checks run on the rest and every problem
+ * lands in one error.
+ */
+export function checkKinds<T extends object>(p: Problems, props: T, checks: Array<[keyof T & string, Kind]>): T {
+  const clean = { ...props } as { [key: string]: unknown };
+  for (const [prop, kind] of checks) {
+    const problem = kindProblem(prop, clean[prop], kind);
+    if (problem) {
+      p.add(problem);
+      delete clean[prop];
+    }
+  }
+  return clean as T;
+}
+
+/** The problem when a value set is not one of an enum's values. */
+export function enumProblem(prop: string, value: unknown, values: object, name: string): string | undefined {
+  if (value === undefined || Object.values(values).includes(value)) return undefined;
+  return `\`${prop}\` ${show(value)} is not a ${name}; use one of ${Object.keys(values).map((k) => `${name}.${k}`).join(', ')}`;
+}
+
+/** The problem when a log retention is not one of CloudWatch Logs' values. */
+export function logRetentionProblem(prop: string, value: logs.RetentionDays | undefined): string | undefined {
+  if (!known(value) || Object.values(logs.RetentionDays).includes(value)) return undefined;
+  return `\`${prop}\` ${show(value)} is not a CloudWatch Logs retention; use a logs.RetentionDays value such as ONE_MONTH or ONE_YEAR`;
 }

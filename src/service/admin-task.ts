@@ -1,15 +1,14 @@
 import {
   Stack,
-  Token,
   aws_ecs as ecs,
   aws_events as events,
   aws_events_targets as targets,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { fargateSizeProblem } from './rules';
+import { adminTaskNameProblem, fargateSizeProblem } from './rules';
 import type { TwelveFactorService } from './twelve-factor-service';
 import { acknowledge, nagString } from '../private/acknowledge';
-import { Problems, show } from '../private/validation';
+import { kindProblem, Problems, show } from '../private/validation';
 
 /**
  * Options of an admin task (twelve-factor XII).
@@ -78,15 +77,9 @@ export class AdminTask extends Construct {
     super(scope, id);
     const service = props.service;
     const p = new Problems('AdminTask', this);
-    p.when(!Token.isUnresolved(props.name) && !/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/.test(props.name),
-      `\`name\` ${show(props.name)} is not valid; use 1 to 32 lower case letters, digits and hyphens`);
-    p.when(!Array.isArray(props.command) || props.command.length === 0 || props.command.some((c) => typeof c !== 'string'),
-      '`command` must be a non-empty list of strings, for example [\'node\', \'migrate.js\']');
-    const cpu = props.cpu ?? service.taskDefinition.cpu;
-    const memoryMiB = props.memoryMiB ?? (props.cpu === undefined ? service.taskDefinition.memoryMiB : cpu * 2);
-    const size = fargateSizeProblem(cpu, memoryMiB);
-    if (size) p.add(size);
+    for (const problem of adminTaskProblems(props)) p.add(problem);
     p.throwIfAny();
+    const { cpu, memoryMiB } = adminTaskSize(props);
 
     this.name = props.name;
     this.command = props.command;
@@ -127,4 +120,36 @@ export class AdminTask extends Construct {
       }]);
     }
   }
+}
+
+function adminTaskSize(props: AdminTaskProps): { cpu: number; memoryMiB: number } {
+  const cpu = props.cpu ?? props.service.taskDefinition.cpu;
+  const memoryMiB = props.memoryMiB ?? (props.cpu === undefined ? props.service.taskDefinition.memoryMiB : cpu * 2);
+  return { cpu, memoryMiB };
+}
+
+/**
+ * Every problem of an admin task's props; `addAdminTask` checks them before it names the
+ * construct after the task.
+ * @internal
+ */
+export function adminTaskProblems(props: AdminTaskProps): string[] {
+  const problems: string[] = [];
+  const nameProblem = adminTaskNameProblem(props.name);
+  if (nameProblem) problems.push(nameProblem);
+  if (!Array.isArray(props.command) || props.command.length === 0 || props.command.some((c) => typeof c !== 'string')) {
+    problems.push('`command` must be a non-empty list of strings, for example [\'node\', \'migrate.js\']');
+  }
+  for (const prop of ['cpu', 'memoryMiB'] as const) {
+    const kind = kindProblem(prop, props[prop], 'number');
+    if (kind) problems.push(kind);
+  }
+  if (problems.some((x) => x.startsWith('`cpu`') || x.startsWith('`memoryMiB`'))) return problems;
+  const { cpu, memoryMiB } = adminTaskSize(props);
+  const size = fargateSizeProblem(cpu, memoryMiB);
+  if (size) problems.push(size);
+  if (props.schedule !== undefined && typeof (props.schedule as { expressionString?: unknown }).expressionString !== 'string') {
+    problems.push(`\`schedule\` ${show(props.schedule)} is not an events.Schedule; use for example events.Schedule.rate(Duration.days(1))`);
+  }
+  return problems;
 }

@@ -1,6 +1,6 @@
 import {
   Stack,
-  Token,
+  Tokenization,
   aws_dynamodb as dynamodb,
   aws_ecs as ecs,
   aws_rds as rds,
@@ -13,7 +13,7 @@ import { IConstruct } from 'constructs';
 import type { TwelveFactorService } from './twelve-factor-service';
 import { acknowledge, nagString } from '../private/acknowledge';
 import { upperSnake } from '../private/naming';
-import { fail } from '../private/validation';
+import { MicroservicesValidationError, show } from '../private/validation';
 
 /**
  * How much a service may do with a backing service it attaches.
@@ -137,6 +137,11 @@ export abstract class BackingService {
   public abstract readonly resource: IConstruct;
   /** The access level asked for. */
   public abstract readonly access: Access;
+  /**
+   * The prefix of the injected variable names, when one was given.
+   * @default - derived from the resource's construct id
+   */
+  public abstract readonly envVarPrefix?: string;
 
   /** Grants, opens the network and returns the variables to inject. */
   public abstract bind(service: TwelveFactorService): BackingServiceBinding;
@@ -152,9 +157,22 @@ function varName(resource: IConstruct, options: BackingServiceOptions, kind: str
 
 abstract class BaseBacking extends BackingService {
   public readonly access: Access;
+  public readonly envVarPrefix?: string;
   constructor(public readonly resource: IConstruct, protected readonly options: BackingServiceOptions) {
     super();
     this.access = options.access ?? Access.READ;
+    this.envVarPrefix = options.envVarPrefix;
+  }
+  /** Checks the options against the service (called first in every bind). */
+  protected check(service: TwelveFactorService, extra: string[] = []): void {
+    const problems: string[] = [...extra];
+    if (this.options.envVarPrefix !== undefined && (typeof this.options.envVarPrefix !== 'string' || !/^[A-Z_][A-Z0-9_]*$/.test(this.options.envVarPrefix))) {
+      problems.push(`\`envVarPrefix\` ${show(this.options.envVarPrefix)} is not valid; use upper case letters, digits and underscores, not starting with a digit, like 'ORDERS'`);
+    }
+    if (!Object.values(Access).includes(this.access)) {
+      problems.push(`\`access\` ${show(this.access)} is not an Access; use Access.READ or Access.READ_WRITE`);
+    }
+    if (problems.length > 0) throw new MicroservicesValidationError('TwelveFactorService', service, problems);
   }
   protected name(kind: string, suffix: string): string {
     return varName(this.resource, this.options, kind, suffix);
@@ -167,6 +185,7 @@ abstract class BaseBacking extends BackingService {
 class TableBacking extends BaseBacking {
   constructor(private readonly table: dynamodb.ITable, options: BackingServiceOptions) { super(table, options); }
   public bind(service: TwelveFactorService): BackingServiceBinding {
+    this.check(service);
     if (this.rw) this.table.grantReadWriteData(service.taskRole);
     else this.table.grantReadData(service.taskRole);
     acknowledge(service.taskRole, [{
@@ -183,6 +202,7 @@ class TableBacking extends BaseBacking {
 class BucketBacking extends BaseBacking {
   constructor(private readonly bucket: s3.IBucket, options: BackingServiceOptions) { super(bucket, options); }
   public bind(service: TwelveFactorService): BackingServiceBinding {
+    this.check(service);
     if (this.rw) this.bucket.grantReadWrite(service.taskRole);
     else this.bucket.grantRead(service.taskRole);
     const reason = `CDK's S3 grants use action families on the attached bucket ${this.bucket.node.path} and its objects only.`;
@@ -199,6 +219,7 @@ class BucketBacking extends BaseBacking {
 class QueueBacking extends BaseBacking {
   constructor(private readonly queue: sqs.IQueue, options: BackingServiceOptions) { super(queue, options); }
   public bind(service: TwelveFactorService): BackingServiceBinding {
+    this.check(service);
     this.queue.grantConsumeMessages(service.taskRole);
     if (this.rw) this.queue.grantSendMessages(service.taskRole);
     return { environment: { [this.name('QUEUE', 'URL')]: this.queue.queueUrl }, description: `SQS queue (${this.access})` };
@@ -210,9 +231,9 @@ class TopicBacking extends BaseBacking {
     super(topic, { ...options, access: options.access ?? Access.READ_WRITE });
   }
   public bind(service: TwelveFactorService): BackingServiceBinding {
-    if (!this.rw) {
-      fail('TwelveFactorService', service, `\`access\` READ is not valid for the SNS topic ${this.topic.node.path}: a topic can only be published to (READ_WRITE); to receive its messages subscribe a queue`);
-    }
+    this.check(service, this.access === Access.READ
+      ? [`\`access\` READ is not valid for the SNS topic ${this.topic.node.path}: a topic can only be published to (READ_WRITE); to receive its messages subscribe a queue`]
+      : []);
     this.topic.grantPublish(service.taskRole);
     return { environment: { [this.name('TOPIC', 'ARN')]: this.topic.topicArn }, description: 'SNS topic (publish)' };
   }
@@ -223,6 +244,7 @@ class SecretBacking extends BaseBacking {
     super(secret, secretOptions);
   }
   public bind(service: TwelveFactorService): BackingServiceBinding {
+    this.check(service);
     if (this.rw) this.secret.grantWrite(service.taskRole);
     return {
       environment: {},
@@ -237,6 +259,7 @@ class DatabaseBacking extends BaseBacking {
     super(cluster, dbOptions);
   }
   public bind(service: TwelveFactorService): BackingServiceBinding {
+    this.check(service);
     this.cluster.connections.allowDefaultPortFrom(service, `from ${service.node.path}`);
     const endpoint = this.rw ? this.cluster.clusterEndpoint : this.cluster.clusterReadEndpoint;
     const credentials = this.dbOptions.credentials
@@ -244,7 +267,7 @@ class DatabaseBacking extends BaseBacking {
     return {
       environment: {
         [this.name('DB', 'HOST')]: endpoint.hostname,
-        [this.name('DB', 'PORT')]: Token.asString(endpoint.port),
+        [this.name('DB', 'PORT')]: Tokenization.stringifyNumber(endpoint.port),
       },
       secrets: credentials ? { [this.name('DB', 'SECRET')]: ecs.Secret.fromSecretsManager(credentials) } : undefined,
       description: `database cluster (${this.rw ? 'writer' : 'reader'} endpoint)`,

@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { Duration, Token, aws_ecs as ecs } from 'aws-cdk-lib';
 import { show } from '../private/validation';
 
 /** Valid Fargate task sizes: CPU units to the memory sizes (MiB) allowed with them. */
@@ -36,8 +36,11 @@ export function fargateSizeProblem(cpu: number, memoryMiB: number): string | und
   return undefined;
 }
 
-/** Words in a variable name that mark a secret. */
-const SECRET_NAME = /(PASS(WORD|WD|PHRASE)?|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?|AUTH_?KEY|CLIENT_?SECRET|SIGNING_?KEY|ENCRYPTION_?KEY|SESSION_?KEY)(_|$)/i;
+/**
+ * Words in a variable name that mark a secret, anywhere in the name (`DB_PASSWORD1`,
+ * `dbPassword`); `PASS` and `PWD` only as whole words (not `PASSENGER`, `BYPASS_CACHE`).
+ */
+const SECRET_NAME = /(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|AUTH_?KEY|SIGNING_?KEY|ENCRYPTION_?KEY|SESSION_?KEY)|(^|_)(PASS|PWD)(_|$)/i;
 
 /** Values that look like credentials, whatever the name. */
 const SECRET_VALUES: Array<[RegExp, string]> = [
@@ -51,7 +54,39 @@ const SECRET_VALUES: Array<[RegExp, string]> = [
 
 /** Whether a variable name looks like it holds a secret. */
 export function looksSecretName(name: string): boolean {
-  return SECRET_NAME.test(name.replace(/[^A-Za-z0-9]+/g, '_'));
+  const snake = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9]+/g, '_');
+  return SECRET_NAME.test(snake);
+}
+
+/** The problem with an admin task name, or undefined when it is valid. */
+export function adminTaskNameProblem(name: unknown): string | undefined {
+  if (typeof name === 'string' && (Token.isUnresolved(name) || /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/.test(name))) return undefined;
+  return `\`name\` ${show(name)} is not valid; use 1 to 32 lower case letters, digits and hyphens, not starting or ending with a hyphen`;
+}
+
+/** Problems of a container health check against ECS's limits. */
+export function healthCheckProblems(check: ecs.HealthCheck | undefined): string[] {
+  if (!check) return [];
+  const problems: string[] = [];
+  if (!Array.isArray(check.command) || check.command.length === 0 || check.command.some((c) => typeof c !== 'string')) {
+    problems.push('`containerHealthCheck` `command` must be a non-empty list of strings, for example [\'CMD-SHELL\', \'curl -f http://localhost/ || exit 1\']');
+  }
+  const seconds: Array<[string, Duration | undefined, number, number]> = [
+    ['interval', check.interval, 5, 300], ['timeout', check.timeout, 2, 120], ['startPeriod', check.startPeriod, 0, 300],
+  ];
+  for (const [name, value, min, max] of seconds) {
+    if (value === undefined) continue;
+    if (!(value instanceof Duration)) {
+      problems.push(`\`containerHealthCheck\` \`${name}\` ${show(value)} is not a Duration`);
+    } else if (!value.isUnresolved() && (value.toSeconds() < min || value.toSeconds() > max)) {
+      problems.push(`\`containerHealthCheck\` \`${name}\` ${value.toHumanString()} is not valid; use ${min} to ${max} seconds`);
+    }
+  }
+  if (check.retries !== undefined && (typeof check.retries !== 'number'
+    || (!Token.isUnresolved(check.retries) && (!Number.isInteger(check.retries) || check.retries < 1 || check.retries > 10)))) {
+    problems.push(`\`containerHealthCheck\` \`retries\` ${show(check.retries)} is not valid; use a whole number from 1 to 10`);
+  }
+  return problems;
 }
 
 /** Problems of plain config: invalid names, secret-looking names or values. */

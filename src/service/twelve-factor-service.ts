@@ -14,9 +14,9 @@ import {
   aws_servicediscovery as servicediscovery,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { AdminTask, AdminTaskOptions } from './admin-task';
+import { AdminTask, AdminTaskOptions, adminTaskProblems } from './admin-task';
 import { BackingService, BackingServiceBinding } from './backing-service';
-import { configProblems, fargateSizeProblem } from './rules';
+import { configProblems, fargateSizeProblem, healthCheckProblems } from './rules';
 import {
   applyDiscoveryAttributes,
   cloudMapOptions,
@@ -26,7 +26,9 @@ import {
 } from '../discovery/discovery';
 import { MicroserviceEnvironment } from '../environment/microservice-environment';
 import { acknowledge } from '../private/acknowledge';
-import { checkInt, checkSeconds, known, MicroservicesValidationError, Problems, show } from '../private/validation';
+import {
+  checkInt, checkKinds, checkSeconds, enumProblem, Kind, known, logRetentionProblem, MicroservicesValidationError, Problems, show,
+} from '../private/validation';
 
 const CLASS = 'TwelveFactorService';
 const CONTAINER_NAME = 'app';
@@ -432,8 +434,10 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
   private readonly errorMetricName: string;
   private readonly props: TwelveFactorServiceProps;
 
-  constructor(scope: Construct, id: string, props: TwelveFactorServiceProps) {
+  constructor(scope: Construct, id: string, given: TwelveFactorServiceProps) {
     super(scope, id);
+    const checked = this.validateKinds(given);
+    const props = checked.props;
     this.props = props;
     const env = props.environment;
     this.environment = env;
@@ -443,7 +447,7 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
     this.maxTasks = props.maxTasks ?? Math.max(defaults.maxTasks, known(this.minTasks) ? this.minTasks : 0);
     const cpu = props.cpu ?? defaults.cpu;
     const memoryMiB = props.memoryMiB ?? (props.cpu === undefined ? defaults.memoryMiB : cpu * 2);
-    this.validate(props, cpu, memoryMiB);
+    this.validate(checked.p, props, cpu, memoryMiB);
 
     this.port = props.port;
     this.cpuArchitecture = props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64;
@@ -572,14 +576,20 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
    * resource again with the same access is a no-op.
    */
   public attach(backing: BackingService): void {
+    if (!(backing instanceof BackingService)) {
+      throw new MicroservicesValidationError(CLASS, this, [`\`attach\` needs a BackingService (for example BackingService.dynamoDbTable(table)); got ${show(backing)}`]);
+    }
     const key = backing.resource.node.path;
     const existing = this.attached.get(key);
     if (existing) {
+      const problems: string[] = [];
       if (existing.backing.access !== backing.access) {
-        throw new MicroservicesValidationError(CLASS, this, [
-          `${key} is already attached with access ${existing.backing.access}; attach it once, with the access the service needs (${backing.access} was asked)`,
-        ]);
+        problems.push(`\`access\` ${backing.access} differs from the ${existing.backing.access} access ${key} is already attached with; attach it once, with the access the service needs`);
       }
+      if (existing.backing.envVarPrefix !== backing.envVarPrefix) {
+        problems.push(`\`envVarPrefix\` ${show(backing.envVarPrefix)} differs from the ${show(existing.backing.envVarPrefix)} ${key} is already attached with; attach it once`);
+      }
+      if (problems.length > 0) throw new MicroservicesValidationError(CLASS, this, problems);
       return;
     }
     const binding = backing.bind(this);
@@ -620,11 +630,12 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
    * network as the service, run once by hand (`aws ecs run-task`) or on a schedule.
    */
   public addAdminTask(name: string, options: AdminTaskOptions): AdminTask {
-    const existing = this.adminTasks.get(name);
-    if (existing) {
-      throw new MicroservicesValidationError(CLASS, this, [`an admin task named '${name}' already exists; give each admin task its own name`]);
+    const problems = adminTaskProblems({ ...options, name, service: this });
+    if (problems.length > 0) throw new MicroservicesValidationError('AdminTask', this, problems);
+    if (this.adminTasks.has(name)) {
+      throw new MicroservicesValidationError('AdminTask', this, [`\`name\` '${name}' is already used by another admin task of this service; give each admin task its own name`]);
     }
-    const task = new AdminTask(this, `Admin${pascal(name)}`, { ...options, name, service: this });
+    const task = new AdminTask(this, `Admin-${name}`, { ...options, name, service: this });
     this.adminTasks.set(name, task);
     return task;
   }
@@ -841,8 +852,57 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
     })));
   }
 
-  private validate(props: TwelveFactorServiceProps, cpu: number, memoryMiB: number): void {
+  /**
+   * Props of the wrong kind (from JavaScript or another jsii language) are recorded as
+   * problems and left out of the props the other checks see, so every problem lands in one
+   * error. Returns the problems so far and the props without the wrong kinds.
+   */
+  private validateKinds(given: TwelveFactorServiceProps): { p: Problems; props: TwelveFactorServiceProps } {
     const p = new Problems(CLASS, this);
+    if (!given || typeof given !== 'object') {
+      p.add('props are missing; pass at least `environment` and `image`');
+      p.throwIfAny();
+    }
+    if (!(given.environment instanceof MicroserviceEnvironment)) {
+      p.add(`\`environment\` ${show(given.environment)} is not a MicroserviceEnvironment`);
+      p.throwIfAny();
+    }
+    p.when(!given.image || typeof (given.image as { bind?: unknown }).bind !== 'function',
+      `\`image\` ${show(given.image)} is not an ecs.ContainerImage; use for example ecs.ContainerImage.fromRegistry(...) or fromAsset(...)`);
+    const kinds: Array<[keyof TwelveFactorServiceProps & string, Kind]> = [
+      ['serviceName', 'string'], ['port', 'number'], ['hostName', 'string'], ['pathPatterns', 'list of strings'],
+      ['routePriority', 'number'], ['healthCheckPath', 'string'], ['healthCheckGracePeriod', 'Duration'],
+      ['containerHealthCheck', 'map'], ['cpu', 'number'], ['memoryMiB', 'number'], ['config', 'map of strings'],
+      ['allowPlainConfig', 'list of strings'], ['secrets', 'map'], ['readonlyRootFilesystem', 'boolean'],
+      ['scratchVolumePath', 'string'], ['ephemeralStorageGiB', 'number'], ['releaseId', 'string'], ['circuitBreaker', 'boolean'],
+      ['deploymentBakeTime', 'Duration'], ['trafficShiftPercent', 'number'], ['trafficShiftBakeTime', 'Duration'],
+      ['minTasks', 'number'], ['maxTasks', 'number'], ['desiredTasks', 'number'], ['cpuTargetPercent', 'number'],
+      ['memoryTargetPercent', 'number'], ['requestsPerTarget', 'number'], ['spotWeight', 'number'], ['onDemandWeight', 'number'],
+      ['onDemandBase', 'number'], ['initProcessEnabled', 'boolean'], ['stopTimeout', 'Duration'], ['user', 'string'],
+      ['logRetention', 'number'], ['errorLogPattern', 'string'], ['errorAlarmThreshold', 'number'],
+      ['discoveryAttributes', 'map of strings'], ['allowAllOutbound', 'boolean'],
+    ];
+    const props = checkKinds(p, given, kinds);
+    for (const [prop, value] of [['deploymentAlarms', props.deploymentAlarms], ['environmentFiles', props.environmentFiles]] as const) {
+      p.when(value !== undefined && !Array.isArray(value), `\`${prop}\` ${show(value)} is not a list`);
+    }
+    const enums = [
+      enumProblem('deploymentStrategy', props.deploymentStrategy, ecs.DeploymentStrategy, 'ecs.DeploymentStrategy'),
+      enumProblem('discovery', props.discovery, Discovery, 'Discovery'),
+      logRetentionProblem('logRetention', props.logRetention),
+    ];
+    for (const problem of enums) if (problem) p.add(problem);
+    for (const [prop, map] of [['config', props.config], ['secrets', props.secrets]] as const) {
+      p.when(map !== undefined && map !== null && typeof map === 'object' && 'RELEASE_ID' in map,
+        `\`${prop}\` RELEASE_ID is set by the construct from the image; pass \`releaseId\` instead`);
+    }
+    return { p, props };
+  }
+
+  private validate(p: Problems, props: TwelveFactorServiceProps, cpu: number, memoryMiB: number): void {
+    for (const problem of healthCheckProblems(props.containerHealthCheck)) p.add(problem);
+    const taken = props.environment._claimServiceName(this.serviceName, this.node.path);
+    p.when(taken !== undefined, `\`serviceName\` '${this.serviceName}' is already used by ${taken} in the same environment; give each service its own name`);
     const env = props.environment;
     const routed = props.hostName !== undefined || props.pathPatterns !== undefined;
 
@@ -976,6 +1036,3 @@ function defaultServiceName(id: string): string {
     .slice(0, 63);
 }
 
-function pascal(name: string): string {
-  return name.split(/[^A-Za-z0-9]+/).filter((x) => x).map((w) => w[0].toUpperCase() + w.slice(1)).join('');
-}

@@ -360,12 +360,12 @@ describe('admin tasks (XII)', () => {
     const { stack, service } = web({ config: { LOG_LEVEL: 'info' } });
     const task = service.addAdminTask('migrate', { command: ['node', 'migrate.js'] });
     const t = Template.fromStack(stack);
-    const admin = containerOf(t, 'UsersAdminMigrateTaskDefinition');
+    const admin = containerOf(t, 'UsersAdminmigrateTaskDefinition');
     expect(admin).toMatchObject({ Image: 'public.ecr.aws/nginx/nginx:stable', Command: ['node', 'migrate.js'], ReadonlyRootFilesystem: true });
     expect(admin.Environment).toEqual(expect.arrayContaining([{ Name: 'LOG_LEVEL', Value: 'info' }]));
     expect(admin.LogConfiguration.Options['awslogs-stream-prefix']).toBe('admin-migrate');
     const defs = t.findResources('AWS::ECS::TaskDefinition');
-    const adminDef = Object.entries(defs).find(([k]) => k.startsWith('UsersAdminMigrate'))![1];
+    const adminDef = Object.entries(defs).find(([k]) => k.startsWith('UsersAdminmigrate'))![1];
     expect(adminDef.Properties.TaskRoleArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^UsersTaskDefinitionTaskRole/), 'Arn'] });
     expect(adminDef.Properties.ExecutionRoleArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^UsersTaskDefinitionExecutionRole/), 'Arn'] });
     t.resourceCountIs('AWS::Events::Rule', 0);
@@ -402,7 +402,7 @@ describe('admin tasks (XII)', () => {
     expect(() => service.addAdminTask('a', { command: [] })).toThrow(/`command` must be a non-empty list/);
     expect(() => service.addAdminTask('b', { command: ['x'], cpu: 300 })).toThrow(/`cpu` 300 is not a Fargate size/);
     service.addAdminTask('c', { command: ['x'] });
-    expect(() => service.addAdminTask('c', { command: ['y'] })).toThrow(/admin task named 'c' already exists/);
+    expect(() => service.addAdminTask('c', { command: ['y'] })).toThrow(/`name` 'c' is already used by another admin task/);
   });
 });
 
