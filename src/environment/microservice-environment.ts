@@ -1,6 +1,7 @@
 import {
   Annotations,
   Duration,
+  Lazy,
   Names,
   RemovalPolicy,
   Stack,
@@ -255,8 +256,9 @@ export class MicroserviceEnvironment extends Construct {
   /** The AWS WAF web ACL we created for the load balancer, when we created one. */
   public readonly webAcl?: wafv2.CfnWebACL;
 
-  private nextPriority = 1;
-  private readonly usedPriorities = new Set<number>();
+  private readonly explicitPriorities = new Set<number>();
+  private autoPriorityCount = 0;
+  private assignedPriorities?: number[];
   private readonly serviceNames = new Map<string, string>();
 
   constructor(scope: Construct, id: string, props: MicroserviceEnvironmentProps = {}) {
@@ -325,17 +327,29 @@ export class MicroserviceEnvironment extends Construct {
    */
   public _reservePriority(requested: number | undefined, scope: Construct): number {
     if (requested !== undefined) {
-      if (this.usedPriorities.has(requested)) {
+      if (this.explicitPriorities.has(requested)) {
         const p = new Problems('TwelveFactorService', scope);
         p.add(`\`routePriority\` ${requested} is already used by another service on ${this.node.path}; use a unique priority from 1 to 50000`);
         p.throwIfAny();
       }
-      this.usedPriorities.add(requested);
+      this.explicitPriorities.add(requested);
       return requested;
     }
-    while (this.usedPriorities.has(this.nextPriority)) this.nextPriority++;
-    this.usedPriorities.add(this.nextPriority);
-    return this.nextPriority;
+    // Services without a priority get the lowest free ones at synthesis, in the order they
+    // were created, so a priority chosen later by another service never collides.
+    const index = this.autoPriorityCount++;
+    return Lazy.number({ produce: () => this.autoPriorities()[index] });
+  }
+
+  private autoPriorities(): number[] {
+    if (!this.assignedPriorities) {
+      const assigned: number[] = [];
+      for (let next = 1; assigned.length < this.autoPriorityCount; next++) {
+        if (!this.explicitPriorities.has(next)) assigned.push(next);
+      }
+      this.assignedPriorities = assigned;
+    }
+    return this.assignedPriorities;
   }
 
   /**
