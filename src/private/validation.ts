@@ -55,11 +55,6 @@ export class Problems {
   }
 }
 
-/** Throws one problem at once. */
-export function fail(className: string, scope: IConstruct, problem: string): never {
-  throw new MicroservicesValidationError(className, scope, [problem]);
-}
-
 /** True when the value is known at synth time (not a token, not undefined). */
 export function known<T>(value: T | undefined): value is T {
   if (value === undefined || value === null) return false;
