@@ -21,7 +21,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { Stage, stageDefaults, StageDefaults } from './stage';
-import { acknowledge, suppressGuard } from '../private/acknowledge';
+import { acknowledge, nistAndHipaa, suppressGuard } from '../private/acknowledge';
 import { checkInt, checkKinds, enumProblem, known, logRetentionProblem, Problems, show } from '../private/validation';
 
 const CLASS = 'MicroserviceEnvironment';
@@ -500,18 +500,9 @@ export class MicroserviceEnvironment extends Construct {
       trafficType: ec2.FlowLogTrafficType.ALL,
     });
     acknowledge(vpc, [
-      ...['NIST.800.53.R5', 'HIPAA.Security'].map((pack) => ({
-        id: `${pack}-VPCNoUnrestrictedRouteToIGW`,
-        reason: 'Only the public subnets route 0.0.0.0/0 to the internet gateway; they hold the internet-facing load balancer and NAT gateways, and tasks run in private subnets.',
-      })),
-      ...['NIST.800.53.R5', 'HIPAA.Security'].map((pack) => ({
-        id: `${pack}-VPCDefaultSecurityGroupClosed`,
-        reason: 'No resource of the environment uses the default security group; closing it takes a Lambda-backed custom resource outside the VPC, which Control Tower CT.LAMBDA.PR.3 forbids.',
-      })),
-      ...['NIST.800.53.R5', 'HIPAA.Security'].map((pack) => ({
-        id: `${pack}-IAMNoInlinePolicy`,
-        reason: 'The flow log role has one policy, written by CDK, scoped to its own log group; a managed policy would add no reuse.',
-      })),
+      ...nistAndHipaa('VPCNoUnrestrictedRouteToIGW', 'Only the public subnets route 0.0.0.0/0 to the internet gateway; they hold the internet-facing load balancer and NAT gateways, and tasks run in private subnets.'),
+      ...nistAndHipaa('VPCDefaultSecurityGroupClosed', 'No resource of the environment uses the default security group; closing it takes a Lambda-backed custom resource outside the VPC, which Control Tower CT.LAMBDA.PR.3 forbids.'),
+      ...nistAndHipaa('IAMNoInlinePolicy', 'The flow log role has one policy, written by CDK, scoped to its own log group; a managed policy would add no reuse.'),
     ]);
     return { vpc, flowLog };
   }
@@ -579,10 +570,7 @@ export class MicroserviceEnvironment extends Construct {
         open: false,
         defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
       });
-      acknowledge(redirect, ['NIST.800.53.R5', 'HIPAA.Security'].map((pack) => ({
-        id: `${pack}-ELBv2ACMCertificateRequired`,
-        reason: 'This port 80 listener only answers with a permanent redirect to the HTTPS listener; it serves no content.',
-      })));
+      acknowledge(redirect, nistAndHipaa('ELBv2ACMCertificateRequired', 'This port 80 listener only answers with a permanent redirect to the HTTPS listener; it serves no content.'));
       securityGroup.addIngressRule(peer, ec2.Port.tcp(443), 'HTTPS from clients');
       securityGroup.addIngressRule(peer, ec2.Port.tcp(80), 'HTTP from clients, redirected to HTTPS');
     } else {
@@ -672,14 +660,13 @@ export class MicroserviceEnvironment extends Construct {
     };
     suppressGuard(bucket, ['s3_bucket_default_encryption_kms_check', 's3_bucket_logging_enabled_check'],
       'ELB writes access logs only to SSE-S3 buckets (CT.S3.PR.10); this bucket is the end of the log chain, so logging its own access would log the log writes (CT.S3.PR.2).');
+    const selfLogging = 'This bucket receives load balancer access logs; logging its own access would log the log writes.';
+    const sseS3Only = 'Elastic Load Balancing writes access logs only to buckets encrypted with SSE-S3, not SSE-KMS.';
     acknowledge(bucket, [
-      { id: 'AwsSolutions-S1', reason: 'This bucket receives load balancer access logs; logging its own access would log the log writes.' },
-      { id: 'NIST.800.53.R5-S3BucketLoggingEnabled', reason: 'This bucket receives load balancer access logs; logging its own access would log the log writes.' },
-      { id: 'HIPAA.Security-S3BucketLoggingEnabled', reason: 'This bucket receives load balancer access logs; logging its own access would log the log writes.' },
-      { id: 'NIST.800.53.R5-S3DefaultEncryptionKMS', reason: 'Elastic Load Balancing writes access logs only to buckets encrypted with SSE-S3, not SSE-KMS.' },
-      { id: 'HIPAA.Security-S3DefaultEncryptionKMS', reason: 'Elastic Load Balancing writes access logs only to buckets encrypted with SSE-S3, not SSE-KMS.' },
-      { id: 'NIST.800.53.R5-S3BucketReplicationEnabled', reason: 'Access logs are operational records kept in-region for the log retention; cross-region replication is an account-level choice.' },
-      { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: 'Access logs are operational records kept in-region for the log retention; cross-region replication is an account-level choice.' },
+      { id: 'AwsSolutions-S1', reason: selfLogging },
+      ...nistAndHipaa('S3BucketLoggingEnabled', selfLogging),
+      ...nistAndHipaa('S3DefaultEncryptionKMS', sseS3Only),
+      ...nistAndHipaa('S3BucketReplicationEnabled', 'Access logs are operational records kept in-region for the log retention; cross-region replication is an account-level choice.'),
     ]);
     return bucket;
   }

@@ -12,6 +12,11 @@ export interface Acknowledgement {
   readonly reason: string;
 }
 
+/** The same acknowledgement of a rule that the NIST 800-53 R5 and HIPAA packs both have. */
+export function nistAndHipaa(rule: string, reason: string): Acknowledgement[] {
+  return ['NIST.800.53.R5', 'HIPAA.Security'].map((pack) => ({ id: `${pack}-${rule}`, reason }));
+}
+
 /**
  * Acknowledges validation findings (cdk-nag 3 and other policy validation plugins) on a
  * construct and everything under it, with a reason, through the construct tree metadata

@@ -1,4 +1,5 @@
 import { Duration, Token, aws_ecs as ecs } from 'aws-cdk-lib';
+import { words } from '../private/naming';
 import { show } from '../private/validation';
 
 /** Valid Fargate task sizes: CPU units to the memory sizes (MiB) allowed with them. */
@@ -52,10 +53,12 @@ const SECRET_VALUES: Array<[RegExp, string]> = [
   [/^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i, 'a URL with a password'],
 ];
 
+/** A valid environment variable name. */
+export const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 /** Whether a variable name looks like it holds a secret. */
 export function looksSecretName(name: string): boolean {
-  const snake = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9]+/g, '_');
-  return SECRET_NAME.test(snake);
+  return SECRET_NAME.test(words(name).join('_'));
 }
 
 /** The problem with an admin task name, or undefined when it is valid. */
@@ -93,7 +96,7 @@ export function healthCheckProblems(check: ecs.HealthCheck | undefined): string[
 export function configProblems(config: { [name: string]: string }, allowed: string[]): string[] {
   const problems: string[] = [];
   for (const [name, value] of Object.entries(config)) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    if (!ENV_VAR_NAME.test(name)) {
       problems.push(`\`config\` name ${show(name)} is not valid; use letters, digits and underscores, not starting with a digit`);
       continue;
     }

@@ -16,7 +16,7 @@ import {
 import { Construct } from 'constructs';
 import { AdminTask, AdminTaskOptions, adminTaskProblems } from './admin-task';
 import { BackingService, BackingServiceBinding } from './backing-service';
-import { configProblems, fargateSizeProblem, healthCheckProblems } from './rules';
+import { configProblems, ENV_VAR_NAME, fargateSizeProblem, healthCheckProblems } from './rules';
 import {
   applyDiscoveryAttributes,
   cloudMapOptions,
@@ -25,7 +25,8 @@ import {
   serviceConnectConfiguration,
 } from '../discovery/discovery';
 import { MicroserviceEnvironment } from '../environment/microservice-environment';
-import { acknowledge } from '../private/acknowledge';
+import { acknowledge, nistAndHipaa } from '../private/acknowledge';
+import { words } from '../private/naming';
 import {
   checkInt, checkKinds, checkSeconds, enumProblem, Kind, known, logRetentionProblem, MicroservicesValidationError, Problems, show,
 } from '../private/validation';
@@ -734,7 +735,7 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
 
   private assertFreeName(name: string, source: string): void {
     const problems: string[] = [];
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    if (!ENV_VAR_NAME.test(name)) {
       problems.push(`environment variable name ${show(name)} from ${source} is not valid; use letters, digits and underscores, not starting with a digit`);
     }
     if (name in this.environmentVariables || name in this.secretVariables || name === 'RELEASE_ID') {
@@ -837,10 +838,7 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers]',
         reason: 'ECS blue/green, linear and canary deployments shift listener traffic with this AWS-maintained policy, which ECS documents for its infrastructure role.',
       },
-      ...['NIST.800.53.R5', 'HIPAA.Security'].map((pack) => ({
-        id: `${pack}-IAMNoInlinePolicy`,
-        reason: 'Each role of the service is its own and gets least-privilege policies from CDK grants scoped to the resources attached; a customer-managed policy per role would add no reuse.',
-      })),
+      ...nistAndHipaa('IAMNoInlinePolicy', 'Each role of the service is its own and gets least-privilege policies from CDK grants scoped to the resources attached; a customer-managed policy per role would add no reuse.'),
     ]);
     acknowledge(this.executionRole, [{
       id: 'AwsSolutions-IAM5[Resource::*]',
@@ -989,7 +987,7 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
     }
     for (const problem of configProblems(props.config ?? {}, props.allowPlainConfig ?? [])) p.add(problem);
     for (const name of Object.keys(props.secrets ?? {})) {
-      p.when(!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name), `\`secrets\` name ${show(name)} is not valid; use letters, digits and underscores, not starting with a digit`);
+      p.when(!ENV_VAR_NAME.test(name), `\`secrets\` name ${show(name)} is not valid; use letters, digits and underscores, not starting with a digit`);
       p.when(name in (props.config ?? {}), `\`${name}\` is in both \`config\` and \`secrets\`; keep it in one`);
     }
 
@@ -1028,11 +1026,6 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
 }
 
 function defaultServiceName(id: string): string {
-  return id
-    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
-    .replace(/[^A-Za-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .toLowerCase()
-    .slice(0, 63);
+  return words(id).join('-').toLowerCase().slice(0, 63);
 }
 
