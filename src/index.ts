@@ -1,3 +1,4 @@
 export * from './environment';
 export * from './service';
 export * from './discovery';
+export * from './messaging';

@@ -32,7 +32,7 @@ export class MicroservicesValidationError extends Error {
 export class Problems {
   private readonly problems: string[] = [];
 
-  constructor(private readonly className: string, private readonly scope: IConstruct) {}
+  constructor(private readonly className: string, private readonly scope: IConstruct | undefined) {}
 
   /** Records a problem. */
   public add(problem: string): void {
@@ -44,6 +44,11 @@ export class Problems {
     if (condition) this.add(problem);
   }
 
+  /** The problems recorded so far. */
+  public get all(): string[] {
+    return [...this.problems];
+  }
+
   /** Whether any problem was recorded. */
   public get any(): boolean {
     return this.problems.length > 0;
@@ -51,7 +56,7 @@ export class Problems {
 
   /** Throws every recorded problem at once. */
   public throwIfAny(): void {
-    if (this.any) throw new MicroservicesValidationError(this.className, this.scope, this.problems);
+    if (this.any) throw new MicroservicesValidationError(this.className, this.scope ?? { node: { path: '' } } as IConstruct, this.problems);
   }
 }
 

@@ -427,6 +427,12 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
   /** The CPU architecture of the image. */
   public readonly cpuArchitecture: ecs.CpuArchitecture;
 
+  /**
+   * How long ECS waits after SIGTERM before it kills the app container: a message a worker
+   * holds must stay invisible at least this long.
+   */
+  public readonly stopTimeout: Duration;
+
   private readonly environmentVariables: { [name: string]: string } = {};
   private readonly secretVariables: { [name: string]: ecs.Secret } = {};
   private readonly attached = new Map<string, { backing: BackingService; binding: BackingServiceBinding }>();
@@ -434,6 +440,7 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
   private readonly containers: ecs.ContainerDefinition[] = [];
   private readonly errorMetricName: string;
   private readonly props: TwelveFactorServiceProps;
+  private readonly deploymentAlarmNames = new Set<string>();
 
   constructor(scope: Construct, id: string, given: TwelveFactorServiceProps) {
     super(scope, id);
@@ -451,6 +458,7 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
     this.validate(checked.p, props, cpu, memoryMiB);
 
     this.port = props.port;
+    this.stopTimeout = props.stopTimeout ?? Duration.seconds(30);
     this.cpuArchitecture = props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64;
     this.discoveryName = `${this.serviceName}.${env.namespaceName}`;
     const routed = props.hostName !== undefined || props.pathPatterns !== undefined;
@@ -507,6 +515,7 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
       this.errorAlarm.addAlarmAction(new cloudwatchActions.SnsAction(env.alarmTopic));
     }
     const deploymentAlarms = props.deploymentAlarms ?? (this.errorAlarm ? [this.errorAlarm] : []);
+    for (const alarm of deploymentAlarms) this.deploymentAlarmNames.add(alarm.alarmName);
     const strategy = props.deploymentStrategy ?? ecs.DeploymentStrategy.ROLLING;
     const discovery = props.discovery ?? Discovery.CLOUD_MAP;
     const spotWeight = props.spotWeight ?? 0;
@@ -615,6 +624,29 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
   }
 
   /**
+   * Adds an alarm that rolls an ECS deployment of this service back when it goes off, next to
+   * the `deploymentAlarms` given at construction (for example a subscription's alarms).
+   * Adding the same alarm again is a no-op.
+   */
+  public addDeploymentAlarm(alarm: cloudwatch.IAlarm): void {
+    if (!alarm || typeof alarm.alarmName !== 'string') {
+      throw new MicroservicesValidationError(CLASS, this, [`\`addDeploymentAlarm\` needs a cloudwatch.IAlarm; got ${show(alarm)}`]);
+    }
+    if (this.deploymentAlarmNames.has(alarm.alarmName)) return;
+    this.deploymentAlarmNames.add(alarm.alarmName);
+    this.service.enableDeploymentAlarms([alarm.alarmName], { behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM });
+  }
+
+  /**
+   * Sets an environment variable on the app and its admin tasks for an integration (a
+   * topic's ARN, a queue's URL); `source` names it in errors.
+   * @internal
+   */
+  public _addVariable(name: string, value: string, source: string): void {
+    this.addVariable(name, value, source);
+  }
+
+  /**
    * Lets another service (or any connectable) open connections to this service's port.
    */
   public allowFrom(other: ec2.IConnectable): void {
@@ -702,7 +734,7 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
       secrets: { ...this.secretVariables },
       environmentFiles: props.environmentFiles,
       healthCheck: command ? undefined : props.containerHealthCheck,
-      stopTimeout: props.stopTimeout ?? Duration.seconds(30),
+      stopTimeout: this.stopTimeout,
       linuxParameters: new ecs.LinuxParameters(this, `LinuxParameters${this.containers.length || ''}`, {
         initProcessEnabled: props.initProcessEnabled ?? true,
       }),

@@ -1,0 +1,268 @@
+import {
+  Annotations,
+  Duration,
+  Stack,
+  aws_cloudwatch as cloudwatch,
+  aws_cloudwatch_actions as cloudwatchActions,
+  aws_iam as iam,
+  aws_kms as kms,
+  aws_sns as sns,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { EventSubscription, SubscribeOptions } from './event-subscription';
+import type { MessageBus } from './message-bus';
+import { envVarPrefix, eventTopicOptionProblems, tlsOnly } from './rules';
+import { upperSnake } from '../private/naming';
+import { MicroservicesValidationError, show } from '../private/validation';
+import { TwelveFactorService } from '../service/twelve-factor-service';
+
+const CLASS = 'EventTopic';
+
+/**
+ * Options for a topic of a `MessageBus`.
+ */
+export interface EventTopicOptions {
+  /**
+   * A FIFO topic: strict order per message group and exactly-once delivery to FIFO queues.
+   * Its subscribers get FIFO queues; publishers must set a message group id.
+   *
+   * @default false, or the FIFO-ness of `topic` when one is brought
+   * @see https://docs.aws.amazon.com/sns/latest/dg/sns-fifo-topics.html
+   */
+  readonly fifo?: boolean;
+
+  /**
+   * Deduplicate FIFO messages on a hash of their body, so publishers need not set a
+   * deduplication id. FIFO topics only.
+   *
+   * @default false
+   */
+  readonly contentBasedDeduplication?: boolean;
+
+  /**
+   * An existing topic to use instead of creating one. The bus adds its TLS-only statement to
+   * the topic's policy when CDK manages that policy (a topic of this app); an imported topic
+   * keeps its own policy and encryption, and a warning says so.
+   *
+   * @default - a new topic, encrypted with the bus's key and TLS only
+   */
+  readonly topic?: sns.ITopic;
+
+  /**
+   * The physical name of the topic. FIFO names end with `.fifo`.
+   *
+   * @default - a name CloudFormation generates
+   */
+  readonly topicName?: string;
+
+  /**
+   * The display name of the topic.
+   *
+   * @default - none
+   */
+  readonly displayName?: string;
+}
+
+/**
+ * Properties of an `EventTopic`.
+ */
+export interface EventTopicProps extends EventTopicOptions {
+  /** The bus the topic belongs to. */
+  readonly bus: MessageBus;
+  /** The event name: see `MessageBus.addTopic`. */
+  readonly name: string;
+}
+
+/**
+ * Options for letting a service publish to a topic.
+ */
+export interface PublishOptions {
+  /**
+   * The prefix of the injected variable: `<PREFIX>_TOPIC_ARN`.
+   *
+   * @default - the topic's name in upper snake case, for example `USER_SIGNUP`
+   */
+  readonly envVarPrefix?: string;
+}
+
+interface Publisher {
+  readonly service: TwelveFactorService;
+  readonly envVarName: string;
+  readonly grant: iam.Grant;
+}
+
+/** The keys that already let SNS deliver, so the statement is added once per key. */
+const keysOpenedToSns = new WeakSet<kms.IKey>();
+
+/**
+ * A topic of a `MessageBus`: services publish events to it (`grantPublish`) and subscribe
+ * to it through their own queues (`subscribe`). Create it with `MessageBus.addTopic`.
+ */
+export class EventTopic extends Construct {
+  /** The bus the topic belongs to. */
+  public readonly bus: MessageBus;
+  /** The event name, for example `user-signup`. */
+  public readonly name: string;
+  /** The SNS topic. */
+  public readonly topic: sns.ITopic;
+  /** Whether the topic is FIFO. */
+  public readonly fifo: boolean;
+  /** The prefix of the variables this topic injects by default, for example `USER_SIGNUP`. */
+  public readonly envVarPrefix: string;
+  /**
+   * The alarm on deliveries SNS could not make (to a queue or a dead-letter queue), when the
+   * bus has an alarm topic.
+   */
+  public readonly failedDeliveryAlarm?: cloudwatch.Alarm;
+
+  private readonly publishersByPath = new Map<string, Publisher>();
+  private readonly subscriptionsByPath = new Map<string, EventSubscription>();
+
+  constructor(scope: Construct, id: string, props: EventTopicProps) {
+    super(scope, id);
+    const problems = eventTopicOptionProblems(props?.name, props ?? {} as EventTopicProps);
+    if (!props?.bus || !(props.bus instanceof Construct) || typeof (props.bus as MessageBus).addTopic !== 'function') {
+      problems.push(`\`bus\` ${show(props?.bus)} is not a MessageBus`);
+    }
+    if (problems.length > 0) {
+      scope.node.tryRemoveChild(id);
+      throw new MicroservicesValidationError(CLASS, scope, problems);
+    }
+    this.bus = props.bus;
+    this.name = props.name;
+    this.envVarPrefix = upperSnake(props.name);
+    this.fifo = props.fifo ?? props.topic?.fifo ?? false;
+
+    if (props.topic) {
+      this.topic = props.topic;
+      const added = this.topic.addToResourcePolicy(tlsOnly(this.topic.topicArn));
+      if (!added.statementAdded) {
+        Annotations.of(this).addWarningV2('cdk-microservices:importedTopic',
+          `The topic ${this.topic.topicArn} is imported: CDK cannot add the TLS-only (aws:SecureTransport) statement to its policy nor check its encryption; make sure the topic's owner did.`);
+      }
+    } else {
+      this.topic = new sns.Topic(this, 'Resource', {
+        topicName: props.topicName,
+        displayName: props.displayName,
+        fifo: this.fifo || undefined,
+        contentBasedDeduplication: props.contentBasedDeduplication,
+        masterKey: this.bus.encryptionKey,
+        enforceSSL: true,
+      });
+    }
+
+    if (this.bus.alarmTopic) {
+      this.failedDeliveryAlarm = new cloudwatch.Alarm(this, 'FailedDeliveryAlarm', {
+        alarmDescription: `SNS could not deliver messages of the ${this.name} topic (${this.node.path}) to a subscriber queue or its dead-letter queue: check the queue and key policies`,
+        metric: this.metricNumberOfNotificationsFailed(),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      this.failedDeliveryAlarm.addAlarmAction(new cloudwatchActions.SnsAction(this.bus.alarmTopic));
+    }
+  }
+
+  /** The alarms of the topic itself (subscriptions have their own). */
+  public get alarms(): cloudwatch.IAlarm[] {
+    return this.failedDeliveryAlarm ? [this.failedDeliveryAlarm] : [];
+  }
+
+  /** The services that may publish, in the order they were granted. */
+  public get publishers(): TwelveFactorService[] {
+    return [...this.publishersByPath.values()].map((p) => p.service);
+  }
+
+  /** The subscriptions, in the order they were made. */
+  public get subscriptions(): EventSubscription[] {
+    return [...this.subscriptionsByPath.values()];
+  }
+
+  /**
+   * Lets a service publish to this topic: `sns:Publish` on this topic only (and use of its
+   * key), and injects `<PREFIX>_TOPIC_ARN` into the service and its admin tasks. Granting the
+   * same service again returns the first grant.
+   */
+  public grantPublish(service: TwelveFactorService, options: PublishOptions = {}): iam.Grant {
+    const problems: string[] = [];
+    if (!(service instanceof TwelveFactorService)) {
+      throw new MicroservicesValidationError(CLASS, this, [`\`grantPublish\` needs a TwelveFactorService; got ${show(service)}`]);
+    }
+    const prefix = envVarPrefix(options, this.envVarPrefix, problems);
+    if (problems.length > 0) throw new MicroservicesValidationError(CLASS, this, problems);
+    const envVarName = `${prefix}_TOPIC_ARN`;
+    const existing = this.publishersByPath.get(service.node.path);
+    if (existing) {
+      if (existing.envVarName !== envVarName) {
+        throw new MicroservicesValidationError(CLASS, this, [
+          `\`grantPublish\` of ${service.node.path} again with \`envVarPrefix\` giving ${envVarName}, but it already has ${existing.envVarName}; grant once`,
+        ]);
+      }
+      return existing.grant;
+    }
+    service._addVariable(envVarName, this.topic.topicArn, `${this.node.path} grantPublish`);
+    const grant = this.topic.grantPublish(service.taskRole);
+    this.publishersByPath.set(service.node.path, { service, envVarName, grant });
+    return grant;
+  }
+
+  /**
+   * Subscribes a service: creates, in the service's stack, its queue (FIFO when the topic
+   * is) with a dead-letter queue, a dead-letter queue for the SNS subscription, the
+   * subscription with the filter policy given, consume rights on that queue only, the
+   * `<PREFIX>_QUEUE_URL` variable, alarms, and scaling on the backlog when
+   * `acceptableLatency` is set. A service subscribes to a topic once.
+   */
+  public subscribe(service: TwelveFactorService, options: SubscribeOptions = {}): EventSubscription {
+    if (!(service instanceof TwelveFactorService)) {
+      throw new MicroservicesValidationError(CLASS, this, [`\`subscribe\` needs a TwelveFactorService; got ${show(service)}`]);
+    }
+    if (this.subscriptionsByPath.has(service.node.path)) {
+      throw new MicroservicesValidationError(CLASS, this, [
+        `\`subscribe\`: ${service.node.path} already subscribes to the ${this.name} topic; subscribe a service to a topic once (use one filter policy that covers what it needs)`,
+      ]);
+    }
+    let id = `${this.bus.node.id}-${this.name}`;
+    for (let n = 2; service.node.tryFindChild(id); n++) id = `${this.bus.node.id}-${this.name}-${n}`;
+    const subscription = new EventSubscription(service, id, { ...(options ?? {}), topic: this, service });
+    this.subscriptionsByPath.set(service.node.path, subscription);
+    return subscription;
+  }
+
+  /** Messages published to the topic. */
+  public metricNumberOfMessagesPublished(options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return this.topic.metricNumberOfMessagesPublished({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5), ...options });
+  }
+
+  /** Deliveries SNS could not make. */
+  public metricNumberOfNotificationsFailed(options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return this.topic.metricNumberOfNotificationsFailed({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5), ...options });
+  }
+
+  /**
+   * Lets SNS use a queue's key for deliveries from topics of the key's account and Region;
+   * false when the key policy cannot be changed (an imported key).
+   *
+   * The statement cannot name this topic's ARN: the topic is encrypted with the bus's key,
+   * so a key policy naming the topic would make a dependency cycle. Which topic may send to
+   * a queue is pinned by the queue policy (`aws:SourceArn` equal to this topic).
+   * @internal
+   */
+  public _allowSnsToUseKey(key: kms.IKey): boolean {
+    if (keysOpenedToSns.has(key)) return true;
+    const stack = Stack.of(key);
+    const result = key.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowSnsToDeliverFromTopicsOfThisAccount',
+      principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+      conditions: {
+        ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:sns:${stack.region}:${stack.account}:*` },
+        StringEquals: { 'aws:SourceAccount': stack.account },
+      },
+    }), true);
+    if (result.statementAdded) keysOpenedToSns.add(key);
+    return result.statementAdded;
+  }
+}

@@ -1,0 +1,3 @@
+export * from './message-bus';
+export * from './event-topic';
+export * from './event-subscription';
