@@ -226,9 +226,6 @@ export class EventSubscription extends Construct {
       encryptionMasterKey: key,
       enforceSSL: true,
       retentionPeriod: deadLetterRetention,
-      // AWS Control Tower CT.SQS.PR.1: a queue without a redrive policy must say which
-      // queues may use it as their dead-letter queue.
-      redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.DENY_ALL },
     });
     acknowledge(this.subscriptionDeadLetterQueue, [
       {
@@ -266,6 +263,14 @@ export class EventSubscription extends Construct {
         deadLetterQueue: { queue: dlq, maxReceiveCount: props.maxReceiveCount ?? 10 },
       });
     }
+
+    // AWS Control Tower CT.SQS.PR.1: a queue without a redrive policy must say which queues
+    // may use it as a dead-letter queue. Only the subscriber's queue may (it does not, so
+    // nothing else can either): this queue is SNS's, not a queue's.
+    (this.subscriptionDeadLetterQueue.node.defaultChild as sqs.CfnQueue).redriveAllowPolicy = {
+      redrivePermission: 'byQueue',
+      sourceQueueArns: [this.queue.queueArn],
+    };
 
     // SNS may send to these queues from this topic only.
     this.queue.addToResourcePolicy(new iam.PolicyStatement({
@@ -367,7 +372,7 @@ export class EventSubscription extends Construct {
     });
   }
 
-  private createAlarms(props: SubscribeOptions): { deadLetter?: cloudwatch.Alarm; subscriptionDeadLetter: cloudwatch.Alarm; oldest: cloudwatch.Alarm } {
+  private createAlarms(props: SubscribeOptions): SubscriptionAlarms {
     const action = new cloudwatchActions.SnsAction(this.service.environment.alarmTopic);
     const notEmpty = (id: string, queue: sqs.IQueue, what: string): cloudwatch.Alarm => {
       const alarm = new cloudwatch.Alarm(this, id, {
@@ -405,7 +410,7 @@ export class EventSubscription extends Construct {
    * that starts the first task when none runs (target tracking cannot scale out from zero
    * capacity, Copilot issue #3376).
    */
-  private configureBacklogScaling(service: TwelveFactorService): { targetTracking: appscaling.CfnScalingPolicy; fromZero?: appscaling.StepScalingPolicy } {
+  private configureBacklogScaling(service: TwelveFactorService): BacklogScaling {
     const scaling = service.scaling!;
     const target = scaling.node.findChild('Target') as appscaling.ScalableTarget;
     const cluster = service.environment.cluster;
@@ -572,6 +577,17 @@ export class EventSubscription extends Construct {
     if (Token.isUnresolved(o.envVarPrefix ?? '')) problems.push('`envVarPrefix` must be known at synth time');
     return problems;
   }
+}
+
+interface SubscriptionAlarms {
+  readonly deadLetter?: cloudwatch.Alarm;
+  readonly subscriptionDeadLetter: cloudwatch.Alarm;
+  readonly oldest: cloudwatch.Alarm;
+}
+
+interface BacklogScaling {
+  readonly targetTracking: appscaling.CfnScalingPolicy;
+  readonly fromZero?: appscaling.StepScalingPolicy;
 }
 
 const BACKLOG_PER_TASK = 'IF(FILL(tasks, 0) > 0, messages / FILL(tasks, 0), messages)';

@@ -16,7 +16,7 @@ import {
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { formatGateReports, GateReport, runGates } from '../../examples/store/gates';
-import { Access, BackingService, Discovery, MicroserviceEnvironment, TwelveFactorService } from '../../src';
+import { Access, BackingService, Discovery, MessageBus, MicroserviceEnvironment, TwelveFactorService } from '../../src';
 
 const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable');
 
@@ -28,7 +28,7 @@ const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable
  */
 describe('compliance gates over everything the constructs create', () => {
   let reports: GateReport[];
-  const ours = ['Test/Env/', 'Test/Users/', 'Test/Worker/', 'Test/Internal/'];
+  const ours = ['Test/Env/', 'Test/Users/', 'Test/Worker/', 'Test/Internal/', 'Test/Bus/'];
 
   beforeAll(async () => {
     const app = new App({ context: { 'aws:cdk:disable-creation-stack-traces': true } });
@@ -84,7 +84,19 @@ describe('compliance gates over everything the constructs create', () => {
 
     const worker = new TwelveFactorService(stack, 'Worker', { environment: env, image: IMAGE, spotWeight: 2, minTasks: 0, maxTasks: 3, user: '1000' });
     worker.attach(BackingService.sqsQueue(queue));
-    new TwelveFactorService(stack, 'Internal', { environment: env, image: IMAGE, port: 9000, discovery: Discovery.SERVICE_CONNECT, user: '1000' });
+    const internal = new TwelveFactorService(stack, 'Internal', { environment: env, image: IMAGE, port: 9000, discovery: Discovery.SERVICE_CONNECT, user: '1000' });
+
+    // The message bus: a standard and a FIFO topic, fan-out, filters, backlog scaling.
+    const bus = new MessageBus(stack, 'Bus', { environment: env });
+    const signups = bus.addTopic('user-signup');
+    const orders = bus.addTopic('order-placed', { fifo: true, contentBasedDeduplication: true });
+    signups.grantPublish(users);
+    orders.grantPublish(users);
+    signups.subscribe(worker, {
+      acceptableLatency: Duration.minutes(1), messageProcessingTime: Duration.seconds(2), deploymentAlarms: true,
+    });
+    signups.subscribe(internal, { filterPolicy: { plan: sns.SubscriptionFilter.stringFilter({ allowlist: ['paid'] }) }, rawMessageDelivery: true });
+    orders.subscribe(worker, { filterPolicyWithMessageBody: { total: sns.FilterOrPolicy.filter(sns.SubscriptionFilter.numericFilter({ greaterThan: 0 })) } });
 
     reports = await runGates(app, app.synth());
   }, 120_000);
