@@ -95,7 +95,9 @@ describe('compliance gates over everything the constructs create', () => {
     signups.subscribe(worker, {
       acceptableLatency: Duration.minutes(1), messageProcessingTime: Duration.seconds(2), deploymentAlarms: true,
     });
-    signups.subscribe(internal, { filterPolicy: { plan: sns.SubscriptionFilter.stringFilter({ allowlist: ['paid'] }) }, rawMessageDelivery: true });
+    signups.subscribe(internal, {
+      filterPolicy: { plan: sns.SubscriptionFilter.stringFilter({ allowlist: ['paid'] }) }, rawMessageDelivery: true,
+    });
     orders.subscribe(worker, { filterPolicyWithMessageBody: { total: sns.FilterOrPolicy.filter(sns.SubscriptionFilter.numericFilter({ greaterThan: 0 })) } });
 
     reports = await runGates(app, app.synth());
