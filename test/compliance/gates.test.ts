@@ -98,7 +98,9 @@ describe('compliance gates over everything the constructs create', () => {
     signups.subscribe(internal, {
       filterPolicy: { plan: sns.SubscriptionFilter.stringFilter({ allowlist: ['paid'] }) }, rawMessageDelivery: true,
     });
-    orders.subscribe(worker, { filterPolicyWithMessageBody: { total: sns.FilterOrPolicy.filter(sns.SubscriptionFilter.numericFilter({ greaterThan: 0 })) } });
+    orders.subscribe(worker, {
+      filterPolicyWithMessageBody: { total: sns.FilterOrPolicy.filter(sns.SubscriptionFilter.numericFilter({ greaterThan: 0 })) },
+    });
 
     reports = await runGates(app, app.synth());
   }, 120_000);
