@@ -1,6 +1,7 @@
 import {
   Annotations,
   Duration,
+  Lazy,
   Size,
   aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as cloudwatchActions,
@@ -531,10 +532,6 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
       securityGroups: [this.securityGroup],
       assignPublicIp: false,
       circuitBreaker: (props.circuitBreaker ?? true) ? { enable: true, rollback: true } : undefined,
-      deploymentAlarms: deploymentAlarms.length > 0 ? {
-        alarmNames: deploymentAlarms.map((a) => a.alarmName),
-        behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM,
-      } : undefined,
       deploymentStrategy: props.deploymentStrategy,
       bakeTime: props.deploymentBakeTime,
       linearConfiguration: strategy === ecs.DeploymentStrategy.LINEAR
@@ -555,6 +552,13 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
       propagateTags: ecs.PropagatedTagSource.SERVICE,
     });
     this.connections = this.service.connections;
+    // Deployment alarms render from a list `addDeploymentAlarm` grows (the L2's
+    // enableDeploymentAlarms drops every call after the first: it concats without assigning).
+    (this.service.node.defaultChild as ecs.CfnService).addPropertyOverride('DeploymentConfiguration.Alarms', Lazy.any({
+      produce: () => this.deploymentAlarmNames.size > 0
+        ? { AlarmNames: [...this.deploymentAlarmNames], Enable: true, Rollback: true }
+        : undefined,
+    }));
     if (env.endpointSecurityGroup) {
       env.endpointSecurityGroup.connections.allowFrom(this.securityGroup, ec2.Port.tcp(443), `HTTPS from ${this.node.path}`);
     }
@@ -634,7 +638,6 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
     }
     if (this.deploymentAlarmNames.has(alarm.alarmName)) return;
     this.deploymentAlarmNames.add(alarm.alarmName);
-    this.service.enableDeploymentAlarms([alarm.alarmName], { behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM });
   }
 
   /**
