@@ -11,20 +11,23 @@ import {
   aws_ecs as ecs,
   aws_events as events,
   aws_route53 as route53,
-  aws_sqs as sqs,
+  aws_sns as sns,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { Access, BackingService, MicroserviceEnvironment, Stage, TwelveFactorService } from '../../src';
+import { Access, BackingService, MessageBus, MicroserviceEnvironment, Stage, TwelveFactorService } from '../../src';
 
 /**
  * The reference store: a users web service with its DynamoDB table and a migration admin
- * task, and an email worker reading a queue, in one environment behind a shared HTTPS load
- * balancer protected by the AWS WAF web ACL the environment creates.
+ * task, publishing sign-ups on a message bus to an email worker (scaled on its backlog,
+ * from zero) and a billing worker (paid plans only), in one environment behind a shared
+ * HTTPS load balancer protected by the AWS WAF web ACL the environment creates.
  */
 export class StoreStack extends Stack {
   public readonly platform: MicroserviceEnvironment;
   public readonly users: TwelveFactorService;
   public readonly emailWorker: TwelveFactorService;
+  public readonly billingWorker: TwelveFactorService;
+  public readonly bus: MessageBus;
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, props);
@@ -88,30 +91,40 @@ export class StoreStack extends Stack {
     this.users.attach(BackingService.dynamoDbTable(usersTable, { access: Access.READ_WRITE }));
     this.users.addAdminTask('migrate', { command: ['node', 'migrate.js'] });
 
-    // A worker without a port, reading sign-ups from a queue with a dead-letter queue.
-    const deadLetters = new sqs.Queue(this, 'SignupsDeadLetters', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: dataKey,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.ALLOW_ALL },
-    });
-    const signups = new sqs.Queue(this, 'Signups', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: dataKey,
-      enforceSSL: true,
-      deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 },
-      visibilityTimeout: Duration.minutes(2),
-    });
+    // Events between services: users publishes sign-ups on the message bus; the email worker
+    // and the billing worker each consume them from their own queue (fan-out), billing only
+    // those of paid plans (a filter policy on the `plan` message attribute).
+    this.bus = new MessageBus(this, 'Bus', { environment: this.platform });
+    const signups = this.bus.addTopic('user-signup');
+    signups.grantPublish(this.users);
+
     this.emailWorker = new TwelveFactorService(this, 'EmailWorker', {
       environment: this.platform,
       image: ecs.ContainerImage.fromAsset(path.join(__dirname, 'services', 'email-worker')),
       user: 'node',
-      minTasks: 1,
+      minTasks: 0,
       maxTasks: 4,
       spotWeight: 1,
+      onDemandBase: 0,
     });
-    this.emailWorker.attach(BackingService.sqsQueue(signups));
+    signups.subscribe(this.emailWorker, {
+      acceptableLatency: Duration.minutes(1),
+      messageProcessingTime: Duration.seconds(2),
+    });
+
+    this.billingWorker = new TwelveFactorService(this, 'BillingWorker', {
+      environment: this.platform,
+      image: ecs.ContainerImage.fromAsset(path.join(__dirname, 'services', 'billing-worker')),
+      user: 'node',
+      minTasks: 1,
+      maxTasks: 2,
+      stopTimeout: Duration.seconds(60),
+    });
+    signups.subscribe(this.billingWorker, {
+      filterPolicy: { plan: sns.SubscriptionFilter.stringFilter({ allowlist: ['paid'] }) },
+      rawMessageDelivery: true,
+      deploymentAlarms: true,
+    });
     this.emailWorker.addAdminTask('replay-dead-letters', {
       command: ['node', 'worker.js', '--replay'],
       schedule: events.Schedule.cron({ minute: '0', hour: '4' }),

