@@ -11,7 +11,7 @@ import {
 import { Construct } from 'constructs';
 import { EventSubscription, SubscribeOptions } from './event-subscription';
 import type { MessageBus } from './message-bus';
-import { envVarPrefix, eventTopicOptionProblems, tlsOnly } from './rules';
+import { envVarPrefix, eventTopicOptionProblems, tlsOnly, TOPIC_ACTIONS } from './rules';
 import { upperSnake } from '../private/naming';
 import { MicroservicesValidationError, show } from '../private/validation';
 import { TwelveFactorService } from '../service/twelve-factor-service';
@@ -135,7 +135,7 @@ export class EventTopic extends Construct {
 
     if (props.topic) {
       this.topic = props.topic;
-      const added = this.topic.addToResourcePolicy(tlsOnly(this.topic.topicArn));
+      const added = this.topic.addToResourcePolicy(tlsOnly(this.topic.topicArn, TOPIC_ACTIONS));
       if (!added.statementAdded) {
         Annotations.of(this).addWarningV2('cdk-microservices:importedTopic',
           `The topic ${this.topic.topicArn} is imported: CDK cannot add the TLS-only (aws:SecureTransport) statement to its policy nor check its encryption; make sure the topic's owner did.`);
@@ -147,8 +147,9 @@ export class EventTopic extends Construct {
         fifo: this.fifo || undefined,
         contentBasedDeduplication: props.contentBasedDeduplication,
         masterKey: this.bus.encryptionKey,
-        enforceSSL: true,
       });
+      // TLS only for every topic action (aws-cdk's enforceSSL covers sns:Publish alone).
+      this.topic.addToResourcePolicy(tlsOnly(this.topic.topicArn, TOPIC_ACTIONS));
     }
 
     if (this.bus.alarmTopic) {

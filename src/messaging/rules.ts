@@ -183,8 +183,17 @@ export function eventTopicOptionProblems(name: unknown, options: EventTopicOptio
   return problems;
 }
 
+/**
+ * The topic actions a topic policy can name: the TLS-only statement of a topic refuses all
+ * of them, not only `sns:Publish` as aws-cdk's `enforceSSL` does.
+ */
+export const TOPIC_ACTIONS = [
+  'sns:Publish', 'sns:Subscribe', 'sns:GetTopicAttributes', 'sns:SetTopicAttributes', 'sns:AddPermission',
+  'sns:RemovePermission', 'sns:DeleteTopic', 'sns:ListSubscriptionsByTopic',
+];
+
 /** The statement that refuses any request to a topic or queue made without TLS. */
-export function tlsOnly(resource: string, actions: string[] = ['sns:Publish'], sid = 'AllowPublishThroughSSLOnly'): iam.PolicyStatement {
+export function tlsOnly(resource: string, actions: string[], sid = 'DenyRequestsWithoutTls'): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid,
     effect: iam.Effect.DENY,

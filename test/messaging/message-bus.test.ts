@@ -102,7 +102,7 @@ describe('EventTopic', () => {
       PolicyDocument: {
         Statement: Match.arrayWith([Match.objectLike({
           Effect: 'Deny',
-          Action: 'sns:Publish',
+          Action: Match.arrayWith(['sns:Publish', 'sns:Subscribe', 'sns:SetTopicAttributes', 'sns:DeleteTopic']),
           Condition: { Bool: { 'aws:SecureTransport': 'false' } },
         })]),
       },
