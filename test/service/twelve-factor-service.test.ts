@@ -194,6 +194,25 @@ describe('what the user sets instead', () => {
     });
   });
 
+  test('V: addDeploymentAlarm adds alarms after construction, once each; none at all leaves alarms off', () => {
+    const { stack, env } = withEnvironment({}, false);
+    const service = new TwelveFactorService(stack, 'Worker', { environment: env, image: IMAGE });
+    const quiet = new TwelveFactorService(stack, 'Quiet', { environment: env, image: IMAGE, errorAlarmThreshold: 0 });
+    const later = cloudwatch.Alarm.fromAlarmName(stack, 'Later', 'backlog-too-old');
+    service.addDeploymentAlarm(later);
+    service.addDeploymentAlarm(later);
+    service.addDeploymentAlarm(cloudwatch.Alarm.fromAlarmName(stack, 'Other', 'dlq-not-empty'));
+    expect(service.stopTimeout.toSeconds()).toBe(30);
+    const t = Template.fromStack(stack);
+    const services = t.findResources('AWS::ECS::Service');
+    const alarms = (prefix: string): any => Object.entries(services).find(([id]) => id.startsWith(prefix))![1].Properties.DeploymentConfiguration.Alarms;
+    expect(alarms('WorkerService')).toEqual({
+      AlarmNames: [{ Ref: expect.stringMatching(/^WorkerErrorAlarm/) }, 'backlog-too-old', 'dlq-not-empty'], Enable: true, Rollback: true,
+    });
+    expect(alarms('QuietService')).toBeUndefined();
+    expect(() => service.addDeploymentAlarm('alarm' as any)).toThrow(/`TwelveFactorService` at Test\/Worker: `addDeploymentAlarm` needs a cloudwatch.IAlarm/);
+  });
+
   test.each<[ecs.DeploymentStrategy, string | undefined, object | undefined]>([
     [ecs.DeploymentStrategy.BLUE_GREEN, undefined, undefined],
     [ecs.DeploymentStrategy.LINEAR, 'LinearConfiguration', { StepPercent: 20, StepBakeTimeInMinutes: 3 }],
