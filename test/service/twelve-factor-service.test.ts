@@ -205,7 +205,8 @@ describe('what the user sets instead', () => {
     expect(service.stopTimeout.toSeconds()).toBe(30);
     const t = Template.fromStack(stack);
     const services = t.findResources('AWS::ECS::Service');
-    const alarms = (prefix: string): any => Object.entries(services).find(([id]) => id.startsWith(prefix))![1].Properties.DeploymentConfiguration.Alarms;
+    const alarms = (prefix: string): any =>
+      Object.entries(services).find(([id]) => id.startsWith(prefix))![1].Properties.DeploymentConfiguration.Alarms;
     expect(alarms('WorkerService')).toEqual({
       AlarmNames: [{ Ref: expect.stringMatching(/^WorkerErrorAlarm/) }, 'backlog-too-old', 'dlq-not-empty'], Enable: true, Rollback: true,
     });
