@@ -15,6 +15,7 @@ import {
   aws_s3 as s3,
 } from 'aws-cdk-lib';
 import { MicroserviceEnvironment, Stage, TwelveFactorService } from '../src';
+import { exactly } from './expect';
 
 // No stack traces in the snapshot's metadata: they hold this machine's absolute paths.
 const app = new App({
@@ -81,7 +82,7 @@ integ.assertions
     cluster: environment.cluster.clusterArn,
     services: [service.service.serviceArn],
   })
-  .assertAtPath('services.0.runningCount', ExpectedResult.exact(1))
+  .assertAtPath('services.0.runningCount', exactly(1))
   .waitForAssertions({ totalTimeout: Duration.minutes(10), interval: Duration.seconds(30) });
 
 integ.assertions

@@ -14,6 +14,7 @@ import {
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { BackingService, MicroserviceEnvironment, Stage, TwelveFactorService } from '../src';
+import { exactly } from './expect';
 
 // No stack traces in the snapshot's metadata: they hold this machine's absolute paths.
 const app = new App({
@@ -71,7 +72,7 @@ integ.assertions
     cluster: environment.cluster.clusterArn,
     services: [worker.service.serviceArn],
   })
-  .assertAtPath('services.0.runningCount', ExpectedResult.exact(1))
+  .assertAtPath('services.0.runningCount', exactly(1))
   .waitForAssertions({ totalTimeout: Duration.minutes(10), interval: Duration.seconds(30) });
 
 // Match the whole answer (about 2.5 KB, under the 4 KB limit): ECS does not keep the order
