@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { EventTopic, EventTopicOptions } from './event-topic';
 import { eventTopicOptionProblems } from './rules';
 import { MicroserviceEnvironment } from '../environment/microservice-environment';
-import { checkKinds, MicroservicesValidationError, Problems, show } from '../private/validation';
+import { MicroservicesValidationError, Problems, show } from '../private/validation';
 
 const CLASS = 'MessageBus';
 
@@ -23,8 +23,10 @@ export interface MessageBusProps {
 
   /**
    * The customer-managed KMS key that encrypts the bus's topics and, unless a subscription
-   * brings its own, the subscriber queues. The bus lets SNS use it for the deliveries of its
-   * own topics only (`aws:SourceArn`).
+   * brings its own, the subscriber queues. The bus lets SNS use it for deliveries from topics
+   * of the key's account and Region (`aws:SourceArn` and `aws:SourceAccount`); naming each
+   * topic would make a dependency cycle, since the topics are encrypted with the same key.
+   * Each queue's policy pins the one topic that may send to it.
    *
    * A key you import (`kms.Key.fromKeyArn`) cannot be changed by CDK: its key policy must let
    * `sns.amazonaws.com` use `kms:GenerateDataKey*` and `kms:Decrypt`, or SNS cannot deliver
@@ -77,7 +79,6 @@ export class MessageBus extends Construct {
       p.add(`props ${show(given)} are not a MessageBusProps object`);
       p.throwIfAny();
     }
-    checkKinds(p, given, []);
     p.when(given.environment !== undefined && !(given.environment instanceof MicroserviceEnvironment),
       `\`environment\` ${show(given.environment)} is not a MicroserviceEnvironment`);
     p.when(given.encryptionKey !== undefined && typeof (given.encryptionKey as kms.IKey)?.keyArn !== 'string',
