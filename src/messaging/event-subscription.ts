@@ -79,7 +79,8 @@ export interface SubscribeOptions {
   readonly retentionPeriod?: Duration;
 
   /**
-   * How long the dead-letter queues keep a message: 1 minute to 14 days.
+   * How long the dead-letter queues keep a message: 1 minute to 14 days, and not shorter
+   * than `retentionPeriod` (a message keeps its first enqueue time in the dead-letter queue).
    *
    * @default Duration.days(14)
    */
@@ -134,7 +135,7 @@ export interface SubscribeOptions {
    * The age of the oldest message in the queue that sets the age alarm off. At least 1
    * minute and shorter than `retentionPeriod`.
    *
-   * @default Duration.minutes(15)
+   * @default Duration.minutes(15), or half the `retentionPeriod` when that is shorter
    */
   readonly oldestMessageAgeThreshold?: Duration;
 
@@ -274,7 +275,8 @@ export class EventSubscription extends Construct {
 
     // SNS may send to these queues from this topic only.
     this.queue.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowTheTopicToSend',
+      // One statement per topic: a queue brought to several topics gets one each.
+      sid: `AllowTopic${Names.uniqueId(topic)}`.slice(0, 100),
       principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
       actions: ['sqs:SendMessage'],
       resources: [this.queue.queueArn],
@@ -391,7 +393,7 @@ export class EventSubscription extends Construct {
       : undefined;
     const subscriptionDeadLetter = notEmpty('SubscriptionDeadLetterAlarm', this.subscriptionDeadLetterQueue,
       `SNS could not deliver messages of the ${this.topic.name} topic to the queue of ${this.service.node.path}: they are in the subscription's dead-letter queue`);
-    const threshold = props.oldestMessageAgeThreshold ?? Duration.minutes(15);
+    const threshold = props.oldestMessageAgeThreshold ?? defaultAgeThreshold(props.retentionPeriod);
     const oldest = new cloudwatch.Alarm(this, 'OldestMessageAlarm', {
       alarmDescription: `A message of the ${this.topic.name} topic has waited more than ${threshold.toHumanString()} in the queue of ${this.service.node.path}`,
       metric: this.metricOldestMessageAge(),
@@ -515,6 +517,9 @@ export class EventSubscription extends Construct {
         if (o.queue instanceof sqs.Queue) {
           if (!o.queue.deadLetterQueue) problems.push('`queue` has no dead-letter queue; give it one (`deadLetterQueue`) or let the subscription create the queue');
           if (o.queue.encryptionType === sqs.QueueEncryption.UNENCRYPTED) problems.push('`queue` is not encrypted; encrypt it (KMS or SQS_MANAGED) or let the subscription create the queue');
+          if (o.queue.encryptionType === sqs.QueueEncryption.KMS_MANAGED) {
+            problems.push('`queue` is encrypted with the AWS managed key alias/aws/sqs, whose key policy cannot let SNS deliver; use a customer-managed key (KMS) or SQS_MANAGED');
+          }
         }
         for (const prop of ['maxReceiveCount', 'retentionPeriod', 'deadLetterRetentionPeriod', 'visibilityTimeout', 'encryptionKey'] as const) {
           if (o[prop] !== undefined) problems.push(`\`${prop}\` configures the queue the subscription creates; it cannot change the \`queue\` you bring`);
@@ -534,6 +539,11 @@ export class EventSubscription extends Construct {
         problems.push(`\`${prop}\` ${v.toHumanString()} is not valid; use whole seconds from 1 minute to 14 days`);
       }
     }
+    const retention = o.retentionPeriod ?? Duration.days(4);
+    const dlqRetention = o.deadLetterRetentionPeriod ?? Duration.days(14);
+    if (o.queue === undefined && known(retention) && known(dlqRetention) && dlqRetention.toMilliseconds() < retention.toMilliseconds()) {
+      problems.push(`\`deadLetterRetentionPeriod\` ${dlqRetention.toHumanString()} is shorter than the \`retentionPeriod\` ${retention.toHumanString()}: a message keeps its first enqueue time when it moves to a dead-letter queue, so it could expire there at once; keep dead letters at least as long`);
+    }
     const visibility = o.visibilityTimeout;
     if (known(visibility)) {
       if (visibility.toMilliseconds() % 1000 !== 0 || visibility.toSeconds() > MAX_VISIBILITY_SECONDS) {
@@ -542,7 +552,10 @@ export class EventSubscription extends Construct {
         problems.push(`\`visibilityTimeout\` ${visibility.toHumanString()} is shorter than the \`stopTimeout\` ${service.stopTimeout.toHumanString()} of ${service.node.path}: a message held by a stopping task would be received again; use at least ${service.stopTimeout.toHumanString()}`);
       }
     }
-    if (o.envVarPrefix !== undefined) envVarPrefix(o, '', problems);
+    const prefix = envVarPrefix(o, props.topic.envVarPrefix, problems);
+    if (service._variableTaken(`${prefix}_QUEUE_URL`)) {
+      problems.push(`\`envVarPrefix\`: the variable ${prefix}_QUEUE_URL is already set on ${service.node.path}; pass another \`envVarPrefix\``);
+    }
     if (o.alarms === false) {
       for (const prop of ['oldestMessageAgeThreshold', 'deploymentAlarms'] as const) {
         if (o[prop] !== undefined && o[prop] !== false) problems.push(`\`${prop}\` configures the subscription's alarms, which \`alarms: false\` turns off`);
@@ -550,10 +563,9 @@ export class EventSubscription extends Construct {
     }
     const age = o.oldestMessageAgeThreshold;
     if (known(age)) {
-      const retention = o.retentionPeriod ?? Duration.days(4);
       if (age.toMilliseconds() % 1000 !== 0 || age.toSeconds() < 60) {
         problems.push(`\`oldestMessageAgeThreshold\` ${age.toHumanString()} is not valid; use whole seconds of at least 1 minute`);
-      } else if (known(retention) && age.toSeconds() >= retention.toSeconds()) {
+      } else if (known(retention) && age.toMilliseconds() >= retention.toMilliseconds()) {
         problems.push(`\`oldestMessageAgeThreshold\` ${age.toHumanString()} is not shorter than the \`retentionPeriod\` ${retention.toHumanString()}: messages would be deleted before the alarm could go off`);
       }
     }
@@ -591,6 +603,13 @@ interface BacklogScaling {
 }
 
 const BACKLOG_PER_TASK = 'IF(FILL(tasks, 0) > 0, messages / FILL(tasks, 0), messages)';
+
+/** 15 minutes, or half the retention period when that is shorter (the alarm must be able to go off). */
+function defaultAgeThreshold(retention: Duration | undefined): Duration {
+  const fifteen = Duration.minutes(15);
+  if (!known(retention) || retention.toMilliseconds() > 2 * fifteen.toMilliseconds()) return fifteen;
+  return Duration.seconds(Math.floor(retention.toMilliseconds() / 2000));
+}
 
 function maxDuration(a: Duration, b: Duration): Duration {
   if (!known(b)) return b;

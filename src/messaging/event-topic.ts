@@ -219,6 +219,9 @@ export class EventTopic extends Construct {
     if (!(service instanceof TwelveFactorService)) {
       throw new MicroservicesValidationError(CLASS, this, [`\`subscribe\` needs a TwelveFactorService; got ${show(service)}`]);
     }
+    if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
+      throw new MicroservicesValidationError(CLASS, this, [`\`options\` ${show(options)} of \`subscribe\` is not a SubscribeOptions object`]);
+    }
     if (this.subscriptionsByPath.has(service.node.path)) {
       throw new MicroservicesValidationError(CLASS, this, [
         `\`subscribe\`: ${service.node.path} already subscribes to the ${this.name} topic; subscribe a service to a topic once (use one filter policy that covers what it needs)`,
@@ -226,7 +229,7 @@ export class EventTopic extends Construct {
     }
     let id = `${this.bus.node.id}-${this.name}`;
     for (let n = 2; service.node.tryFindChild(id); n++) id = `${this.bus.node.id}-${this.name}-${n}`;
-    const subscription = new EventSubscription(service, id, { ...(options ?? {}), topic: this, service });
+    const subscription = new EventSubscription(service, id, { ...options, topic: this, service });
     this.subscriptionsByPath.set(service.node.path, subscription);
     return subscription;
   }

@@ -118,6 +118,9 @@ export class MessageBus extends Construct {
    */
   public addTopic(name: string, options: EventTopicOptions = {}): EventTopic {
     const problems = eventTopicOptionProblems(name, options ?? {});
+    if (problems.length === 0 && !this.topicsByName.has(name) && this.node.tryFindChild(name) !== undefined) {
+      problems.push(`\`name\` '${name}' is taken by another construct of the bus; choose another`);
+    }
     if (problems.length > 0) throw new MicroservicesValidationError(CLASS, this, problems);
     const existing = this.topicsByName.get(name);
     if (existing) {

@@ -16,13 +16,17 @@ export const TOPIC_NAME_MAX = 251;
 /**
  * The problem with a topic name of the bus, which names the topic's construct, its env var
  * and its subscription queues: SNS topic-name characters (letters, digits, hyphens,
- * underscores), 1 to 251 long, so that `.fifo` still fits SNS's 256.
+ * underscores), 1 to 251 long, so that `.fifo` still fits SNS's 256, starting with a letter
+ * so that the variable names it gives are valid.
  */
 export function topicNameProblem(prop: string, name: unknown): string | undefined {
   if (typeof name !== 'string') return `\`${prop}\` ${show(name)} is not a string`;
   if (Token.isUnresolved(name)) return `\`${prop}\` must be known at synth time: it names constructs and environment variables`;
-  if (!/^[A-Za-z0-9_-]{1,251}$/.test(name)) {
-    return `\`${prop}\` ${show(name)} is not a valid SNS topic name; use 1 to ${TOPIC_NAME_MAX} letters, digits, hyphens and underscores (the .fifo suffix of a FIFO topic is added for you)`;
+  if (!/^[A-Za-z][A-Za-z0-9_-]{0,250}$/.test(name)) {
+    return `\`${prop}\` ${show(name)} is not valid; use 1 to ${TOPIC_NAME_MAX} letters, digits, hyphens and underscores, starting with a letter (it names the topic and the environment variables of its publishers and subscribers; the .fifo suffix of a FIFO topic is added for you)`;
+  }
+  if (Object.prototype.hasOwnProperty.call(Object.prototype, name)) {
+    return `\`${prop}\` ${show(name)} is a reserved name; choose another`;
   }
   return undefined;
 }
@@ -155,7 +159,9 @@ export function eventTopicOptionProblems(name: unknown, options: EventTopicOptio
   const problems: string[] = [];
   const nameProblem = topicNameProblem('name', name);
   if (nameProblem) problems.push(nameProblem);
-  if (options === null || typeof options !== 'object') return [...problems, `options ${show(options)} are not an EventTopicOptions object`];
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    return [...problems, `\`options\` ${show(options)} is not an EventTopicOptions object`];
+  }
   const p = new Problems('EventTopic', undefined);
   const o = checkKinds(p, options, [['fifo', 'boolean'], ['contentBasedDeduplication', 'boolean'], ['topicName', 'string'], ['displayName', 'string']]);
   problems.push(...p.all);
@@ -170,6 +176,9 @@ export function eventTopicOptionProblems(name: unknown, options: EventTopicOptio
     }
     for (const prop of ['contentBasedDeduplication', 'topicName', 'displayName'] as const) {
       if (o[prop] !== undefined) problems.push(`\`${prop}\` configures a topic the bus creates; it cannot change the \`topic\` you bring`);
+    }
+    if (o.topic instanceof sns.Topic && !o.topic.masterKey) {
+      problems.push('`topic` is not encrypted; give it a customer-managed `masterKey` or let the bus create the topic');
     }
   }
   if (o.contentBasedDeduplication && !fifo) {

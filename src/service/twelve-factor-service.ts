@@ -773,10 +773,20 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
     if (!ENV_VAR_NAME.test(name)) {
       problems.push(`environment variable name ${show(name)} from ${source} is not valid; use letters, digits and underscores, not starting with a digit`);
     }
-    if (name in this.environmentVariables || name in this.secretVariables || name === 'RELEASE_ID') {
+    if (this._variableTaken(name)) {
       problems.push(`environment variable ${name} from ${source} is already set on ${this.node.path}; pass another \`envVarPrefix\` or rename it`);
     }
     if (problems.length > 0) throw new MicroservicesValidationError(CLASS, this, problems);
+  }
+
+  /**
+   * Whether an environment variable of that name is already set on the service, so that an
+   * integration can refuse it before it creates anything.
+   * @internal
+   */
+  public _variableTaken(name: string): boolean {
+    const own = (o: object): boolean => Object.prototype.hasOwnProperty.call(o, name);
+    return own(this.environmentVariables) || own(this.secretVariables) || name === 'RELEASE_ID';
   }
 
   private route(props: TwelveFactorServiceProps, strategy: ecs.DeploymentStrategy): {

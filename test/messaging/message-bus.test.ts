@@ -129,7 +129,7 @@ describe('EventTopic', () => {
 
   test('a topic the user brings: no topic is created, its FIFO-ness is followed and the TLS-only statement is added', () => {
     const { stack, bus } = setup();
-    const own = new sns.Topic(stack, 'Own', { fifo: true, topicName: 'own.fifo' });
+    const own = new sns.Topic(stack, 'Own', { fifo: true, topicName: 'own.fifo', masterKey: new kms.Key(stack, 'OwnKey', { enableKeyRotation: true }) });
     const topic = bus.addTopic('own', { topic: own });
     expect(topic.topic).toBe(own);
     expect(topic.fifo).toBe(true);
@@ -153,6 +153,11 @@ describe('EventTopic', () => {
     ['user signup', {}, '`name`'],
     ['a'.repeat(252), {}, '`name`'],
     ['x.fifo', {}, '`name`'],
+    ['1orders', {}, '`name`'],
+    ['-', {}, '`name`'],
+    ['constructor', {}, '`name`'],
+    ['Key', {}, '`name` \'Key\' is taken'],
+    ['ok', 42, '`options`'],
     ['ok', { contentBasedDeduplication: true }, '`contentBasedDeduplication`'],
     ['ok', { fifo: true, topicName: 'plain' }, '`topicName`'],
     ['ok', { topicName: 'plain.fifo' }, '`topicName`'],
@@ -165,9 +170,10 @@ describe('EventTopic', () => {
     expect(() => bus.addTopic(name, options as any)).toThrow(new RegExp(`\`MessageBus\` at Test/Bus: .*${prop}`));
   });
 
-  test('refuses options that contradict a brought topic', () => {
+  test('refuses options that contradict a brought topic, and a brought topic without encryption', () => {
     const { stack, bus } = setup();
-    const own = new sns.Topic(stack, 'Own');
+    expect(() => bus.addTopic('plain', { topic: new sns.Topic(stack, 'Plain') })).toThrow(/`topic` is not encrypted/);
+    const own = new sns.Topic(stack, 'Own', { masterKey: bus.encryptionKey });
     expect(() => bus.addTopic('own', { topic: own, fifo: true })).toThrow(/`fifo` true contradicts `topic`/);
     expect(() => bus.addTopic('own', { topic: own, displayName: 'x' })).toThrow(/`displayName` configures a topic the bus creates/);
   });
@@ -496,6 +502,8 @@ describe('EventTopic.subscribe', () => {
     [{ alarms: false, oldestMessageAgeThreshold: Duration.minutes(5) }, '`oldestMessageAgeThreshold` configures the subscription\'s alarms'],
     [{ oldestMessageAgeThreshold: Duration.days(4) }, 'is not shorter than the `retentionPeriod`'],
     [{ oldestMessageAgeThreshold: Duration.seconds(10) }, '`oldestMessageAgeThreshold`'],
+    [{ retentionPeriod: Duration.millis(90_500), oldestMessageAgeThreshold: Duration.minutes(1) }, '`retentionPeriod`'],
+    [{ retentionPeriod: Duration.days(7), deadLetterRetentionPeriod: Duration.days(5) }, '`deadLetterRetentionPeriod` 5 days is shorter than the `retentionPeriod` 7 days'],
     [{ rawMessageDelivery: 'yes' }, '`rawMessageDelivery`'],
     [{ maxReceiveCount: '5' }, '`maxReceiveCount`'],
   ])('refuses %j', (options, message) => {
@@ -529,11 +537,41 @@ describe('EventTopic.subscribe', () => {
     expect(() => topic.subscribe(worker, { queue: noDlq })).toThrow(/`queue` has no dead-letter queue/);
     const clear = new sqs.Queue(stack, 'Clear', { encryption: sqs.QueueEncryption.UNENCRYPTED, deadLetterQueue: { queue: new sqs.Queue(stack, 'CD'), maxReceiveCount: 3 } });
     expect(() => topic.subscribe(worker, { queue: clear })).toThrow(/`queue` is not encrypted/);
+    const managed = new sqs.Queue(stack, 'Managed', { encryption: sqs.QueueEncryption.KMS_MANAGED, deadLetterQueue: { queue: new sqs.Queue(stack, 'MD'), maxReceiveCount: 3 } });
+    expect(() => topic.subscribe(worker, { queue: managed })).toThrow(/`queue` is encrypted with the AWS managed key/);
     expect(() => topic.subscribe(worker, { queue: plain, maxReceiveCount: 4 })).toThrow(/`maxReceiveCount` configures the queue the subscription creates/);
   });
 
-  test('refuses what is not a service', () => {
-    const { topic } = setup();
+  test('refuses what is not a service, and options that are not an object', () => {
+    const { topic, worker } = setup();
     expect(() => topic.subscribe('worker' as any)).toThrow(/`subscribe` needs a TwelveFactorService/);
+    expect(() => topic.subscribe(worker, 'abc' as any)).toThrow(/`options` 'abc' of `subscribe` is not a SubscribeOptions object/);
+  });
+
+  test('a subscription whose variable is taken is refused before it creates anything', () => {
+    const { stack, bus, worker } = setup();
+    bus.addTopic('user_signup').subscribe(worker);
+    const clash = bus.addTopic('user-signup');
+    expect(() => clash.subscribe(worker)).toThrow(/`envVarPrefix`: the variable USER_SIGNUP_QUEUE_URL is already set on Test\/Worker/);
+    expect(clash.subscriptions).toEqual([]);
+    Template.fromStack(stack).resourceCountIs('AWS::SNS::Subscription', 1);
+    expect(() => clash.subscribe(worker, { envVarPrefix: 'SIGNUPS' })).not.toThrow();
+  });
+
+  test('a queue brought to two topics gets one statement per topic', () => {
+    const { stack, bus, worker } = setup();
+    const queue = new sqs.Queue(stack, 'Inbox', { encryption: sqs.QueueEncryption.SQS_MANAGED, deadLetterQueue: { queue: new sqs.Queue(stack, 'InboxDlq'), maxReceiveCount: 3 } });
+    bus.addTopic('a').subscribe(worker, { queue });
+    bus.addTopic('b').subscribe(worker, { queue });
+    const statements = only(Template.fromStack(stack), 'AWS::SQS::QueuePolicy', 'InboxPolicy').Properties.PolicyDocument.Statement;
+    const sids = statements.map((st: any) => st.Sid).filter((sid: any) => sid !== undefined);
+    expect(new Set(sids).size).toBe(sids.length);
+    expect(statements.filter((st: any) => st.Principal?.Service === 'sns.amazonaws.com')).toHaveLength(2);
+  });
+
+  test('a short retention gets an age alarm that can go off: half the retention', () => {
+    const { stack, topic, worker } = setup();
+    topic.subscribe(worker, { retentionPeriod: Duration.minutes(10) });
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateAgeOfOldestMessage', Threshold: 300 });
   });
 });
