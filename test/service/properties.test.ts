@@ -40,6 +40,7 @@ import {
   TwelveFactorService,
   TwelveFactorServiceProps,
 } from '../../src';
+import { attempt, Expected, expectConstructs, expectNamesOneOf, expectValidationError } from '../error-contract';
 
 const ENV = { account: '111111111111', region: 'us-east-1' };
 const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable');
@@ -70,61 +71,6 @@ const SERVICE_PROPS = [
   'access', 'envVarPrefix', 'field', 'credentials',
 ];
 const ADMIN_TASK_PROPS = ['name', 'command', 'schedule', 'cpu', 'memoryMiB', 'service'];
-
-interface Expected {
-  /** The class names the error may name (the construct or the one reporting for it). */
-  readonly classes: string[];
-  /** The construct path the error must name; a prefix when `pathPrefix` is set. */
-  readonly path: string;
-  readonly pathPrefix?: boolean;
-  /** Prop names a problem may name in backticks. */
-  readonly props: string[];
-}
-
-/**
- * Asserts the error keeps the contract and returns its message. A problem names a prop when
- * it holds one of the props in backticks (`port`, or `loadBalancer: true`).
- */
-function expectValidationError(err: unknown, expected: Expected): string {
-  if (!(err instanceof Error) || err.name !== 'MicroservicesValidationError') {
-    const detail = err instanceof Error ? `${err.name}: ${err.message}\n${err.stack}` : String(err);
-    throw new Error(`expected a MicroservicesValidationError at ${expected.path}, got ${detail}`);
-  }
-  const match = /^`(\w+)` at ([^\s:][^:]*):[ \n]([\s\S]+)$/.exec(err.message);
-  if (!match) throw new Error(`the message does not start with "\`Class\` at <path>: ": ${err.message}`);
-  const [, className, path] = match;
-  expect(expected.classes).toContain(className);
-  if (expected.pathPrefix) {
-    expect(path === expected.path || path.startsWith(`${expected.path}/`)).toBe(true);
-  } else {
-    expect(path).toBe(expected.path);
-  }
-  const problems = (err as unknown as { problems: string[] }).problems;
-  expect(Array.isArray(problems) && problems.length > 0).toBe(true);
-  for (const problem of problems) {
-    const named = [...problem.matchAll(/`([A-Za-z][A-Za-z0-9.]*)(:[^`]*)?`/g)].map((m) => m[1]);
-    if (!named.some((name) => expected.props.includes(name))) {
-      throw new Error(`the problem names no prop in backticks: ${problem}\n(message: ${err.message})`);
-    }
-  }
-  return err.message;
-}
-
-/** Fails with the error's stack when `build` threw. */
-function expectConstructs(build: () => void): void {
-  const err = attempt(build);
-  if (err !== undefined) throw new Error(`expected to construct, got ${err instanceof Error ? err.stack : String(err)}`);
-}
-
-/** Runs `build`; returns the error it threw, or undefined. */
-function attempt(build: () => void): unknown {
-  try {
-    build();
-    return undefined;
-  } catch (err) {
-    return err ?? new Error('a falsy value was thrown');
-  }
-}
 
 /** Counts of a property's samples, checked so that a generator cannot drift to one side. */
 class Tally {
@@ -810,14 +756,6 @@ function serviceMustName(spec: ServiceSpec): string[][] {
   }
   if (p.discoveryAttributes && Object.keys(p.discoveryAttributes).length > 30) groups.push(['discoveryAttributes']);
   return groups;
-}
-
-function expectNamesOneOf(message: string, groups: string[][]): void {
-  for (const group of groups) {
-    if (!group.some((name) => message.includes(`\`${name}`))) {
-      throw new Error(`the error names none of ${group.join(', ')}: ${message}`);
-    }
-  }
 }
 
 /** Checks a constructed service against its spec. */

@@ -197,7 +197,7 @@ describe('what the user sets instead', () => {
   test('V: addDeploymentAlarm adds alarms after construction, once each; none at all leaves alarms off', () => {
     const { stack, env } = withEnvironment({}, false);
     const service = new TwelveFactorService(stack, 'Worker', { environment: env, image: IMAGE });
-    const quiet = new TwelveFactorService(stack, 'Quiet', { environment: env, image: IMAGE, errorAlarmThreshold: 0 });
+    new TwelveFactorService(stack, 'Quiet', { environment: env, image: IMAGE, errorAlarmThreshold: 0 });
     const later = cloudwatch.Alarm.fromAlarmName(stack, 'Later', 'backlog-too-old');
     service.addDeploymentAlarm(later);
     service.addDeploymentAlarm(later);
