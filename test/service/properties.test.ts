@@ -41,6 +41,7 @@ import {
   TwelveFactorServiceProps,
 } from '../../src';
 import { attempt, Expected, expectConstructs, expectNamesOneOf, expectValidationError } from '../error-contract';
+import { importedVpc } from './fixtures';
 
 const ENV = { account: '111111111111', region: 'us-east-1' };
 const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable');
@@ -124,15 +125,7 @@ class Fixtures {
   }
 
   public importedVpc(id: string): ec2.IVpc {
-    return ec2.Vpc.fromVpcAttributes(this.stack, id, {
-      vpcId: 'vpc-0123456789abcdef0',
-      vpcCidrBlock: '10.0.0.0/16',
-      availabilityZones: ['us-east-1a', 'us-east-1b'],
-      publicSubnetIds: ['subnet-0000000000000000a', 'subnet-0000000000000000b'],
-      privateSubnetIds: ['subnet-0000000000000000c', 'subnet-0000000000000000d'],
-      publicSubnetRouteTableIds: ['rtb-0000000000000000a', 'rtb-0000000000000000b'],
-      privateSubnetRouteTableIds: ['rtb-0000000000000000c', 'rtb-0000000000000000d'],
-    });
+    return importedVpc(this.stack, id);
   }
 
   public get ssmSecret(): ecs.Secret {
