@@ -152,6 +152,18 @@ export class EventTopic extends Construct {
       this.topic.addToResourcePolicy(tlsOnly(this.topic.topicArn, TOPIC_ACTIONS));
     }
 
+    // Valid but probably a mistake, known only once the tree is complete: messages published
+    // to a topic nobody subscribes to are dropped.
+    this.node.addValidation({
+      validate: () => {
+        if (this.subscriptionsByPath.size === 0 && !props.topic) {
+          Annotations.of(this).addWarningV2('cdk-microservices:topicWithoutSubscriber',
+            `No service subscribes to the ${this.name} topic: SNS drops what is published to it. Subscribe a service with \`subscribe\`, or remove the topic.`);
+        }
+        return [];
+      },
+    });
+
     if (this.bus.alarmTopic) {
       this.failedDeliveryAlarm = new cloudwatch.Alarm(this, 'FailedDeliveryAlarm', {
         alarmDescription: `SNS could not deliver messages of the ${this.name} topic (${this.node.path}) to a subscriber queue or its dead-letter queue: check the queue and key policies`,

@@ -141,6 +141,15 @@ describe('EventTopic', () => {
     });
   });
 
+  test('a warning for a created topic nobody subscribes to, none once a service subscribes', () => {
+    const { stack, bus, topic, worker } = setup();
+    bus.addTopic('orders').subscribe(worker);
+    const annotations = Annotations.fromStack(stack);
+    annotations.hasWarning('/Test/Bus/user-signup', Match.stringLikeRegexp('No service subscribes to the user-signup topic'));
+    annotations.hasNoWarning('/Test/Bus/orders', Match.stringLikeRegexp('No service subscribes'));
+    expect(topic.subscriptions).toEqual([]);
+  });
+
   test('an imported topic gets a warning that its policy cannot be checked', () => {
     const { stack, bus } = setup();
     const imported = sns.Topic.fromTopicArn(stack, 'Imported', 'arn:aws:sns:us-east-1:111111111111:legacy');
