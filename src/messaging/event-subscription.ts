@@ -418,7 +418,7 @@ export class EventSubscription extends Construct {
     const cluster = service.environment.cluster;
     if (cluster.node.scope !== service.environment) {
       Annotations.of(this).addWarningV2('cdk-microservices:containerInsights',
-        'Backlog scaling divides by Container Insights\' RunningTaskCount: make sure the cluster you brought has Container Insights enabled, or the service scales as if one task ran.');
+        'Backlog scaling divides by Container Insights\' RunningTaskCount: make sure the cluster you brought has Container Insights enabled, or the service scales as if one task ran and, with minTasks 0, adds a task a minute while messages wait.');
     }
     const queueName = this.queue.queueName;
     const targetTracking = new appscaling.CfnScalingPolicy(this, 'BacklogScaling', {

@@ -418,6 +418,8 @@ describe('EventTopic.subscribe', () => {
     const { stack, topic, worker } = setup({ minTasks: 0, maxTasks: 4 });
     const sub = topic.subscribe(worker, { acceptableLatency: Duration.minutes(1) });
     expect(sub.scaleFromZeroPolicy).toBeDefined();
+    // The environment's own cluster has Container Insights: no warning.
+    Annotations.fromStack(stack).hasNoWarning('/Test/Worker/Bus-user-signup', Match.stringLikeRegexp('Container Insights'));
     const t = Template.fromStack(stack);
     t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
       PolicyType: 'StepScaling',
@@ -428,6 +430,15 @@ describe('EventTopic.subscribe', () => {
       Threshold: 1,
       Metrics: Match.arrayWith([Match.objectLike({ Expression: 'IF(FILL(tasks, 0) < 1, messages, 0)' })]),
     });
+  });
+
+  test('backlog scaling on a cluster the user brings warns that it needs Container Insights', () => {
+    const stack = new Stack(new App(), 'Test', { env: ENV });
+    const own = new MicroserviceEnvironment(stack, 'Own');
+    const env = new MicroserviceEnvironment(stack, 'Env', { cluster: own.cluster, namespaceName: 'env.internal' });
+    const worker = new TwelveFactorService(stack, 'Worker', { environment: env, image: IMAGE, user: '1000', minTasks: 0, maxTasks: 2 });
+    new MessageBus(stack, 'Bus').addTopic('jobs').subscribe(worker, { acceptableLatency: Duration.minutes(1) });
+    Annotations.fromStack(stack).hasWarning('/Test/Worker/Bus-jobs', Match.stringLikeRegexp('Container Insights'));
   });
 
   test('a queue the user brings receives the messages; no queue is created for it', () => {
