@@ -2,116 +2,21 @@
  * Least privilege of the message bus, proven with an IAM policy simulator instead of by reading
  * policy JSON: publishers, subscribers and SNS itself make requests against the topics, queues
  * and key of a synthesized stack. Identity policies, topic and queue policies and the key policy
- * are taken from the template, their CloudFormation tokens resolved to example ARNs in account
- * 111111111111 / us-east-1, and each request is evaluated offline by @cloud-copilot/iam-simulate
- * (AGPL-3.0, a test-only devDependency) with its resource's policy.
+ * are taken from the template, their CloudFormation tokens resolved to example ARNs, and each
+ * request is evaluated offline with its resource's policy (test/iam-simulation.ts).
  */
-import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { IConstruct } from 'constructs';
 import { EventSubscription, MessageBus, TwelveFactorService } from '../../src';
+import { ACCOUNT, CfnResource, Decision, ExampleResolver, Principal, principalOf, REGION, simulate } from '../iam-simulation';
 import { IMAGE, withEnvironment } from '../service/fixtures';
 
-const ACCOUNT = '111111111111';
-const REGION = 'us-east-1';
 const SNS = 'sns.amazonaws.com';
-
-// ---------------------------------------------------------------------------------------
-// Resolving CloudFormation tokens to example values.
-// ---------------------------------------------------------------------------------------
-
-interface CfnResource {
-  readonly Type: string;
-  readonly Properties?: any;
-}
-
-/**
- * Resolves the intrinsic functions of a template fragment to example values (the physical name
- * of a resource is its explicit name, or its logical id). Throws on anything it cannot resolve,
- * so a test never evaluates half a policy.
- */
-class ExampleResolver {
-  constructor(private readonly resources: Record<string, CfnResource>) {}
-
-  public resolve(value: any): any {
-    if (Array.isArray(value)) return value.map((v) => this.resolve(v));
-    if (value === null || typeof value !== 'object') return value;
-    const keys = Object.keys(value);
-    if (keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'))) return this.intrinsic(keys[0], value[keys[0]]);
-    return Object.fromEntries(keys.map((k) => [k, this.resolve(value[k])]));
-  }
-
-  /** The example ARN of a resource. */
-  public arnOf(logicalId: string): string {
-    return this.typeOf(logicalId) === 'AWS::SNS::Topic' ? this.ref(logicalId) : this.getAtt(logicalId, 'Arn');
-  }
-
-  private intrinsic(fn: string, arg: any): any {
-    switch (fn) {
-      case 'Ref': return this.ref(arg);
-      case 'Fn::GetAtt': return typeof arg === 'string' ? this.getAtt(...(arg.split(/\.(.*)/) as [string, string])) : this.getAtt(arg[0], arg[1]);
-      case 'Fn::Join': return (this.resolve(arg[1]) as any[]).map(String).join(arg[0]);
-      default: throw new Error(`no example value for ${fn} ${JSON.stringify(arg)}`);
-    }
-  }
-
-  private typeOf(logicalId: string): string {
-    const resource = this.resources[logicalId];
-    if (!resource) throw new Error(`no resource ${logicalId} in the template`);
-    return resource.Type;
-  }
-
-  /** The physical name: the explicit one, or the logical id (with `.fifo` for FIFO topics and queues). */
-  private nameOf(id: string, nameProp: string, fifoProp: string): string {
-    const props = this.resources[id].Properties ?? {};
-    return props[nameProp] !== undefined ? this.resolve(props[nameProp]) : `${id}${props[fifoProp] ? '.fifo' : ''}`;
-  }
-
-  private ref(id: string): string {
-    switch (id) {
-      case 'AWS::Partition': return 'aws';
-      case 'AWS::Region': return REGION;
-      case 'AWS::AccountId': return ACCOUNT;
-      case 'AWS::URLSuffix': return 'amazonaws.com';
-    }
-    const type = this.typeOf(id);
-    switch (type) {
-      case 'AWS::IAM::Role': return id;
-      case 'AWS::SQS::Queue': return `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${this.nameOf(id, 'QueueName', 'FifoQueue')}`;
-      case 'AWS::SNS::Topic': return `arn:aws:sns:${REGION}:${ACCOUNT}:${this.nameOf(id, 'TopicName', 'FifoTopic')}`;
-      case 'AWS::KMS::Key': return exampleKeyId(id);
-      default: throw new Error(`no example Ref for ${id} (${type})`);
-    }
-  }
-
-  private getAtt(id: string, attr: string): string {
-    const type = this.typeOf(id);
-    switch (`${type}.${attr}`) {
-      case 'AWS::SQS::Queue.Arn': return `arn:aws:sqs:${REGION}:${ACCOUNT}:${this.nameOf(id, 'QueueName', 'FifoQueue')}`;
-      case 'AWS::SNS::Topic.TopicArn': return this.ref(id);
-      case 'AWS::KMS::Key.Arn': return `arn:aws:kms:${REGION}:${ACCOUNT}:key/${exampleKeyId(id)}`;
-      case 'AWS::IAM::Role.Arn': return `arn:aws:iam::${ACCOUNT}:role/${id}`;
-      default: throw new Error(`no example value for Fn::GetAtt ${id}.${attr} (${type})`);
-    }
-  }
-}
-
-/** A key id in the shape of a UUID, made from the logical id. */
-function exampleKeyId(logicalId: string): string {
-  const hex = [...logicalId].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 0x1_0000_0000, 7).toString(16).padStart(8, '0');
-  return `${hex}-1111-2222-3333-444444444444`;
-}
 
 // ---------------------------------------------------------------------------------------
 // The stack under test and the simulation.
 // ---------------------------------------------------------------------------------------
-
-/** A role that makes requests: its example ARN and its resolved identity policies. */
-interface Principal {
-  readonly arn: string;
-  readonly policies: Array<{ name: string; policy: any }>;
-}
 
 /** A topic, queue or key: its example ARN and its resolved resource (or key) policy. */
 interface Target {
@@ -153,15 +58,7 @@ function build() {
   const documents = (type: string, list: string, id: string) => Object.values(resources)
     .filter((r) => r.Type === type && refersTo(r.Properties[list], id))
     .map((r) => resolver.resolve(r.Properties.PolicyDocument));
-  const principal = (s: TwelveFactorService): Principal => {
-    const roleId = idOf(s.taskRole);
-    return {
-      arn: resolver.arnOf(roleId),
-      policies: Object.entries(resources)
-        .filter(([, r]) => r.Type === 'AWS::IAM::Policy' && refersTo(r.Properties.Roles, roleId))
-        .map(([name, r]) => ({ name, policy: resolver.resolve(r.Properties.PolicyDocument) })),
-    };
-  };
+  const principal = (s: TwelveFactorService): Principal => principalOf(resources, resolver, idOf(s.taskRole));
   const target = (construct: IConstruct): Target => {
     const id = idOf(construct);
     const found = resources[id].Type === 'AWS::KMS::Key' ? [resolver.resolve(resources[id].Properties.KeyPolicy)]
@@ -190,7 +87,6 @@ function build() {
   };
 }
 
-type Decision = 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied';
 
 /** A request made over TLS unless the context says otherwise. */
 const TLS = { 'aws:SecureTransport': 'true' };
@@ -199,22 +95,8 @@ const TLS = { 'aws:SecureTransport': 'true' };
  * Evaluates one request of a principal (a role, or a service principal such as SNS) on a
  * target, with the principal's identity policies and the target's resource policy.
  */
-async function decide(principal: Principal | string, action: string, on: Target, context: Record<string, string> = TLS): Promise<Decision> {
-  const result = await runSimulation({
-    request: {
-      principal: typeof principal === 'string' ? principal : principal.arn,
-      action,
-      resource: { resource: on.arn, accountId: ACCOUNT },
-      contextVariables: context,
-    },
-    identityPolicies: typeof principal === 'string' ? [] : principal.policies,
-    serviceControlPolicies: [],
-    resourceControlPolicies: [],
-    resourcePolicy: on.policy,
-  }, {});
-  if (result.resultType === 'error') throw new Error(`the simulator refused ${action} on ${on.arn}: ${JSON.stringify(result.errors)}`);
-  if (result.resultType !== 'single') throw new Error(`expected a single-resource simulation of ${action} on ${on.arn}, got ${result.resultType}`);
-  return result.overallResult;
+function decide(principal: Principal | string, action: string, on: Target, context: Record<string, string> = TLS): Promise<Decision> {
+  return simulate({ principal, action, resource: on.arn, resourcePolicy: on.policy, context });
 }
 
 /** The decisions on several actions, keyed by action, to compare in one expectation. */

@@ -3,10 +3,8 @@
  * a service attaches a table READ, a table READ_WRITE, a bucket READ, a queue READ_WRITE, a
  * topic (publish) and two secrets (READ, READ_WRITE); the task and execution roles' identity
  * policies are taken from the synthesized template, their CloudFormation tokens resolved to
- * example ARNs in account 111111111111 / us-east-1, and each request is evaluated offline
- * by @cloud-copilot/iam-simulate (AGPL-3.0, a test-only devDependency).
+ * example ARNs, and each request is evaluated offline (test/iam-simulation.ts).
  */
-import { runSimulation } from '@cloud-copilot/iam-simulate';
 import {
   App,
   CfnElement,
@@ -20,139 +18,11 @@ import {
 } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Access, BackingService, MicroserviceEnvironment, TwelveFactorService } from '../../src';
-
-const ACCOUNT = '111111111111';
-const REGION = 'us-east-1';
-
-// ---------------------------------------------------------------------------------------
-// Resolving CloudFormation tokens to example values.
-// ---------------------------------------------------------------------------------------
-
-interface CfnResource {
-  readonly Type: string;
-  readonly Properties?: any;
-}
-
-/**
- * Resolves the intrinsic functions of a template fragment to the values CloudFormation would
- * give, with an example physical name per logical id (the logical id itself; lower case for
- * buckets). Throws on anything it cannot resolve, so a test never evaluates half a policy.
- */
-class ExampleResolver {
-  constructor(private readonly resources: Record<string, CfnResource>) {}
-
-  public resolve(value: any): any {
-    if (Array.isArray(value)) return value.map((v) => this.resolve(v));
-    if (value === null || typeof value !== 'object') return value;
-    const keys = Object.keys(value);
-    if (keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'))) return this.intrinsic(keys[0], value[keys[0]]);
-    return Object.fromEntries(keys.map((k) => [k, this.resolve(value[k])]));
-  }
-
-  /** The example ARN of a resource, from its Ref or Arn attribute. */
-  public arnOf(logicalId: string): string {
-    const type = this.typeOf(logicalId);
-    return ['AWS::SNS::Topic', 'AWS::SecretsManager::Secret'].includes(type) ? this.ref(logicalId) : this.getAtt(logicalId, 'Arn');
-  }
-
-  private intrinsic(fn: string, arg: any): any {
-    switch (fn) {
-      case 'Ref':
-        return this.ref(arg);
-      case 'Fn::GetAtt': {
-        const [id, attr] = typeof arg === 'string' ? [arg.slice(0, arg.indexOf('.')), arg.slice(arg.indexOf('.') + 1)] : arg;
-        return this.getAtt(id, this.resolve(attr));
-      }
-      case 'Fn::Join': {
-        const [separator, parts] = arg;
-        return (this.resolve(parts) as any[]).map(String).join(separator);
-      }
-      case 'Fn::Select': {
-        const [index, list] = this.resolve(arg);
-        return list[Number(index)];
-      }
-      case 'Fn::Split': {
-        const [separator, source] = this.resolve(arg);
-        return String(source).split(separator);
-      }
-      case 'Fn::Sub': {
-        const [template, vars] = typeof arg === 'string' ? [arg, {}] : arg;
-        const resolvedVars = this.resolve(vars);
-        return template.replace(/\$\{([^}!]+)\}/g, (_: string, name: string) => {
-          if (name in resolvedVars) return resolvedVars[name];
-          return name.includes('.') ? this.getAtt(name.slice(0, name.indexOf('.')), name.slice(name.indexOf('.') + 1)) : this.ref(name);
-        });
-      }
-      default:
-        throw new Error(`no example value for ${fn} ${JSON.stringify(arg)}`);
-    }
-  }
-
-  private typeOf(logicalId: string): string {
-    const resource = this.resources[logicalId];
-    if (!resource) throw new Error(`no resource ${logicalId} in the template`);
-    return resource.Type;
-  }
-
-  private ref(id: string): string {
-    switch (id) {
-      case 'AWS::Partition': return 'aws';
-      case 'AWS::Region': return REGION;
-      case 'AWS::AccountId': return ACCOUNT;
-      case 'AWS::URLSuffix': return 'amazonaws.com';
-      case 'AWS::StackName': return 'Shop';
-    }
-    const type = this.typeOf(id);
-    switch (type) {
-      case 'AWS::DynamoDB::Table':
-      case 'AWS::Logs::LogGroup':
-      case 'AWS::IAM::Role':
-      case 'AWS::SSM::Parameter':
-        return id;
-      case 'AWS::S3::Bucket': return id.toLowerCase();
-      case 'AWS::SQS::Queue': return `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${id}`;
-      case 'AWS::SNS::Topic': return `arn:aws:sns:${REGION}:${ACCOUNT}:${id}`;
-      case 'AWS::SecretsManager::Secret': return `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${id}-AbCdEf`;
-      case 'AWS::KMS::Key': return exampleKeyId(id);
-      default: throw new Error(`no example Ref for ${id} (${type})`);
-    }
-  }
-
-  private getAtt(id: string, attr: string): string {
-    const type = this.typeOf(id);
-    switch (`${type}.${attr}`) {
-      case 'AWS::DynamoDB::Table.Arn': return `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${id}`;
-      case 'AWS::DynamoDB::Table.StreamArn': return `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${id}/stream/2026-01-01T00:00:00.000`;
-      case 'AWS::S3::Bucket.Arn': return `arn:aws:s3:::${id.toLowerCase()}`;
-      case 'AWS::SQS::Queue.Arn': return `arn:aws:sqs:${REGION}:${ACCOUNT}:${id}`;
-      case 'AWS::SQS::Queue.QueueName': return id;
-      case 'AWS::SQS::Queue.QueueUrl': return this.ref(id);
-      case 'AWS::SNS::Topic.TopicArn': return this.ref(id);
-      case 'AWS::SNS::Topic.TopicName': return id;
-      case 'AWS::KMS::Key.Arn': return `arn:aws:kms:${REGION}:${ACCOUNT}:key/${exampleKeyId(id)}`;
-      case 'AWS::Logs::LogGroup.Arn': return `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${id}:*`;
-      case 'AWS::IAM::Role.Arn': return `arn:aws:iam::${ACCOUNT}:role/${id}`;
-      default: throw new Error(`no example value for Fn::GetAtt ${id}.${attr} (${type})`);
-    }
-  }
-}
-
-/** A key id in the shape of a UUID, made from the logical id. */
-function exampleKeyId(logicalId: string): string {
-  const hex = [...logicalId].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 0x1_0000_0000, 7).toString(16).padStart(8, '0');
-  return `${hex}-1111-2222-3333-444444444444`;
-}
+import { ACCOUNT, CfnResource, Decision, ExampleResolver, Principal, principalOf, REGION, simulate } from '../iam-simulation';
 
 // ---------------------------------------------------------------------------------------
 // The stack under test.
 // ---------------------------------------------------------------------------------------
-
-interface Principal {
-  /** The role's example ARN. */
-  readonly arn: string;
-  /** Its identity policies, resolved. */
-  readonly policies: Array<{ name: string; policy: any }>;
-}
 
 interface Fixture {
   readonly template: Template;
@@ -198,15 +68,9 @@ function build(): Fixture {
 
   const template = Template.fromStack(stack);
   const resources = template.toJSON().Resources as Record<string, CfnResource>;
-  const resolver = new ExampleResolver(resources);
+  const resolver = new ExampleResolver(resources, 'Shop');
   const idOf = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
-  const principal = (roleId: string): Principal => ({
-    arn: resolver.arnOf(roleId),
-    policies: Object.entries(resources)
-      .filter(([, r]) => ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy'].includes(r.Type))
-      .filter(([, r]) => (r.Properties.Roles ?? []).some((ref: any) => ref?.Ref === roleId))
-      .map(([id, r]) => ({ name: id, policy: resolver.resolve(r.Properties.PolicyDocument) })),
-  });
+  const principal = (roleId: string): Principal => principalOf(resources, resolver, roleId);
   return {
     template,
     resolver,
@@ -226,26 +90,9 @@ function build(): Fixture {
   };
 }
 
-type Decision = 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied';
-
 /** Evaluates one request of the principal with its identity policies (same account, no SCPs). */
-async function decide(principal: Principal, action: string, resource: string): Promise<Decision> {
-  const result = await runSimulation({
-    request: {
-      principal: principal.arn,
-      action,
-      resource: { resource, accountId: ACCOUNT },
-      contextVariables: {},
-    },
-    identityPolicies: principal.policies,
-    serviceControlPolicies: [],
-    resourceControlPolicies: [],
-  }, {});
-  if (result.resultType === 'error') {
-    throw new Error(`the simulator refused ${action} on ${resource}: ${JSON.stringify(result.errors)}`);
-  }
-  if (result.resultType !== 'single') throw new Error(`expected a single-resource simulation of ${action} on ${resource}, got ${result.resultType}`);
-  return result.overallResult;
+function decide(principal: Principal, action: string, resource: string): Promise<Decision> {
+  return simulate({ principal, action, resource });
 }
 
 function statementsOf(principal: Principal): any[] {
