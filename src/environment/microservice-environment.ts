@@ -22,6 +22,7 @@ import {
 import { Construct } from 'constructs';
 import { Stage, stageDefaults, StageDefaults } from './stage';
 import { acknowledge, nistAndHipaa, suppressGuard } from '../private/acknowledge';
+import { denyGrantsNotForAwsResources } from '../private/kms';
 import { checkInt, checkKinds, enumProblem, known, logRetentionProblem, Problems, show } from '../private/validation';
 
 const CLASS = 'MicroserviceEnvironment';
@@ -465,16 +466,7 @@ export class MicroserviceEnvironment extends Construct {
       resources: ['*'],
       conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
     }));
-    // Grants may be created only by AWS services or for AWS resources (AWS Control Tower
-    // proactive control CT.KMS.PR.3).
-    key.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'DenyGrantsNotForAwsResources',
-      effect: iam.Effect.DENY,
-      principals: [new iam.AnyPrincipal()],
-      actions: ['kms:CreateGrant'],
-      resources: ['*'],
-      conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
-    }));
+    denyGrantsNotForAwsResources(key);
     return key;
   }
 

@@ -284,7 +284,7 @@ export class EventSubscription extends Construct {
     }));
     const queueKey = props.queue ? props.queue.encryptionMasterKey : key;
     for (const k of new Set([key, queueKey])) {
-      if (k && !topic._allowSnsToUseKey(k)) {
+      if (k && !allowSnsToUseKey(k)) {
         Annotations.of(this).addWarningV2('cdk-microservices:keyPolicy',
           `The key ${k.keyArn} is imported: CDK cannot change its key policy. Let sns.amazonaws.com use kms:GenerateDataKey* and kms:Decrypt on it for the topic ${topic.node.path}, or SNS cannot deliver to the queues it encrypts.`);
       }
@@ -589,6 +589,29 @@ export class EventSubscription extends Construct {
     if (Token.isUnresolved(o.envVarPrefix ?? '')) problems.push('`envVarPrefix` must be known at synth time');
     return problems;
   }
+}
+
+/**
+ * Lets SNS use a queue's key for deliveries from topics of the key's account and Region;
+ * false when the key policy cannot be changed (an imported key). Adding it for each
+ * subscription is harmless: CDK renders identical statements of a policy once.
+ *
+ * The statement cannot name the topic's ARN: the topic is encrypted with the bus's key, so a
+ * key policy naming the topic would make a dependency cycle. Which topic may send to a queue
+ * is pinned by the queue policy (`aws:SourceArn` equal to that topic).
+ */
+function allowSnsToUseKey(key: kms.IKey): boolean {
+  const stack = Stack.of(key);
+  return key.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'AllowSnsToDeliverFromTopicsOfThisAccount',
+    principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
+    actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+    resources: ['*'],
+    conditions: {
+      ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:sns:${stack.region}:${stack.account}:*` },
+      StringEquals: { 'aws:SourceAccount': stack.account },
+    },
+  }), true).statementAdded;
 }
 
 interface SubscriptionAlarms {

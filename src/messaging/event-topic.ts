@@ -1,11 +1,9 @@
 import {
   Annotations,
   Duration,
-  Stack,
   aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as cloudwatchActions,
   aws_iam as iam,
-  aws_kms as kms,
   aws_sns as sns,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
@@ -91,8 +89,6 @@ interface Publisher {
   readonly grant: iam.Grant;
 }
 
-/** The keys that already let SNS deliver, so the statement is added once per key. */
-const keysOpenedToSns = new WeakSet<kms.IKey>();
 
 /**
  * A topic of a `MessageBus`: services publish events to it (`grantPublish`) and subscribe
@@ -254,31 +250,5 @@ export class EventTopic extends Construct {
   /** Deliveries SNS could not make. */
   public metricNumberOfNotificationsFailed(options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
     return this.topic.metricNumberOfNotificationsFailed({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5), ...options });
-  }
-
-  /**
-   * Lets SNS use a queue's key for deliveries from topics of the key's account and Region;
-   * false when the key policy cannot be changed (an imported key).
-   *
-   * The statement cannot name this topic's ARN: the topic is encrypted with the bus's key,
-   * so a key policy naming the topic would make a dependency cycle. Which topic may send to
-   * a queue is pinned by the queue policy (`aws:SourceArn` equal to this topic).
-   * @internal
-   */
-  public _allowSnsToUseKey(key: kms.IKey): boolean {
-    if (keysOpenedToSns.has(key)) return true;
-    const stack = Stack.of(key);
-    const result = key.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowSnsToDeliverFromTopicsOfThisAccount',
-      principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      resources: ['*'],
-      conditions: {
-        ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:sns:${stack.region}:${stack.account}:*` },
-        StringEquals: { 'aws:SourceAccount': stack.account },
-      },
-    }), true);
-    if (result.statementAdded) keysOpenedToSns.add(key);
-    return result.statementAdded;
   }
 }

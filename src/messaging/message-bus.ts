@@ -1,8 +1,9 @@
-import { RemovalPolicy, aws_iam as iam, aws_kms as kms, aws_sns as sns } from 'aws-cdk-lib';
+import { RemovalPolicy, aws_kms as kms, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { EventTopic, EventTopicOptions } from './event-topic';
 import { eventTopicOptionProblems } from './rules';
 import { MicroserviceEnvironment } from '../environment/microservice-environment';
+import { denyGrantsNotForAwsResources } from '../private/kms';
 import { MicroservicesValidationError, Problems, show } from '../private/validation';
 
 const CLASS = 'MessageBus';
@@ -89,23 +90,7 @@ export class MessageBus extends Construct {
 
     this.environment = given.environment;
     this.alarmTopic = given.alarmTopic ?? given.environment?.alarmTopic;
-    this.encryptionKey = given.encryptionKey ?? new kms.Key(this, 'Key', {
-      description: `Encrypts the topics and subscriber queues of ${this.node.path}`,
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    if (given.encryptionKey === undefined) {
-      // Grants may be created only by AWS services or for AWS resources, as on the
-      // environment's key (AWS Control Tower CT.KMS.PR.3).
-      (this.encryptionKey as kms.Key).addToResourcePolicy(new iam.PolicyStatement({
-        sid: 'DenyGrantsNotForAwsResources',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['kms:CreateGrant'],
-        resources: ['*'],
-        conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
-      }));
-    }
+    this.encryptionKey = given.encryptionKey ?? this.createKey();
   }
 
   /**
@@ -134,6 +119,16 @@ export class MessageBus extends Construct {
     const topic = new EventTopic(this, name, { ...options, bus: this, name });
     this.topicsByName.set(name, { topic, options: options ?? {} });
     return topic;
+  }
+
+  private createKey(): kms.Key {
+    const key = new kms.Key(this, 'Key', {
+      description: `Encrypts the topics and subscriber queues of ${this.node.path}`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    denyGrantsNotForAwsResources(key);
+    return key;
   }
 
   /** The topics of the bus, in the order they were added. */

@@ -1,4 +1,4 @@
-import { Token, Tokenization, aws_iam as iam, aws_sns as sns } from 'aws-cdk-lib';
+import { Token, aws_iam as iam, aws_sns as sns } from 'aws-cdk-lib';
 import type { EventTopicOptions } from './event-topic';
 import { checkKinds, Problems, show } from '../private/validation';
 import { ENV_VAR_NAME } from '../service/rules';
@@ -151,7 +151,7 @@ export function renderFilter(prop: string, policy: unknown): unknown {
       out[key] = fp.isFilter() ? conditionsOf((fp as sns.Filter).filterDoc) : renderFilter(prop, (fp as sns.Policy).policyDoc);
     }
   }
-  return Tokenization.isResolvable(out) ? {} : out;
+  return out;
 }
 
 /** The problems of a topic's name and options, before anything is created. */
