@@ -7,7 +7,7 @@
  * signup reaches both queues, a free signup reaches the email queue and not the billing one.
  * They also ask IAM whether the services' roles may do what the bus granted, and no more.
  */
-import { AwsApiCall, IApiCall, IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { AwsApiCall, IApiCall } from '@aws-cdk/integ-tests-alpha';
 import {
   App,
   Duration,
@@ -17,7 +17,7 @@ import {
   aws_sns as sns,
 } from 'aws-cdk-lib';
 import { MessageBus, MicroserviceEnvironment, Stage, TwelveFactorService } from '../src';
-import { exactly } from './expect';
+import { exactly, integTest } from './common';
 
 // No stack traces in the snapshot's metadata: they hold this machine's absolute paths.
 const app = new App({
@@ -60,14 +60,7 @@ const billingSubscription = signups.subscribe(billing, {
 // Everything the test creates goes away with the stack (the bus's key included).
 RemovalPolicies.of(stack).destroy();
 
-const integ = new IntegTest(app, 'MessageBusTest', {
-  testCases: [stack],
-  regions: ['us-east-1'],
-  diffAssets: false,
-  // The snapshot's assets are not committed, so there is no old snapshot to deploy first.
-  stackUpdateWorkflow: false,
-  cdkCommandOptions: { destroy: { args: { force: true } } },
-});
+const integ = integTest(app, 'MessageBusTest', stack);
 
 // The topic and the queues are encrypted with the bus's key: publishing needs
 // kms:GenerateDataKey* and kms:Decrypt, receiving kms:Decrypt. The API calls of a stack share

@@ -4,7 +4,7 @@
  *
  * The assertions wait until ECS runs the one task and the load balancer answers 200.
  */
-import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { ExpectedResult } from '@aws-cdk/integ-tests-alpha';
 import {
   App,
   Duration,
@@ -15,7 +15,7 @@ import {
   aws_s3 as s3,
 } from 'aws-cdk-lib';
 import { MicroserviceEnvironment, Stage, TwelveFactorService } from '../src';
-import { exactly } from './expect';
+import { expectRunningTasks, integTest } from './common';
 
 // No stack traces in the snapshot's metadata: they hold this machine's absolute paths.
 const app = new App({
@@ -65,25 +65,9 @@ const service = new TwelveFactorService(stack, 'Web', {
 // Everything the test creates goes away with the stack (keys, log groups included).
 RemovalPolicies.of(stack).destroy();
 
-const integ = new IntegTest(app, 'ServiceTest', {
-  testCases: [stack],
-  assertionStack,
-  regions: ['us-east-1'],
-  diffAssets: false,
-  // The snapshot's assets are not committed, so there is no old snapshot to deploy first.
-  stackUpdateWorkflow: false,
-  cdkCommandOptions: { destroy: { args: { force: true } } },
-});
+const integ = integTest(app, 'ServiceTest', stack, assertionStack);
 
-// Assert at a path: a whole DescribeServices answer (events, deployments) is larger than
-// the 4 KB a custom resource may return.
-integ.assertions
-  .awsApiCall('ECS', 'describeServices', {
-    cluster: environment.cluster.clusterArn,
-    services: [service.service.serviceArn],
-  })
-  .assertAtPath('services.0.runningCount', exactly(1))
-  .waitForAssertions({ totalTimeout: Duration.minutes(10), interval: Duration.seconds(30) });
+expectRunningTasks(integ, environment.cluster, service.service, 1);
 
 integ.assertions
   .httpApiCall(`http://${environment.loadBalancer!.loadBalancerDnsName}/`)

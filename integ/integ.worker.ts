@@ -4,7 +4,7 @@
  * The assertions wait until ECS runs the one task and check that the task definition
  * carries the queue's URL in the variable the attachment injects.
  */
-import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
+import { ExpectedResult, Match } from '@aws-cdk/integ-tests-alpha';
 import {
   App,
   Duration,
@@ -14,7 +14,7 @@ import {
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { BackingService, MicroserviceEnvironment, Stage, TwelveFactorService } from '../src';
-import { exactly } from './expect';
+import { expectRunningTasks, integTest } from './common';
 
 // No stack traces in the snapshot's metadata: they hold this machine's absolute paths.
 const app = new App({
@@ -56,24 +56,9 @@ worker.attach(BackingService.sqsQueue(queue));
 // Everything the test creates goes away with the stack (keys, log groups included).
 RemovalPolicies.of(stack).destroy();
 
-const integ = new IntegTest(app, 'WorkerTest', {
-  testCases: [stack],
-  regions: ['us-east-1'],
-  diffAssets: false,
-  // The snapshot's assets are not committed, so there is no old snapshot to deploy first.
-  stackUpdateWorkflow: false,
-  cdkCommandOptions: { destroy: { args: { force: true } } },
-});
+const integ = integTest(app, 'WorkerTest', stack);
 
-// Assert at a path: a whole DescribeServices answer (events, deployments) is larger than
-// the 4 KB a custom resource may return.
-integ.assertions
-  .awsApiCall('ECS', 'describeServices', {
-    cluster: environment.cluster.clusterArn,
-    services: [worker.service.serviceArn],
-  })
-  .assertAtPath('services.0.runningCount', exactly(1))
-  .waitForAssertions({ totalTimeout: Duration.minutes(10), interval: Duration.seconds(30) });
+expectRunningTasks(integ, environment.cluster, worker.service, 1);
 
 // Match the whole answer (about 2.5 KB, under the 4 KB limit): ECS does not keep the order
 // of environment variables, so a path such as `environment.1.name` would be flaky.

@@ -1,0 +1,39 @@
+import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { Duration, Stack, aws_ecs as ecs } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+
+/**
+ * The actual value must equal `value`. Not `ExpectedResult.exact`: integ-tests-alpha 2.245
+ * encodes it as `{"$Exact": value}`, which its assertion handler does not decode (it decodes
+ * $ObjectLike, $ArrayWith, $StringLike and $SerializedJson only), so it never matches. A plain
+ * JSON value is compared with `Match.exact`.
+ */
+export function exactly(value: unknown): ExpectedResult {
+  return { result: JSON.stringify(value) };
+}
+
+/**
+ * The integ test of one stack as every test here runs it: us-east-1, no old snapshot to
+ * deploy first (the snapshot's assets are not committed), destroyed without asking.
+ */
+export function integTest(scope: Construct, id: string, stack: Stack, assertionStack?: Stack): IntegTest {
+  return new IntegTest(scope, id, {
+    testCases: [stack],
+    assertionStack,
+    regions: ['us-east-1'],
+    diffAssets: false,
+    stackUpdateWorkflow: false,
+    cdkCommandOptions: { destroy: { args: { force: true } } },
+  });
+}
+
+/**
+ * Waits until the ECS service runs `count` tasks. Asserts at a path: a whole DescribeServices
+ * answer (events, deployments) is larger than the 4 KB a custom resource may return.
+ */
+export function expectRunningTasks(integ: IntegTest, cluster: ecs.ICluster, service: ecs.BaseService, count: number): void {
+  integ.assertions
+    .awsApiCall('ECS', 'describeServices', { cluster: cluster.clusterArn, services: [service.serviceArn] })
+    .assertAtPath('services.0.runningCount', exactly(count))
+    .waitForAssertions({ totalTimeout: Duration.minutes(10), interval: Duration.seconds(30) });
+}
