@@ -116,7 +116,7 @@ export class EventTopic extends Construct {
 
   constructor(scope: Construct, id: string, props: EventTopicProps) {
     super(scope, id);
-    const problems = eventTopicOptionProblems(props?.name, props ?? {} as EventTopicProps);
+    const problems = eventTopicOptionProblems(scope, props?.name, props ?? {} as EventTopicProps);
     if (!props?.bus || !(props.bus instanceof Construct) || typeof (props.bus as MessageBus).addTopic !== 'function') {
       problems.push(`\`bus\` ${show(props?.bus)} is not a MessageBus`);
     }

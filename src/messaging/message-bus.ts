@@ -102,7 +102,7 @@ export class MessageBus extends Construct {
    * subscribers; letters, digits, hyphens and underscores.
    */
   public addTopic(name: string, options: EventTopicOptions = {}): EventTopic {
-    const problems = eventTopicOptionProblems(name, options ?? {});
+    const problems = eventTopicOptionProblems(this, name, options ?? {});
     if (problems.length === 0 && !this.topicsByName.has(name) && this.node.tryFindChild(name) !== undefined) {
       problems.push(`\`name\` '${name}' is taken by another construct of the bus; choose another`);
     }

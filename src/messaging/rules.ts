@@ -1,4 +1,5 @@
 import { Token, aws_iam as iam, aws_sns as sns } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
 import type { EventTopicOptions } from './event-topic';
 import { checkKinds, Problems, show } from '../private/validation';
 import { ENV_VAR_NAME } from '../service/rules';
@@ -155,14 +156,14 @@ export function renderFilter(prop: string, policy: unknown): unknown {
 }
 
 /** The problems of a topic's name and options, before anything is created. */
-export function eventTopicOptionProblems(name: unknown, options: EventTopicOptions): string[] {
+export function eventTopicOptionProblems(scope: IConstruct, name: unknown, options: EventTopicOptions): string[] {
   const problems: string[] = [];
   const nameProblem = topicNameProblem('name', name);
   if (nameProblem) problems.push(nameProblem);
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     return [...problems, `\`options\` ${show(options)} is not an EventTopicOptions object`];
   }
-  const p = new Problems('EventTopic', undefined);
+  const p = new Problems('EventTopic', scope);
   const o = checkKinds(p, options, [['fifo', 'boolean'], ['contentBasedDeduplication', 'boolean'], ['topicName', 'string'], ['displayName', 'string']]);
   problems.push(...p.all);
   if (o.topic !== undefined && typeof (o.topic as sns.ITopic)?.topicArn !== 'string') {

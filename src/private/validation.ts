@@ -32,7 +32,7 @@ export class MicroservicesValidationError extends Error {
 export class Problems {
   private readonly problems: string[] = [];
 
-  constructor(private readonly className: string, private readonly scope: IConstruct | undefined) {}
+  constructor(private readonly className: string, private readonly scope: IConstruct) {}
 
   /** Records a problem. */
   public add(problem: string): void {
@@ -56,7 +56,7 @@ export class Problems {
 
   /** Throws every recorded problem at once. */
   public throwIfAny(): void {
-    if (this.any) throw new MicroservicesValidationError(this.className, this.scope ?? { node: { path: '' } } as IConstruct, this.problems);
+    if (this.any) throw new MicroservicesValidationError(this.className, this.scope, this.problems);
   }
 }
 
