@@ -31,6 +31,17 @@ const CLASS = 'MicroserviceEnvironment';
 const ENDPOINT_OWNERS = new WeakMap<ec2.IVpc, string>();
 
 
+/** How `_addLoadBalancer` builds a load balancer (internal). */
+interface LoadBalancerOptions {
+  readonly certificate?: acm.ICertificate;
+  readonly sslPolicy?: elbv2.SslPolicy;
+  readonly internetFacing: boolean;
+  readonly deletionProtection: boolean;
+  readonly description: string;
+  /** Answer 404 by default (the shared load balancer); otherwise the listener starts without a default action. */
+  readonly notFoundByDefault: boolean;
+}
+
 /**
  * Properties of a `MicroserviceEnvironment`.
  */
@@ -244,8 +255,8 @@ export class MicroserviceEnvironment extends Construct {
   public readonly loadBalancer?: elbv2.ApplicationLoadBalancer;
   /** The listener services route on (HTTPS, or HTTP when plain HTTP is allowed). */
   public readonly listener?: elbv2.ApplicationListener;
-  /** The bucket of the load balancer's access logs, when there is a load balancer. */
-  public readonly accessLogsBucket?: s3.IBucket;
+  /** The certificate of the shared load balancer's HTTPS listener, when given. */
+  public readonly certificate?: acm.ICertificate;
   /** The hosted zone for service host names, when given. */
   public readonly hostedZone?: route53.IHostedZone;
   /** The VPC flow log, when we created the VPC. */
@@ -254,8 +265,11 @@ export class MicroserviceEnvironment extends Construct {
   public readonly https: boolean;
   /** The security group of the interface VPC endpoints, when `vpcEndpoints` is on; services are let in on 443. */
   public readonly endpointSecurityGroup?: ec2.ISecurityGroup;
-  /** The AWS WAF web ACL we created for the load balancer, when we created one. */
-  public readonly webAcl?: wafv2.CfnWebACL;
+
+  private readonly props: MicroserviceEnvironmentProps;
+  private sharedAccessLogsBucket?: s3.IBucket;
+  private sharedWebAcl?: wafv2.CfnWebACL;
+  private sharedWebAclDone = false;
 
   private readonly explicitPriorities = new Set<number>();
   private autoPriorityCount = 0;
@@ -301,15 +315,32 @@ export class MicroserviceEnvironment extends Construct {
       description: `Service discovery for ${this.node.path}`,
     });
 
+    this.props = props;
     this.hostedZone = props.hostedZone;
+    this.certificate = props.certificate;
     this.https = props.certificate !== undefined;
     if (props.loadBalancer) {
-      const lb = this.createLoadBalancer(props);
+      const lb = this._addLoadBalancer(this, {
+        certificate: props.certificate,
+        internetFacing: props.internetFacing ?? true,
+        sslPolicy: props.sslPolicy,
+        deletionProtection: props.loadBalancerDeletionProtection ?? true,
+        description: `Shared load balancer of ${this.node.path}`,
+        notFoundByDefault: true,
+      });
       this.loadBalancer = lb.loadBalancer;
       this.listener = lb.listener;
-      this.accessLogsBucket = lb.accessLogsBucket;
-      this.webAcl = lb.webAcl;
     }
+  }
+
+  /** The bucket load balancers of the environment write access logs to, once one exists. */
+  public get accessLogsBucket(): s3.IBucket | undefined {
+    return this.sharedAccessLogsBucket;
+  }
+
+  /** The AWS WAF web ACL we created for the environment's load balancers, when we created one. */
+  public get webAcl(): wafv2.CfnWebACL | undefined {
+    return this.sharedWebAcl;
   }
 
   /** The sizes and counts the stage profile sets. */
@@ -525,25 +556,34 @@ export class MicroserviceEnvironment extends Construct {
     return securityGroup;
   }
 
-  private createLoadBalancer(props: MicroserviceEnvironmentProps): {
-    loadBalancer: elbv2.ApplicationLoadBalancer; listener: elbv2.ApplicationListener; accessLogsBucket: s3.IBucket; webAcl?: wafv2.CfnWebACL;
+  /**
+   * Creates an Application Load Balancer in the environment's VPC under `scope`, with the
+   * environment's defaults: HTTPS with the certificate and a TLS policy, port 80 redirected
+   * (or plain HTTP when no certificate is given, with a warning), invalid headers dropped,
+   * access logs to the environment's bucket and the environment's WAF web ACL (both
+   * created once, on first use). The shared load balancer and canary slots use it.
+   * @internal
+   */
+  public _addLoadBalancer(scope: Construct, options: LoadBalancerOptions): {
+    loadBalancer: elbv2.ApplicationLoadBalancer; listener: elbv2.ApplicationListener;
   } {
-    const internetFacing = props.internetFacing ?? true;
-    const securityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+    const props = { ...this.props, certificate: options.certificate, sslPolicy: options.sslPolicy };
+    const internetFacing = options.internetFacing;
+    const securityGroup = new ec2.SecurityGroup(scope, 'LoadBalancerSecurityGroup', {
       vpc: this.vpc,
-      description: `Shared load balancer of ${this.node.path}`,
+      description: options.description,
       allowAllOutbound: false,
     });
-    const loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+    const loadBalancer = new elbv2.ApplicationLoadBalancer(scope, 'LoadBalancer', {
       vpc: this.vpc,
       internetFacing,
       securityGroup,
       vpcSubnets: { subnetType: internetFacing ? ec2.SubnetType.PUBLIC : this.serviceSubnets.subnetType },
-      deletionProtection: props.loadBalancerDeletionProtection ?? true,
+      deletionProtection: options.deletionProtection,
       dropInvalidHeaderFields: true,
     });
-    const accessLogsBucket = props.accessLogsBucket ?? this.createAccessLogsBucket();
-    loadBalancer.logAccessLogs(accessLogsBucket, 'alb');
+    this.sharedAccessLogsBucket ??= this.props.accessLogsBucket ?? this.createAccessLogsBucket();
+    loadBalancer.logAccessLogs(this.sharedAccessLogsBucket, 'alb');
 
     const peer = internetFacing ? ec2.Peer.anyIpv4() : ec2.Peer.ipv4(this.vpc.vpcCidrBlock);
     let listener: elbv2.ApplicationListener;
@@ -554,7 +594,7 @@ export class MicroserviceEnvironment extends Construct {
         certificates: [props.certificate],
         sslPolicy: props.sslPolicy ?? elbv2.SslPolicy.RECOMMENDED_TLS,
         open: false,
-        defaultAction: elbv2.ListenerAction.fixedResponse(404, { contentType: 'text/plain', messageBody: 'Not found' }),
+        defaultAction: options.notFoundByDefault ? elbv2.ListenerAction.fixedResponse(404, { contentType: 'text/plain', messageBody: 'Not found' }) : undefined,
       });
       const redirect = loadBalancer.addListener('HttpRedirect', {
         port: 80,
@@ -566,13 +606,13 @@ export class MicroserviceEnvironment extends Construct {
       securityGroup.addIngressRule(peer, ec2.Port.tcp(443), 'HTTPS from clients');
       securityGroup.addIngressRule(peer, ec2.Port.tcp(80), 'HTTP from clients, redirected to HTTPS');
     } else {
-      Annotations.of(this).addWarningV2('cdk-microservices:plainHttp',
-        'The shared load balancer serves plain HTTP (allowPlainHttp): traffic is not encrypted in transit. Use a certificate outside development.');
+      Annotations.of(scope).addWarningV2('cdk-microservices:plainHttp',
+        'The load balancer serves plain HTTP (allowPlainHttp): traffic is not encrypted in transit. Use a certificate outside development.');
       listener = loadBalancer.addListener('Http', {
         port: 80,
         protocol: elbv2.ApplicationProtocol.HTTP,
         open: false,
-        defaultAction: elbv2.ListenerAction.fixedResponse(404, { contentType: 'text/plain', messageBody: 'Not found' }),
+        defaultAction: options.notFoundByDefault ? elbv2.ListenerAction.fixedResponse(404, { contentType: 'text/plain', messageBody: 'Not found' }) : undefined,
       });
       securityGroup.addIngressRule(peer, ec2.Port.tcp(80), 'HTTP from clients (plain HTTP allowed explicitly)');
     }
@@ -582,15 +622,18 @@ export class MicroserviceEnvironment extends Construct {
         reason: 'An internet-facing load balancer accepts clients from any IPv4 address on its listener ports only.',
       }]);
     }
-    const webAcl = props.webAclArn === undefined && props.webAcl !== false ? this.createWebAcl() : undefined;
-    const webAclArn = props.webAclArn ?? webAcl?.attrArn;
+    if (!this.sharedWebAclDone) {
+      this.sharedWebAclDone = true;
+      this.sharedWebAcl = props.webAclArn === undefined && props.webAcl !== false ? this.createWebAcl() : undefined;
+    }
+    const webAclArn = props.webAclArn ?? this.sharedWebAcl?.attrArn;
     if (webAclArn) {
-      new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
+      new wafv2.CfnWebACLAssociation(scope, 'WebAclAssociation', {
         resourceArn: loadBalancer.loadBalancerArn,
         webAclArn,
       });
     }
-    return { loadBalancer, listener, accessLogsBucket, webAcl };
+    return { loadBalancer, listener };
   }
 
   private createWebAcl(): wafv2.CfnWebACL {

@@ -78,12 +78,25 @@ export interface TwelveFactorServiceProps {
   readonly pathPatterns?: string[];
 
   /**
-   * The priority of the service's listener rule on the shared load balancer (1 to 50000,
-   * unique per load balancer; lower wins).
+   * The priority of the service's listener rule (1 to 50000, unique per listener; lower
+   * wins).
    *
-   * @default - the next free priority, in the order services are created
+   * @default - on the shared load balancer, the next free priority in the order services are
+   * created; required with `listener` and `hostName` or `pathPatterns`
    */
   readonly routePriority?: number;
+
+  /**
+   * Route requests to the service from this listener instead of the environment's shared
+   * load balancer: with `hostName` or `pathPatterns` through a listener rule (give
+   * `routePriority`), otherwise as the listener's default action (only for a listener
+   * created in this app, which must have no default action yet). The service's security
+   * group admits the listener's load balancer on `port`. No DNS record is created for
+   * `hostName`.
+   *
+   * @default - the environment's shared load balancer, when `hostName` or `pathPatterns` is set
+   */
+  readonly listener?: elbv2.IApplicationListener;
 
   /**
    * The path the load balancer checks. Only for a service routed by the load balancer.
@@ -409,11 +422,11 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
   public readonly cloudMapService?: servicediscovery.IService;
   /** The port, when the service listens on one. */
   public readonly port?: number;
-  /** The target group, when the service is routed by the shared load balancer. */
+  /** The target group, when the service is routed by a load balancer. */
   public readonly targetGroup?: elbv2.ApplicationTargetGroup;
   /** The second target group of BLUE_GREEN, LINEAR and CANARY deployments. */
   public readonly alternateTargetGroup?: elbv2.ApplicationTargetGroup;
-  /** The listener rule, when the service is routed by the shared load balancer. */
+  /** The listener rule, when the service is routed by a listener rule. */
   public readonly listenerRule?: elbv2.ApplicationListenerRule;
   /** The URL clients use, when the service has a host name. */
   public readonly url?: string;
@@ -462,7 +475,7 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
     this.stopTimeout = props.stopTimeout ?? Duration.seconds(30);
     this.cpuArchitecture = props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64;
     this.discoveryName = `${this.serviceName}.${env.namespaceName}`;
-    const routed = props.hostName !== undefined || props.pathPatterns !== undefined;
+    const routed = props.hostName !== undefined || props.pathPatterns !== undefined || props.listener !== undefined;
 
     // Task definition: immutable revisions (V), read-only root (II), ephemeral storage (VI).
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
@@ -792,12 +805,12 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
   private route(props: TwelveFactorServiceProps, strategy: ecs.DeploymentStrategy): {
     targetGroup: elbv2.ApplicationTargetGroup;
     alternateTargetGroup?: elbv2.ApplicationTargetGroup;
-    listenerRule: elbv2.ApplicationListenerRule;
+    listenerRule?: elbv2.ApplicationListenerRule;
     url?: string;
   } {
     const env = this.environment;
-    const listener = env.listener!;
-    const lb = env.loadBalancer!;
+    const shared = props.listener === undefined;
+    const listener = props.listener ?? env.listener!;
     const newTargetGroup = (id: string) => new elbv2.ApplicationTargetGroup(this, id, {
       vpc: env.vpc,
       port: props.port!,
@@ -820,9 +833,16 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
     const conditions: elbv2.ListenerCondition[] = [];
     if (props.hostName !== undefined) conditions.push(elbv2.ListenerCondition.hostHeaders([props.hostName]));
     if (props.pathPatterns !== undefined) conditions.push(elbv2.ListenerCondition.pathPatterns(props.pathPatterns));
+    if (conditions.length === 0) {
+      // The listener's default action (validated: a listener of this app, rolling deployments).
+      (listener as elbv2.ApplicationListener).addTargetGroups('Default', { targetGroups: [targetGroup] });
+      this.service.loadBalancerTarget({ containerName: CONTAINER_NAME, containerPort: props.port }).attachToApplicationTargetGroup(targetGroup);
+      this.connections.allowFrom(listener, ec2.Port.tcp(props.port!), 'from its load balancer');
+      return { targetGroup };
+    }
     const listenerRule = new elbv2.ApplicationListenerRule(this, 'ListenerRule', {
       listener,
-      priority: env._reservePriority(props.routePriority, this),
+      priority: shared ? env._reservePriority(props.routePriority, this) : props.routePriority!,
       conditions,
       action: alternateTargetGroup
         ? elbv2.ListenerAction.weightedForward([
@@ -841,16 +861,16 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
       }) : undefined,
     });
     target.attachToApplicationTargetGroup(targetGroup);
-    this.connections.allowFrom(lb, ec2.Port.tcp(props.port!), 'from the shared load balancer');
+    this.connections.allowFrom(listener, ec2.Port.tcp(props.port!), shared ? 'from the shared load balancer' : 'from its load balancer');
 
     let url: string | undefined;
-    if (props.hostName !== undefined) {
+    if (props.hostName !== undefined && shared) {
       url = `${env.https ? 'https' : 'http'}://${props.hostName}`;
       if (env.hostedZone) {
         new route53.ARecord(this, 'AliasRecord', {
           zone: env.hostedZone,
           recordName: props.hostName,
-          target: route53.RecordTarget.fromAlias(new route53targets.LoadBalancerTarget(lb)),
+          target: route53.RecordTarget.fromAlias(new route53targets.LoadBalancerTarget(env.loadBalancer!)),
         });
       }
     }
@@ -926,6 +946,10 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
       ['discoveryAttributes', 'map of strings'], ['allowAllOutbound', 'boolean'],
     ];
     const props = checkKinds(p, given, kinds);
+    if (props.listener !== undefined && (props.listener === null || typeof (props.listener as { listenerArn?: unknown }).listenerArn !== 'string')) {
+      p.add(`\`listener\` ${show(props.listener)} is not an elbv2.IApplicationListener`);
+      delete (props as { listener?: unknown }).listener;
+    }
     for (const [prop, value] of [['deploymentAlarms', props.deploymentAlarms], ['environmentFiles', props.environmentFiles]] as const) {
       p.when(value !== undefined && !Array.isArray(value), `\`${prop}\` ${show(value)} is not a list`);
     }
@@ -947,7 +971,7 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
     const taken = props.environment._claimServiceName(this.serviceName, this.node.path);
     p.when(taken !== undefined, `\`serviceName\` '${this.serviceName}' is already used by ${taken} in the same environment; give each service its own name`);
     const env = props.environment;
-    const routed = props.hostName !== undefined || props.pathPatterns !== undefined;
+    const routed = props.hostName !== undefined || props.pathPatterns !== undefined || props.listener !== undefined;
 
     if (known(props.serviceName) && !/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(props.serviceName)) {
       p.add(`\`serviceName\` ${show(props.serviceName)} is not valid; use 1 to 63 lower case letters, digits and hyphens, not starting or ending with a hyphen`);
@@ -970,8 +994,20 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
         p.when(props[name] !== undefined, `\`${name}\` applies to a service routed by the load balancer; set \`hostName\` or \`pathPatterns\``);
       }
     } else {
-      p.when(props.port === undefined, '`hostName` and `pathPatterns` route requests to the service\'s `port`; set `port`');
-      p.when(!env.loadBalancer, `\`hostName\` and \`pathPatterns\` need the environment's shared load balancer; create ${env.node.path} with \`loadBalancer: true\``);
+      p.when(props.port === undefined, '`hostName`, `pathPatterns` and `listener` route requests to the service\'s `port`; set `port`');
+      p.when(!env.loadBalancer && props.listener === undefined,
+        `\`hostName\` and \`pathPatterns\` need the environment's shared load balancer; create ${env.node.path} with \`loadBalancer: true\` or give a \`listener\``);
+    }
+    if (props.listener !== undefined) {
+      const conditioned = props.hostName !== undefined || props.pathPatterns !== undefined;
+      if (conditioned) {
+        p.when(props.routePriority === undefined, '`listener` with `hostName` or `pathPatterns` needs a `routePriority` unique on that listener');
+      } else {
+        p.when(!(props.listener instanceof elbv2.ApplicationListener),
+          '`listener` is not a listener of this app, so the service cannot be its default action; add `hostName` or `pathPatterns` and a `routePriority`');
+        p.when((props.deploymentStrategy ?? ecs.DeploymentStrategy.ROLLING) !== ecs.DeploymentStrategy.ROLLING,
+          `\`deploymentStrategy\` ${props.deploymentStrategy} needs a listener rule; add \`hostName\` or \`pathPatterns\` and a \`routePriority\`, or use ROLLING`);
+      }
     }
     if (props.hostName !== undefined && known(props.hostName)) {
       p.when(!/^(\*\.)?([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/.test(props.hostName) || props.hostName.length > 253,
