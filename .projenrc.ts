@@ -53,6 +53,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@cloud-copilot/iam-simulate@^0.1',
     'jsii-pacmak@^1.140.0',
     'ts-node@^10.9.2',
+    'aws-local-stepfunctions@^3.0.0',
+    'asl-validator@^4.0.0',
   ],
 
   eslintOptions: {

@@ -2,3 +2,4 @@ export * from './environment';
 export * from './service';
 export * from './discovery';
 export * from './messaging';
+export * from './deployment';

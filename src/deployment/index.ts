@@ -1,0 +1,2 @@
+export * from './canary-step';
+export * from './canary-deployment';

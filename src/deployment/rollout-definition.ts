@@ -1,0 +1,658 @@
+/**
+ * The Amazon States Language definition of a canary rollout (JSONPath, AWS SDK and
+ * optimized integrations only: no Lambda). Built as plain data so that tests can execute
+ * the very definition CloudFormation receives.
+ */
+
+/** A slot as the state machine sees it: everything is known at synth time (or a token). */
+export interface RolloutSlot {
+  /** 'blue' or 'green'. */
+  readonly name: string;
+  readonly clusterArn: string;
+  readonly serviceArn: string;
+  /** The ECS service's name and cluster name, for Application Auto Scaling's resource id. */
+  readonly scalingResourceId: string;
+  /** The task definition CloudFormation registered: a release copies it with the new image. */
+  readonly taskDefinitionArn: string;
+  /** The slot's Route 53 record without its weight (Route 53 API shape). */
+  readonly record: { [key: string]: unknown };
+  /** The alarms that roll a rollout to this slot back (any of them in ALARM). */
+  readonly alarmNames: string[];
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  readonly scales: boolean;
+}
+
+/** One step of the plan. */
+export interface RolloutPlanStep {
+  readonly percent: number;
+  readonly bakeSeconds: number;
+}
+
+/** Everything the definition needs. */
+export interface RolloutConfig {
+  readonly tableName: string;
+  readonly hostedZoneId: string;
+  readonly blue: RolloutSlot;
+  readonly green: RolloutSlot;
+  /** Whether records are CNAMEs with a TTL (otherwise alias records). */
+  readonly cname: boolean;
+  readonly steps: RolloutPlanStep[];
+  readonly alarmPollSeconds: number;
+  readonly healthPollSeconds: number;
+  readonly healthTimeoutSeconds: number;
+  readonly dnsPollSeconds: number;
+  readonly dnsTimeoutSeconds: number;
+  readonly approvalTopicArn?: string;
+  readonly approvalTimeoutSeconds: number;
+  readonly scaleInOldSlot: boolean;
+  /** Index of the app container in the task definition, and how many containers it has. */
+  readonly appContainerIndex: number;
+  readonly containerCount: number;
+  readonly ephemeralStorage: boolean;
+  /** What the service is called in events and approval messages. */
+  readonly label: string;
+  readonly eventSource: string;
+  readonly timeoutSeconds: number;
+}
+
+/** The error names a rollout fails with. */
+export const ROLLOUT_ERRORS = {
+  invalidInput: 'CanaryDeployment.InvalidInput',
+  inProgress: 'CanaryDeployment.RolloutInProgress',
+  releaseFailed: 'CanaryDeployment.ReleaseFailed',
+  unhealthy: 'CanaryDeployment.IdleSlotUnhealthy',
+  rolledBack: 'CanaryDeployment.RolledBack',
+  aborted: 'CanaryDeployment.Aborted',
+  approvalTimedOut: 'CanaryDeployment.ApprovalTimedOut',
+  dnsNotInSync: 'CanaryDeployment.DnsNotInSync',
+  stepFailed: 'CanaryDeployment.StepFailed',
+  rollbackFailed: 'CanaryDeployment.RollbackFailed',
+};
+
+/** Throttling and transient error names, per integration, retried with backoff. */
+export const RETRIED_ERRORS: { [service: string]: string[] } = {
+  dynamodb: ['DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.ThrottlingException', 'DynamoDB.RequestLimitExceeded', 'DynamoDB.InternalServerErrorException'],
+  ecs: ['Ecs.ThrottlingException', 'Ecs.ServerException'],
+  route53: ['Route53.ThrottlingException', 'Route53.PriorRequestNotCompleteException', 'Route53.ServiceUnavailableException'],
+  cloudwatch: ['CloudWatch.ThrottlingException', 'CloudWatch.InternalServiceFaultException'],
+  autoscaling: ['ApplicationAutoScaling.ConcurrentUpdateException', 'ApplicationAutoScaling.ThrottlingException', 'ApplicationAutoScaling.InternalServiceException'],
+  events: ['EventBridge.ThrottlingException', 'EventBridge.InternalException'],
+  sns: ['SNS.ThrottledException', 'SNS.InternalErrorException'],
+};
+
+type State = { [key: string]: unknown };
+
+const SERVICE_KEY = { pk: { S: 'service' } };
+const ROLLOUT_KEY = { pk: { 'S.$': "States.Format('rollout#{}', $.input.rolloutId)" } };
+
+function retry(service: string, attempts = 6): State[] {
+  return [{ ErrorEquals: RETRIED_ERRORS[service], IntervalSeconds: 1, BackoffRate: 2, MaxAttempts: attempts, MaxDelaySeconds: 20, JitterStrategy: 'FULL' }];
+}
+
+function sdk(service: string, action: string): string {
+  return `arn:aws:states:::aws-sdk:${service}:${action}`;
+}
+
+/** Builds the state machine definition of a canary rollout. */
+export function rolloutDefinition(c: RolloutConfig): State {
+  const states: { [name: string]: State } = {};
+  const add = (name: string, state: State): string => {
+    states[name] = state;
+    return name;
+  };
+  const ddb = (action: string, params: State, next: string, extra: State = {}): State => ({
+    Type: 'Task',
+    Resource: `arn:aws:states:::dynamodb:${action}`,
+    Parameters: { TableName: c.tableName, ...params },
+    ResultPath: null,
+    Retry: retry('dynamodb'),
+    Next: next,
+    ...extra,
+  });
+  const slotData = (slot: RolloutSlot) => ({
+    name: slot.name,
+    clusterArn: slot.clusterArn,
+    serviceArn: slot.serviceArn,
+    scalingResourceId: slot.scalingResourceId,
+    taskDefinitionArn: slot.taskDefinitionArn,
+    record: slot.record,
+    alarmNames: slot.alarmNames,
+  });
+  const recordSet = (base: string, weight: number | string): State => {
+    const fields = c.cname ? ['Name', 'Type', 'SetIdentifier', 'TTL', 'ResourceRecords'] : ['Name', 'Type', 'SetIdentifier', 'AliasTarget'];
+    const set: State = {};
+    for (const field of fields) set[`${field}.$`] = `${base}.record.${field}`;
+    if (typeof weight === 'number') set.Weight = weight;
+    else set['Weight.$'] = weight;
+    return set;
+  };
+  const changeWeights = (idleWeight: number | string, liveWeight: number | string): State => ({
+    HostedZoneId: c.hostedZoneId,
+    ChangeBatch: {
+      Comment: `Canary rollout of ${c.label}`,
+      Changes: [
+        { Action: 'UPSERT', ResourceRecordSet: recordSet('$.slots.idle', idleWeight) },
+        { Action: 'UPSERT', ResourceRecordSet: recordSet('$.slots.live', liveWeight) },
+      ],
+    },
+  });
+  // An outcome that ends the rollout: recorded, lock released, event emitted, named failure.
+  const outcome = (name: string, status: string, reason: string, error: string, next: string, liveSlot = '$.slots.live.name'): string => add(name, {
+    Type: 'Pass',
+    Parameters: {
+      status,
+      reason,
+      error,
+      'liveSlot.$': liveSlot,
+      'percent.$': '$.at.step.percentText',
+    },
+    ResultPath: '$.outcome',
+    Next: next,
+  });
+
+  // 1. Input.
+  add('CheckInput', {
+    Type: 'Choice',
+    Choices: [{ And: [{ Variable: '$.image', IsPresent: true }, { Variable: '$.image', IsString: true }], Next: 'NameRollout' }],
+    Default: 'InvalidInput',
+  });
+  add('InvalidInput', {
+    Type: 'Fail',
+    Error: ROLLOUT_ERRORS.invalidInput,
+    Cause: 'Start a rollout with {"image": "<repository>:<tag> or <repository>@<digest>", "rolloutId": "<optional id>"}.',
+  });
+  add('NameRollout', {
+    Type: 'Choice',
+    Choices: [{ And: [{ Variable: '$.rolloutId', IsPresent: true }, { Variable: '$.rolloutId', IsString: true }], Next: 'UseGivenRolloutId' }],
+    Default: 'UseExecutionName',
+  });
+  add('UseGivenRolloutId', { Type: 'Pass', Parameters: { 'image.$': '$.image', 'rolloutId.$': '$.rolloutId' }, ResultPath: '$.input', Next: 'TakeLock' });
+  add('UseExecutionName', { Type: 'Pass', Parameters: { 'image.$': '$.image', 'rolloutId.$': '$$.Execution.Name' }, ResultPath: '$.input', Next: 'TakeLock' });
+
+  // 2. One rollout at a time: a conditional write on the service item.
+  add('TakeLock', {
+    Type: 'Task',
+    Resource: 'arn:aws:states:::dynamodb:updateItem',
+    Parameters: {
+      TableName: c.tableName,
+      Key: SERVICE_KEY,
+      UpdateExpression: 'SET lockedBy = :id, lockedAt = :now, liveSlot = if_not_exists(liveSlot, :blue)',
+      ConditionExpression: 'attribute_not_exists(lockedBy)',
+      ExpressionAttributeValues: { ':id': { 'S.$': '$.input.rolloutId' }, ':now': { 'S.$': '$$.State.EnteredTime' }, ':blue': { S: 'blue' } },
+      ReturnValues: 'ALL_NEW',
+    },
+    ResultSelector: { 'liveSlot.$': '$.Attributes.liveSlot.S' },
+    ResultPath: '$.lock',
+    Retry: retry('dynamodb'),
+    Catch: [{ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], ResultPath: '$.error', Next: 'ReadLock' }],
+    Next: 'ChooseSlots',
+  });
+  add('ReadLock', {
+    Type: 'Task',
+    Resource: 'arn:aws:states:::dynamodb:getItem',
+    Parameters: { TableName: c.tableName, Key: SERVICE_KEY, ConsistentRead: true },
+    ResultPath: '$.holder',
+    Retry: retry('dynamodb'),
+    Next: 'SameRollout',
+  });
+  add('SameRollout', {
+    Type: 'Choice',
+    Choices: [{
+      And: [
+        { Variable: '$.holder.Item.lockedBy.S', IsPresent: true },
+        { Variable: '$.holder.Item.lockedBy.S', StringEqualsPath: '$.input.rolloutId' },
+      ],
+      Next: 'AlreadyRunning',
+    }],
+    Default: 'RolloutInProgress',
+  });
+  add('AlreadyRunning', { Type: 'Succeed', Comment: 'A start repeated with the id of the rollout that runs: nothing to do.' });
+  add('RolloutInProgress', {
+    Type: 'Fail',
+    Error: ROLLOUT_ERRORS.inProgress,
+    Cause: `Another rollout of ${c.label} holds the lock; start this one when it has finished.`,
+  });
+
+  // 3. Which slot is live decides which one gets the release.
+  add('ChooseSlots', {
+    Type: 'Choice',
+    Choices: [{ Variable: '$.lock.liveSlot', StringEquals: 'green', Next: 'GreenIsLive' }],
+    Default: 'BlueIsLive',
+  });
+  add('BlueIsLive', { Type: 'Pass', Result: { live: slotData(c.blue), idle: slotData(c.green) }, ResultPath: '$.slots', Next: 'RecordRollout' });
+  add('GreenIsLive', { Type: 'Pass', Result: { live: slotData(c.green), idle: slotData(c.blue) }, ResultPath: '$.slots', Next: 'RecordRollout' });
+  add('RecordRollout', ddb('putItem', {
+    Item: {
+      pk: ROLLOUT_KEY.pk,
+      status: { S: 'IN_PROGRESS' },
+      image: { 'S.$': '$.input.image' },
+      fromSlot: { 'S.$': '$.slots.live.name' },
+      toSlot: { 'S.$': '$.slots.idle.name' },
+      startedAt: { 'S.$': '$$.State.EnteredTime' },
+      execution: { 'S.$': '$$.Execution.Id' },
+      steps: { L: [] },
+    },
+    ConditionExpression: 'attribute_not_exists(pk)',
+  }, 'PlanSteps', {
+    Catch: [{ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], ResultPath: '$.error', Next: 'ReleaseLockOfRepeat' }],
+  }));
+  add('ReleaseLockOfRepeat', ddb('updateItem', {
+    Key: SERVICE_KEY,
+    UpdateExpression: 'REMOVE lockedBy, lockedAt',
+    ConditionExpression: 'lockedBy = :id',
+    ExpressionAttributeValues: { ':id': { 'S.$': '$.input.rolloutId' } },
+  }, 'AlreadyDone'));
+  add('AlreadyDone', { Type: 'Succeed', Comment: 'This rollout id already ran: nothing to do.' });
+
+  // 4. The plan, as data.
+  const plan = c.steps.map((step, index) => ({
+    index,
+    percent: step.percent,
+    livePercent: 100 - step.percent,
+    percentText: String(step.percent),
+    lastPoll: Math.max(1, Math.ceil(step.bakeSeconds / c.alarmPollSeconds)) - 1,
+    approvalBefore: c.approvalTopicArn !== undefined && index === c.steps.length - 1,
+    last: index === c.steps.length - 1,
+  }));
+  add('PlanSteps', {
+    Type: 'Pass',
+    Result: { steps: plan, before: { percent: 0, percentText: '0' } },
+    ResultPath: '$.plan',
+    Next: 'NoStepYet',
+  });
+  add('NoStepYet', { Type: 'Pass', Parameters: { 'step.$': '$.plan.before' }, ResultPath: '$.at', Next: 'DescribeLiveSlot' });
+
+  // 5. Release: the idle slot gets a copy of its task definition with the new image.
+  add('DescribeLiveSlot', {
+    Type: 'Task',
+    Resource: sdk('ecs', 'describeServices'),
+    Parameters: { 'Cluster.$': '$.slots.live.clusterArn', 'Services.$': 'States.Array($.slots.live.serviceArn)' },
+    ResultSelector: { 'desired.$': '$.Services[0].DesiredCount' },
+    ResultPath: '$.liveService',
+    Retry: retry('ecs'),
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'ReleaseFailed' }],
+    Next: 'DescribeTaskDefinition',
+  });
+  add('DescribeTaskDefinition', {
+    Type: 'Task',
+    Resource: sdk('ecs', 'describeTaskDefinition'),
+    Parameters: { 'TaskDefinition.$': '$.slots.idle.taskDefinitionArn' },
+    ResultSelector: { 'definition.$': '$.TaskDefinition' },
+    ResultPath: '$.current',
+    Retry: retry('ecs'),
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'ReleaseFailed' }],
+    Next: 'NewImage',
+  });
+  add('NewImage', { Type: 'Pass', Parameters: { 'Image.$': '$.input.image' }, ResultPath: '$.imageOverride', Next: 'RegisterRelease' });
+  const containers: string[] = [];
+  for (let i = 0; i < c.containerCount; i++) {
+    const path = `$.current.definition.ContainerDefinitions[${i}]`;
+    containers.push(i === c.appContainerIndex ? `States.JsonMerge(${path}, $.imageOverride, false)` : path);
+  }
+  const copied = ['Family', 'TaskRoleArn', 'ExecutionRoleArn', 'NetworkMode', 'RequiresCompatibilities', 'Cpu', 'Memory', 'RuntimePlatform', 'Volumes'];
+  if (c.ephemeralStorage) copied.push('EphemeralStorage');
+  const register: State = {};
+  for (const field of copied) register[`${field}.$`] = `$.current.definition.${field}`;
+  register['ContainerDefinitions.$'] = `States.Array(${containers.join(', ')})`;
+  add('RegisterRelease', {
+    Type: 'Task',
+    Resource: sdk('ecs', 'registerTaskDefinition'),
+    Parameters: register,
+    ResultSelector: { 'arn.$': '$.TaskDefinition.TaskDefinitionArn' },
+    ResultPath: '$.release',
+    Retry: retry('ecs'),
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'ReleaseFailed' }],
+    Next: c.scaleInOldSlot ? 'RestoreIdleScaling' : 'DeployIdleSlot',
+  });
+  if (c.scaleInOldSlot) {
+    add('RestoreIdleScaling', {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.slots.idle.name', StringEquals: 'blue', Next: c.blue.scales ? 'RestoreBlueScaling' : 'DeployIdleSlot' }],
+      Default: c.green.scales ? 'RestoreGreenScaling' : 'DeployIdleSlot',
+    });
+    for (const slot of [c.blue, c.green]) {
+      if (!slot.scales) continue;
+      add(`Restore${slot.name === 'blue' ? 'Blue' : 'Green'}Scaling`, {
+        Type: 'Task',
+        Resource: sdk('applicationautoscaling', 'registerScalableTarget'),
+        Parameters: {
+          ServiceNamespace: 'ecs',
+          ResourceId: slot.scalingResourceId,
+          ScalableDimension: 'ecs:service:DesiredCount',
+          MinCapacity: slot.minCapacity,
+          MaxCapacity: slot.maxCapacity,
+        },
+        ResultPath: null,
+        Retry: retry('autoscaling'),
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'ReleaseFailed' }],
+        Next: 'DeployIdleSlot',
+      });
+    }
+  }
+  add('DeployIdleSlot', {
+    Type: 'Task',
+    Resource: sdk('ecs', 'updateService'),
+    Parameters: {
+      'Cluster.$': '$.slots.idle.clusterArn',
+      'Service.$': '$.slots.idle.serviceArn',
+      'TaskDefinition.$': '$.release.arn',
+      'DesiredCount.$': '$.liveService.desired',
+      'ForceNewDeployment': true,
+    },
+    ResultSelector: { 'id.$': '$.Service.Deployments[0].Id' },
+    ResultPath: '$.deployment',
+    Retry: retry('ecs'),
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'ReleaseFailed' }],
+    Next: 'StartHealthWait',
+  });
+  outcome('ReleaseFailed', 'FAILED', 'RELEASE_FAILED', ROLLOUT_ERRORS.releaseFailed, 'RecordOutcome');
+
+  // 6. Wait until the idle slot is steady and healthy, with a timeout.
+  const healthPolls = Math.max(1, Math.ceil(c.healthTimeoutSeconds / c.healthPollSeconds));
+  add('StartHealthWait', { Type: 'Pass', Result: { count: 0 }, ResultPath: '$.health', Next: 'WaitForIdleSlot' });
+  add('WaitForIdleSlot', { Type: 'Wait', Seconds: c.healthPollSeconds, Next: 'DescribeIdleSlot' });
+  add('DescribeIdleSlot', {
+    Type: 'Task',
+    Resource: sdk('ecs', 'describeServices'),
+    Parameters: { 'Cluster.$': '$.slots.idle.clusterArn', 'Services.$': 'States.Array($.slots.idle.serviceArn)' },
+    ResultSelector: {
+      'deployments.$': '$.Services[0].Deployments',
+      'deploymentCount.$': 'States.ArrayLength($.Services[0].Deployments)',
+      'running.$': '$.Services[0].RunningCount',
+      'desired.$': '$.Services[0].DesiredCount',
+    },
+    ResultPath: '$.idleService',
+    Retry: retry('ecs'),
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'IdleSlotUnhealthy' }],
+    Next: 'IdleSlotSteady',
+  });
+  add('IdleSlotSteady', {
+    Type: 'Choice',
+    Choices: [
+      {
+        // ECS replaced our deployment (circuit breaker rollback) or marked it failed.
+        Or: [
+          { Variable: '$.idleService.deployments[0].RolloutState', StringEquals: 'FAILED' },
+          { Not: { Variable: '$.idleService.deployments[0].Id', StringEqualsPath: '$.deployment.id' } },
+        ],
+        Next: 'IdleSlotUnhealthy',
+      },
+      {
+        // ECS marks a deployment COMPLETED once its tasks pass the load balancer health
+        // checks and the old tasks are gone.
+        And: [
+          { Variable: '$.idleService.deploymentCount', NumericEquals: 1 },
+          { Variable: '$.idleService.deployments[0].RolloutState', StringEquals: 'COMPLETED' },
+          { Variable: '$.idleService.running', NumericEqualsPath: '$.idleService.desired' },
+          { Variable: '$.idleService.desired', NumericGreaterThan: 0 },
+        ],
+        Next: 'StartStep',
+      },
+      { Variable: '$.health.count', NumericGreaterThanEquals: healthPolls - 1, Next: 'IdleSlotUnhealthy' },
+    ],
+    Default: 'CountHealthPoll',
+  });
+  add('CountHealthPoll', { Type: 'Pass', Parameters: { 'count.$': 'States.MathAdd($.health.count, 1)' }, ResultPath: '$.health', Next: 'WaitForIdleSlot' });
+  outcome('IdleSlotUnhealthy', 'FAILED', 'IDLE_SLOT_UNHEALTHY', ROLLOUT_ERRORS.unhealthy, 'RecordOutcome');
+
+  // 7. Steps: weights, DNS in sync, bake while polling the alarms.
+  add('StartStep', { Type: 'Pass', Result: { index: 0 }, ResultPath: '$.cursor', Next: 'LoadStep' });
+  add('LoadStep', { Type: 'Pass', Parameters: { 'step.$': 'States.ArrayGetItem($.plan.steps, $.cursor.index)' }, ResultPath: '$.at', Next: 'NeedsApproval' });
+  add('NeedsApproval', {
+    Type: 'Choice',
+    Choices: [{ Variable: '$.at.step.approvalBefore', BooleanEquals: true, Next: c.approvalTopicArn ? 'RequestApproval' : 'SetWeights' }],
+    Default: 'SetWeights',
+  });
+  if (c.approvalTopicArn) {
+    add('RequestApproval', {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::sns:publish.waitForTaskToken',
+      Parameters: {
+        'TopicArn': c.approvalTopicArn,
+        'Subject': `Canary rollout of ${c.label} waits for approval`,
+        'Message.$': `States.Format('Rollout {} of ${c.label} (image {}) passed every step before the last. Approve the last step (100% to the new slot) with: aws stepfunctions send-task-success --task-token {} --task-output {}. Abort and roll back with: aws stepfunctions send-task-failure --task-token {} --error ${ROLLOUT_ERRORS.aborted}', $.input.rolloutId, $.input.image, $$.Task.Token, '{}', $$.Task.Token)`,
+        'MessageAttributes': {
+          rolloutId: { 'DataType': 'String', 'StringValue.$': '$.input.rolloutId' },
+          taskToken: { 'DataType': 'String', 'StringValue.$': '$$.Task.Token' },
+        },
+      },
+      TimeoutSeconds: c.approvalTimeoutSeconds,
+      ResultPath: null,
+      Retry: retry('sns'),
+      Catch: [
+        { ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: 'ApprovalTimedOut' },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'ApprovalRefused' },
+      ],
+      Next: 'SetWeights',
+    });
+    outcome('ApprovalTimedOut', 'ROLLED_BACK', 'APPROVAL_TIMED_OUT', ROLLOUT_ERRORS.approvalTimedOut, 'RestoreWeights');
+    outcome('ApprovalRefused', 'ROLLED_BACK', 'ABORTED', ROLLOUT_ERRORS.aborted, 'RestoreWeights');
+  }
+  add('SetWeights', {
+    Type: 'Task',
+    Resource: sdk('route53', 'changeResourceRecordSets'),
+    Parameters: changeWeights('$.at.step.percent', '$.at.step.livePercent'),
+    ResultSelector: { 'id.$': '$.ChangeInfo.Id' },
+    ResultPath: '$.change',
+    Retry: retry('route53'),
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'StepFailed' }],
+    Next: 'StartDnsWait',
+  });
+  const dnsPolls = Math.max(1, Math.ceil(c.dnsTimeoutSeconds / c.dnsPollSeconds));
+  add('StartDnsWait', { Type: 'Pass', Result: { count: 0 }, ResultPath: '$.dns', Next: 'WaitForDns' });
+  add('WaitForDns', { Type: 'Wait', Seconds: c.dnsPollSeconds, Next: 'CheckDns' });
+  add('CheckDns', {
+    Type: 'Task',
+    Resource: sdk('route53', 'getChange'),
+    Parameters: { 'Id.$': '$.change.id' },
+    ResultSelector: { 'status.$': '$.ChangeInfo.Status' },
+    ResultPath: '$.dnsChange',
+    Retry: retry('route53'),
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'StepFailed' }],
+    Next: 'DnsInSync',
+  });
+  add('DnsInSync', {
+    Type: 'Choice',
+    Choices: [
+      { Variable: '$.dnsChange.status', StringEquals: 'INSYNC', Next: 'StartBake' },
+      { Variable: '$.dns.count', NumericGreaterThanEquals: dnsPolls - 1, Next: 'DnsNotInSync' },
+    ],
+    Default: 'CountDnsPoll',
+  });
+  add('CountDnsPoll', { Type: 'Pass', Parameters: { 'count.$': 'States.MathAdd($.dns.count, 1)' }, ResultPath: '$.dns', Next: 'WaitForDns' });
+  outcome('DnsNotInSync', 'ROLLED_BACK', 'DNS_NOT_IN_SYNC', ROLLOUT_ERRORS.dnsNotInSync, 'RestoreWeights');
+  outcome('StepFailed', 'ROLLED_BACK', 'STEP_FAILED', ROLLOUT_ERRORS.stepFailed, 'RestoreWeights');
+
+  add('StartBake', { Type: 'Pass', Result: { count: 0 }, ResultPath: '$.bake', Next: 'Bake' });
+  add('Bake', { Type: 'Wait', Seconds: c.alarmPollSeconds, Next: 'CheckAlarms' });
+  add('CheckAlarms', {
+    Type: 'Task',
+    Resource: sdk('cloudwatch', 'describeAlarms'),
+    Parameters: {
+      'AlarmNames.$': '$.slots.idle.alarmNames',
+      'AlarmTypes': ['CompositeAlarm', 'MetricAlarm'],
+      'StateValue': 'ALARM',
+    },
+    ResultSelector: { 'metric.$': '$.MetricAlarms', 'composite.$': '$.CompositeAlarms' },
+    ResultPath: '$.alarms',
+    Retry: retry('cloudwatch'),
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'StepFailed' }],
+    Next: 'AlarmFiring',
+  });
+  add('AlarmFiring', {
+    Type: 'Choice',
+    Choices: [
+      {
+        Or: [{ Variable: '$.alarms.metric[0]', IsPresent: true }, { Variable: '$.alarms.composite[0]', IsPresent: true }],
+        Next: 'AlarmFired',
+      },
+      { Variable: '$.bake.count', NumericGreaterThanEqualsPath: '$.at.step.lastPoll', Next: 'StepPassed' },
+    ],
+    Default: 'CountBakePoll',
+  });
+  add('CountBakePoll', { Type: 'Pass', Parameters: { 'count.$': 'States.MathAdd($.bake.count, 1)' }, ResultPath: '$.bake', Next: 'Bake' });
+  outcome('AlarmFired', 'ROLLED_BACK', 'ALARM', ROLLOUT_ERRORS.rolledBack, 'RestoreWeights');
+  add('StepPassed', ddb('updateItem', {
+    Key: ROLLOUT_KEY,
+    UpdateExpression: 'SET steps = list_append(steps, :step), currentPercent = :percent',
+    ExpressionAttributeValues: {
+      ':step': { L: [{ M: { percent: { 'N.$': '$.at.step.percentText' }, outcome: { S: 'PASSED' }, at: { 'S.$': '$$.State.EnteredTime' } } }] },
+      ':percent': { 'N.$': '$.at.step.percentText' },
+    },
+  }, 'LastStep', { Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'StepFailed' }] }));
+  add('LastStep', {
+    Type: 'Choice',
+    Choices: [{ Variable: '$.at.step.last', BooleanEquals: true, Next: 'RecordSucceeded' }],
+    Default: 'NextStep',
+  });
+  add('NextStep', { Type: 'Pass', Parameters: { 'index.$': 'States.MathAdd($.cursor.index, 1)' }, ResultPath: '$.cursor', Next: 'LoadStep' });
+
+  // 8. Rollback: all traffic to the live slot at once.
+  add('RestoreWeights', {
+    Type: 'Task',
+    Resource: sdk('route53', 'changeResourceRecordSets'),
+    Parameters: changeWeights(0, 100),
+    ResultPath: null,
+    Retry: retry('route53', 10),
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RollbackFailed' }],
+    Next: 'RecordOutcome',
+  });
+  add('RollbackFailed', {
+    Type: 'Fail',
+    Error: ROLLOUT_ERRORS.rollbackFailed,
+    Cause: `The weights of ${c.label} could not be set back to the live slot; the lock stays taken until someone checks the records and deletes lockedBy from the service item.`,
+  });
+
+  // 9. Every ending but success: record, release the lock, emit the event, fail by name.
+  add('RecordOutcome', ddb('updateItem', {
+    Key: ROLLOUT_KEY,
+    UpdateExpression: 'SET #status = :status, reason = :reason, endedAt = :now, failedAtPercent = :percent',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: {
+      ':status': { 'S.$': '$.outcome.status' },
+      ':reason': { 'S.$': '$.outcome.reason' },
+      ':now': { 'S.$': '$$.State.EnteredTime' },
+      ':percent': { 'N.$': '$.outcome.percent' },
+    },
+  }, 'ReleaseLock'));
+  add('ReleaseLock', ddb('updateItem', {
+    Key: SERVICE_KEY,
+    UpdateExpression: 'REMOVE lockedBy, lockedAt SET lastRollout = :id, lastStatus = :status',
+    ConditionExpression: 'lockedBy = :id',
+    ExpressionAttributeValues: { ':id': { 'S.$': '$.input.rolloutId' }, ':status': { 'S.$': '$.outcome.status' } },
+  }, 'EmitOutcome'));
+  const event = (detailType: string) => ({
+    Entries: [{
+      'Source': c.eventSource,
+      'DetailType.$': detailType,
+      'Detail': {
+        'service': c.label,
+        'rolloutId.$': '$.input.rolloutId',
+        'image.$': '$.input.image',
+        'status.$': '$.outcome.status',
+        'reason.$': '$.outcome.reason',
+        'percent.$': '$.outcome.percent',
+        'liveSlot.$': '$.outcome.liveSlot',
+        'execution.$': '$$.Execution.Id',
+      },
+    }],
+  });
+  add('EmitOutcome', {
+    Type: 'Task',
+    Resource: 'arn:aws:states:::events:putEvents',
+    Parameters: event("States.Format('Canary Rollout {}', $.outcome.status)"),
+    ResultPath: null,
+    Retry: retry('events'),
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.eventError', Next: 'FailWith' }],
+    Next: 'FailWith',
+  });
+  const failures = [ROLLOUT_ERRORS.releaseFailed, ROLLOUT_ERRORS.unhealthy, ROLLOUT_ERRORS.rolledBack, ROLLOUT_ERRORS.aborted,
+    ROLLOUT_ERRORS.approvalTimedOut, ROLLOUT_ERRORS.dnsNotInSync, ROLLOUT_ERRORS.stepFailed];
+  const failState = (error: string) => error.replace('CanaryDeployment.', 'Fail');
+  add('FailWith', {
+    Type: 'Choice',
+    Choices: failures.slice(1).map((error) => ({ Variable: '$.outcome.error', StringEquals: error, Next: failState(error) })),
+    Default: failState(failures[0]),
+  });
+  const causes: { [error: string]: string } = {
+    [ROLLOUT_ERRORS.releaseFailed]: 'The release could not be registered or deployed to the idle slot; no traffic was shifted.',
+    [ROLLOUT_ERRORS.unhealthy]: 'The idle slot did not become steady and healthy in time (or ECS rolled its deployment back); no traffic was shifted.',
+    [ROLLOUT_ERRORS.rolledBack]: 'An alarm fired during a step: all traffic is back on the live slot.',
+    [ROLLOUT_ERRORS.aborted]: 'The last step was refused: all traffic is back on the live slot.',
+    [ROLLOUT_ERRORS.approvalTimedOut]: 'Nobody approved the last step in time: all traffic is back on the live slot.',
+    [ROLLOUT_ERRORS.dnsNotInSync]: 'Route 53 did not report the weight change INSYNC in time: all traffic is back on the live slot.',
+    [ROLLOUT_ERRORS.stepFailed]: 'An AWS call of a step failed after its retries: all traffic is back on the live slot.',
+  };
+  for (const error of failures) add(failState(error), { Type: 'Fail', Error: error, Cause: causes[error] });
+
+  // 10. Promotion: record the new live slot, retire the old one, emit, succeed.
+  add('RecordSucceeded', {
+    Type: 'Pass',
+    Parameters: { 'status': 'SUCCEEDED', 'reason': 'PROMOTED', 'liveSlot.$': '$.slots.idle.name', 'percent': '100' },
+    ResultPath: '$.outcome',
+    Next: 'RecordPromotion',
+  });
+  add('RecordPromotion', ddb('updateItem', {
+    Key: ROLLOUT_KEY,
+    UpdateExpression: 'SET #status = :status, endedAt = :now',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':status': { S: 'SUCCEEDED' }, ':now': { 'S.$': '$$.State.EnteredTime' } },
+  }, c.scaleInOldSlot ? 'RetireOldSlot' : 'Promote'));
+  if (c.scaleInOldSlot) {
+    add('RetireOldSlot', {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.slots.live.name', StringEquals: 'blue', Next: c.blue.scales ? 'RetireBlueScaling' : 'ScaleInOldSlot' }],
+      Default: c.green.scales ? 'RetireGreenScaling' : 'ScaleInOldSlot',
+    });
+    for (const slot of [c.blue, c.green]) {
+      if (!slot.scales) continue;
+      add(`Retire${slot.name === 'blue' ? 'Blue' : 'Green'}Scaling`, {
+        Type: 'Task',
+        Resource: sdk('applicationautoscaling', 'registerScalableTarget'),
+        Parameters: { ServiceNamespace: 'ecs', ResourceId: slot.scalingResourceId, ScalableDimension: 'ecs:service:DesiredCount', MinCapacity: 0, MaxCapacity: 0 },
+        ResultPath: null,
+        Retry: retry('autoscaling'),
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.retireError', Next: 'Promote' }],
+        Next: 'ScaleInOldSlot',
+      });
+    }
+    add('ScaleInOldSlot', {
+      Type: 'Task',
+      Resource: sdk('ecs', 'updateService'),
+      Parameters: { 'Cluster.$': '$.slots.live.clusterArn', 'Service.$': '$.slots.live.serviceArn', 'DesiredCount': 0 },
+      ResultPath: null,
+      Retry: retry('ecs'),
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.retireError', Next: 'Promote' }],
+      Next: 'Promote',
+    });
+  }
+  add('Promote', ddb('updateItem', {
+    Key: SERVICE_KEY,
+    UpdateExpression: 'SET liveSlot = :slot, liveImage = :image, lastRollout = :id, lastStatus = :status REMOVE lockedBy, lockedAt',
+    ConditionExpression: 'lockedBy = :id',
+    ExpressionAttributeValues: {
+      ':slot': { 'S.$': '$.slots.idle.name' },
+      ':image': { 'S.$': '$.input.image' },
+      ':id': { 'S.$': '$.input.rolloutId' },
+      ':status': { S: 'SUCCEEDED' },
+    },
+  }, 'EmitSucceeded'));
+  add('EmitSucceeded', {
+    Type: 'Task',
+    Resource: 'arn:aws:states:::events:putEvents',
+    Parameters: event("States.Format('Canary Rollout {}', $.outcome.status)"),
+    ResultPath: null,
+    Retry: retry('events'),
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.eventError', Next: 'Promoted' }],
+    Next: 'Promoted',
+  });
+  add('Promoted', { Type: 'Succeed' });
+
+  return {
+    Comment: `Canary rollout of ${c.label}: release to the idle slot, shift Route 53 weights step by step under alarms, promote or roll back.`,
+    StartAt: 'CheckInput',
+    TimeoutSeconds: c.timeoutSeconds,
+    States: states,
+  };
+}
