@@ -526,6 +526,14 @@ export class CanaryDeployment extends Construct {
     this.extraAlarms.push(alarm);
   }
 
+  /**
+   * Both slots, blue then green: attach backing services and grant to each, since either
+   * may be live (`for (const slot of canary.slots) slot.attach(...)`).
+   */
+  public get slots(): TwelveFactorService[] {
+    return [this.blue, this.green];
+  }
+
   /** The alarms added with `alarms` or `addAlarm()`. */
   public get alarms(): cloudwatch.IAlarm[] {
     return [...this.extraAlarms];
@@ -704,6 +712,9 @@ export class CanaryDeployment extends Construct {
 
   private acknowledgeFindings(scaleIn: boolean): void {
     const role = this.stateMachine.role;
+    const stack = Stack.of(this);
+    const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+    const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
     acknowledge(role, [
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
@@ -715,8 +726,8 @@ export class CanaryDeployment extends Construct {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53:::change/*]',
         reason: 'route53:GetChange reads the status of a change by an id Route 53 gives at run time; change ids are not secret and reveal nothing else.',
       },
-      ...['blue', 'green'].map((name) => ({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task-definition/${(name === 'blue' ? this.blue : this.green).taskDefinition.family}:*]`,
+      ...[this.blue, this.green].map((slot) => ({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:${region}:${account}:task-definition/${slot.taskDefinition.family}:*]`,
         reason: 'A release registers a new revision of the slot\'s task definition family; revisions are numbered at run time, so the family is named with any revision.',
       })),
       {
@@ -727,8 +738,10 @@ export class CanaryDeployment extends Construct {
         id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
         reason: 'CDK grants these KMS action families on the one key that encrypts the state table, so the state machine can use it; the resource is the key, not *.',
       },
-      ...nistAndHipaa('IAMNoInlinePolicy', 'The state machine role is its own, with one policy scoped to this canary\'s table, slots, records, alarms and event bus; a managed policy would add no reuse.'),
     ]);
+    // On the state machine: its role and the push rule's role.
+    acknowledge(this.stateMachine, nistAndHipaa('IAMNoInlinePolicy',
+      'The state machine role and the push rule role are this canary\'s own, each with one policy scoped to its table, slots, records, alarms, event bus or state machine; a managed policy would add no reuse.'));
   }
 
   private validate(given: CanaryDeploymentProps): CanaryDeploymentProps {

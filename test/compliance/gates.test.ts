@@ -6,6 +6,7 @@ import {
   aws_certificatemanager as acm,
   aws_dynamodb as dynamodb,
   aws_ec2 as ec2,
+  aws_ecr as ecr,
   aws_ecs as ecs,
   aws_events as events,
   aws_rds as rds,
@@ -16,7 +17,7 @@ import {
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { formatGateReports, GateReport, runGates } from '../../examples/store/gates';
-import { Access, BackingService, Discovery, MessageBus, MicroserviceEnvironment, TwelveFactorService } from '../../src';
+import { Access, BackingService, CanaryDeployment, CanaryStep, Discovery, MessageBus, MicroserviceEnvironment, OldSlot, TwelveFactorService } from '../../src';
 
 const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable');
 
@@ -28,7 +29,7 @@ const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable
  */
 describe('compliance gates over everything the constructs create', () => {
   let reports: GateReport[];
-  const ours = ['Test/Env/', 'Test/Users/', 'Test/Worker/', 'Test/Internal/', 'Test/Bus/'];
+  const ours = ['Test/Env/', 'Test/Users/', 'Test/Worker/', 'Test/Internal/', 'Test/Bus/', 'Test/Canary/'];
 
   beforeAll(async () => {
     const app = new App({ context: { 'aws:cdk:disable-creation-stack-traces': true } });
@@ -92,7 +93,7 @@ describe('compliance gates over everything the constructs create', () => {
     const orders = bus.addTopic('order-placed', { fifo: true, contentBasedDeduplication: true });
     signups.grantPublish(users);
     orders.grantPublish(users);
-    signups.subscribe(worker, {
+    const workerSignups = signups.subscribe(worker, {
       acceptableLatency: Duration.minutes(1), messageProcessingTime: Duration.seconds(2), deploymentAlarms: true,
     });
     signups.subscribe(internal, {
@@ -101,6 +102,20 @@ describe('compliance gates over everything the constructs create', () => {
     orders.subscribe(worker, {
       filterPolicyWithMessageBody: { total: sns.FilterOrPolicy.filter(sns.SubscriptionFilter.numericFilter({ greaterThan: 0 })) },
     });
+
+    // A canary deployment with approval, scale-in, a push rule and a bus alarm.
+    const repository = new ecr.Repository(stack, 'Images', { imageScanOnPush: true });
+    const canary = new CanaryDeployment(stack, 'Canary', {
+      service: { environment: env, image: IMAGE, port: 8080, healthCheckPath: '/health', user: '1000', minTasks: 2, maxTasks: 4 },
+      hostedZone: zone,
+      recordName: 'canary',
+      steps: CanaryStep.linear(25, Duration.minutes(3)),
+      approvalBeforeLastStep: true,
+      oldSlot: OldSlot.SCALE_IN,
+      imageRepository: repository,
+      startOnPush: true,
+    });
+    canary.addAlarm(workerSignups.alarms[0]);
 
     reports = await runGates(app, app.synth());
   }, 120_000);
