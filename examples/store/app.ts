@@ -8,23 +8,25 @@ import {
   aws_backup as backup,
   aws_certificatemanager as acm,
   aws_dynamodb as dynamodb,
+  aws_ecr as ecr,
   aws_ecs as ecs,
   aws_events as events,
   aws_route53 as route53,
   aws_sns as sns,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { Access, BackingService, MessageBus, MicroserviceEnvironment, Stage, TwelveFactorService } from '../../src';
+import { Access, BackingService, CanaryDeployment, CanaryStep, MessageBus, MicroserviceEnvironment, Stage, TwelveFactorService } from '../../src';
 
 /**
- * The reference store: a users web service with its DynamoDB table and a migration admin
- * task, publishing sign-ups on a message bus to an email worker (scaled on its backlog,
- * from zero) and a billing worker (paid plans only), in one environment behind a shared
- * HTTPS load balancer protected by the AWS WAF web ACL the environment creates.
+ * The reference store: a users web service released by canary (two slots, each behind its
+ * own HTTPS load balancer with the AWS WAF web ACL the environment creates, and Route 53
+ * weighted records; a rollout on each push of a release- tag), with its DynamoDB table and a
+ * migration admin task, publishing sign-ups on a message bus to an email worker (scaled on
+ * its backlog, from zero) and a billing worker (paid plans only).
  */
 export class StoreStack extends Stack {
   public readonly platform: MicroserviceEnvironment;
-  public readonly users: TwelveFactorService;
+  public readonly users: CanaryDeployment;
   public readonly emailWorker: TwelveFactorService;
   public readonly billingWorker: TwelveFactorService;
   public readonly bus: MessageBus;
@@ -44,9 +46,6 @@ export class StoreStack extends Stack {
 
     this.platform = new MicroserviceEnvironment(this, 'Env', {
       namespaceName: 'store.internal',
-      loadBalancer: true,
-      certificate,
-      hostedZone: zone,
       stage: Stage.PRODUCTION,
     });
 
@@ -72,31 +71,51 @@ export class StoreStack extends Stack {
         'AWS Backup needs its service role policy, which AWS maintains as the service changes.',
     });
 
-    this.users = new TwelveFactorService(this, 'UsersService', {
-      environment: this.platform,
-      serviceName: 'users',
-      image: ecs.ContainerImage.fromAsset(path.join(__dirname, 'services', 'users')),
-      port: 8080,
-      hostName: 'users.store.example.com',
-      healthCheckPath: '/health',
-      config: { LOG_LEVEL: 'info', PORT: '8080' },
-      user: 'node',
-      containerHealthCheck: {
-        command: ['CMD-SHELL', 'wget -q -O /dev/null http://localhost:8080/health || exit 1'],
-        startPeriod: Duration.seconds(20),
-      },
-      requestsPerTarget: 1000,
-      discoveryAttributes: { api: 'rest', version: 'v1' },
+    // The users service is released by canary: two slots, each behind its own load balancer,
+    // weighted records on users.store.example.com, and a rollout (10/25/50/100%, 5 minutes a
+    // step, rolled back on any alarm) each time CI pushes a release- tag.
+    const usersImages = new ecr.Repository(this, 'UsersImages', {
+      imageScanOnPush: true,
+      imageTagMutability: ecr.TagMutability.IMMUTABLE,
+      encryption: ecr.RepositoryEncryption.KMS,
+      encryptionKey: dataKey,
+      lifecycleRules: [{ maxImageCount: 50 }],
+      removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.users.attach(BackingService.dynamoDbTable(usersTable, { access: Access.READ_WRITE }));
-    this.users.addAdminTask('migrate', { command: ['node', 'migrate.js'] });
+    this.users = new CanaryDeployment(this, 'UsersCanary', {
+      service: {
+        environment: this.platform,
+        serviceName: 'users',
+        image: ecs.ContainerImage.fromAsset(path.join(__dirname, 'services', 'users')),
+        port: 8080,
+        healthCheckPath: '/health',
+        config: { LOG_LEVEL: 'info', PORT: '8080' },
+        user: 'node',
+        containerHealthCheck: {
+          command: ['CMD-SHELL', 'wget -q -O /dev/null http://localhost:8080/health || exit 1'],
+          startPeriod: Duration.seconds(20),
+        },
+        discoveryAttributes: { api: 'rest', version: 'v1' },
+      },
+      hostedZone: zone,
+      recordName: 'users',
+      certificate,
+      steps: CanaryStep.standard(Duration.minutes(5)),
+      imageRepository: usersImages,
+      startOnPush: true,
+      startOnPushTagPrefix: 'release-',
+    });
+    for (const slot of this.users.slots) {
+      slot.attach(BackingService.dynamoDbTable(usersTable, { access: Access.READ_WRITE }));
+    }
+    this.users.blue.addAdminTask('migrate', { command: ['node', 'migrate.js'] });
 
     // Events between services: users publishes sign-ups on the message bus; the email worker
     // and the billing worker each consume them from their own queue (fan-out), billing only
     // those of paid plans (a filter policy on the `plan` message attribute).
     this.bus = new MessageBus(this, 'Bus', { environment: this.platform });
     const signups = this.bus.addTopic('user-signup');
-    signups.grantPublish(this.users);
+    for (const slot of this.users.slots) signups.grantPublish(slot);
 
     this.emailWorker = new TwelveFactorService(this, 'EmailWorker', {
       environment: this.platform,

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import { App } from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { IConstruct } from 'constructs';
-import { MessageBus, TwelveFactorService } from '../../src';
+import { CanaryDeployment, MessageBus, TwelveFactorService } from '../../src';
 
 /** CloudFormation's limits per template. */
 const MAX_RESOURCES = 500;
@@ -25,6 +25,10 @@ function isBus(c: IConstruct): c is MessageBus {
   return c instanceof MessageBus;
 }
 
+function isCanary(c: IConstruct): c is CanaryDeployment {
+  return c instanceof CanaryDeployment;
+}
+
 /** A plain-text summary of the synthesized app: stacks, services, then topics. */
 export function summarize(app: App, assembly: cxapi.CloudAssembly): string {
   const out: string[] = [];
@@ -45,7 +49,9 @@ export function summarize(app: App, assembly: cxapi.CloudAssembly): string {
   const services = all(app, isService);
   const serviceRows = [['service', 'exposure', 'discovery', 'tasks', 'size', 'backing services', 'admin tasks']];
   for (const s of services) {
-    const exposure = s.url ?? (s.port !== undefined ? `internal :${s.port}` : 'worker (no port)');
+    const canary = s.node.scope instanceof CanaryDeployment ? s.node.scope : undefined;
+    const exposure = canary ? `${canary.url} (${s.node.id.toLowerCase()} slot)`
+      : s.url ?? (s.port !== undefined ? `internal :${s.port}` : 'worker (no port)');
     serviceRows.push([
       s.node.path,
       exposure,
@@ -79,5 +85,20 @@ export function summarize(app: App, assembly: cxapi.CloudAssembly): string {
     }
   }
   if (topicRows.length > 1) out.push('', 'Topics', table(topicRows));
+
+  const canaryRows = [['canary', 'name', 'steps', 'planned', 'worst case', 'alarm to rollback', 'alarms', 'started by']];
+  for (const c of all(app, isCanary)) {
+    canaryRows.push([
+      c.node.path,
+      c.domainName,
+      c.steps.map((step) => `${step.percent}%/${step.bake.toHumanString()}`).join(' '),
+      c.plannedDuration.toHumanString(),
+      c.maximumDuration.toHumanString(),
+      `<= ${c.rollbackReaction.toHumanString()}`,
+      String((c.blueAlarm ? 1 : 0) + c.alarms.length),
+      c.pushRule ? 'ECR push, grantStartRollout' : 'grantStartRollout',
+    ]);
+  }
+  if (canaryRows.length > 1) out.push('', 'Canary deployments', table(canaryRows));
   return out.join('\n');
 }

@@ -153,7 +153,8 @@ export interface CanaryDeploymentProps {
 
   /**
    * Create the default alarms of each slot: target 5XX rate, p99 latency and unhealthy
-   * hosts, combined in a composite alarm that rolls a rollout back.
+   * hosts, combined with the slot's error log alarm (`errorAlarmThreshold`) in a composite
+   * alarm that rolls a rollout back.
    *
    * @default true
    */
@@ -605,9 +606,11 @@ export class CanaryDeployment extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     });
     for (const alarm of [errors, slow, unhealthy]) alarm.addAlarmAction(action);
+    // The slot's error log alarm (TwelveFactorService errorAlarm) counts too.
+    const children: cloudwatch.IAlarm[] = [errors, slow, unhealthy, ...(service.errorAlarm ? [service.errorAlarm] : [])];
     const composite = new cloudwatch.CompositeAlarm(scope, 'Composite', {
-      alarmDescription: `Any default alarm of the ${slotId.toLowerCase()} slot of ${this.node.path}: a rollout to this slot rolls back`,
-      alarmRule: cloudwatch.AlarmRule.anyOf(errors, slow, unhealthy),
+      alarmDescription: `Any default alarm of the ${slotId.toLowerCase()} slot of ${this.node.path}, or its error log alarm: a rollout to this slot rolls back`,
+      alarmRule: cloudwatch.AlarmRule.anyOf(...children),
     });
     composite.addAlarmAction(action);
     return composite;
