@@ -185,8 +185,8 @@ export interface MicroserviceEnvironmentProps {
   readonly loadBalancerDeletionProtection?: boolean;
 
   /**
-   * The bucket the load balancer writes its access logs to. ALB access logs support only
-   * SSE-S3 encryption.
+   * The bucket the environment's load balancers (the shared one and canary slots') write
+   * their access logs to. ALB access logs support only SSE-S3 encryption.
    *
    * @default - a new bucket (SSE-S3, TLS only, public access blocked, versioned, expiring
    * log objects after the log retention)
@@ -202,15 +202,15 @@ export interface MicroserviceEnvironmentProps {
   readonly hostedZone?: route53.IHostedZone;
 
   /**
-   * The ARN of an AWS WAF web ACL (scope REGIONAL) to associate with the shared load
-   * balancer.
+   * The ARN of an AWS WAF web ACL (scope REGIONAL) to associate with the environment's load
+   * balancers (the shared one and canary slots').
    *
    * @default - a web ACL we create (see `webAcl`)
    */
   readonly webAclArn?: string;
 
   /**
-   * Create an AWS WAF web ACL for the shared load balancer, with the AWS managed rule groups
+   * Create an AWS WAF web ACL for the environment's load balancers, with the AWS managed rule groups
    * for common threats, known bad inputs and IP reputation, and logging to an encrypted log
    * group. Ignored when `webAclArn` is given.
    *
@@ -335,7 +335,7 @@ export class MicroserviceEnvironment extends Construct {
 
   /** The bucket load balancers of the environment write access logs to, once one exists. */
   public get accessLogsBucket(): s3.IBucket | undefined {
-    return this.sharedAccessLogsBucket;
+    return this.sharedAccessLogsBucket ?? this.props.accessLogsBucket;
   }
 
   /** The AWS WAF web ACL we created for the environment's load balancers, when we created one. */
@@ -449,7 +449,6 @@ export class MicroserviceEnvironment extends Construct {
       const lbOnly: Array<[string, unknown]> = [
         ['certificate', props.certificate], ['allowPlainHttp', props.allowPlainHttp], ['internetFacing', props.internetFacing],
         ['sslPolicy', props.sslPolicy], ['loadBalancerDeletionProtection', props.loadBalancerDeletionProtection],
-        ['accessLogsBucket', props.accessLogsBucket], ['webAclArn', props.webAclArn], ['webAcl', props.webAcl],
       ];
       for (const [name, value] of lbOnly) {
         p.when(value !== undefined, `\`${name}\` configures the shared load balancer; set \`loadBalancer: true\` or remove it`);

@@ -4,6 +4,7 @@ import {
   aws_certificatemanager as acm,
   aws_ec2 as ec2,
   aws_ecs as ecs,
+  aws_elasticloadbalancingv2 as elbv2,
   aws_kms as kms,
   aws_logs as logs,
   aws_s3 as s3,
@@ -277,6 +278,18 @@ describe('shared load balancer', () => {
     Annotations.fromStack(s).hasWarning('/Test/Env', Match.stringLikeRegexp('plain HTTP'));
   });
 
+  test('access log bucket and web ACL options are accepted without a shared load balancer (canary slots use them), and create nothing alone', () => {
+    const s = stack();
+    const bucket = s3.Bucket.fromBucketName(s, 'Logs', 'my-logs');
+    const env = new MicroserviceEnvironment(s, 'Env', { accessLogsBucket: bucket, webAcl: false });
+    expect(env.accessLogsBucket).toBe(bucket);
+    expect(env.webAcl).toBeUndefined();
+    const t = Template.fromStack(s);
+    t.resourceCountIs('AWS::S3::Bucket', 0);
+    t.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    t.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 0);
+  });
+
   test('the user\'s access log bucket and web ACL', () => {
     const s = stack();
     const bucket = s3.Bucket.fromBucketName(s, 'Logs', 'my-logs');
@@ -310,7 +323,7 @@ describe('MicroserviceEnvironment bad input', () => {
     ['namespace name not DNS', () => ({ namespaceName: 'Not A Name' }), /`namespaceName` 'Not A Name' is not a DNS name/],
     ['web ACL not an ARN', (s) => ({ loadBalancer: true, certificate: cert(s), webAclArn: 'acl' }), /`webAclArn` 'acl' is not the ARN/],
     ['web ACL created and brought', (s) => ({ loadBalancer: true, certificate: cert(s), webAcl: true, webAclArn: 'arn:aws:wafv2:us-east-1:111111111111:regional/webacl/a/b' }), /set only one of them/],
-    ['web ACL without load balancer', () => ({ webAcl: true }), /`webAcl` configures the shared load balancer/],
+    ['sslPolicy without load balancer', () => ({ sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS }), /`sslPolicy` configures the shared load balancer/],
     ['maxAzs with an imported VPC', (s) => ({ vpc: ec2.Vpc.fromLookup(s, 'V', { vpcId: 'vpc-1' }), maxAzs: 2 }), /`maxAzs` applies only to a VPC we create/],
   ])('%s', (_name, props, message) => {
     const s = stack();

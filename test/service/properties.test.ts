@@ -424,16 +424,17 @@ function envMustName(spec: EnvSpec): string[] {
   if (p.maxAzs != null && (imported || !isWholeIn(p.maxAzs, 1, 6))) names.push('maxAzs');
   if (p.natGateways != null && (imported || !isWholeIn(p.natGateways, 0, 6))) names.push('natGateways');
   if (spec.network === 'vpc+foreign-cluster') names.push('cluster');
+  // The access log bucket and web ACL serve every load balancer of the environment (canary
+  // slots too), so they are accepted without the shared one.
+  if (p.webAclArn !== undefined && p.webAclArn !== WEB_ACL_ARN && !Token.isUnresolved(p.webAclArn)) names.push('webAclArn');
   if (!p.loadBalancer) {
     if (spec.certificate) names.push('certificate');
-    for (const name of ['allowPlainHttp', 'internetFacing', 'sslPolicy', 'loadBalancerDeletionProtection', 'webAclArn'] as const) {
+    for (const name of ['allowPlainHttp', 'internetFacing', 'sslPolicy', 'loadBalancerDeletionProtection'] as const) {
       if (p[name] !== undefined) names.push(name);
     }
-    if (spec.accessLogsBucket) names.push('accessLogsBucket');
   } else {
     if (!spec.certificate && p.allowPlainHttp !== true) names.push('certificate');
     if (spec.certificate && p.allowPlainHttp === true) names.push('allowPlainHttp');
-    if (p.webAclArn !== undefined && p.webAclArn !== WEB_ACL_ARN && !Token.isUnresolved(p.webAclArn)) names.push('webAclArn');
   }
   return names;
 }
@@ -491,7 +492,7 @@ describe('MicroserviceEnvironment props', () => {
   });
 
   test('a load balancer prop without `loadBalancer: true` always throws naming it', () => {
-    const lbOnly = fc.constantFrom('allowPlainHttp', 'internetFacing', 'loadBalancerDeletionProtection', 'webAclArn', 'sslPolicy');
+    const lbOnly = fc.constantFrom('allowPlainHttp', 'internetFacing', 'loadBalancerDeletionProtection', 'sslPolicy');
     let n = 0;
     fc.assert(fc.property(lbOnly, fc.constantFrom(undefined, false), (prop, loadBalancer) => {
       const stack = new Stack(new App(), `Lb${n++}`, { env: ENV });

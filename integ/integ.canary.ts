@@ -1,0 +1,131 @@
+/**
+ * A canary deployment of nginx: two slots behind internal load balancers (plain HTTP: a test
+ * account has no certificate), weighted alias records in a private hosted zone, and the
+ * rollout state machine.
+ *
+ * The assertions start a rollout of another nginx image in two steps (50%, 100%) and wait for
+ * it to succeed; then the state table says green is live and the rollout SUCCEEDED; a second
+ * start with the same rollout id is a no-op that succeeds without touching anything.
+ */
+import { AwsApiCall, IApiCall } from '@aws-cdk/integ-tests-alpha';
+import {
+  App,
+  Duration,
+  RemovalPolicies,
+  RemovalPolicy,
+  Stack,
+  aws_dynamodb as dynamodb,
+  aws_ecs as ecs,
+  aws_route53 as route53,
+  aws_s3 as s3,
+} from 'aws-cdk-lib';
+import { CanaryDeployment, CanaryStep, MicroserviceEnvironment, Stage } from '../src';
+import { exactly, integTest } from './common';
+
+// No stack traces in the snapshot's metadata: they hold this machine's absolute paths.
+const app = new App({
+  context: {
+    'aws:cdk:disable-creation-stack-traces': true,
+    'aws:cdk:disable-stack-trace': true,
+  },
+});
+
+// ELB access logging needs a concrete region (for the log delivery principal).
+const env = { region: 'us-east-1' };
+const stack = new Stack(app, 'IntegCanaryStack', { env });
+const assertionStack = new Stack(app, 'IntegCanaryAssertions', { env });
+
+// Our own access-logs bucket: the environment's default one has object lock and is kept on
+// delete, which a test stack cannot empty.
+const accessLogsBucket = new s3.Bucket(stack, 'AccessLogs', {
+  encryption: s3.BucketEncryption.S3_MANAGED,
+  enforceSSL: true,
+  blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+  removalPolicy: RemovalPolicy.DESTROY,
+  autoDeleteObjects: true,
+});
+
+const environment = new MicroserviceEnvironment(stack, 'Env', {
+  stage: Stage.DEVELOPMENT,
+  maxAzs: 2,
+  natGateways: 1,
+  accessLogsBucket,
+});
+const zone = new route53.PrivateHostedZone(stack, 'Zone', { zoneName: 'integ-canary.internal', vpc: environment.vpc });
+
+const canary = new CanaryDeployment(stack, 'Web', {
+  service: {
+    environment,
+    image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable'),
+    port: 80,
+    healthCheckPath: '/',
+    // nginx writes to /var/cache and /var/run.
+    readonlyRootFilesystem: false,
+    minTasks: 1,
+    maxTasks: 1,
+  },
+  hostedZone: zone,
+  recordName: 'web',
+  internetFacing: false,
+  allowPlainHttp: true,
+  loadBalancerDeletionProtection: false,
+  steps: [CanaryStep.weight(50, Duration.minutes(2)), CanaryStep.weight(100, Duration.minutes(2))],
+  healthTimeout: Duration.minutes(15),
+});
+
+// Everything the test creates goes away with the stack (the state table included).
+RemovalPolicies.of(stack).destroy();
+(canary.table.node.defaultChild as dynamodb.CfnTable).deletionProtectionEnabled = false;
+
+const integ = integTest(app, 'CanaryTest', stack, assertionStack);
+
+// The state table is encrypted with the environment's key: reading it needs kms:Decrypt.
+const keyUsers = new Set<unknown>();
+function readable(call: IApiCall): IApiCall {
+  const waiter = call instanceof AwsApiCall ? call.waiterProvider : undefined;
+  for (const provider of [call.provider, waiter]) {
+    if (!provider || keyUsers.has(provider.handlerRoleArn)) continue;
+    keyUsers.add(provider.handlerRoleArn);
+    provider.addToRolePolicy({ Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [environment.encryptionKey.keyArn] });
+  }
+  return call;
+}
+
+const ROLLOUT = 'integ-canary-1';
+const NEW_IMAGE = 'public.ecr.aws/nginx/nginx:stable-alpine';
+
+function startRollout(): IApiCall {
+  return integ.assertions.awsApiCall('StepFunctions', 'startExecution', {
+    stateMachineArn: canary.stateMachine.stateMachineArn,
+    input: JSON.stringify({ image: NEW_IMAGE, rolloutId: ROLLOUT }),
+  });
+}
+
+/** Waits until the execution `started` succeeded (at a path: the whole answer holds the state, over 4 KB). */
+function succeeded(started: IApiCall): IApiCall {
+  return integ.assertions
+    .awsApiCall('StepFunctions', 'describeExecution', { executionArn: started.getAttString('executionArn') })
+    .assertAtPath('status', exactly('SUCCEEDED'))
+    .waitForAssertions({ totalTimeout: Duration.minutes(45), interval: Duration.seconds(30) });
+}
+
+function item(pk: string, path: string, value: string): IApiCall {
+  return readable(integ.assertions
+    .awsApiCall('DynamoDB', 'getItem', { TableName: canary.table.tableName, Key: { pk: { S: pk } }, ConsistentRead: true })
+    .assertAtPath(path, exactly(value)));
+}
+
+// 1. A rollout to green succeeds: green is live, the rollout is recorded, the lock is free.
+const first = startRollout();
+const second = startRollout();
+first
+  .next(succeeded(first))
+  .next(item('service', 'Item.liveSlot.S', 'green'))
+  .next(item(`rollout#${ROLLOUT}`, 'Item.status.S', 'SUCCEEDED'))
+  .next(item('service', 'Item.liveImage.S', NEW_IMAGE))
+  // 2. The same rollout id again: a no-op that succeeds; green stays live.
+  .next(second)
+  .next(succeeded(second))
+  .next(item('service', 'Item.liveSlot.S', 'green'));
+
+app.synth();
