@@ -176,7 +176,8 @@ export interface CanaryDeploymentProps {
   readonly latencyThreshold?: Duration;
 
   /**
-   * The period of the default alarms (10 s, 30 s or a multiple of 60 s).
+   * The period of the default alarms (a multiple of 60 s: load balancer metrics come once a
+   * minute).
    *
    * @default Duration.minutes(1)
    */
@@ -340,12 +341,15 @@ export class CanaryDeployment extends Construct {
   public readonly plannedDuration: Duration;
   /**
    * The longest a rollout may run: health timeout, every bake, the DNS sync timeout of each
-   * step and the approval timeout. Also the state machine's timeout.
+   * step and the approval timeout. The state machine's timeout is twice this, which leaves
+   * room for retries of throttled calls.
    */
   public readonly maximumDuration: Duration;
   /**
    * The longest time from an alarm being in ALARM (as CloudWatch reports it) to the
-   * weights going back to the live slot: one alarm poll interval, plus the Route 53 call.
+   * weights going back to the live slot while the new slot has traffic: one alarm poll
+   * interval, plus the Route 53 call. (While an approval waits, the alarms are checked once
+   * the answer comes, before the last step.)
    */
   public readonly rollbackReaction: Duration;
   /** The source of the EventBridge events a rollout emits. */
@@ -490,11 +494,11 @@ export class CanaryDeployment extends Construct {
       approvalTimeoutSeconds,
       scaleInOldSlot: scaleIn,
       appContainerIndex: Math.max(0, containers.indexOf(this.blue.container)),
-      containerCount: Math.max(1, containers.length),
       ephemeralStorage: serviceProps.ephemeralStorageGiB !== undefined,
       label: this.node.path,
       eventSource: EVENT_SOURCE,
-      timeoutSeconds: maximum,
+      // Twice the worst case: room for every call's retries with backoff.
+      timeoutSeconds: 2 * maximum,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromString(stack.toJsonString(definition)),
@@ -522,7 +526,7 @@ export class CanaryDeployment extends Construct {
     }
     if (this.extraAlarms.includes(alarm)) return;
     if (this.extraAlarms.length >= 90) {
-      throw new MicroservicesValidationError(CLASS, this, ['at most 90 alarms can be added (a rollout reads them in one DescribeAlarms call of 100 names)']);
+      throw new MicroservicesValidationError(CLASS, this, ['`addAlarm`: at most 90 alarms can be added (a rollout reads them in one DescribeAlarms call of 100 names)']);
     }
     this.extraAlarms.push(alarm);
   }
@@ -650,7 +654,7 @@ export class CanaryDeployment extends Construct {
       resources: [Arn.format({ partition: stack.partition, service: 'route53', region: '', account: '', resource: 'hostedzone', resourceName: props.hostedZone.hostedZoneId })],
       conditions: {
         'ForAllValues:StringEquals': {
-          'route53:ChangeResourceRecordSetsNormalizedRecordNames': [this.domainName.toLowerCase()],
+          'route53:ChangeResourceRecordSetsNormalizedRecordNames': [Token.isUnresolved(this.domainName) ? this.domainName : this.domainName.toLowerCase()],
           'route53:ChangeResourceRecordSetsRecordTypes': [props.recordTtl ? 'CNAME' : 'A'],
           'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
         },
@@ -673,7 +677,7 @@ export class CanaryDeployment extends Construct {
       sid: 'EmitEvents',
       actions: ['events:PutEvents'],
       resources: [stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
-      conditions: { StringEquals: { 'events:source': EVENT_SOURCE } },
+      conditions: { 'ForAllValues:StringEquals': { 'events:source': [EVENT_SOURCE] }, 'Null': { 'events:source': 'false' } },
     }));
     if (this.approvalTopic) this.approvalTopic.grantPublish(role);
     if (scaleIn) {
@@ -758,6 +762,12 @@ export class CanaryDeployment extends Construct {
     }
     if (!given.hostedZone || typeof (given.hostedZone as { hostedZoneId?: unknown }).hostedZoneId !== 'string') {
       p.add(`\`hostedZone\` ${show(given.hostedZone)} is not a route53.IHostedZone`);
+    } else {
+      try {
+        void given.hostedZone.zoneName;
+      } catch {
+        p.add('`hostedZone` has no zone name (HostedZone.fromHostedZoneId); import it with fromHostedZoneAttributes or fromLookup');
+      }
     }
     p.throwIfAny();
     const props = checkKinds(p, given, [
@@ -770,6 +780,23 @@ export class CanaryDeployment extends Construct {
     ]);
     const problem = enumProblem('oldSlot', props.oldSlot, OldSlot, 'OldSlot');
     if (problem) p.add(problem);
+    const objects: Array<[keyof CanaryDeploymentProps & string, string, string]> = [
+      ['approvalTopic', 'topicArn', 'sns.ITopic'], ['imageRepository', 'repositoryName', 'ecr.IRepository'],
+      ['certificate', 'certificateArn', 'acm.ICertificate'], ['blueLoadBalancer', 'loadBalancerArn', 'elbv2.IApplicationLoadBalancer'],
+      ['greenLoadBalancer', 'loadBalancerArn', 'elbv2.IApplicationLoadBalancer'], ['blueListener', 'listenerArn', 'elbv2.IApplicationListener'],
+      ['greenListener', 'listenerArn', 'elbv2.IApplicationListener'],
+    ];
+    for (const [name, attribute, type] of objects) {
+      const value = props[name] as unknown;
+      if (value !== undefined && (value === null || typeof (value as Record<string, unknown>)[attribute] !== 'string')) {
+        p.add(`\`${name}\` ${show(value)} is not an ${type}`);
+        delete (props as unknown as Record<string, unknown>)[name];
+      }
+    }
+    if (Array.isArray(props.alarms)) {
+      props.alarms.forEach((alarm, i) => p.when(!alarm || typeof (alarm as { alarmName?: unknown }).alarmName !== 'string',
+        `\`alarms[${i}]\` ${show(alarm)} is not a cloudwatch.IAlarm`));
+    }
     const s = props.service;
     const env = s.environment;
 
@@ -783,6 +810,10 @@ export class CanaryDeployment extends Construct {
     if (known(s.minTasks)) p.when(s.minTasks < 1, `\`service.minTasks\` ${s.minTasks} is not valid for a canary: the live slot must serve; use 1 or more`);
     if (known(s.serviceName)) {
       p.when(s.serviceName.length > 57, `\`service.serviceName\` ${show(s.serviceName)} is too long: the slots add -blue/-green; use at most 57 characters`);
+    } else if (s.serviceName === undefined) {
+      const fromId = words(this.node.id).join('-').toLowerCase();
+      p.when(fromId.length > 57 || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(fromId),
+        `the construct id gives the service name ${show(fromId)}, which does not fit '<name>-green' (at most 57 characters of a-z, 0-9 and '-'); set \`service.serviceName\``);
     }
 
     // The record.
@@ -800,8 +831,10 @@ export class CanaryDeployment extends Construct {
         p.add(`\`recordTtl\` makes CNAME records, which cannot be at the zone apex '${zoneName}'; use a subdomain or leave \`recordTtl\` out for alias records`);
       }
     }
-    if (known(props.recordTtl)) {
-      const ttl = props.recordTtl.toMilliseconds();
+    if (props.recordTtl !== undefined && props.recordTtl.isUnresolved()) {
+      p.add('`recordTtl` is a token; give a Duration known at synth time');
+    } else if (known(props.recordTtl)) {
+      const ttl = props.recordTtl.toMilliseconds({ integral: false });
       p.when(ttl < 1000 || ttl > 86_400_000 || ttl % 1000 !== 0, `\`recordTtl\` ${props.recordTtl.toHumanString()} is not valid; use whole seconds from 1 to 86400`);
     }
 
@@ -821,6 +854,8 @@ export class CanaryDeployment extends Construct {
         const priority = checkInt('listenerRulePriority', props.listenerRulePriority, 1, 50000);
         if (priority) p.add(priority);
       }
+      p.when(props.blueListener === props.greenListener || props.blueLoadBalancer === props.greenLoadBalancer,
+        '`greenListener` and `greenLoadBalancer` must differ from the blue slot\'s: each slot needs its own load balancer for the weighted records');
       if (props.allowSlotsInDifferentVpcs !== true) {
         const vpcs = [props.blueLoadBalancer?.vpc, props.greenLoadBalancer?.vpc];
         const same = (a?: { vpcId: string }, b?: { vpcId: string }) =>
@@ -853,22 +888,30 @@ export class CanaryDeployment extends Construct {
     if (known(props.errorRatePercent)) {
       p.when(!(props.errorRatePercent > 0 && props.errorRatePercent <= 100), `\`errorRatePercent\` ${props.errorRatePercent} is not valid; use a percentage above 0 up to 100`);
     }
+    for (const name of ['latencyThreshold', 'alarmPeriod', 'alarmPollInterval', 'healthTimeout', 'healthPollInterval', 'approvalTimeout'] as const) {
+      const value = props[name];
+      if (value !== undefined && value.isUnresolved()) {
+        p.add(`\`${name}\` is a token; the plan and alarms are computed at synth time, so give a Duration known then`);
+        delete (props as unknown as Record<string, unknown>)[name];
+      }
+    }
     if (known(props.latencyThreshold)) {
-      const ms = props.latencyThreshold.toMilliseconds();
-      p.when(ms <= 0 || ms > 60_000, `\`latencyThreshold\` ${props.latencyThreshold.toHumanString()} is not valid; use more than 0 and at most 60 seconds`);
+      const ms = props.latencyThreshold.toMilliseconds({ integral: false });
+      p.when(!(ms > 0 && ms <= 60_000), `\`latencyThreshold\` ${props.latencyThreshold.toHumanString()} is not valid; use more than 0 and at most 60 seconds`);
     }
     if (known(props.alarmPeriod)) {
-      const seconds = props.alarmPeriod.toMilliseconds() / 1000;
-      p.when(!(seconds === 10 || seconds === 30 || (seconds >= 60 && seconds % 60 === 0 && seconds <= 86_400)),
-        `\`alarmPeriod\` ${props.alarmPeriod.toHumanString()} is not a CloudWatch alarm period; use 10 s, 30 s or a multiple of 60 s up to 1 day`);
+      const seconds = props.alarmPeriod.toMilliseconds({ integral: false }) / 1000;
+      // Load balancer metrics come once a minute: a shorter period would leave the alarms without data.
+      p.when(!(seconds >= 60 && seconds % 60 === 0 && seconds <= 86_400),
+        `\`alarmPeriod\` ${props.alarmPeriod.toHumanString()} is not valid; load balancer metrics come once a minute, so use a multiple of 60 s up to 1 day`);
     }
     const evaluation = checkInt('alarmEvaluationPeriods', props.alarmEvaluationPeriods, 1, 10);
     if (evaluation) p.add(evaluation);
     const between = (name: 'alarmPollInterval' | 'healthTimeout' | 'healthPollInterval' | 'approvalTimeout', min: number, max: number, unit: string) => {
       const value = props[name];
       if (!known(value)) return;
-      const ms = value.toMilliseconds();
-      p.when(ms < min * 1000 || ms > max * 1000 || ms % 1000 !== 0, `\`${name}\` ${value.toHumanString()} is not valid; use whole seconds from ${unit}`);
+      const ms = value.toMilliseconds({ integral: false });
+      p.when(!Number.isFinite(ms) || ms < min * 1000 || ms > max * 1000 || ms % 1000 !== 0, `\`${name}\` ${value.toHumanString()} is not valid; use whole seconds from ${unit}`);
     };
     between('alarmPollInterval', 5, 300, '5 seconds to 5 minutes');
     between('healthTimeout', 60, 7200, '1 minute to 2 hours');
@@ -894,16 +937,16 @@ export class CanaryDeployment extends Construct {
   }
 
   private validateSteps(p: Problems, props: CanaryDeploymentProps, alarmsOn: boolean): void {
-    if (props.steps === undefined) return;
-    if (!Array.isArray(props.steps) || props.steps.length === 0) {
+    const steps = props.steps ?? CanaryStep.standard();
+    if (!Array.isArray(steps) || steps.length === 0) {
       p.add(`\`steps\` ${show(props.steps)} is not a list of CanaryStep; use for example CanaryStep.standard()`);
       return;
     }
-    if (props.steps.length > 20) p.add(`\`steps\` has ${props.steps.length} steps; use at most 20`);
+    if (steps.length > 20) p.add(`\`steps\` has ${steps.length} steps; use at most 20`);
     const window = alarmsOn && known(props.alarmPeriod ?? Duration.minutes(1)) && known(props.alarmEvaluationPeriods ?? 2)
-      ? (props.alarmPeriod ?? Duration.minutes(1)).toMilliseconds() * (props.alarmEvaluationPeriods ?? 2) : 0;
+      ? (props.alarmPeriod ?? Duration.minutes(1)).toMilliseconds({ integral: false }) * (props.alarmEvaluationPeriods ?? 2) : 0;
     let previous = 0;
-    props.steps.forEach((step, i) => {
+    Array.from(steps).forEach((step, i) => {
       if (!(step instanceof CanaryStep)) {
         p.add(`\`steps[${i}]\` ${show(step)} is not a CanaryStep; use CanaryStep.weight(percent, bake)`);
         return;
@@ -919,14 +962,24 @@ export class CanaryDeployment extends Construct {
         p.add(`\`steps[${i}]\` bake ${show(bake)} is not a Duration`);
         return;
       }
-      const ms = bake.toMilliseconds();
-      if (ms % 1000 !== 0 || ms < 1000 || ms > 86_400_000) {
+      const ms = bake.toMilliseconds({ integral: false });
+      if (!Number.isFinite(ms) || ms % 1000 !== 0 || ms < 1000 || ms > 86_400_000) {
         p.add(`\`steps[${i}]\` bake ${bake.toHumanString()} is not valid; use whole seconds from 1 second to 1 day`);
       } else if (ms < window) {
         p.add(`\`steps[${i}]\` bake ${bake.toHumanString()} is shorter than the alarm evaluation window (${Duration.millis(window).toHumanString()}: alarmPeriod x alarmEvaluationPeriods); an alarm could not fire within the step`);
       }
     });
-    const last = props.steps[props.steps.length - 1];
+    const poll = known(props.alarmPollInterval) ? props.alarmPollInterval.toMilliseconds({ integral: false }) / 1000 : 10;
+    const healthTimeout = known(props.healthTimeout) ? props.healthTimeout.toMilliseconds({ integral: false }) / 1000 : 1200;
+    const healthPoll = known(props.healthPollInterval) ? props.healthPollInterval.toMilliseconds({ integral: false }) / 1000 : 15;
+    if (!p.any && poll > 0 && healthPoll > 0) {
+      const polls = Array.from(steps).reduce((sum, s) => sum + Math.max(1, Math.ceil(s.bake.toSeconds() / poll)), 0);
+      // Events per poll: Wait 2, Task 5, Choice 2, Pass 2; a DNS poll also checks the alarms (Task 5).
+      const dnsPolls = Math.ceil(DNS_TIMEOUT_SECONDS / DNS_POLL_SECONDS);
+      const history = 11 * (polls + Math.ceil(healthTimeout / healthPoll)) + 16 * dnsPolls * steps.length + 40 * steps.length + 400;
+      p.when(history > 25_000, `\`steps\` need up to ${history} execution history events with \`alarmPollInterval\` ${poll} s; an execution holds 25,000: use fewer or shorter steps or a longer poll interval`);
+    }
+    const last = steps[steps.length - 1];
     if (last instanceof CanaryStep && last.percent !== 100) {
       p.add(`\`steps\` ends at ${show(last.percent)}%; the last step must send 100% of the traffic to the new slot`);
     }

@@ -46,9 +46,8 @@ export interface RolloutConfig {
   readonly approvalTopicArn?: string;
   readonly approvalTimeoutSeconds: number;
   readonly scaleInOldSlot: boolean;
-  /** Index of the app container in the task definition, and how many containers it has. */
+  /** Index of the app container in the task definition. */
   readonly appContainerIndex: number;
-  readonly containerCount: number;
   readonly ephemeralStorage: boolean;
   /** What the service is called in events and approval messages. */
   readonly label: string;
@@ -138,34 +137,61 @@ export function rolloutDefinition(c: RolloutConfig): State {
     },
   });
   // An outcome that ends the rollout: recorded, lock released, event emitted, named failure.
-  const outcome = (name: string, status: string, reason: string, error: string, next: string, liveSlot = '$.slots.live.name'): string => add(name, {
+  // `percent` is the step's, or a fixed one for outcomes before the plan is loaded.
+  const outcome = (name: string, status: string, reason: string, error: string, next: string, percent?: string): string => add(name, {
     Type: 'Pass',
     Parameters: {
       status,
       reason,
       error,
-      'liveSlot.$': liveSlot,
-      'percent.$': '$.at.step.percentText',
+      'liveSlot.$': '$.slots.live.name',
+      ...(percent === undefined ? { 'percent.$': '$.at.step.percentText' } : { percent }),
     },
     ResultPath: '$.outcome',
     Next: next,
   });
 
+  // An alarm check: DescribeAlarms of the idle slot's alarms in ALARM. The whole answer is kept
+  // (at most one alarm, MaxRecords 1) and read with IsPresent, so that it does not matter whether
+  // the SDK integration leaves empty MetricAlarms or CompositeAlarms lists out: a ResultSelector
+  // naming them would raise States.Runtime, which no Catch takes, with the lock held.
+  const firing = { Or: [{ Variable: '$.alarms.MetricAlarms[0]', IsPresent: true }, { Variable: '$.alarms.CompositeAlarms[0]', IsPresent: true }] };
+  const checkAlarms = (name: string, next: string): string => add(name, {
+    Type: 'Task',
+    Resource: sdk('cloudwatch', 'describeAlarms'),
+    Parameters: {
+      'AlarmNames.$': '$.slots.idle.alarmNames',
+      'AlarmTypes': ['CompositeAlarm', 'MetricAlarm'],
+      'StateValue': 'ALARM',
+      'MaxRecords': 1,
+    },
+    ResultPath: '$.alarms',
+    Retry: retry('cloudwatch'),
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'StepFailed' }],
+    Next: next,
+  });
+
   // 1. Input.
+  // Rules are tried in order: each one reads a field only once the rules before it have
+  // established that it is there (and a string), so no comparison meets a missing field. An
+  // empty image would take the lock and fail in RegisterTaskDefinition; a rolloutId that is not
+  // a non-empty string would silently fall back to the execution name and lose idempotency.
   add('CheckInput', {
     Type: 'Choice',
-    Choices: [{ And: [{ Variable: '$.image', IsPresent: true }, { Variable: '$.image', IsString: true }], Next: 'NameRollout' }],
-    Default: 'InvalidInput',
+    Choices: [
+      { Not: { Variable: '$.image', IsPresent: true }, Next: 'InvalidInput' },
+      { Not: { Variable: '$.image', IsString: true }, Next: 'InvalidInput' },
+      { Variable: '$.image', StringEquals: '', Next: 'InvalidInput' },
+      { Not: { Variable: '$.rolloutId', IsPresent: true }, Next: 'UseExecutionName' },
+      { Not: { Variable: '$.rolloutId', IsString: true }, Next: 'InvalidInput' },
+      { Variable: '$.rolloutId', StringEquals: '', Next: 'InvalidInput' },
+    ],
+    Default: 'UseGivenRolloutId',
   });
   add('InvalidInput', {
     Type: 'Fail',
     Error: ROLLOUT_ERRORS.invalidInput,
-    Cause: 'Start a rollout with {"image": "<repository>:<tag> or <repository>@<digest>", "rolloutId": "<optional id>"}.',
-  });
-  add('NameRollout', {
-    Type: 'Choice',
-    Choices: [{ And: [{ Variable: '$.rolloutId', IsPresent: true }, { Variable: '$.rolloutId', IsString: true }], Next: 'UseGivenRolloutId' }],
-    Default: 'UseExecutionName',
+    Cause: 'Start a rollout with {"image": "<repository>:<tag> or <repository>@<digest>", "rolloutId": "<optional id>"}: image a non-empty string, rolloutId (if given) a non-empty string.',
   });
   add('UseGivenRolloutId', { Type: 'Pass', Parameters: { 'image.$': '$.image', 'rolloutId.$': '$.rolloutId' }, ResultPath: '$.input', Next: 'TakeLock' });
   add('UseExecutionName', { Type: 'Pass', Parameters: { 'image.$': '$.image', 'rolloutId.$': '$$.Execution.Name' }, ResultPath: '$.input', Next: 'TakeLock' });
@@ -235,8 +261,13 @@ export function rolloutDefinition(c: RolloutConfig): State {
     },
     ConditionExpression: 'attribute_not_exists(pk)',
   }, 'PlanSteps', {
-    Catch: [{ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], ResultPath: '$.error', Next: 'ReleaseLockOfRepeat' }],
+    Catch: [
+      { ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], ResultPath: '$.error', Next: 'ReleaseLockOfRepeat' },
+      // The lock is taken: any other failure must release it, or every later rollout is refused.
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RolloutNotRecorded' },
+    ],
   }));
+  outcome('RolloutNotRecorded', 'FAILED', 'RELEASE_FAILED', ROLLOUT_ERRORS.releaseFailed, 'RecordOutcome', '0');
   add('ReleaseLockOfRepeat', ddb('updateItem', {
     Key: SERVICE_KEY,
     UpdateExpression: 'REMOVE lockedBy, lockedAt',
@@ -284,17 +315,36 @@ export function rolloutDefinition(c: RolloutConfig): State {
     Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'ReleaseFailed' }],
     Next: 'NewImage',
   });
-  add('NewImage', { Type: 'Pass', Parameters: { 'Image.$': '$.input.image' }, ResultPath: '$.imageOverride', Next: 'RegisterRelease' });
-  const containers: string[] = [];
-  for (let i = 0; i < c.containerCount; i++) {
-    const path = `$.current.definition.ContainerDefinitions[${i}]`;
-    containers.push(i === c.appContainerIndex ? `States.JsonMerge(${path}, $.imageOverride, false)` : path);
-  }
+  add('NewImage', { Type: 'Pass', Parameters: { 'Image.$': '$.input.image' }, ResultPath: '$.imageOverride', Next: 'CopyContainers' });
+  // Every container the slot's task definition has now, the app's with the new image. Copied at
+  // run time, not by a count known when the canary was built: a container added to the task
+  // definition later (a sidecar, by hand or by an Aspect) would otherwise be dropped from every
+  // release without a word. Its iterations are a Choice and two Passes: none can fail.
+  add('CopyContainers', {
+    Type: 'Map',
+    ItemsPath: '$.current.definition.ContainerDefinitions',
+    ItemSelector: { 'index.$': '$$.Map.Item.Index', 'container.$': '$$.Map.Item.Value', 'override.$': '$.imageOverride' },
+    ItemProcessor: {
+      ProcessorConfig: { Mode: 'INLINE' },
+      StartAt: 'IsAppContainer',
+      States: {
+        IsAppContainer: {
+          Type: 'Choice',
+          Choices: [{ Variable: '$.index', NumericEquals: c.appContainerIndex, Next: 'WithNewImage' }],
+          Default: 'AsItIs',
+        },
+        WithNewImage: { Type: 'Pass', Parameters: { 'container.$': 'States.JsonMerge($.container, $.override, false)' }, OutputPath: '$.container', End: true },
+        AsItIs: { Type: 'Pass', OutputPath: '$.container', End: true },
+      },
+    },
+    ResultPath: '$.containers',
+    Next: 'RegisterRelease',
+  });
   const copied = ['Family', 'TaskRoleArn', 'ExecutionRoleArn', 'NetworkMode', 'RequiresCompatibilities', 'Cpu', 'Memory', 'RuntimePlatform', 'Volumes'];
   if (c.ephemeralStorage) copied.push('EphemeralStorage');
   const register: State = {};
   for (const field of copied) register[`${field}.$`] = `$.current.definition.${field}`;
-  register['ContainerDefinitions.$'] = `States.Array(${containers.join(', ')})`;
+  register['ContainerDefinitions.$'] = '$.containers';
   add('RegisterRelease', {
     Type: 'Task',
     Resource: sdk('ecs', 'registerTaskDefinition'),
@@ -411,7 +461,7 @@ export function rolloutDefinition(c: RolloutConfig): State {
       Parameters: {
         'TopicArn': c.approvalTopicArn,
         'Subject': `Canary rollout of ${c.label} waits for approval`,
-        'Message.$': `States.Format('Rollout {} of ${c.label} (image {}) passed every step before the last. Approve the last step (100% to the new slot) with: aws stepfunctions send-task-success --task-token {} --task-output {}. Abort and roll back with: aws stepfunctions send-task-failure --task-token {} --error ${ROLLOUT_ERRORS.aborted}', $.input.rolloutId, $.input.image, $$.Task.Token, '{}', $$.Task.Token)`,
+        'Message.$': `States.Format('Rollout {} of ${c.label} (image {}) passed every step before the last. Approve the last step (100% to the new slot) with: aws stepfunctions send-task-success --task-token {} --task-output {}. Abort and roll back with: aws stepfunctions send-task-failure --task-token {} --error ${ROLLOUT_ERRORS.aborted}', $.input.rolloutId, $.input.image, $$.Task.Token, '\\{\\}', $$.Task.Token)`,
         'MessageAttributes': {
           rolloutId: { 'DataType': 'String', 'StringValue.$': '$.input.rolloutId' },
           taskToken: { 'DataType': 'String', 'StringValue.$': '$$.Task.Token' },
@@ -424,8 +474,12 @@ export function rolloutDefinition(c: RolloutConfig): State {
         { ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: 'ApprovalTimedOut' },
         { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'ApprovalRefused' },
       ],
-      Next: 'SetWeights',
+      Next: 'CheckAlarmsAfterApproval',
     });
+    // Nothing polls the alarms while the approval waits (up to approvalTimeout): an alarm that
+    // went off meanwhile must stop the last step before it gets any traffic.
+    checkAlarms('CheckAlarmsAfterApproval', 'AlarmFiringAfterApproval');
+    add('AlarmFiringAfterApproval', { Type: 'Choice', Choices: [{ ...firing, Next: 'AlarmFired' }], Default: 'SetWeights' });
     outcome('ApprovalTimedOut', 'ROLLED_BACK', 'APPROVAL_TIMED_OUT', ROLLOUT_ERRORS.approvalTimedOut, 'RestoreWeights');
     outcome('ApprovalRefused', 'ROLLED_BACK', 'ABORTED', ROLLOUT_ERRORS.aborted, 'RestoreWeights');
   }
@@ -450,11 +504,16 @@ export function rolloutDefinition(c: RolloutConfig): State {
     ResultPath: '$.dnsChange',
     Retry: retry('route53'),
     Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'StepFailed' }],
-    Next: 'DnsInSync',
+    Next: 'CheckAlarmsWhileDnsSyncs',
   });
+  // The new slot has traffic (this step's or the previous step's weight) while Route 53 syncs,
+  // which often takes a minute: the alarms are polled with every GetChange, so that no two
+  // alarm checks are further apart than the alarm poll interval (the DNS poll is not longer).
+  checkAlarms('CheckAlarmsWhileDnsSyncs', 'DnsInSync');
   add('DnsInSync', {
     Type: 'Choice',
     Choices: [
+      { ...firing, Next: 'AlarmFired' },
       { Variable: '$.dnsChange.status', StringEquals: 'INSYNC', Next: 'StartBake' },
       { Variable: '$.dns.count', NumericGreaterThanEquals: dnsPolls - 1, Next: 'DnsNotInSync' },
     ],
@@ -466,27 +525,11 @@ export function rolloutDefinition(c: RolloutConfig): State {
 
   add('StartBake', { Type: 'Pass', Result: { count: 0 }, ResultPath: '$.bake', Next: 'Bake' });
   add('Bake', { Type: 'Wait', Seconds: c.alarmPollSeconds, Next: 'CheckAlarms' });
-  add('CheckAlarms', {
-    Type: 'Task',
-    Resource: sdk('cloudwatch', 'describeAlarms'),
-    Parameters: {
-      'AlarmNames.$': '$.slots.idle.alarmNames',
-      'AlarmTypes': ['CompositeAlarm', 'MetricAlarm'],
-      'StateValue': 'ALARM',
-    },
-    ResultSelector: { 'metric.$': '$.MetricAlarms', 'composite.$': '$.CompositeAlarms' },
-    ResultPath: '$.alarms',
-    Retry: retry('cloudwatch'),
-    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'StepFailed' }],
-    Next: 'AlarmFiring',
-  });
+  checkAlarms('CheckAlarms', 'AlarmFiring');
   add('AlarmFiring', {
     Type: 'Choice',
     Choices: [
-      {
-        Or: [{ Variable: '$.alarms.metric[0]', IsPresent: true }, { Variable: '$.alarms.composite[0]', IsPresent: true }],
-        Next: 'AlarmFired',
-      },
+      { ...firing, Next: 'AlarmFired' },
       { Variable: '$.bake.count', NumericGreaterThanEqualsPath: '$.at.step.lastPoll', Next: 'StepPassed' },
     ],
     Default: 'CountBakePoll',
@@ -535,7 +578,10 @@ export function rolloutDefinition(c: RolloutConfig): State {
       ':now': { 'S.$': '$$.State.EnteredTime' },
       ':percent': { 'N.$': '$.outcome.percent' },
     },
-  }, 'ReleaseLock'));
+  }, 'ReleaseLock', {
+    // The record is history; the lock and the event matter more: go on without it.
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.recordError', Next: 'ReleaseLock' }],
+  }));
   add('ReleaseLock', ddb('updateItem', {
     Key: SERVICE_KEY,
     UpdateExpression: 'REMOVE lockedBy, lockedAt SET lastRollout = :id, lastStatus = :status',
@@ -598,7 +644,10 @@ export function rolloutDefinition(c: RolloutConfig): State {
     UpdateExpression: 'SET #status = :status, endedAt = :now',
     ExpressionAttributeNames: { '#status': 'status' },
     ExpressionAttributeValues: { ':status': { S: 'SUCCEEDED' }, ':now': { 'S.$': '$$.State.EnteredTime' } },
-  }, c.scaleInOldSlot ? 'RetireOldSlot' : 'Promote'));
+  }, c.scaleInOldSlot ? 'RetireOldSlot' : 'Promote', {
+    // The traffic is on the new slot already: promote it even if its history cannot be written.
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.recordError', Next: c.scaleInOldSlot ? 'RetireOldSlot' : 'Promote' }],
+  }));
   if (c.scaleInOldSlot) {
     add('RetireOldSlot', {
       Type: 'Choice',

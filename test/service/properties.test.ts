@@ -496,7 +496,7 @@ describe('MicroserviceEnvironment props', () => {
     let n = 0;
     fc.assert(fc.property(lbOnly, fc.constantFrom(undefined, false), (prop, loadBalancer) => {
       const stack = new Stack(new App(), `Lb${n++}`, { env: ENV });
-      const value = prop === 'webAclArn' ? WEB_ACL_ARN : prop === 'sslPolicy' ? elbv2.SslPolicy.RECOMMENDED_TLS : true;
+      const value = prop === 'sslPolicy' ? elbv2.SslPolicy.RECOMMENDED_TLS : true;
       const err = attempt(() => new MicroserviceEnvironment(stack, 'Env', { loadBalancer, [prop]: value }));
       const message = expectValidationError(err, { classes: ['MicroserviceEnvironment'], path: `Lb${n - 1}/Env`, props: ENV_PROPS });
       expect(message).toContain(`\`${prop}\``);

@@ -1,0 +1,688 @@
+/**
+ * Executes the synthesized rollout state machine of a `CanaryDeployment` against a simulated
+ * AWS world (see rollout-harness.ts) and checks every path: the weights Route 53 gets, in order,
+ * the records in the state table, the lock, the events and the way the execution ends.
+ */
+import { Duration } from 'aws-cdk-lib';
+import {
+  HISTORY_LIMIT, Json, NEW_IMAGE, RESOURCE_API, Run, Synthesized, THROTTLING, World, alarmWhen, clone, historyEvents, pathsOf, rolloutInput,
+  runRollout, statesOf, synthesizeCanary, validateDefinition, weightsFor,
+} from './rollout-harness';
+import { RETRIED_ERRORS, ROLLOUT_ERRORS } from '../../src/deployment/rollout-definition';
+
+const STEPS = [10, 25, 50, 100];
+const HAPPY_WEIGHTS: [number, number][] = [[10, 90], [25, 75], [50, 50], [100, 0]];
+
+let plain: Synthesized;
+let approval: Synthesized;
+let scaleIn: Synthesized;
+let everything: Synthesized;
+
+beforeAll(() => {
+  plain = synthesizeCanary();
+  approval = synthesizeCanary({ approval: true });
+  scaleIn = synthesizeCanary({ scaleIn: true });
+  everything = synthesizeCanary({ approval: true, scaleIn: true });
+});
+
+/** The world after a run: no call the real APIs would have refused. */
+function expectNoViolation(world: World): void {
+  expect(world.violations).toEqual([]);
+}
+
+/** The lock is free, and no other attribute of the service item names a running rollout. */
+function expectLockReleased(world: World): void {
+  const service = world.item('service');
+  expect(service).toBeDefined();
+  expect(service.lockedBy).toBeUndefined();
+  expect(service.lockedAt).toBeUndefined();
+}
+
+/** The states a run entered between two states (exclusive), first occurrences after `from`. */
+function between(run: Run, from: number, to: string): string[] {
+  const end = run.states.indexOf(to, from + 1);
+  return run.states.slice(from + 1, end);
+}
+
+/** The state names of a definition whose Resource is DescribeAlarms. */
+function alarmCheckStates(definition: Json): string[] {
+  return Object.entries(statesOf(definition)).filter(([, s]) => s.Resource === 'arn:aws:states:::aws-sdk:cloudwatch:describeAlarms').map(([n]) => n);
+}
+
+describe('the synthesized definition', () => {
+  test.each([
+    ['default', () => plain],
+    ['approval before the last step', () => approval],
+    ['SCALE_IN', () => scaleIn],
+    ['approval and SCALE_IN', () => everything],
+    ['CNAME records', () => synthesizeCanary({ recordTtl: Duration.seconds(60) })],
+  ])('%s: asl-validator finds no error', (_name, synth) => {
+    expect(validateDefinition(synth().definition)).toEqual([]);
+  });
+
+  test('uses nothing the local interpreter runs differently from Step Functions', () => {
+    for (const synth of [plain, everything]) {
+      const states = Object.entries(statesOf(synth.definition));
+      // JSONata states would be passed through silently; Map keeps iterating after a failure.
+      expect(synth.definition.QueryLanguage).toBeUndefined();
+      for (const [name, state] of states) {
+        expect([name, state.QueryLanguage]).toEqual([name, undefined]);
+        expect([name, state.Type]).not.toEqual([name, 'Parallel']);
+        if (state.Type === 'Map') {
+          // The one Map copies the containers: its iterations cannot fail (no Task, no Fail).
+          expect(name).toBe('CopyContainers');
+          expect(Object.values(state.ItemProcessor.States).map((s: Json) => s.Type).sort()).toEqual(['Choice', 'Pass', 'Pass']);
+          expect(state.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'INLINE' });
+        }
+      }
+      // A filter or wildcard that matches nothing raises locally but gives [] in Step Functions.
+      const risky = pathsOf(synth.definition).filter((p) => /\[\*\]|\.\*|\?\(|\.\.|\[-/.test(p.path));
+      expect(risky).toEqual([]);
+      expect(JSON.stringify(synth.definition)).not.toContain('{%');
+    }
+  });
+
+  test('retries name only the throttling errors of RETRIED_ERRORS, and every Task has a simulated resource', () => {
+    const known = new Set(Object.values(RETRIED_ERRORS).flat());
+    for (const synth of [plain, everything]) {
+      for (const [name, state] of Object.entries(statesOf(synth.definition))) {
+        if (state.Type !== 'Task') continue;
+        expect([name, RESOURCE_API[state.Resource] !== undefined]).toEqual([name, true]);
+        expect([name, state.Retry?.length]).toEqual([name, 1]);
+        for (const error of state.Retry[0].ErrorEquals) expect([name, known.has(error)]).toEqual([name, true]);
+      }
+    }
+    // The harness raises these errors: each must be retried by the integration that raises it.
+    for (const error of Object.values(THROTTLING)) expect(known.has(error)).toBe(true);
+  });
+});
+
+describe('a rollout that passes every step', () => {
+  let world: World;
+  let run: Run;
+  beforeAll(async () => {
+    world = new World(plain);
+    run = await runRollout(world, rolloutInput('r1'));
+  });
+
+  test('succeeds', () => {
+    expect([run.status, run.error, run.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
+    expect(run.states[run.states.length - 1]).toBe('Promoted');
+    expectNoViolation(world);
+  });
+
+  test('shifts 10/90, 25/75, 50/50, 100/0 to the idle slot (green), in order, and nothing else', () => {
+    expect(weightsFor(world, 'green')).toEqual(HAPPY_WEIGHTS);
+    expect(world.weightChanges.every((w) => w.state === 'SetWeights')).toBe(true);
+  });
+
+  test('records the rollout SUCCEEDED with each step passed', () => {
+    expect(world.item('rollout#r1')).toMatchObject({
+      status: 'SUCCEEDED',
+      image: NEW_IMAGE,
+      fromSlot: 'blue',
+      toSlot: 'green',
+      currentPercent: 100,
+      steps: STEPS.map((percent) => ({ percent, outcome: 'PASSED' })),
+    });
+    expect(world.item('rollout#r1').failedAtPercent).toBeUndefined();
+  });
+
+  test('promotes green and releases the lock', () => {
+    expectLockReleased(world);
+    expect(world.item('service')).toMatchObject({ liveSlot: 'green', liveImage: NEW_IMAGE, lastRollout: 'r1', lastStatus: 'SUCCEEDED' });
+  });
+
+  test('emits one Succeeded event', () => {
+    expect(world.events).toEqual([{
+      Source: plain.eventSource,
+      DetailType: 'Canary Rollout SUCCEEDED',
+      Detail: expect.objectContaining({ rolloutId: 'r1', image: NEW_IMAGE, status: 'SUCCEEDED', reason: 'PROMOTED', percent: '100', liveSlot: 'green' }),
+    }]);
+  });
+
+  test('registers a copy of green\'s task definition that differs only in the app container\'s image', () => {
+    expect(world.registered).toHaveLength(1);
+    const copy = world.registered[0];
+    const original = plain.green.taskDefinition;
+    const expected = clone(original);
+    expected.ContainerDefinitions[plain.appContainerIndex].Image = NEW_IMAGE;
+    for (const key of Object.keys(original)) expect([key, copy[key]]).toEqual([key, expected[key]]);
+    // Nothing but what the template has (DescribeTaskDefinition's Volumes: [] aside).
+    expect(Object.keys(copy).filter((k) => !(k in original))).toEqual(['Volumes']);
+    expect(copy.Volumes).toEqual([]);
+  });
+
+  test('deploys the copy to green with blue\'s task count and waits for it', () => {
+    const green = world.service('green');
+    expect(green.taskDefinition).toMatch(new RegExp(`task-definition/${plain.green.taskDefinition.Family}:2$`));
+    expect(green.desired).toBe(world.service('blue').desired);
+    expect(world.service('blue').taskDefinition).toBe(plain.blue.taskDefinitionArn);
+    const deploy = world.calls.find((c) => c.state === 'DeployIdleSlot')!;
+    expect(deploy.params).toMatchObject({ Service: plain.green.serviceArn, DesiredCount: plain.blue.desiredCount, ForceNewDeployment: true });
+    expect(world.calls.filter((c) => c.state === 'DescribeIdleSlot')).toHaveLength(world.describesUntilSteady);
+  });
+
+  test('bakes each step for its whole bake time (virtual seconds of the Wait states)', () => {
+    const bakeSeconds = statesOf(plain.definition).Bake.Seconds;
+    const bakes = run.states.filter((s) => s === 'Bake').length;
+    expect(bakes * bakeSeconds).toBe(STEPS.length * 300);
+    const end = run.timeline[run.timeline.length - 1].at;
+    const health = world.describesUntilSteady * statesOf(plain.definition).WaitForIdleSlot.Seconds;
+    expect(end - health).toBe(plain.canary.plannedDuration.toSeconds() + STEPS.length * statesOf(plain.definition).WaitForDns.Seconds);
+  });
+
+  test('stays well inside the 25,000 events of a Standard execution\'s history, even with Route 53 slow to sync', async () => {
+    expect(historyEvents(run, plain.definition)).toBeLessThan(HISTORY_LIMIT / 4);
+    const slow = new World(plain);
+    slow.dnsPendingPolls = 12;
+    const result = await runRollout(slow, rolloutInput('r1'));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(historyEvents(result, plain.definition)).toBeLessThan(HISTORY_LIMIT / 4);
+  });
+
+  test('without a rolloutId, the execution name is the rollout id', async () => {
+    const other = new World(plain);
+    const result = await runRollout(other, { image: NEW_IMAGE }, { name: 'exec-42' });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(other.item('rollout#exec-42')).toMatchObject({ status: 'SUCCEEDED' });
+    expect(other.item('service').lastRollout).toBe('exec-42');
+    expectNoViolation(other);
+  });
+
+  test('an alarm of the live slot does not roll back a rollout to the idle slot', async () => {
+    const other = new World(plain);
+    other.alarmTrigger = () => [plain.blue.compositeAlarm];
+    const result = await runRollout(other, rolloutInput('r1'));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(weightsFor(other, 'green')).toEqual(HAPPY_WEIGHTS);
+    expectNoViolation(other);
+  });
+
+  test('a container added to the slots after the canary was built (a sidecar) is kept in the release', async () => {
+    const synth = synthesizeCanary({ sidecarAfterConstruction: true });
+    const other = new World(synth);
+    const result = await runRollout(other, rolloutInput('r1'));
+    expect(result.status).toBe('SUCCEEDED');
+    const containers = synth.green.taskDefinition.ContainerDefinitions;
+    expect(containers.map((c: Json) => c.Name)).toEqual(['app', 'proxy']);
+    const expected = clone(containers);
+    expected[synth.appContainerIndex].Image = NEW_IMAGE;
+    expect(other.registered[0].ContainerDefinitions).toEqual(expected);
+    expectNoViolation(other);
+  });
+
+  test('with CNAME records, the UPSERTs keep the TTL and target and change only the weights', async () => {
+    const other = new World(synthesizeCanary({ recordTtl: Duration.seconds(60) }));
+    const result = await runRollout(other, rolloutInput('r1'));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(weightsFor(other, 'green')).toEqual(HAPPY_WEIGHTS);
+    expect(other.records.get('green')).toMatchObject({ Type: 'CNAME', TTL: 60, Weight: 100 });
+    expectNoViolation(other);
+  });
+});
+
+describe('an alarm rolls back', () => {
+  test.each(STEPS)('at the first alarm check of the %i%% step: weights back to 0/100 at once, ROLLED_BACK, event, lock released', async (percent) => {
+    const world = new World(plain);
+    world.alarmTrigger = alarmWhen('green', percent, 0, plain.green.compositeAlarm);
+    const run = await runRollout(world, rolloutInput('r1'));
+
+    expect([run.status, run.error]).toEqual(['FAILED', ROLLOUT_ERRORS.rolledBack]);
+    const index = STEPS.indexOf(percent);
+    expect(weightsFor(world, 'green')).toEqual([...HAPPY_WEIGHTS.slice(0, index + 1), [0, 100]]);
+    expect(world.weightChanges[world.weightChanges.length - 1].state).toBe('RestoreWeights');
+    expect(world.item('rollout#r1')).toMatchObject({
+      status: 'ROLLED_BACK',
+      reason: 'ALARM',
+      failedAtPercent: percent,
+      steps: STEPS.slice(0, index).map((p) => ({ percent: p, outcome: 'PASSED' })),
+    });
+    expectLockReleased(world);
+    expect(world.item('service')).toMatchObject({ liveSlot: 'blue', lastRollout: 'r1', lastStatus: 'ROLLED_BACK' });
+    expect(world.events).toEqual([expect.objectContaining({
+      DetailType: 'Canary Rollout ROLLED_BACK',
+      Detail: expect.objectContaining({ status: 'ROLLED_BACK', reason: 'ALARM', percent: String(percent), liveSlot: 'blue' }),
+    })]);
+    // From the check that saw the alarm to the weights going back: no Wait, no other AWS call.
+    const restore = run.states.indexOf('RestoreWeights');
+    const checks = alarmCheckStates(plain.definition);
+    const from = run.states.slice(0, restore).map((st, i) => (checks.includes(st) ? i : -1)).reduce((a, b) => Math.max(a, b));
+    expect(run.states[from]).toBe(world.alarmSeenBy!.state);
+    const path = between(run, from, 'RestoreWeights');
+    expect(path.filter((st) => !['Choice', 'Pass'].includes(statesOf(plain.definition)[st].Type))).toEqual([]);
+    expect(world.service('green').taskDefinition).toMatch(/:2$/);
+    expectNoViolation(world);
+  });
+
+  test('when a metric alarm fires in the middle of a bake (8th poll of the 25% step)', async () => {
+    const world = new World(plain);
+    world.alarmTrigger = alarmWhen('green', 25, 8, plain.extraAlarm);
+    const run = await runRollout(world, rolloutInput('r1'));
+
+    expect([run.status, run.error]).toEqual(['FAILED', ROLLOUT_ERRORS.rolledBack]);
+    expect(weightsFor(world, 'green')).toEqual([[10, 90], [25, 75], [0, 100]]);
+    expect(world.alarmSeenBy!.state).toBe('CheckAlarms');
+    // The bake had passed polls before the alarm: it was seen mid-bake, not at the end.
+    const entered = run.states.lastIndexOf('StartBake');
+    const polls = run.states.slice(entered).filter((s) => s === 'CheckAlarms').length;
+    expect(polls).toBeGreaterThan(1);
+    expect(polls).toBeLessThan(30);
+    expect(world.item('rollout#r1')).toMatchObject({ status: 'ROLLED_BACK', reason: 'ALARM', failedAtPercent: 25 });
+    expectLockReleased(world);
+    expectNoViolation(world);
+  });
+
+  test('when an alarm goes off while Route 53 syncs a step, it is seen within one alarm poll interval', async () => {
+    const world = new World(plain);
+    world.dnsPendingPolls = 12; // one minute of PENDING, as Route 53 often takes
+    world.alarmTrigger = alarmWhen('green', 25, 0, plain.green.compositeAlarm);
+    const run = await runRollout(world, rolloutInput('r1'));
+
+    expect([run.status, run.error]).toEqual(['FAILED', ROLLOUT_ERRORS.rolledBack]);
+    expect(weightsFor(world, 'green')).toEqual([[10, 90], [25, 75], [0, 100]]);
+    const at = (state: string, from = 0) => run.timeline.find((t, i) => i >= from && t.state === state)!.at;
+    const shifted = run.states.lastIndexOf('SetWeights');
+    const reaction = at('RestoreWeights', shifted) - at('SetWeights', shifted);
+    expect(reaction).toBeLessThanOrEqual(plain.canary.rollbackReaction.toSeconds());
+    expectNoViolation(world);
+  });
+
+  test('while traffic is on the new slot, alarm checks are never further apart than rollbackReaction', async () => {
+    const world = new World(plain);
+    world.dnsPendingPolls = 12;
+    const run = await runRollout(world, rolloutInput('r1'));
+    expect(run.status).toBe('SUCCEEDED');
+    const checks = alarmCheckStates(plain.definition);
+    const firstShift = run.states.indexOf('SetWeights');
+    const times = run.timeline.filter((t, i) => i > firstShift && checks.includes(t.state)).map((t) => t.at);
+    const shiftAt = run.timeline[firstShift].at;
+    const gaps = [times[0] - shiftAt, ...times.slice(1).map((t, i) => t - times[i])];
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(plain.canary.rollbackReaction.toSeconds());
+    expectNoViolation(world);
+  });
+
+  test('an alarm that fired while the approval waited stops the last step before it gets any traffic', async () => {
+    const world = new World(approval);
+    let requested = false;
+    world.beforeCall = async (call) => {
+      if (call.api === 'sns:publish') requested = true;
+    };
+    world.alarmTrigger = () => (requested ? [approval.green.compositeAlarm] : []);
+    const run = await runRollout(world, rolloutInput('r1'));
+    expect([run.status, run.error]).toEqual(['FAILED', ROLLOUT_ERRORS.rolledBack]);
+    expect(weightsFor(world, 'green')).toEqual([[10, 90], [25, 75], [50, 50], [0, 100]]);
+    expect(world.approvals).toHaveLength(1);
+    expect(world.alarmSeenBy!.state).toBe('CheckAlarmsAfterApproval');
+    expectLockReleased(world);
+    expectNoViolation(world);
+  });
+});
+
+describe('an idle slot that does not become healthy', () => {
+  test('never steady: fails with IdleSlotUnhealthy after the health timeout, no weight touched, lock released', async () => {
+    const world = new World(plain);
+    world.deploymentOutcome = 'STUCK';
+    const run = await runRollout(world, rolloutInput('r1'));
+
+    expect([run.status, run.error]).toEqual(['FAILED', ROLLOUT_ERRORS.unhealthy]);
+    expect(world.weightChanges).toEqual([]);
+    expect(world.calls.filter((c) => c.api.startsWith('route53') || c.api.startsWith('cloudwatch'))).toEqual([]);
+    const definition = statesOf(plain.definition);
+    const polls = world.calls.filter((c) => c.state === 'DescribeIdleSlot').length;
+    expect(polls * definition.WaitForIdleSlot.Seconds).toBe(20 * 60);
+    expect(world.item('rollout#r1')).toMatchObject({ status: 'FAILED', reason: 'IDLE_SLOT_UNHEALTHY', failedAtPercent: 0 });
+    expectLockReleased(world);
+    expect(world.item('service').liveSlot).toBe('blue');
+    expect(world.events).toEqual([expect.objectContaining({ DetailType: 'Canary Rollout FAILED', Detail: expect.objectContaining({ reason: 'IDLE_SLOT_UNHEALTHY' }) })]);
+    expectNoViolation(world);
+  });
+
+  test.each(['FAILED', 'ROLLED_BACK'] as const)('ECS circuit breaker (%s): fails with IdleSlotUnhealthy at once, no weight touched', async (outcome) => {
+    const world = new World(plain);
+    world.deploymentOutcome = outcome;
+    const run = await runRollout(world, rolloutInput('r1'));
+
+    expect([run.status, run.error]).toEqual(['FAILED', ROLLOUT_ERRORS.unhealthy]);
+    expect(world.weightChanges).toEqual([]);
+    expect(world.calls.filter((c) => c.state === 'DescribeIdleSlot')).toHaveLength(world.describesUntilSteady);
+    expect(world.item('rollout#r1')).toMatchObject({ status: 'FAILED', reason: 'IDLE_SLOT_UNHEALTHY' });
+    expectLockReleased(world);
+    expectNoViolation(world);
+  });
+});
+
+describe('one rollout at a time', () => {
+  /** Runs `second` when the first rollout makes its first alarm check, and returns both runs. */
+  async function whileRunning(world: World, second: Json): Promise<{ first: Run; second: Run; writesDuringSecond: number; callsOfSecond: string[] }> {
+    let inner: Run | undefined;
+    let writes = 0;
+    let calls: string[] = [];
+    world.beforeCall = async (call) => {
+      if (call.state !== 'CheckAlarms') return;
+      world.beforeCall = undefined;
+      const before = world.writes;
+      const from = world.calls.length;
+      inner = await runRollout(world, second);
+      writes = world.writes - before;
+      calls = world.calls.slice(from).map((c) => c.state);
+    };
+    const first = await runRollout(world, rolloutInput('r1'));
+    return { first, second: inner!, writesDuringSecond: writes, callsOfSecond: calls };
+  }
+
+  test('a second rollout started while one runs is refused with RolloutInProgress and writes nothing', async () => {
+    const world = new World(plain);
+    world.fail('dynamodb:getItem', 3);
+    const { first, second, writesDuringSecond, callsOfSecond } = await whileRunning(world, rolloutInput('r2', `${NEW_IMAGE}-other`));
+    expect([second.status, second.error]).toEqual(['FAILED', ROLLOUT_ERRORS.inProgress]);
+    expect(writesDuringSecond).toBe(0);
+    expect(callsOfSecond).toEqual(['TakeLock', 'ReadLock', 'ReadLock', 'ReadLock', 'ReadLock']);
+    expect(second.retries).toEqual(Array(3).fill({ state: 'ReadLock', error: THROTTLING['dynamodb:getItem'] }));
+    expect(world.item('rollout#r2')).toBeUndefined();
+    // The first one is not disturbed.
+    expect(first.status).toBe('SUCCEEDED');
+    expect(weightsFor(world, 'green')).toEqual(HAPPY_WEIGHTS);
+    expectLockReleased(world);
+    expectNoViolation(world);
+  });
+
+  test('the same rollout id started again while it runs is a no-op success', async () => {
+    const world = new World(plain);
+    const { first, second, writesDuringSecond } = await whileRunning(world, rolloutInput('r1'));
+    expect(second.status).toBe('SUCCEEDED');
+    expect(second.states[second.states.length - 1]).toBe('AlreadyRunning');
+    expect(writesDuringSecond).toBe(0);
+    expect(first.status).toBe('SUCCEEDED');
+    expect(world.registered).toHaveLength(1);
+    expectNoViolation(world);
+  });
+
+  test('a finished rollout id started again is a no-op success that leaves the lock free', async () => {
+    const world = new World(plain);
+    world.alarmTrigger = alarmWhen('green', 25, 3, plain.green.compositeAlarm);
+    expect((await runRollout(world, rolloutInput('r1'))).error).toBe(ROLLOUT_ERRORS.rolledBack);
+    const record = world.item('rollout#r1');
+    const weights = world.weightChanges.length;
+    const calls = world.calls.length;
+
+    const again = await runRollout(world, rolloutInput('r1'));
+    expect(again.status).toBe('SUCCEEDED');
+    expect(again.states[again.states.length - 1]).toBe('AlreadyDone');
+    expect(world.calls.slice(calls).map((c) => c.state)).toEqual(['TakeLock', 'RecordRollout', 'ReleaseLockOfRepeat']);
+    expect(world.weightChanges).toHaveLength(weights);
+    expect(world.item('rollout#r1')).toEqual(record);
+    expect(world.registered).toHaveLength(1);
+    expectLockReleased(world);
+    expectNoViolation(world);
+  });
+});
+
+describe('throttling', () => {
+  /** The APIs a rollout calls when nobody else holds the lock (GetItem only reads a held lock). */
+  const apis = (synth: Synthesized): string[] => {
+    const used = Object.values(statesOf(synth.definition)).filter((st) => st.Type === 'Task').map((st) => RESOURCE_API[st.Resource]);
+    return [...new Set(used)].filter((api) => api !== 'dynamodb:getItem');
+  };
+
+  test.each([
+    ['default', () => plain],
+    ['approval and SCALE_IN (second rollout, so that both scaling calls run)', () => everything],
+  ])('%s: every kind of AWS call throttled 3 times still succeeds, and the retries are in the event log', async (_name, get) => {
+    const synth = get();
+    const world = new World(synth);
+    if (synth.variant.scaleIn) expect((await runRollout(world, rolloutInput('warm-up'))).status).toBe('SUCCEEDED');
+    const kinds = apis(synth);
+    expect(kinds.length).toBe(synth.variant.scaleIn ? 12 : 10);
+    for (const api of kinds) world.fail(api, 3);
+    const run = await runRollout(world, rolloutInput('r1'));
+
+    expect([run.status, run.error]).toEqual(['SUCCEEDED', undefined]);
+    for (const api of kinds) {
+      const throttled = world.calls.filter((c) => c.api === api && c.error === THROTTLING[api]);
+      expect([api, throttled.length]).toEqual([api, 3]);
+      for (const call of throttled) expect(run.retries).toContainEqual({ state: call.state, error: THROTTLING[api] });
+    }
+    expect(run.retries).toHaveLength(3 * kinds.length);
+    expect(run.caught).toEqual([]);
+    expect(weightsFor(world, synth.variant.scaleIn ? 'blue' : 'green').slice(synth.variant.scaleIn ? 4 : 0)).toEqual(HAPPY_WEIGHTS);
+    expectLockReleased(world);
+    expectNoViolation(world);
+  });
+
+  test('a rollback whose calls are throttled still restores the weights, records, releases and emits', async () => {
+    const world = new World(plain);
+    world.alarmTrigger = alarmWhen('green', 25, 2, plain.green.compositeAlarm);
+    let injected = false;
+    world.beforeCall = async (call) => {
+      if (call.state === 'RestoreWeights' && !injected) {
+        injected = true;
+        world.fail('route53:changeResourceRecordSets', 9);
+        world.fail('dynamodb:updateItem', 5);
+        world.fail('events:putEvents', 5);
+      }
+    };
+    const run = await runRollout(world, rolloutInput('r1'));
+    expect([run.status, run.error]).toEqual(['FAILED', ROLLOUT_ERRORS.rolledBack]);
+    expect(run.retries.filter((r) => r.state === 'RestoreWeights')).toHaveLength(9);
+    expect(weightsFor(world, 'green')).toEqual([[10, 90], [25, 75], [0, 100]]);
+    expect(world.item('rollout#r1')).toMatchObject({ status: 'ROLLED_BACK' });
+    expectLockReleased(world);
+    expect(world.events).toHaveLength(1);
+    expectNoViolation(world);
+  });
+
+  test('a step call that keeps failing after its retries rolls back with StepFailed', async () => {
+    const world = new World(plain);
+    world.beforeCall = async (call) => {
+      if (call.state === 'SetWeights' && world.weightChanges.length === 1) world.fail('route53:getChange', 7);
+    };
+    const run = await runRollout(world, rolloutInput('r1'));
+    expect([run.status, run.error]).toEqual(['FAILED', ROLLOUT_ERRORS.stepFailed]);
+    expect(run.retries.filter((r) => r.state === 'CheckDns')).toHaveLength(6);
+    expect(weightsFor(world, 'green')).toEqual([[10, 90], [25, 75], [0, 100]]);
+    expect(world.item('rollout#r1')).toMatchObject({ status: 'ROLLED_BACK', reason: 'STEP_FAILED', failedAtPercent: 25 });
+    expectLockReleased(world);
+    expectNoViolation(world);
+  });
+});
+
+describe('manual approval before the last step', () => {
+  test('approved: the last step runs after the approval, with the task token in the request', async () => {
+    const world = new World(approval);
+    let weightsAtApproval: Json;
+    world.beforeCall = async (call) => {
+      if (call.api === 'sns:publish') weightsAtApproval = world.weights;
+    };
+    const run = await runRollout(world, rolloutInput('r1'));
+    expect(run.status).toBe('SUCCEEDED');
+    expect(weightsFor(world, 'green')).toEqual(HAPPY_WEIGHTS);
+    expect(weightsAtApproval).toEqual({ green: 50, blue: 50 });
+    expect(world.approvals).toHaveLength(1);
+    const request = world.approvals[0];
+    expect(request.Message).toContain(`token-of-${run.name}`);
+    expect(request.Message).toContain('r1');
+    expect(request.Message).toContain(NEW_IMAGE);
+    expect(request.Message).toContain(`--error ${ROLLOUT_ERRORS.aborted}`);
+    expect(request.Message).toContain('--task-output {}');
+    expect(request.MessageAttributes.taskToken.StringValue).toBe(`token-of-${run.name}`);
+    expect(request.MessageAttributes.rolloutId.StringValue).toBe('r1');
+    expect(world.item('service').liveSlot).toBe('green');
+    expectLockReleased(world);
+    expectNoViolation(world);
+  });
+
+  test.each([
+    ['refused', 'abort', ROLLOUT_ERRORS.aborted, 'ABORTED'],
+    ['not answered in time (States.Timeout raised by the handler)', 'timeout', ROLLOUT_ERRORS.approvalTimedOut, 'APPROVAL_TIMED_OUT'],
+  ] as const)('%s: weights back to the live slot, ROLLED_BACK, lock released', async (_name, answer, error, reason) => {
+    const world = new World(approval);
+    world.approval = answer;
+    const run = await runRollout(world, rolloutInput('r1'));
+    expect([run.status, run.error]).toEqual(['FAILED', error]);
+    expect(weightsFor(world, 'green')).toEqual([[10, 90], [25, 75], [50, 50], [0, 100]]);
+    expect(world.item('rollout#r1')).toMatchObject({ status: 'ROLLED_BACK', reason });
+    expect(world.events).toEqual([expect.objectContaining({ Detail: expect.objectContaining({ status: 'ROLLED_BACK', reason }) })]);
+    expectLockReleased(world);
+    expect(world.item('service').liveSlot).toBe('blue');
+    expectNoViolation(world);
+  });
+
+  test('not answered in time: the interpreter\'s own TimeoutSeconds (shortened to 1 s) gives the same rollback', async () => {
+    const world = new World(approval);
+    world.approval = 'hang';
+    const definition = clone(approval.definition);
+    expect(definition.States.RequestApproval.TimeoutSeconds).toBe(86400);
+    definition.States.RequestApproval.TimeoutSeconds = 1;
+    const run = await runRollout(world, rolloutInput('r1'), { definition });
+    expect([run.status, run.error]).toEqual(['FAILED', ROLLOUT_ERRORS.approvalTimedOut]);
+    expect(run.caught).toContainEqual({ state: 'RequestApproval', error: 'States.Timeout', next: 'ApprovalTimedOut' });
+    expect(weightsFor(world, 'green')).toEqual([[10, 90], [25, 75], [50, 50], [0, 100]]);
+    expectLockReleased(world);
+    expectNoViolation(world);
+  });
+});
+
+describe('promotion', () => {
+  test('swaps the live slot: the next rollout releases to blue and shifts blue 10, 25, 50, 100', async () => {
+    const world = new World(plain);
+    expect((await runRollout(world, rolloutInput('r1'))).status).toBe('SUCCEEDED');
+    const run = await runRollout(world, rolloutInput('r2', `${NEW_IMAGE}-3`));
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.states).toContain('GreenIsLive');
+    expect(world.registered.map((r) => r.Family)).toEqual([plain.green.taskDefinition.Family, plain.blue.taskDefinition.Family]);
+    expect(world.registered[1].ContainerDefinitions[plain.appContainerIndex].Image).toBe(`${NEW_IMAGE}-3`);
+    expect(weightsFor(world, 'blue').slice(4)).toEqual(HAPPY_WEIGHTS);
+    expect(world.item('service')).toMatchObject({ liveSlot: 'blue', liveImage: `${NEW_IMAGE}-3`, lastRollout: 'r2' });
+    expect(world.item('rollout#r2')).toMatchObject({ fromSlot: 'green', toSlot: 'blue', status: 'SUCCEEDED' });
+    expect(world.service('blue').desired).toBe(world.service('green').desired);
+    expectLockReleased(world);
+    expectNoViolation(world);
+  });
+});
+
+describe('OldSlot.SCALE_IN', () => {
+  test('scales the old slot in after promotion, and the next rollout restores its scaling before deploying to it', async () => {
+    const world = new World(scaleIn);
+    const blueTarget = scaleIn.blue.scalableTarget!;
+    expect(blueTarget).toMatchObject({ min: 2, max: 4 });
+
+    expect((await runRollout(world, rolloutInput('r1'))).status).toBe('SUCCEEDED');
+    expect(world.scalableTargets.get(blueTarget.resourceId)).toEqual({ min: 0, max: 0 });
+    expect(world.service('blue').desired).toBe(0);
+    expect(world.item('service').liveSlot).toBe('green');
+    const firstCalls = world.calls.map((c) => c.state);
+    expect(firstCalls.indexOf('RetireBlueScaling')).toBeLessThan(firstCalls.indexOf('ScaleInOldSlot'));
+    expect(firstCalls.indexOf('ScaleInOldSlot')).toBeLessThan(firstCalls.indexOf('Promote'));
+
+    const from = world.calls.length;
+    const run = await runRollout(world, rolloutInput('r2'));
+    expect(run.status).toBe('SUCCEEDED');
+    const calls = world.calls.slice(from).map((c) => c.state);
+    expect(calls.indexOf('RestoreBlueScaling')).toBeGreaterThan(-1);
+    expect(calls.indexOf('RestoreBlueScaling')).toBeLessThan(calls.indexOf('DeployIdleSlot'));
+    expect(world.calls.find((c, i) => i >= from && c.state === 'RestoreBlueScaling')!.params).toMatchObject({ MinCapacity: 2, MaxCapacity: 4 });
+    expect(world.calls.find((c, i) => i >= from && c.state === 'DeployIdleSlot')!.params).toMatchObject({ Service: scaleIn.blue.serviceArn, DesiredCount: 2 });
+    expect(weightsFor(world, 'blue').slice(4)).toEqual(HAPPY_WEIGHTS);
+    // Now green is the old slot.
+    expect(world.scalableTargets.get(scaleIn.green.scalableTarget!.resourceId)).toEqual({ min: 0, max: 0 });
+    expect(world.scalableTargets.get(blueTarget.resourceId)).toEqual({ min: 2, max: 4 });
+    expect(world.service('green').desired).toBe(0);
+    expect(world.service('blue').desired).toBe(2);
+    expectLockReleased(world);
+    expectNoViolation(world);
+  });
+});
+
+describe('Route 53 never INSYNC', () => {
+  test('rolls back with DnsNotInSync after the DNS timeout', async () => {
+    const world = new World(plain);
+    world.dnsPendingPolls = Number.POSITIVE_INFINITY;
+    const run = await runRollout(world, rolloutInput('r1'));
+    expect([run.status, run.error]).toEqual(['FAILED', ROLLOUT_ERRORS.dnsNotInSync]);
+    expect(weightsFor(world, 'green')).toEqual([[10, 90], [0, 100]]);
+    const polls = world.calls.filter((c) => c.state === 'CheckDns').length;
+    expect(polls * statesOf(plain.definition).WaitForDns.Seconds).toBe(300);
+    expect(world.item('rollout#r1')).toMatchObject({ status: 'ROLLED_BACK', reason: 'DNS_NOT_IN_SYNC', failedAtPercent: 10 });
+    expectLockReleased(world);
+    expectNoViolation(world);
+  });
+});
+
+describe('release failures', () => {
+  test('RegisterTaskDefinition refused: ReleaseFailed, nothing deployed, no weight touched, lock released', async () => {
+    const world = new World(plain);
+    world.fail('ecs:registerTaskDefinition', 1, 'Ecs.ClientException');
+    const run = await runRollout(world, rolloutInput('r1'));
+    expect([run.status, run.error]).toEqual(['FAILED', ROLLOUT_ERRORS.releaseFailed]);
+    expect(world.weightChanges).toEqual([]);
+    expect(world.calls.filter((c) => c.api === 'ecs:updateService')).toEqual([]);
+    expect(world.item('rollout#r1')).toMatchObject({ status: 'FAILED', reason: 'RELEASE_FAILED' });
+    expectLockReleased(world);
+    expectNoViolation(world);
+  });
+
+  test('the rollout record cannot be written: ReleaseFailed and the lock released (not kept forever)', async () => {
+    const world = new World(plain);
+    world.fail('dynamodb:putItem', 1, 'DynamoDB.AmazonDynamoDBException');
+    const run = await runRollout(world, rolloutInput('r1'));
+    expect([run.status, run.error]).toEqual(['FAILED', ROLLOUT_ERRORS.releaseFailed]);
+    expect(world.weightChanges).toEqual([]);
+    expectLockReleased(world);
+    expectNoViolation(world);
+  });
+
+  test('the outcome cannot be recorded: the lock is still released and the named error still given', async () => {
+    const world = new World(plain);
+    world.deploymentOutcome = 'FAILED';
+    world.beforeCall = async (call) => {
+      if (call.state === 'RecordOutcome') world.fail('dynamodb:updateItem', 1, 'DynamoDB.AmazonDynamoDBException');
+    };
+    const run = await runRollout(world, rolloutInput('r1'));
+    expect([run.status, run.error]).toEqual(['FAILED', ROLLOUT_ERRORS.unhealthy]);
+    expectLockReleased(world);
+    expect(world.events).toHaveLength(1);
+    expectNoViolation(world);
+  });
+
+  test('the success cannot be recorded on the rollout item: the promotion still happens', async () => {
+    const world = new World(plain);
+    world.beforeCall = async (call) => {
+      if (call.state === 'RecordPromotion') world.fail('dynamodb:updateItem', 1, 'DynamoDB.AmazonDynamoDBException');
+    };
+    const run = await runRollout(world, rolloutInput('r1'));
+    expect(run.status).toBe('SUCCEEDED');
+    expect(world.item('service')).toMatchObject({ liveSlot: 'green' });
+    expectLockReleased(world);
+    expectNoViolation(world);
+  });
+
+  test('DescribeAlarms answers without its empty lists: still a normal rollout (no uncatchable States.Runtime)', async () => {
+    const world = new World(plain);
+    world.omitEmptyAlarmLists = true;
+    const run = await runRollout(world, rolloutInput('r1'));
+    expect([run.status, run.error]).toEqual(['SUCCEEDED', undefined]);
+    const other = new World(plain);
+    other.omitEmptyAlarmLists = true;
+    other.alarmTrigger = alarmWhen('green', 50, 0, plain.extraAlarm);
+    expect((await runRollout(other, rolloutInput('r1'))).error).toBe(ROLLOUT_ERRORS.rolledBack);
+    expectNoViolation(world);
+  });
+});
+
+describe('invalid input', () => {
+  test.each([
+    ['no image', { rolloutId: 'r1' }],
+    ['an image that is not a string', { image: 42 }],
+    ['an empty image', { image: '' }],
+    ['a rolloutId that is not a string', { image: NEW_IMAGE, rolloutId: 7 }],
+    ['an empty rolloutId', { image: NEW_IMAGE, rolloutId: '' }],
+    ['not an object', 'users:v2'],
+  ])('%s: InvalidInput before any AWS call', async (_name, input) => {
+    const world = new World(plain);
+    const run = await runRollout(world, input);
+    expect([run.status, run.error]).toEqual(['FAILED', ROLLOUT_ERRORS.invalidInput]);
+    expect(world.calls).toEqual([]);
+  });
+});
