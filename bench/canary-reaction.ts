@@ -129,12 +129,12 @@ async function main(): Promise<void> {
   const cases: [string, number, number, number][] = [
     ['4 steps x 1 hour, poll 10 s', 4, 3600, 10],
     ['8 steps x 1 hour, poll 10 s', 8, 3600, 10],
-    ['20 steps x 1 day, poll 5 min (the most accepted)', 20, 86_400, 300],
+    ['20 steps x 1 day, poll 5 min', 20, 86_400, 300],
     ['20 steps x 1 day, poll 10 s', 20, 86_400, 10],
   ];
   for (const [label, steps, bake, poll] of cases) {
     const events = estimate(steps, bake, poll, 13, 80);
-    console.log(`  ${label.padEnd(52)} ~${events} events${events > HISTORY_LIMIT ? '  > limit: the execution would fail mid-rollout' : ''}`);
+    console.log(`  ${label.padEnd(52)} ~${events} events${events > HISTORY_LIMIT ? '  > limit: CanaryDeployment refuses such a plan at synth' : ''}`);
   }
 
   console.log('\nCanaryDeployment figures:');
