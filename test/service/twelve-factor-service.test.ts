@@ -1,9 +1,12 @@
 import {
   Duration,
+  Stack,
   Token,
   Validations,
   aws_cloudwatch as cloudwatch,
+  aws_ec2 as ec2,
   aws_ecs as ecs,
+  aws_elasticloadbalancingv2 as elbv2,
   aws_events as events,
   aws_logs as logs,
   aws_secretsmanager as secretsmanager,
@@ -482,5 +485,79 @@ describe('TwelveFactorService bad input', () => {
   test('tokens are not validated', () => {
     expect(() => web({ port: Token.asNumber({ Ref: 'Port' }), cpu: Token.asNumber({ Ref: 'Cpu' }), memoryMiB: Token.asNumber({ Ref: 'Mem' }) }))
       .not.toThrow();
+  });
+});
+
+describe('routed from a given listener', () => {
+  function ownLoadBalancer() {
+    const { stack, env } = withEnvironment({}, false);
+    const lb = new elbv2.ApplicationLoadBalancer(stack, 'Lb', { vpc: env.vpc });
+    const listener = lb.addListener('Http', { port: 80, open: false });
+    return { stack, env, lb, listener };
+  }
+
+  test('without hostName or pathPatterns: the listener\'s default action, its load balancer admitted on the port, no rule, no record', () => {
+    const { stack, env, lb, listener } = ownLoadBalancer();
+    const service = new TwelveFactorService(stack, 'Api', { environment: env, image: IMAGE, port: 8080, healthCheckPath: '/ready', listener });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      DefaultActions: [{ Type: 'forward', TargetGroupArn: { Ref: stack.getLogicalId(service.targetGroup!.node.defaultChild as elbv2.CfnTargetGroup) } }],
+    });
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { Port: 8080, TargetType: 'ip', HealthCheckPath: '/ready' });
+    t.resourceCountIs('AWS::ElasticLoadBalancingV2::ListenerRule', 0);
+    t.resourceCountIs('AWS::Route53::RecordSet', 0);
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 8080,
+      ToPort: 8080,
+      GroupId: { 'Fn::GetAtt': [stack.getLogicalId(service.securityGroup.node.defaultChild as ec2.CfnSecurityGroup), 'GroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [stack.getLogicalId(lb.connections.securityGroups[0].node.defaultChild as ec2.CfnSecurityGroup), 'GroupId'] },
+    });
+    expect(service.listenerRule).toBeUndefined();
+    expect(service.url).toBeUndefined();
+  });
+
+  test('with pathPatterns and routePriority: a rule on that listener, not on the shared one', () => {
+    const { stack, env, listener } = ownLoadBalancer();
+    listener.addAction('NotFound', { action: elbv2.ListenerAction.fixedResponse(404) });
+    const service = new TwelveFactorService(stack, 'Api', { environment: env, image: IMAGE, port: 8080, pathPatterns: ['/api/*'], routePriority: 7, listener });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      Priority: 7,
+      ListenerArn: { Ref: stack.getLogicalId(listener.node.defaultChild as elbv2.CfnListener) },
+      Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/api/*'] } }],
+    });
+    expect(service.listenerRule).toBeDefined();
+  });
+
+  test('an imported listener with hostName and routePriority: a host-header rule on it', () => {
+    const { stack, env } = withEnvironment({}, false);
+    const listener = elbv2.ApplicationListener.fromApplicationListenerAttributes(stack, 'Imported', {
+      listenerArn: 'arn:aws:elasticloadbalancing:us-east-1:111111111111:listener/app/lb/1/2',
+      securityGroup: ec2.SecurityGroup.fromSecurityGroupId(stack, 'LbSg', 'sg-0123456789abcdef0'),
+    });
+    new TwelveFactorService(stack, 'Api', { environment: env, image: IMAGE, port: 8080, hostName: 'api.example.com', routePriority: 3, listener });
+    Template.fromStack(stack).hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      Priority: 3,
+      ListenerArn: 'arn:aws:elasticloadbalancing:us-east-1:111111111111:listener/app/lb/1/2',
+      Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['api.example.com'] } }],
+    });
+  });
+
+  test.each<[string, (s: Stack, l: elbv2.IApplicationListener) => Partial<TwelveFactorServiceProps>, RegExp]>([
+    ['a rule without routePriority', () => ({ pathPatterns: ['/api/*'] }), /`listener` with `hostName` or `pathPatterns` needs a `routePriority`/],
+    ['no port', () => ({ port: undefined }), /route requests to the service's `port`; set `port`/],
+    ['an imported listener as default action', (s) => ({
+      listener: elbv2.ApplicationListener.fromApplicationListenerAttributes(s, 'Imported', {
+        listenerArn: 'arn:aws:elasticloadbalancing:us-east-1:111111111111:listener/app/lb/1/2',
+        securityGroup: ec2.SecurityGroup.fromSecurityGroupId(s, 'LbSg', 'sg-0123456789abcdef0'),
+      }),
+    }), /`listener` is not a listener of this app, so the service cannot be its default action/],
+    ['a default action with a progressive strategy', () => ({ deploymentStrategy: ecs.DeploymentStrategy.BLUE_GREEN }),
+      /`deploymentStrategy` BLUE_GREEN needs a listener rule/],
+    ['not a listener', () => ({ listener: 'arn:aws:elasticloadbalancing:listener' as any }), /`listener` 'arn:aws:elasticloadbalancing:listener' is not an elbv2.IApplicationListener/],
+  ])('refused: %s', (_, extra, pattern) => {
+    const { stack, env, listener } = ownLoadBalancer();
+    expect(() => new TwelveFactorService(stack, 'Api', { environment: env, image: IMAGE, port: 8080, listener, ...extra(stack, listener) }))
+      .toThrow(new RegExp(`TwelveFactorService\` at Test/Api: .*${pattern.source}`, 's'));
   });
 });
