@@ -1,6 +1,30 @@
 import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
-import { Duration, Stack, aws_ecs as ecs } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack, aws_ecs as ecs, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+
+/** The app of an integ test, without stack traces in the snapshot's metadata (they hold this machine's absolute paths). */
+export function integApp(): App {
+  return new App({
+    context: {
+      'aws:cdk:disable-creation-stack-traces': true,
+      'aws:cdk:disable-stack-trace': true,
+    },
+  });
+}
+
+/**
+ * An access-logs bucket the test stack can delete: the environment's default one has object
+ * lock and is kept on delete, which a test stack cannot empty.
+ */
+export function accessLogsBucketOf(stack: Stack): s3.Bucket {
+  return new s3.Bucket(stack, 'AccessLogs', {
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    enforceSSL: true,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    removalPolicy: RemovalPolicy.DESTROY,
+    autoDeleteObjects: true,
+  });
+}
 
 /**
  * The actual value must equal `value`. Not `ExpectedResult.exact`: integ-tests-alpha 2.245

@@ -9,41 +9,24 @@
  */
 import { AwsApiCall, IApiCall } from '@aws-cdk/integ-tests-alpha';
 import {
-  App,
   Duration,
   RemovalPolicies,
-  RemovalPolicy,
   Stack,
   aws_dynamodb as dynamodb,
   aws_ecs as ecs,
   aws_route53 as route53,
-  aws_s3 as s3,
 } from 'aws-cdk-lib';
 import { CanaryDeployment, CanaryStep, MicroserviceEnvironment, Stage } from '../src';
-import { exactly, integTest } from './common';
+import { accessLogsBucketOf, exactly, integApp, integTest } from './common';
 
-// No stack traces in the snapshot's metadata: they hold this machine's absolute paths.
-const app = new App({
-  context: {
-    'aws:cdk:disable-creation-stack-traces': true,
-    'aws:cdk:disable-stack-trace': true,
-  },
-});
+const app = integApp();
 
 // ELB access logging needs a concrete region (for the log delivery principal).
 const env = { region: 'us-east-1' };
 const stack = new Stack(app, 'IntegCanaryStack', { env });
 const assertionStack = new Stack(app, 'IntegCanaryAssertions', { env });
 
-// Our own access-logs bucket: the environment's default one has object lock and is kept on
-// delete, which a test stack cannot empty.
-const accessLogsBucket = new s3.Bucket(stack, 'AccessLogs', {
-  encryption: s3.BucketEncryption.S3_MANAGED,
-  enforceSSL: true,
-  blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-  removalPolicy: RemovalPolicy.DESTROY,
-  autoDeleteObjects: true,
-});
+const accessLogsBucket = accessLogsBucketOf(stack);
 
 const environment = new MicroserviceEnvironment(stack, 'Env', {
   stage: Stage.DEVELOPMENT,

@@ -9,7 +9,6 @@
  */
 import { AwsApiCall, IApiCall } from '@aws-cdk/integ-tests-alpha';
 import {
-  App,
   Duration,
   RemovalPolicies,
   Stack,
@@ -17,15 +16,9 @@ import {
   aws_sns as sns,
 } from 'aws-cdk-lib';
 import { MessageBus, MicroserviceEnvironment, Stage, TwelveFactorService } from '../src';
-import { exactly, integTest } from './common';
+import { exactly, integApp, integTest } from './common';
 
-// No stack traces in the snapshot's metadata: they hold this machine's absolute paths.
-const app = new App({
-  context: {
-    'aws:cdk:disable-creation-stack-traces': true,
-    'aws:cdk:disable-stack-trace': true,
-  },
-});
+const app = integApp();
 const stack = new Stack(app, 'IntegMessageBusStack');
 
 const environment = new MicroserviceEnvironment(stack, 'Env', {

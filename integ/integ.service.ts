@@ -6,24 +6,15 @@
  */
 import { ExpectedResult } from '@aws-cdk/integ-tests-alpha';
 import {
-  App,
   Duration,
   RemovalPolicies,
-  RemovalPolicy,
   Stack,
   aws_ecs as ecs,
-  aws_s3 as s3,
 } from 'aws-cdk-lib';
 import { MicroserviceEnvironment, Stage, TwelveFactorService } from '../src';
-import { expectRunningTasks, integTest } from './common';
+import { accessLogsBucketOf, expectRunningTasks, integApp, integTest } from './common';
 
-// No stack traces in the snapshot's metadata: they hold this machine's absolute paths.
-const app = new App({
-  context: {
-    'aws:cdk:disable-creation-stack-traces': true,
-    'aws:cdk:disable-stack-trace': true,
-  },
-});
+const app = integApp();
 
 // ELB access logging needs a concrete region (for the log delivery principal); the
 // assertions live in a stack of the same environment so they can reference the test stack.
@@ -31,15 +22,7 @@ const env = { region: 'us-east-1' };
 const stack = new Stack(app, 'IntegServiceStack', { env });
 const assertionStack = new Stack(app, 'IntegServiceAssertions', { env });
 
-// Our own access-logs bucket: the environment's default one has object lock and is kept
-// on delete, which a test stack cannot empty.
-const accessLogsBucket = new s3.Bucket(stack, 'AccessLogs', {
-  encryption: s3.BucketEncryption.S3_MANAGED,
-  enforceSSL: true,
-  blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-  removalPolicy: RemovalPolicy.DESTROY,
-  autoDeleteObjects: true,
-});
+const accessLogsBucket = accessLogsBucketOf(stack);
 
 const environment = new MicroserviceEnvironment(stack, 'Env', {
   stage: Stage.DEVELOPMENT,

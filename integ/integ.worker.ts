@@ -6,7 +6,6 @@
  */
 import { ExpectedResult, Match } from '@aws-cdk/integ-tests-alpha';
 import {
-  App,
   Duration,
   RemovalPolicies,
   Stack,
@@ -14,15 +13,9 @@ import {
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { BackingService, MicroserviceEnvironment, Stage, TwelveFactorService } from '../src';
-import { expectRunningTasks, integTest } from './common';
+import { expectRunningTasks, integApp, integTest } from './common';
 
-// No stack traces in the snapshot's metadata: they hold this machine's absolute paths.
-const app = new App({
-  context: {
-    'aws:cdk:disable-creation-stack-traces': true,
-    'aws:cdk:disable-stack-trace': true,
-  },
-});
+const app = integApp();
 const stack = new Stack(app, 'IntegWorkerStack');
 
 const environment = new MicroserviceEnvironment(stack, 'Env', {

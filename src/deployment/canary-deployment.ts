@@ -21,7 +21,7 @@ import { RolloutSlot, rolloutDefinition } from './rollout-definition';
 import { MicroserviceEnvironment } from '../environment';
 import { acknowledge, nistAndHipaa } from '../private/acknowledge';
 import { words } from '../private/naming';
-import { MicroservicesValidationError, Problems, checkInt, checkKinds, enumProblem, known, show } from '../private/validation';
+import { MicroservicesValidationError, Problems, checkInt, checkKinds, checkSeconds, enumProblem, known, show } from '../private/validation';
 import { TwelveFactorService, TwelveFactorServiceProps } from '../service';
 
 const CLASS = 'CanaryDeployment';
@@ -833,9 +833,9 @@ export class CanaryDeployment extends Construct {
     }
     if (props.recordTtl !== undefined && props.recordTtl.isUnresolved()) {
       p.add('`recordTtl` is a token; give a Duration known at synth time');
-    } else if (known(props.recordTtl)) {
-      const ttl = props.recordTtl.toMilliseconds({ integral: false });
-      p.when(ttl < 1000 || ttl > 86_400_000 || ttl % 1000 !== 0, `\`recordTtl\` ${props.recordTtl.toHumanString()} is not valid; use whole seconds from 1 to 86400`);
+    } else {
+      const ttl = checkSeconds('recordTtl', props.recordTtl, 1, 86_400);
+      if (ttl) p.add(ttl);
     }
 
     // Load balancers.
@@ -907,16 +907,12 @@ export class CanaryDeployment extends Construct {
     }
     const evaluation = checkInt('alarmEvaluationPeriods', props.alarmEvaluationPeriods, 1, 10);
     if (evaluation) p.add(evaluation);
-    const between = (name: 'alarmPollInterval' | 'healthTimeout' | 'healthPollInterval' | 'approvalTimeout', min: number, max: number, unit: string) => {
-      const value = props[name];
-      if (!known(value)) return;
-      const ms = value.toMilliseconds({ integral: false });
-      p.when(!Number.isFinite(ms) || ms < min * 1000 || ms > max * 1000 || ms % 1000 !== 0, `\`${name}\` ${value.toHumanString()} is not valid; use whole seconds from ${unit}`);
-    };
-    between('alarmPollInterval', 5, 300, '5 seconds to 5 minutes');
-    between('healthTimeout', 60, 7200, '1 minute to 2 hours');
-    between('healthPollInterval', 5, 300, '5 seconds to 5 minutes');
-    between('approvalTimeout', 60, 7 * 86_400, '1 minute to 7 days');
+    for (const timing of [
+      checkSeconds('alarmPollInterval', props.alarmPollInterval, 5, 300, '5 seconds to 5 minutes'),
+      checkSeconds('healthTimeout', props.healthTimeout, 60, 7200, '1 minute to 2 hours'),
+      checkSeconds('healthPollInterval', props.healthPollInterval, 5, 300, '5 seconds to 5 minutes'),
+      checkSeconds('approvalTimeout', props.approvalTimeout, 60, 7 * 86_400, '1 minute to 7 days'),
+    ]) if (timing) p.add(timing);
     if (!props.approvalBeforeLastStep) {
       p.when(props.approvalTopic !== undefined, '`approvalTopic` needs `approvalBeforeLastStep: true`');
       p.when(props.approvalTimeout !== undefined, '`approvalTimeout` needs `approvalBeforeLastStep: true`');

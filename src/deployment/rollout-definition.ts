@@ -171,6 +171,31 @@ export function rolloutDefinition(c: RolloutConfig): State {
     Next: next,
   });
 
+  // Scalable target bounds of the slot named at `slotPath`: a Choice `choice` by slot name,
+  // then `<verb>BlueScaling` or `<verb>GreenScaling` for each slot that scales, then `next`.
+  const setScaling = (
+    verb: string, slotPath: string, choice: string, bounds: (slot: RolloutSlot) => number[], next: string, onError: State,
+  ): void => {
+    const stateOf = (slot: RolloutSlot) => (slot.scales ? `${verb}${slot.name === 'blue' ? 'Blue' : 'Green'}Scaling` : next);
+    add(choice, {
+      Type: 'Choice',
+      Choices: [{ Variable: slotPath, StringEquals: 'blue', Next: stateOf(c.blue) }],
+      Default: stateOf(c.green),
+    });
+    for (const slot of [c.blue, c.green].filter((s) => s.scales)) {
+      const [min, max] = bounds(slot);
+      add(stateOf(slot), {
+        Type: 'Task',
+        Resource: sdk('applicationautoscaling', 'registerScalableTarget'),
+        Parameters: { ServiceNamespace: 'ecs', ResourceId: slot.scalingResourceId, ScalableDimension: 'ecs:service:DesiredCount', MinCapacity: min, MaxCapacity: max },
+        ResultPath: null,
+        Retry: retry('autoscaling'),
+        Catch: [onError],
+        Next: next,
+      });
+    }
+  };
+
   // 1. Input.
   // Rules are tried in order: each one reads a field only once the rules before it have
   // established that it is there (and a string), so no comparison meets a missing field. An
@@ -356,29 +381,8 @@ export function rolloutDefinition(c: RolloutConfig): State {
     Next: c.scaleInOldSlot ? 'RestoreIdleScaling' : 'DeployIdleSlot',
   });
   if (c.scaleInOldSlot) {
-    add('RestoreIdleScaling', {
-      Type: 'Choice',
-      Choices: [{ Variable: '$.slots.idle.name', StringEquals: 'blue', Next: c.blue.scales ? 'RestoreBlueScaling' : 'DeployIdleSlot' }],
-      Default: c.green.scales ? 'RestoreGreenScaling' : 'DeployIdleSlot',
-    });
-    for (const slot of [c.blue, c.green]) {
-      if (!slot.scales) continue;
-      add(`Restore${slot.name === 'blue' ? 'Blue' : 'Green'}Scaling`, {
-        Type: 'Task',
-        Resource: sdk('applicationautoscaling', 'registerScalableTarget'),
-        Parameters: {
-          ServiceNamespace: 'ecs',
-          ResourceId: slot.scalingResourceId,
-          ScalableDimension: 'ecs:service:DesiredCount',
-          MinCapacity: slot.minCapacity,
-          MaxCapacity: slot.maxCapacity,
-        },
-        ResultPath: null,
-        Retry: retry('autoscaling'),
-        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'ReleaseFailed' }],
-        Next: 'DeployIdleSlot',
-      });
-    }
+    setScaling('Restore', '$.slots.idle.name', 'RestoreIdleScaling', (slot) => [slot.minCapacity, slot.maxCapacity], 'DeployIdleSlot',
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'ReleaseFailed' });
   }
   add('DeployIdleSlot', {
     Type: 'Task',
@@ -649,23 +653,8 @@ export function rolloutDefinition(c: RolloutConfig): State {
     Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.recordError', Next: c.scaleInOldSlot ? 'RetireOldSlot' : 'Promote' }],
   }));
   if (c.scaleInOldSlot) {
-    add('RetireOldSlot', {
-      Type: 'Choice',
-      Choices: [{ Variable: '$.slots.live.name', StringEquals: 'blue', Next: c.blue.scales ? 'RetireBlueScaling' : 'ScaleInOldSlot' }],
-      Default: c.green.scales ? 'RetireGreenScaling' : 'ScaleInOldSlot',
-    });
-    for (const slot of [c.blue, c.green]) {
-      if (!slot.scales) continue;
-      add(`Retire${slot.name === 'blue' ? 'Blue' : 'Green'}Scaling`, {
-        Type: 'Task',
-        Resource: sdk('applicationautoscaling', 'registerScalableTarget'),
-        Parameters: { ServiceNamespace: 'ecs', ResourceId: slot.scalingResourceId, ScalableDimension: 'ecs:service:DesiredCount', MinCapacity: 0, MaxCapacity: 0 },
-        ResultPath: null,
-        Retry: retry('autoscaling'),
-        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.retireError', Next: 'Promote' }],
-        Next: 'ScaleInOldSlot',
-      });
-    }
+    setScaling('Retire', '$.slots.live.name', 'RetireOldSlot', () => [0, 0], 'ScaleInOldSlot',
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.retireError', Next: 'Promote' });
     add('ScaleInOldSlot', {
       Type: 'Task',
       Resource: sdk('ecs', 'updateService'),

@@ -269,7 +269,6 @@ export class MicroserviceEnvironment extends Construct {
   private readonly props: MicroserviceEnvironmentProps;
   private sharedAccessLogsBucket?: s3.IBucket;
   private sharedWebAcl?: wafv2.CfnWebACL;
-  private sharedWebAclDone = false;
 
   private readonly explicitPriorities = new Set<number>();
   private autoPriorityCount = 0;
@@ -566,8 +565,9 @@ export class MicroserviceEnvironment extends Construct {
   public _addLoadBalancer(scope: Construct, options: LoadBalancerOptions): {
     loadBalancer: elbv2.ApplicationLoadBalancer; listener: elbv2.ApplicationListener;
   } {
-    const props = { ...this.props, certificate: options.certificate, sslPolicy: options.sslPolicy };
     const internetFacing = options.internetFacing;
+    const notFound = options.notFoundByDefault
+      ? elbv2.ListenerAction.fixedResponse(404, { contentType: 'text/plain', messageBody: 'Not found' }) : undefined;
     const securityGroup = new ec2.SecurityGroup(scope, 'LoadBalancerSecurityGroup', {
       vpc: this.vpc,
       description: options.description,
@@ -586,14 +586,14 @@ export class MicroserviceEnvironment extends Construct {
 
     const peer = internetFacing ? ec2.Peer.anyIpv4() : ec2.Peer.ipv4(this.vpc.vpcCidrBlock);
     let listener: elbv2.ApplicationListener;
-    if (props.certificate) {
+    if (options.certificate) {
       listener = loadBalancer.addListener('Https', {
         port: 443,
         protocol: elbv2.ApplicationProtocol.HTTPS,
-        certificates: [props.certificate],
-        sslPolicy: props.sslPolicy ?? elbv2.SslPolicy.RECOMMENDED_TLS,
+        certificates: [options.certificate],
+        sslPolicy: options.sslPolicy ?? elbv2.SslPolicy.RECOMMENDED_TLS,
         open: false,
-        defaultAction: options.notFoundByDefault ? elbv2.ListenerAction.fixedResponse(404, { contentType: 'text/plain', messageBody: 'Not found' }) : undefined,
+        defaultAction: notFound,
       });
       const redirect = loadBalancer.addListener('HttpRedirect', {
         port: 80,
@@ -611,7 +611,7 @@ export class MicroserviceEnvironment extends Construct {
         port: 80,
         protocol: elbv2.ApplicationProtocol.HTTP,
         open: false,
-        defaultAction: options.notFoundByDefault ? elbv2.ListenerAction.fixedResponse(404, { contentType: 'text/plain', messageBody: 'Not found' }) : undefined,
+        defaultAction: notFound,
       });
       securityGroup.addIngressRule(peer, ec2.Port.tcp(80), 'HTTP from clients (plain HTTP allowed explicitly)');
     }
@@ -621,11 +621,8 @@ export class MicroserviceEnvironment extends Construct {
         reason: 'An internet-facing load balancer accepts clients from any IPv4 address on its listener ports only.',
       }]);
     }
-    if (!this.sharedWebAclDone) {
-      this.sharedWebAclDone = true;
-      this.sharedWebAcl = props.webAclArn === undefined && props.webAcl !== false ? this.createWebAcl() : undefined;
-    }
-    const webAclArn = props.webAclArn ?? this.sharedWebAcl?.attrArn;
+    if (this.props.webAclArn === undefined && this.props.webAcl !== false) this.sharedWebAcl ??= this.createWebAcl();
+    const webAclArn = this.props.webAclArn ?? this.sharedWebAcl?.attrArn;
     if (webAclArn) {
       new wafv2.CfnWebACLAssociation(scope, 'WebAclAssociation', {
         resourceArn: loadBalancer.loadBalancerArn,

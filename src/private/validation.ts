@@ -77,12 +77,15 @@ export function checkInt(prop: string, value: number | undefined, min: number, m
   return undefined;
 }
 
-/** Checks a known Duration is within a range of seconds. */
-export function checkSeconds(prop: string, value: Duration | undefined, min: number, max: number): string | undefined {
+/**
+ * Checks a known Duration is a whole number of seconds within a range (NaN and fractions of
+ * a millisecond included); `range` words the range for the message, by default "min to max".
+ */
+export function checkSeconds(prop: string, value: Duration | undefined, min: number, max: number, range?: string): string | undefined {
   if (!known(value)) return undefined;
-  const ms = value.toMilliseconds();
-  if (ms < min * 1000 || ms > max * 1000 || ms % 1000 !== 0) {
-    return `\`${prop}\` ${value.toHumanString()} is not valid; use whole seconds from ${min} to ${max}`;
+  const ms = value.toMilliseconds({ integral: false });
+  if (!Number.isFinite(ms) || ms < min * 1000 || ms > max * 1000 || ms % 1000 !== 0) {
+    return `\`${prop}\` ${value.toHumanString()} is not valid; use whole seconds from ${range ?? `${min} to ${max}`}`;
   }
   return undefined;
 }
