@@ -3,3 +3,4 @@ export * from './service';
 export * from './discovery';
 export * from './messaging';
 export * from './deployment';
+export * from './exposure';

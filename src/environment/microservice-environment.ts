@@ -62,6 +62,16 @@ export interface MicroserviceEnvironmentProps {
   readonly maxAzs?: number;
 
   /**
+   * The IPv4 address range of a new VPC. Only with a VPC we create. Give each environment
+   * its own range where VPCs are peered or clients are allowed by range (for example a
+   * `PrivateLinkExposure`'s `allowedClients`). It must hold one /20 private subnet per
+   * zone after the /24 public subnets: /16 to /18 for 2 or 3 zones.
+   *
+   * @default '10.0.0.0/16'
+   */
+  readonly vpcCidr?: string;
+
+  /**
    * How many NAT gateways a new VPC gets. Only with a VPC we create. With 0 the private
    * subnets are isolated and tasks reach AWS through VPC endpoints (`vpcEndpoints`).
    *
@@ -337,6 +347,15 @@ export class MicroserviceEnvironment extends Construct {
     return this.sharedAccessLogsBucket ?? this.props.accessLogsBucket;
   }
 
+  /**
+   * The bucket load balancers of the environment write access logs to, created on first use.
+   * @internal
+   */
+  public _obtainAccessLogsBucket(): s3.IBucket {
+    this.sharedAccessLogsBucket ??= this.props.accessLogsBucket ?? this.createAccessLogsBucket();
+    return this.sharedAccessLogsBucket;
+  }
+
   /** The AWS WAF web ACL we created for the environment's load balancers, when we created one. */
   public get webAcl(): wafv2.CfnWebACL | undefined {
     return this.sharedWebAcl;
@@ -410,7 +429,7 @@ export class MicroserviceEnvironment extends Construct {
   private validate(id: string, given: MicroserviceEnvironmentProps): void {
     const p = new Problems(CLASS, this);
     const props = checkKinds(p, given, [
-      ['maxAzs', 'number'], ['natGateways', 'number'], ['vpcEndpoints', 'boolean'], ['namespaceName', 'string'],
+      ['maxAzs', 'number'], ['vpcCidr', 'string'], ['natGateways', 'number'], ['vpcEndpoints', 'boolean'], ['namespaceName', 'string'],
       ['logRetention', 'number'], ['loadBalancer', 'boolean'], ['allowPlainHttp', 'boolean'], ['internetFacing', 'boolean'],
       ['loadBalancerDeletionProtection', 'boolean'], ['webAclArn', 'string'], ['webAcl', 'boolean'],
     ]);
@@ -427,6 +446,7 @@ export class MicroserviceEnvironment extends Construct {
     if (imported) {
       p.when(props.maxAzs !== undefined, '`maxAzs` applies only to a VPC we create; remove it or remove `vpc`/`cluster`');
       p.when(props.natGateways !== undefined, '`natGateways` applies only to a VPC we create; remove it or remove `vpc`/`cluster`');
+      p.when(props.vpcCidr !== undefined, '`vpcCidr` applies only to a VPC we create; remove it or remove `vpc`/`cluster`');
     }
     if (props.vpc && props.cluster && props.cluster.vpc !== props.vpc) {
       p.add('`cluster` is not in `vpc`; pass the cluster\'s own VPC (`cluster.vpc`) or leave `vpc` out');
@@ -436,6 +456,8 @@ export class MicroserviceEnvironment extends Construct {
     const maxAzs = props.maxAzs ?? 2;
     const azProblem = checkInt('maxAzs', props.maxAzs, 1, 6);
     if (azProblem) p.add(azProblem);
+    const cidr = known(maxAzs) && Number.isInteger(maxAzs) && maxAzs >= 1 && maxAzs <= 6 ? vpcCidrProblem(props.vpcCidr, maxAzs) : undefined;
+    if (cidr) p.add(cidr);
     const natProblem = checkInt('natGateways', props.natGateways, 0, known(maxAzs) ? Math.max(maxAzs, 0) : 6);
     if (natProblem) p.add(natProblem);
     if (known(props.namespaceName) && !isDnsName(props.namespaceName)) {
@@ -503,6 +525,7 @@ export class MicroserviceEnvironment extends Construct {
     const natGateways = props.natGateways ?? (props.vpcEndpoints ? 0 : 1);
     const vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: props.maxAzs ?? 2,
+      ipAddresses: props.vpcCidr !== undefined ? ec2.IpAddresses.cidr(props.vpcCidr) : undefined,
       natGateways,
       // Restricting the default security group needs a Lambda-backed custom resource outside
       // the VPC (Control Tower CT.LAMBDA.PR.3); nothing we create uses the default group.
@@ -581,8 +604,7 @@ export class MicroserviceEnvironment extends Construct {
       deletionProtection: options.deletionProtection,
       dropInvalidHeaderFields: true,
     });
-    this.sharedAccessLogsBucket ??= this.props.accessLogsBucket ?? this.createAccessLogsBucket();
-    loadBalancer.logAccessLogs(this.sharedAccessLogsBucket, 'alb');
+    loadBalancer.logAccessLogs(this._obtainAccessLogsBucket(), 'alb');
 
     const peer = internetFacing ? ec2.Peer.anyIpv4() : ec2.Peer.ipv4(this.vpc.vpcCidrBlock);
     let listener: elbv2.ApplicationListener;
@@ -705,6 +727,34 @@ export class MicroserviceEnvironment extends Construct {
 
 function defaultNamespaceName(id: string): string {
   return `${id.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '')}.internal`;
+}
+
+/**
+ * The problem with a VPC range: not an IPv4 CIDR, or too small for the subnets a new VPC gets
+ * (/24 public subnets in the first /20, then one /20 private subnet per zone).
+ */
+function vpcCidrProblem(cidr: string | undefined, maxAzs: number): string | undefined {
+  if (!known(cidr)) return undefined;
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  const octets = match ? match.slice(1, 5).map(Number) : [];
+  const prefix = match ? Number(match[5]) : NaN;
+  if (!match || octets.some((o) => o > 255) || prefix < 16 || prefix > 28) {
+    return `\`vpcCidr\` ${show(cidr)} is not an IPv4 CIDR block from /16 to /28 (the sizes a VPC may have); use one like '10.1.0.0/16'`;
+  }
+  const address = octets.reduce((a, o) => a * 256 + o, 0);
+  if (address % 2 ** (32 - prefix) !== 0) {
+    return `\`vpcCidr\` ${show(cidr)} has host bits set; use the network address, like '${networkAddress(address, prefix)}/${prefix}'`;
+  }
+  const largest = 32 - Math.ceil(Math.log2((maxAzs + 1) * 4096));
+  if (prefix > largest) {
+    return `\`vpcCidr\` ${show(cidr)} is too small for ${maxAzs} zones (a /24 public and a /20 private subnet in each); use a /${largest} or larger, like '10.1.0.0/${largest}'`;
+  }
+  return undefined;
+}
+
+function networkAddress(address: number, prefix: number): string {
+  const network = address - (address % 2 ** (32 - prefix));
+  return [24, 16, 8, 0].map((shift) => Math.floor(network / 2 ** shift) % 256).join('.');
 }
 
 function isDnsName(name: string): boolean {

@@ -1,0 +1,2 @@
+export * from './private-link-exposure';
+export * from './private-link-consumer';

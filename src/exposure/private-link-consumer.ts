@@ -1,0 +1,299 @@
+import {
+  Annotations,
+  Fn,
+  Token,
+  aws_ec2 as ec2,
+  aws_route53 as route53,
+  aws_route53_targets as targets,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { IPrivateLinkExposure, PrivateLinkExposure } from './private-link-exposure';
+import { upperSnake } from '../private/naming';
+import { MicroservicesValidationError, Problems, checkKinds, known, show } from '../private/validation';
+import { Access, BackingService, BackingServiceBinding, TwelveFactorService } from '../service';
+
+const CLASS = 'PrivateLinkConsumer';
+
+/**
+ * Properties of a PrivateLinkConsumer.
+ */
+export interface PrivateLinkConsumerProps {
+  /**
+   * The service to consume: a `PrivateLinkExposure` of this app, or one imported with
+   * `PrivateLinkExposure.fromPrivateLinkExposureAttributes()`.
+   */
+  readonly exposure: IPrivateLinkExposure;
+
+  /** The VPC the consumers run in, where the interface endpoint is created. */
+  readonly vpc: ec2.IVpc;
+
+  /**
+   * The subnets of the endpoint's network interfaces, one per Availability Zone. The zones
+   * must be among the provider load balancer's zones (zone ids, which differ from names
+   * across accounts).
+   *
+   * @default - the VPC's private subnets
+   */
+  readonly subnets?: ec2.SubnetSelection;
+
+  /**
+   * Resolve the provider's private DNS name to the endpoint inside the VPC.
+   *
+   * @default - true when the exposure has a private DNS name
+   */
+  readonly privateDnsEnabled?: boolean;
+
+  /**
+   * A friendly name for the endpoint inside the VPC, for a provider without a private DNS
+   * name: an alias record in `hostedZone`, or, without one, at the apex of a new private
+   * hosted zone of that name associated with `vpc`.
+   *
+   * @default - none: consumers use the endpoint's regional DNS name (`hostName`)
+   */
+  readonly domainName?: string;
+
+  /**
+   * The private hosted zone that holds `domainName`; it must be associated with `vpc`.
+   *
+   * @default - a new private hosted zone named `domainName`
+   */
+  readonly hostedZone?: route53.IHostedZone;
+
+  /**
+   * Who may connect to the endpoint, besides the services it is attached to (for example a
+   * security group). `0.0.0.0/0` and `::/0` are refused.
+   *
+   * @default - nobody until a service attaches it or `allowFrom()` is called
+   */
+  readonly allowFrom?: ec2.IConnectable[];
+}
+
+/**
+ * Options for attaching a PrivateLink endpoint to a service.
+ */
+export interface PrivateLinkBackingOptions {
+  /**
+   * The prefix of the injected variable names (upper snake case).
+   *
+   * @default - the consumer's construct id in upper snake case, for example `BILLING` for `Billing`
+   */
+  readonly envVarPrefix?: string;
+}
+
+/**
+ * The consumer side of AWS PrivateLink: an interface VPC endpoint to a service exposed with
+ * `PrivateLinkExposure` (in another stack, VPC or account), its security group closed to
+ * all but the peers named, private DNS when the provider has a name, otherwise an optional
+ * private record with a friendly name. Services reach it with
+ * `service.attach(consumer.asBackingService())`, which opens the endpoint to them and injects
+ * `<PREFIX>_HOST` and `<PREFIX>_PORT`.
+ *
+ * @example
+ * declare const users: TwelveFactorService;
+ * const billing = new PrivateLinkConsumer(this, 'Billing', {
+ *   exposure: PrivateLinkExposure.fromPrivateLinkExposureAttributes(this, 'BillingService', {
+ *     endpointServiceName: 'com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0',
+ *     port: 443,
+ *     protocol: PrivateLinkProtocol.TLS,
+ *   }),
+ *   vpc: users.environment.vpc,
+ *   domainName: 'billing.example.com',
+ * });
+ * users.attach(billing.asBackingService());
+ */
+export class PrivateLinkConsumer extends Construct implements ec2.IConnectable {
+  /** The exposure consumed. */
+  public readonly exposure: IPrivateLinkExposure;
+  /** The interface VPC endpoint. */
+  public readonly endpoint: ec2.InterfaceVpcEndpoint;
+  /** The endpoint's security group. */
+  public readonly securityGroup: ec2.SecurityGroup;
+  /** Network access to the endpoint. */
+  public readonly connections: ec2.Connections;
+  /** The port consumers connect to. */
+  public readonly port: number;
+  /**
+   * The name consumers connect to: the provider's private DNS name, the `domainName`, or
+   * else the endpoint's regional DNS name.
+   */
+  public readonly hostName: string;
+  /** Whether private DNS is on. */
+  public readonly privateDnsEnabled: boolean;
+  /**
+   * The private hosted zone we created for `domainName`.
+   * @default - none
+   */
+  public readonly privateHostedZone?: route53.PrivateHostedZone;
+  /**
+   * The alias record of `domainName`.
+   * @default - none
+   */
+  public readonly record?: route53.ARecord;
+
+  constructor(scope: Construct, id: string, props: PrivateLinkConsumerProps) {
+    super(scope, id);
+    const checked = this.validate(props);
+    const exposure = checked.exposure;
+    this.exposure = exposure;
+    this.port = exposure.port;
+    this.privateDnsEnabled = checked.privateDnsEnabled ?? exposure.privateDnsName !== undefined;
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: checked.vpc,
+      description: `PrivateLink endpoint ${this.node.path}`,
+      allowAllOutbound: false,
+    });
+    this.endpoint = new ec2.InterfaceVpcEndpoint(this, 'Endpoint', {
+      vpc: checked.vpc,
+      service: new ec2.InterfaceVpcEndpointService(exposure.endpointServiceName, exposure.port),
+      subnets: checked.subnets,
+      securityGroups: [this.securityGroup],
+      privateDnsEnabled: this.privateDnsEnabled,
+      open: false,
+    });
+    this.connections = this.endpoint.connections;
+    for (const peer of checked.allowFrom ?? []) this.allowFrom(peer);
+
+    const regionalName = Fn.select(1, Fn.split(':', Fn.select(0, this.endpoint.vpcEndpointDnsEntries)));
+    if (checked.domainName !== undefined) {
+      const zone = checked.hostedZone ?? new route53.PrivateHostedZone(this, 'HostedZone', {
+        zoneName: checked.domainName,
+        vpc: checked.vpc,
+        comment: `Friendly name of the PrivateLink endpoint ${this.node.path}`,
+      });
+      if (!checked.hostedZone) this.privateHostedZone = zone as route53.PrivateHostedZone;
+      this.record = new route53.ARecord(this, 'Record', {
+        zone,
+        recordName: checked.hostedZone ? checked.domainName : undefined,
+        target: route53.RecordTarget.fromAlias(new targets.InterfaceVpcEndpointTarget(this.endpoint)),
+        comment: `PrivateLink endpoint ${this.node.path}`,
+      });
+      this.hostName = checked.domainName;
+    } else if (this.privateDnsEnabled && exposure.privateDnsName !== undefined) {
+      this.hostName = exposure.privateDnsName;
+    } else {
+      this.hostName = regionalName;
+    }
+
+    if (exposure instanceof PrivateLinkExposure && sameVpc(exposure.service.environment.vpc, checked.vpc)) {
+      Annotations.of(this).addWarningV2('cdk-microservices:privateLinkSameVpc',
+        `${exposure.node.path} is exposed from the same VPC: services of one VPC reach each other directly; use discovery (the service's discoveryName and allowFrom) instead of PrivateLink.`);
+    }
+  }
+
+  /** Lets a peer (a service, a security group) connect to the endpoint on its port. */
+  public allowFrom(other: ec2.IConnectable): void {
+    const problem = peerProblem(other);
+    if (problem) throw new MicroservicesValidationError(CLASS, this, [`\`allowFrom\` ${problem}`]);
+    this.connections.allowFrom(other, ec2.Port.tcp(this.port), `to PrivateLink endpoint ${this.node.path}`);
+  }
+
+  /**
+   * The endpoint as a backing service: `service.attach(consumer.asBackingService())` opens
+   * the endpoint to the service and injects `<PREFIX>_HOST` and `<PREFIX>_PORT`.
+   */
+  public asBackingService(options: PrivateLinkBackingOptions = {}): BackingService {
+    return new PrivateLinkBacking(this, options);
+  }
+
+  private validate(given: PrivateLinkConsumerProps): PrivateLinkConsumerProps {
+    const p = new Problems(CLASS, this);
+    if (given === undefined || given === null || typeof given !== 'object') {
+      p.add('needs props with `exposure` and `vpc`');
+      p.throwIfAny();
+    }
+    const props = checkKinds(p, given, [['privateDnsEnabled', 'boolean'], ['domainName', 'string']]);
+    const exposure = props.exposure;
+    if (!exposure || typeof exposure.endpointServiceName !== 'string' || typeof exposure.port !== 'number') {
+      p.add(`\`exposure\` ${show(exposure)} is not a PrivateLink exposure; pass a PrivateLinkExposure or PrivateLinkExposure.fromPrivateLinkExposureAttributes(...)`);
+    }
+    if (!props.vpc || typeof props.vpc.vpcId !== 'string') {
+      p.add(`\`vpc\` ${show(props.vpc)} is not an ec2.IVpc`);
+    }
+    p.throwIfAny();
+    const providerName = exposure.privateDnsName;
+    if (props.privateDnsEnabled === true && providerName === undefined) {
+      p.add('`privateDnsEnabled` is true but the exposure has no private DNS name; set `privateDnsName` on the provider (or in the imported attributes), or use `domainName`');
+    }
+    const privateDns = props.privateDnsEnabled ?? providerName !== undefined;
+    if (props.domainName !== undefined && privateDns) {
+      p.add(`\`domainName\` ${show(props.domainName)} is not needed: private DNS already resolves ${show(providerName)} to the endpoint; remove it or set \`privateDnsEnabled\` to false`);
+    }
+    if (props.hostedZone !== undefined && props.domainName === undefined) {
+      p.add('`hostedZone` holds the `domainName` record; give `domainName` or remove `hostedZone`');
+    }
+    if (props.hostedZone !== undefined && (props.hostedZone === null || typeof props.hostedZone.zoneName !== 'string')) {
+      p.add(`\`hostedZone\` ${show(props.hostedZone)} is not a route53.IHostedZone`);
+    } else if (known(props.domainName)) {
+      const name = props.domainName.toLowerCase().replace(/\.$/, '');
+      if (!isDnsName(name)) {
+        p.add(`\`domainName\` ${show(props.domainName)} is not a DNS name; use labels of a-z, 0-9 and '-' separated by dots, like 'billing.example.com'`);
+      } else if (props.hostedZone && known(props.hostedZone.zoneName)) {
+        const zoneName = props.hostedZone.zoneName.toLowerCase().replace(/\.$/, '');
+        if (name !== zoneName && !name.endsWith(`.${zoneName}`)) {
+          p.add(`\`domainName\` '${props.domainName}' is not in the hosted zone '${zoneName}'; use a name that ends with '.${zoneName}'`);
+        }
+      }
+    }
+    const peers = props.allowFrom;
+    if (peers !== undefined && !Array.isArray(peers)) {
+      p.add(`\`allowFrom\` ${show(peers)} is not a list of ec2.IConnectable`);
+    } else {
+      (peers ?? []).forEach((peer, i) => {
+        const problem = peerProblem(peer);
+        if (problem) p.add(`\`allowFrom[${i}]\` ${problem}`);
+      });
+    }
+    p.throwIfAny();
+    return props;
+  }
+}
+
+class PrivateLinkBacking extends BackingService {
+  public readonly resource: PrivateLinkConsumer;
+  public readonly access = Access.READ_WRITE;
+  public readonly envVarPrefix?: string;
+
+  constructor(private readonly consumer: PrivateLinkConsumer, options: PrivateLinkBackingOptions) {
+    super();
+    this.resource = consumer;
+    this.envVarPrefix = options?.envVarPrefix;
+  }
+
+  public bind(service: TwelveFactorService): BackingServiceBinding {
+    const prefix = this.envVarPrefix ?? upperSnake(this.consumer.node.id);
+    if (this.envVarPrefix !== undefined && (typeof this.envVarPrefix !== 'string' || !/^[A-Z_][A-Z0-9_]*$/.test(this.envVarPrefix))) {
+      throw new MicroservicesValidationError('TwelveFactorService', service, [
+        `\`envVarPrefix\` ${show(this.envVarPrefix)} is not valid; use upper case letters, digits and underscores, not starting with a digit, like 'BILLING'`,
+      ]);
+    }
+    this.consumer.allowFrom(service);
+    return {
+      environment: { [`${prefix}_HOST`]: this.consumer.hostName, [`${prefix}_PORT`]: String(this.consumer.port) },
+      description: `PrivateLink endpoint (${this.consumer.exposure.protocol}, port ${this.consumer.port})`,
+    };
+  }
+}
+
+function sameVpc(a: ec2.IVpc, b: ec2.IVpc): boolean {
+  if (a === b) return true;
+  return !Token.isUnresolved(a.vpcId) && !Token.isUnresolved(b.vpcId) && a.vpcId === b.vpcId;
+}
+
+function peerProblem(peer: ec2.IConnectable): string | undefined {
+  if (!peer || typeof peer !== 'object' || !(peer.connections instanceof ec2.Connections)) {
+    return `${show(peer)} is not an ec2.IConnectable (a service, a security group or an ec2.Peer)`;
+  }
+  const anyRange = peer.connections.securityGroups.length === 0 && (peer as ec2.IPeer).toIngressRuleConfig !== undefined
+    ? (peer as ec2.IPeer).toIngressRuleConfig() as { cidrIp?: string; cidrIpv6?: string } : {};
+  const cidr = anyRange.cidrIp ?? anyRange.cidrIpv6;
+  if (cidr !== undefined && known(cidr) && /\/0$/.test(cidr)) {
+    return `${cidr} lets any address in; name the security groups or ranges that need the endpoint`;
+  }
+  return undefined;
+}
+
+function isDnsName(name: string): boolean {
+  if (name.length === 0 || name.length > 253) return false;
+  return name.includes('.') && name.split('.').every((label) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(label));
+}

@@ -1,0 +1,726 @@
+import {
+  Annotations,
+  Aws,
+  CfnOutput,
+  Duration,
+  Fn,
+  IResource,
+  Resource,
+  Stack,
+  Token,
+  Tokenization,
+  aws_certificatemanager as acm,
+  aws_ec2 as ec2,
+  aws_elasticloadbalancingv2 as elbv2,
+  aws_iam as iam,
+  aws_route53 as route53,
+  aws_sns as sns,
+} from 'aws-cdk-lib';
+import { Construct, IConstruct } from 'constructs';
+import { acknowledge, nistAndHipaa, suppressGuard } from '../private/acknowledge';
+import { Problems, checkInt, checkKinds, enumProblem, known, show } from '../private/validation';
+import { TwelveFactorService } from '../service';
+
+const CLASS = 'PrivateLinkExposure';
+
+/**
+ * The listener protocol of a PrivateLink exposure.
+ */
+export enum PrivateLinkProtocol {
+  /** TCP: bytes pass through to the service, which may speak TLS itself. */
+  TCP = 'TCP',
+  /** TLS: the load balancer terminates TLS with an ACM certificate and forwards TCP to the service. */
+  TLS = 'TLS',
+}
+
+/**
+ * The events of an endpoint service that send a connection notification.
+ */
+export enum ConnectionEvent {
+  /** A consumer asked to connect (an endpoint was created). */
+  CONNECT = 'Connect',
+  /** A connection request was accepted. */
+  ACCEPT = 'Accept',
+  /** A connection request was rejected. */
+  REJECT = 'Reject',
+  /** An endpoint connected to the service was deleted. */
+  DELETE = 'Delete',
+}
+
+/**
+ * A service offered through AWS PrivateLink, as its consumers see it.
+ */
+export interface IPrivateLinkExposure extends IResource {
+  /**
+   * The endpoint service name consumers create their interface endpoints with, for example
+   * `com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0`.
+   * @attribute
+   */
+  readonly endpointServiceName: string;
+  /** The port consumers connect to. */
+  readonly port: number;
+  /** The listener protocol. */
+  readonly protocol: PrivateLinkProtocol;
+  /**
+   * The private DNS name of the endpoint service, when it has one.
+   * @default - none: consumers use the endpoint's DNS names or their own record
+   */
+  readonly privateDnsName?: string;
+}
+
+/**
+ * The attributes of a PrivateLink exposure made elsewhere (another app, account or Region).
+ */
+export interface PrivateLinkExposureAttributes {
+  /** The endpoint service name, for example `com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0`. */
+  readonly endpointServiceName: string;
+  /** The port consumers connect to. */
+  readonly port: number;
+  /**
+   * The listener protocol.
+   * @default PrivateLinkProtocol.TCP
+   */
+  readonly protocol?: PrivateLinkProtocol;
+  /**
+   * The private DNS name of the endpoint service, when the provider set one and verified it.
+   * @default - none
+   */
+  readonly privateDnsName?: string;
+}
+
+/**
+ * Properties of a PrivateLinkExposure.
+ */
+export interface PrivateLinkExposureProps {
+  /** The service to expose. It must have a `port` and a rolling deployment. */
+  readonly service: TwelveFactorService;
+
+  /**
+   * Who may create endpoints to the service: accounts (`new iam.AccountPrincipal(...)`),
+   * roles or users (`new iam.ArnPrincipal(roleArn)`). At least one. `*` (anyone) needs
+   * `allowAnyPrincipal`.
+   *
+   * @see https://docs.aws.amazon.com/vpc/latest/privatelink/configure-endpoint-service.html#add-remove-permissions
+   */
+  readonly allowedPrincipals: iam.ArnPrincipal[];
+
+  /**
+   * Allow the principal `*`, that is any AWS account, to create endpoints to the service.
+   * With acceptance required, each request still waits for you.
+   *
+   * @default false
+   */
+  readonly allowAnyPrincipal?: boolean;
+
+  /**
+   * The client address ranges the load balancer lets in on its listener port. The load
+   * balancer's security group evaluates PrivateLink traffic by the client's own private
+   * address (not the endpoint's), so these are the consumer VPCs' ranges (for example
+   * `ec2.Peer.ipv4('10.1.0.0/16')`). `0.0.0.0/0` and `::/0` are refused.
+   *
+   * @default - none: required unless `enforceInboundRulesOnPrivateLinkTraffic` is false
+   */
+  readonly allowedClients?: ec2.IPeer[];
+
+  /**
+   * Evaluate the load balancer's inbound security group rules on PrivateLink traffic. Turn
+   * off only when consumers' address ranges are unknown; access is then controlled by
+   * `allowedPrincipals` and acceptance alone.
+   *
+   * @default true
+   */
+  readonly enforceInboundRulesOnPrivateLinkTraffic?: boolean;
+
+  /**
+   * Each connection request waits for the provider to accept it.
+   *
+   * @default true
+   */
+  readonly acceptanceRequired?: boolean;
+
+  /**
+   * The Regions, besides the service's own, from which consumers may connect (cross-Region
+   * PrivateLink).
+   *
+   * @default - only the service's Region
+   */
+  readonly allowedRegions?: string[];
+
+  /**
+   * The listener protocol.
+   *
+   * @default - PrivateLinkProtocol.TLS with a `certificate`, otherwise PrivateLinkProtocol.TCP
+   */
+  readonly protocol?: PrivateLinkProtocol;
+
+  /**
+   * The ACM certificate of a TLS listener; it should cover the name consumers use (the
+   * private DNS name, or the consumer's own record).
+   *
+   * @default - none: a TCP listener
+   */
+  readonly certificate?: acm.ICertificate;
+
+  /**
+   * The TLS security policy of a TLS listener.
+   *
+   * @default elbv2.SslPolicy.RECOMMENDED_TLS
+   */
+  readonly sslPolicy?: elbv2.SslPolicy;
+
+  /**
+   * The port consumers connect to.
+   *
+   * @default - 443 for TLS, the service's port for TCP
+   */
+  readonly port?: number;
+
+  /**
+   * The health check of the target group.
+   *
+   * @default - TCP connection to the service's port every 10 seconds, 2 checks healthy or unhealthy
+   */
+  readonly healthCheck?: elbv2.HealthCheck;
+
+  /**
+   * How long the load balancer lets connections of a stopping task drain.
+   *
+   * @default - the service's `stopTimeout`
+   */
+  readonly deregistrationDelay?: Duration;
+
+  /**
+   * Protect the load balancer from deletion.
+   *
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+
+  /**
+   * A private DNS name for the endpoint service, so consumers reach it by that name with
+   * private DNS on their endpoint. AWS verifies that you own the domain through a TXT
+   * record we write into `publicHostedZone`; setting and verifying the name takes
+   * Lambda-backed custom resources (AWS CloudFormation has no property for it).
+   *
+   * @default - none
+   * @see https://docs.aws.amazon.com/vpc/latest/privatelink/manage-dns-names.html
+   */
+  readonly privateDnsName?: string;
+
+  /**
+   * The public hosted zone that holds `privateDnsName`, where the verification record goes.
+   *
+   * @default - none; required with `privateDnsName`
+   */
+  readonly publicHostedZone?: route53.IPublicHostedZone;
+
+  /**
+   * Send connection notifications (requests, acceptances, rejections, deletions) to an SNS
+   * topic.
+   *
+   * @default - on when acceptance is required or a `notificationTopic` is given
+   */
+  readonly connectionNotifications?: boolean;
+
+  /**
+   * The topic connection notifications go to. Its policy (and its key's, if encrypted) must
+   * let `vpce.amazonaws.com` publish; we add the topic statement.
+   *
+   * @default - a new topic encrypted with the environment's key
+   */
+  readonly notificationTopic?: sns.ITopic;
+
+  /**
+   * The events that send a notification.
+   *
+   * @default - all four: CONNECT, ACCEPT, REJECT, DELETE
+   */
+  readonly connectionEvents?: ConnectionEvent[];
+
+  /**
+   * Add a stack output with the endpoint service name, for consumers in other apps.
+   *
+   * @default false
+   */
+  readonly output?: boolean;
+}
+
+/**
+ * Exposes a `TwelveFactorService` to other VPCs and accounts through AWS PrivateLink: an
+ * internal Network Load Balancer across the service's subnets (cross-zone, its own security
+ * group enforced on PrivateLink traffic, access logs, deletion protection), a TCP or TLS
+ * listener forwarding to the tasks by IP, the tasks' security group opened to the load
+ * balancer only, and a VPC endpoint service with explicit allowed principals, acceptance
+ * required and connection notifications. Consumers use `PrivateLinkConsumer`.
+ *
+ * @example
+ * declare const billing: TwelveFactorService;
+ * declare const certificate: acm.ICertificate;
+ * const link = new PrivateLinkExposure(this, 'BillingLink', {
+ *   service: billing,
+ *   allowedPrincipals: [new iam.AccountPrincipal('111122223333')],
+ *   allowedClients: [ec2.Peer.ipv4('10.1.0.0/16')],
+ *   certificate,
+ * });
+ */
+export class PrivateLinkExposure extends Resource implements IPrivateLinkExposure, ec2.IConnectable {
+  /** Imports a PrivateLink exposure made elsewhere, to consume it. */
+  public static fromPrivateLinkExposureAttributes(scope: Construct, id: string, attrs: PrivateLinkExposureAttributes): IPrivateLinkExposure {
+    return new ImportedExposure(scope, id, attrs);
+  }
+
+  /** The service exposed. */
+  public readonly service: TwelveFactorService;
+  /** The Network Load Balancer. */
+  public readonly loadBalancer: elbv2.NetworkLoadBalancer;
+  /** The load balancer's security group. */
+  public readonly securityGroup: ec2.SecurityGroup;
+  /** Network access of the load balancer: clients in, the service's port out. */
+  public readonly connections: ec2.Connections;
+  /** The listener. */
+  public readonly listener: elbv2.NetworkListener;
+  /** The target group: the service's tasks by IP. */
+  public readonly targetGroup: elbv2.NetworkTargetGroup;
+  /** The VPC endpoint service. */
+  public readonly endpointService: ec2.VpcEndpointService;
+  /** The endpoint service name consumers use. */
+  public readonly endpointServiceName: string;
+  /** The endpoint service id, for example `vpce-svc-0123456789abcdef0`. */
+  public readonly endpointServiceId: string;
+  /** The port consumers connect to. */
+  public readonly port: number;
+  /** The listener protocol. */
+  public readonly protocol: PrivateLinkProtocol;
+  /** The principals allowed to connect, as ARNs. */
+  public readonly allowedPrincipalArns: string[];
+  /** Whether each connection request waits for acceptance. */
+  public readonly acceptanceRequired: boolean;
+  /**
+   * The private DNS name, when one is set.
+   * @default - none
+   */
+  public readonly privateDnsName?: string;
+  /**
+   * The topic connection notifications go to, when they are on.
+   * @default - none
+   */
+  public readonly notificationTopic?: sns.ITopic;
+
+  constructor(scope: Construct, id: string, props: PrivateLinkExposureProps) {
+    super(scope, id);
+    const checked = this.validate(props);
+    const service = checked.service;
+    const env = service.environment;
+    const servicePort = service.port as number;
+    this.service = service;
+    this.protocol = checked.protocol ?? (checked.certificate ? PrivateLinkProtocol.TLS : PrivateLinkProtocol.TCP);
+    const tls = this.protocol === PrivateLinkProtocol.TLS;
+    this.port = checked.port ?? (tls ? 443 : servicePort);
+    this.acceptanceRequired = checked.acceptanceRequired ?? true;
+    this.privateDnsName = checked.privateDnsName;
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: env.vpc,
+      description: `PrivateLink load balancer of ${service.node.path}`,
+      allowAllOutbound: false,
+    });
+    for (const client of checked.allowedClients ?? []) {
+      this.securityGroup.addIngressRule(client, ec2.Port.tcp(this.port), `PrivateLink clients of ${service.node.path}`);
+    }
+    this.loadBalancer = new elbv2.NetworkLoadBalancer(this, 'LoadBalancer', {
+      vpc: env.vpc,
+      vpcSubnets: env.serviceSubnets,
+      internetFacing: false,
+      crossZoneEnabled: true,
+      securityGroups: [this.securityGroup],
+      enforceSecurityGroupInboundRulesOnPrivateLinkTraffic: checked.enforceInboundRulesOnPrivateLinkTraffic ?? true,
+      deletionProtection: checked.deletionProtection ?? true,
+    });
+    this.loadBalancer.logAccessLogs(env._obtainAccessLogsBucket(), 'nlb');
+    this.connections = this.loadBalancer.connections;
+
+    this.targetGroup = new elbv2.NetworkTargetGroup(this, 'TargetGroup', {
+      vpc: env.vpc,
+      port: servicePort,
+      protocol: elbv2.Protocol.TCP,
+      targetType: elbv2.TargetType.IP,
+      deregistrationDelay: checked.deregistrationDelay ?? service.stopTimeout,
+      healthCheck: checked.healthCheck ?? {
+        protocol: elbv2.Protocol.TCP,
+        interval: Duration.seconds(10),
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 2,
+      },
+    });
+    this.targetGroup.addTarget(service.service.loadBalancerTarget({
+      containerName: service.container.containerName,
+      containerPort: servicePort,
+    }));
+    // The tasks take connections from the load balancer only (traffic and health checks).
+    service.connections.allowFrom(this.loadBalancer, ec2.Port.tcp(servicePort), `PrivateLink load balancer ${this.node.path}`);
+    const healthPort = checked.healthCheck?.port;
+    if (healthPort !== undefined && healthPort !== 'traffic-port' && healthPort !== String(servicePort) && !Token.isUnresolved(healthPort)) {
+      service.connections.allowFrom(this.loadBalancer, ec2.Port.tcp(Number(healthPort)), `Health checks of ${this.node.path}`);
+    }
+
+    this.listener = this.loadBalancer.addListener('Listener', {
+      port: this.port,
+      protocol: tls ? elbv2.Protocol.TLS : elbv2.Protocol.TCP,
+      certificates: checked.certificate ? [checked.certificate] : undefined,
+      sslPolicy: tls ? (checked.sslPolicy ?? elbv2.SslPolicy.RECOMMENDED_TLS) : undefined,
+      defaultTargetGroups: [this.targetGroup],
+    });
+
+    this.allowedPrincipalArns = checked.allowedPrincipals.map((p) => p.arn);
+    this.endpointService = new ec2.VpcEndpointService(this, 'EndpointService', {
+      vpcEndpointServiceLoadBalancers: [this.loadBalancer],
+      acceptanceRequired: this.acceptanceRequired,
+      allowedPrincipals: checked.allowedPrincipals,
+      allowedRegions: checked.allowedRegions,
+      contributorInsights: false,
+    });
+    this.endpointServiceId = this.endpointService.vpcEndpointServiceId;
+    // The name with the provider's Region (the L2's uses AWS::Region, which a consumer stack
+    // would resolve to its own).
+    this.endpointServiceName = Fn.join('.', ['com.amazonaws.vpce', Stack.of(this).region, this.endpointServiceId]);
+
+    if (checked.privateDnsName && checked.publicHostedZone) {
+      this.addPrivateDnsName(checked.privateDnsName, checked.publicHostedZone);
+    }
+    const notify = checked.connectionNotifications ?? (this.acceptanceRequired || checked.notificationTopic !== undefined);
+    if (notify) this.notificationTopic = this.addNotifications(checked);
+    if (checked.output) {
+      new CfnOutput(this, 'EndpointServiceName', {
+        value: this.endpointServiceName,
+        description: `PrivateLink endpoint service of ${service.node.path}`,
+      });
+    }
+  }
+
+  private addPrivateDnsName(name: string, zone: route53.IPublicHostedZone): void {
+    const domain = new route53.VpcEndpointServiceDomainName(this, 'PrivateDnsName', {
+      endpointService: this.endpointService,
+      domainName: name,
+      publicHostedZone: zone,
+    });
+    // The custom resources CDK uses to set and verify the name run in a Lambda function
+    // outside any VPC, with its generated policy: accepted here, where the user asked for it.
+    const lambdaReason = 'The Lambda function is CDK\'s AwsCustomResource that sets and verifies the endpoint service\'s private DNS name once per deployment (CloudFormation has no property for it); it handles no data and needs no VPC.';
+    const stack = Stack.of(this);
+    for (const child of stack.node.findAll()) {
+      if (child.node.id.startsWith('AWS') && child.node.path.split('/').length === 2 && child.node.tryFindChild('ServiceRole')) {
+        acknowledgeCustomResourceLambda(child, lambdaReason);
+      }
+    }
+    acknowledge(domain, [
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'ec2:DescribeVpcEndpointServiceConfigurations, which reads the verification record of the private DNS name, has no resource-level permissions; the other calls are scoped to this endpoint service.',
+      },
+      ...nistAndHipaa('IAMNoInlinePolicy', 'Each policy is written by CDK for one custom resource call on this endpoint service; a managed policy would add no reuse.'),
+    ]);
+  }
+
+  private addNotifications(props: PrivateLinkExposureProps): sns.ITopic {
+    const env = props.service.environment;
+    const stack = Stack.of(this);
+    const topic = props.notificationTopic ?? new sns.Topic(this, 'NotificationTopic', {
+      displayName: `PrivateLink connections of ${props.service.node.path}`,
+      masterKey: env.encryptionKey,
+      enforceSSL: true,
+    });
+    const serviceArn = stack.formatArn({ service: 'ec2', resource: 'vpc-endpoint-service', resourceName: this.endpointServiceId });
+    topic.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'PrivateLinkConnectionNotifications',
+      principals: [new iam.ServicePrincipal('vpce.amazonaws.com')],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+        ArnLike: { 'aws:SourceArn': serviceArn },
+      },
+    }));
+    if (!props.notificationTopic) {
+      const added = env.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
+        sid: 'PrivateLinkConnectionNotifications',
+        principals: [new iam.ServicePrincipal('vpce.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }), true);
+      if (!added.statementAdded) {
+        Annotations.of(this).addWarningV2('cdk-microservices:notificationKey',
+          'The environment\'s key is imported: its key policy must let vpce.amazonaws.com use it (kms:GenerateDataKey*, kms:Decrypt), or connection notifications are not delivered.');
+      }
+    }
+    new ec2.CfnVPCEndpointConnectionNotification(this, 'ConnectionNotification', {
+      serviceId: this.endpointServiceId,
+      connectionNotificationArn: topic.topicArn,
+      connectionEvents: [...new Set(props.connectionEvents ?? Object.values(ConnectionEvent))],
+    });
+    return topic;
+  }
+
+  private validate(given: PrivateLinkExposureProps): PrivateLinkExposureProps {
+    const p = new Problems(CLASS, this);
+    if (given === undefined || given === null || typeof given !== 'object') {
+      p.add('needs props with at least `service` and `allowedPrincipals`');
+      p.throwIfAny();
+    }
+    const props = checkKinds(p, given, [
+      ['allowAnyPrincipal', 'boolean'], ['enforceInboundRulesOnPrivateLinkTraffic', 'boolean'], ['acceptanceRequired', 'boolean'],
+      ['allowedRegions', 'list of strings'], ['port', 'number'], ['deletionProtection', 'boolean'], ['privateDnsName', 'string'],
+      ['connectionNotifications', 'boolean'], ['output', 'boolean'], ['deregistrationDelay', 'Duration'],
+    ]);
+    const service = props.service;
+    if (!(service instanceof TwelveFactorService)) {
+      p.add(`\`service\` needs a TwelveFactorService; got ${show(service)}`);
+      p.throwIfAny();
+    }
+    if (service.port === undefined) {
+      p.add(`\`service\` ${service.node.path} has no \`port\`: a worker takes no connections; give the service a \`port\` to expose it`);
+    }
+    if (service.alternateTargetGroup !== undefined) {
+      p.add(`\`service\` ${service.node.path} uses an ECS blue/green, linear or canary deployment, which shifts only its application load balancer's traffic; expose a service with a rolling deployment`);
+    }
+    this.validatePrincipals(p, props);
+    this.validateNetwork(p, props);
+    this.validateListener(p, props);
+    this.validateDns(p, props);
+    this.validateNotifications(p, props);
+    p.throwIfAny();
+    return props;
+  }
+
+  private validatePrincipals(p: Problems, props: PrivateLinkExposureProps): void {
+    const principals = props.allowedPrincipals;
+    if (!Array.isArray(principals) || principals.length === 0) {
+      p.add('`allowedPrincipals` is empty: name who may connect, for example [new iam.AccountPrincipal(\'111122223333\')] (nobody could connect otherwise)');
+      return;
+    }
+    principals.forEach((principal, i) => {
+      if (!(principal instanceof iam.ArnPrincipal)) {
+        p.add(`\`allowedPrincipals[${i}]\` ${show(principal)} is not an iam.ArnPrincipal; use new iam.AccountPrincipal(accountId) or new iam.ArnPrincipal(roleArn)`);
+        return;
+      }
+      const problem = principalProblem(principal.arn, props.allowAnyPrincipal === true);
+      if (problem) p.add(`\`allowedPrincipals[${i}]\` ${problem}`);
+    });
+    const arns = principals.filter((x) => x instanceof iam.ArnPrincipal).map((x) => x.arn).filter((arn) => !Token.isUnresolved(arn));
+    const duplicates = [...new Set(arns.filter((arn, i) => arns.indexOf(arn) !== i))];
+    if (duplicates.length > 0) p.add(`\`allowedPrincipals\` names ${duplicates.map((d) => `'${d}'`).join(', ')} more than once; name each principal once`);
+    if (props.allowAnyPrincipal === true && !arns.includes('*')) {
+      p.add('`allowAnyPrincipal` is true but no principal is \'*\'; add new iam.ArnPrincipal(\'*\') or remove `allowAnyPrincipal`');
+    }
+  }
+
+  private validateNetwork(p: Problems, props: PrivateLinkExposureProps): void {
+    const enforce = props.enforceInboundRulesOnPrivateLinkTraffic ?? true;
+    const clients = props.allowedClients;
+    if (clients !== undefined && !Array.isArray(clients)) {
+      p.add(`\`allowedClients\` ${show(clients)} is not a list of ec2.IPeer, for example [ec2.Peer.ipv4('10.1.0.0/16')]`);
+    } else if (clients !== undefined) {
+      clients.forEach((client, i) => {
+        const problem = clientProblem(client);
+        if (problem) p.add(`\`allowedClients[${i}]\` ${problem}`);
+      });
+    }
+    if (enforce && (clients === undefined || (Array.isArray(clients) && clients.length === 0))) {
+      p.add('`allowedClients` is empty while inbound rules are enforced on PrivateLink traffic: no client could connect; name the consumer VPCs\' ranges (for example [ec2.Peer.ipv4(\'10.1.0.0/16\')]) or set `enforceInboundRulesOnPrivateLinkTraffic` to false');
+    }
+    if (!enforce && Array.isArray(clients) && clients.length > 0) {
+      p.add('`allowedClients` has no effect when `enforceInboundRulesOnPrivateLinkTraffic` is false; remove one of them');
+    }
+    (props.allowedRegions ?? []).forEach((region, i) => {
+      if (known(region) && !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region)) {
+        p.add(`\`allowedRegions[${i}]\` ${show(region)} is not a Region name; use one like 'eu-west-1'`);
+      }
+    });
+    const regions = (props.allowedRegions ?? []).filter((r) => known(r));
+    const repeated = [...new Set(regions.filter((r, i) => regions.indexOf(r) !== i))];
+    if (repeated.length > 0) p.add(`\`allowedRegions\` names ${repeated.map((r) => `'${r}'`).join(', ')} more than once`);
+    const delay = props.deregistrationDelay;
+    if (delay !== undefined && known(delay)) {
+      const s = delay.toMilliseconds({ integral: false }) / 1000;
+      p.when(!Number.isFinite(s) || !Number.isInteger(s) || s < 0 || s > 3600,
+        `\`deregistrationDelay\` ${delay.toHumanString()} is not valid; use whole seconds from 0 to 3600`);
+    }
+  }
+
+  private validateListener(p: Problems, props: PrivateLinkExposureProps): void {
+    const protocol = enumProblem('protocol', props.protocol, PrivateLinkProtocol, 'PrivateLinkProtocol');
+    if (protocol) p.add(protocol);
+    const tls = props.protocol === PrivateLinkProtocol.TLS || (props.protocol === undefined && props.certificate !== undefined);
+    if (props.protocol === PrivateLinkProtocol.TLS && props.certificate === undefined) {
+      p.add('`protocol` TLS needs a `certificate` (an ACM certificate for the name consumers use); give one, or use PrivateLinkProtocol.TCP');
+    }
+    if (props.protocol === PrivateLinkProtocol.TCP && props.certificate !== undefined) {
+      p.add('`certificate` applies only to a TLS listener but `protocol` is TCP; remove one of them');
+    }
+    if (props.certificate !== undefined && (props.certificate === null || typeof props.certificate.certificateArn !== 'string')) {
+      p.add(`\`certificate\` ${show(props.certificate)} is not an acm.ICertificate`);
+    }
+    if (props.sslPolicy !== undefined && !tls) {
+      p.add('`sslPolicy` applies only to a TLS listener, which needs a `certificate`');
+    }
+    if (props.sslPolicy !== undefined && tls && !Object.values(elbv2.SslPolicy).includes(props.sslPolicy)) {
+      p.add(`\`sslPolicy\` ${show(props.sslPolicy)} is not an elbv2.SslPolicy; use one such as elbv2.SslPolicy.RECOMMENDED_TLS`);
+    }
+    const port = checkInt('port', props.port, 1, 65535);
+    if (port) p.add(port);
+    const check = props.healthCheck;
+    if (check !== undefined) {
+      const allowed = [elbv2.Protocol.TCP, elbv2.Protocol.HTTP, elbv2.Protocol.HTTPS];
+      if (check.protocol !== undefined && !allowed.includes(check.protocol)) {
+        p.add(`\`healthCheck.protocol\` ${show(check.protocol)} is not valid for a TCP target group; use elbv2.Protocol.TCP, HTTP or HTTPS`);
+      }
+      if (check.path !== undefined && check.protocol !== elbv2.Protocol.HTTP && check.protocol !== elbv2.Protocol.HTTPS) {
+        p.add('`healthCheck.path` needs `healthCheck.protocol` HTTP or HTTPS');
+      }
+      if (check.port !== undefined && check.port !== 'traffic-port' && !Token.isUnresolved(check.port)) {
+        const n = Number(check.port);
+        p.when(!Number.isInteger(n) || n < 1 || n > 65535, `\`healthCheck.port\` ${show(check.port)} is not a port; use 'traffic-port' or a number from 1 to 65535`);
+      }
+    }
+  }
+
+  private validateDns(p: Problems, props: PrivateLinkExposureProps): void {
+    const name = props.privateDnsName;
+    const zone = props.publicHostedZone;
+    if (name !== undefined && zone === undefined) {
+      p.add('`privateDnsName` needs the `publicHostedZone` that holds it, where AWS\'s verification TXT record is written');
+    }
+    if (zone !== undefined && name === undefined) {
+      p.add('`publicHostedZone` is used only to verify a `privateDnsName`; give the name or remove the zone');
+    }
+    if (zone !== undefined && (zone === null || typeof zone.zoneName !== 'string')) {
+      p.add(`\`publicHostedZone\` ${show(zone)} is not a route53.IPublicHostedZone`);
+      return;
+    }
+    if (!known(name)) return;
+    const lower = name.toLowerCase().replace(/\.$/, '');
+    if (!isDnsName(lower)) {
+      p.add(`\`privateDnsName\` ${show(name)} is not a DNS name; use labels of a-z, 0-9 and '-' separated by dots, like 'billing.example.com'`);
+      return;
+    }
+    if (zone && known(zone.zoneName)) {
+      const zoneName = zone.zoneName.toLowerCase().replace(/\.$/, '');
+      if (lower !== zoneName && !lower.endsWith(`.${zoneName}`)) {
+        p.add(`\`privateDnsName\` '${name}' is not in the public hosted zone '${zoneName}'; use a name that ends with '.${zoneName}' or the zone that holds it`);
+      }
+    }
+  }
+
+  private validateNotifications(p: Problems, props: PrivateLinkExposureProps): void {
+    if (props.connectionNotifications === false && props.notificationTopic !== undefined) {
+      p.add('`notificationTopic` is given but `connectionNotifications` is false; remove one of them');
+    }
+    if (props.connectionNotifications === false && props.connectionEvents !== undefined) {
+      p.add('`connectionEvents` is given but `connectionNotifications` is false; remove one of them');
+    }
+    if (props.notificationTopic !== undefined && (props.notificationTopic === null || typeof props.notificationTopic.topicArn !== 'string')) {
+      p.add(`\`notificationTopic\` ${show(props.notificationTopic)} is not an sns.ITopic`);
+    }
+    const events = props.connectionEvents;
+    if (events !== undefined) {
+      if (!Array.isArray(events) || events.length === 0) {
+        p.add(`\`connectionEvents\` ${show(events)} is not a non-empty list of ConnectionEvent; leave it out for all four`);
+      } else {
+        events.forEach((event, i) => {
+          const problem = enumProblem(`connectionEvents[${i}]`, event, ConnectionEvent, 'ConnectionEvent');
+          if (problem) p.add(problem);
+        });
+      }
+    }
+    const notify = props.connectionNotifications ?? ((props.acceptanceRequired ?? true) || props.notificationTopic !== undefined);
+    if (!notify && events !== undefined && props.connectionNotifications === undefined) {
+      p.add('`connectionEvents` needs notifications, which are off when acceptance is not required; set `connectionNotifications` to true');
+    }
+  }
+}
+
+class ImportedExposure extends Resource implements IPrivateLinkExposure {
+  public readonly endpointServiceName: string;
+  public readonly port: number;
+  public readonly protocol: PrivateLinkProtocol;
+  public readonly privateDnsName?: string;
+
+  constructor(scope: Construct, id: string, attrs: PrivateLinkExposureAttributes) {
+    super(scope, id);
+    const p = new Problems(CLASS, this);
+    const clean = checkKinds(p, attrs ?? ({} as PrivateLinkExposureAttributes), [
+      ['endpointServiceName', 'string'], ['port', 'number'], ['privateDnsName', 'string'],
+    ]);
+    if (clean.endpointServiceName === undefined && !p.any) p.add('`endpointServiceName` is required');
+    if (known(clean.endpointServiceName) && !/^(com\.amazonaws\.vpce\.[a-z0-9-]+\.vpce-svc-[0-9a-f]{8,17}|[a-z0-9-]+(\.[a-z0-9-]+)+)$/.test(clean.endpointServiceName)) {
+      p.add(`\`endpointServiceName\` ${show(clean.endpointServiceName)} is not an endpoint service name; use one like 'com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0'`);
+    }
+    if (clean.port === undefined && attrs?.port === undefined) p.add('`port` is required: the port consumers connect to');
+    const port = checkInt('port', clean.port, 1, 65535);
+    if (port) p.add(port);
+    const protocol = enumProblem('protocol', clean.protocol, PrivateLinkProtocol, 'PrivateLinkProtocol');
+    if (protocol) p.add(protocol);
+    if (known(clean.privateDnsName) && !isDnsName(clean.privateDnsName.toLowerCase().replace(/\.$/, ''))) {
+      p.add(`\`privateDnsName\` ${show(clean.privateDnsName)} is not a DNS name`);
+    }
+    p.throwIfAny();
+    this.endpointServiceName = clean.endpointServiceName;
+    this.port = clean.port;
+    this.protocol = clean.protocol ?? PrivateLinkProtocol.TCP;
+    this.privateDnsName = clean.privateDnsName;
+  }
+}
+
+/** The problem with an allowed principal's ARN, or undefined. */
+function principalProblem(arn: string, allowAny: boolean): string | undefined {
+  if (typeof arn !== 'string') return `${show(arn)} has no ARN`;
+  const fragments = Tokenization.reverseString(arn);
+  const literal = String(fragments.mapTokens({ mapToken: () => '' }).join({ join: (left: unknown, right: unknown) => `${left}${right}` }));
+  const hasTokens = fragments.tokens.length > 0;
+  if (!hasTokens && arn === '*') {
+    return allowAny ? undefined : 'is \'*\' (any AWS account): set `allowAnyPrincipal` to true to allow it on purpose, or name accounts and roles';
+  }
+  if (literal.includes('*')) {
+    return `'${arn}' has a wildcard: endpoint services take whole principals (an account, role or user ARN) or '*' alone`;
+  }
+  if (hasTokens) {
+    // Partly resolved (the partition or account of an AccountPrincipal): check what is literal.
+    if (literal !== '' && !literal.includes(':iam::')) return `'${literal}' is not an IAM principal ARN; use an account, role or user ARN`;
+    return undefined;
+  }
+  if (!/^arn:aws(-[a-z]+)*:iam::\d{12}:(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+)$/.test(arn)) {
+    return `'${arn}' is not an account, role or user ARN; use one like 'arn:aws:iam::111122223333:root' or 'arn:aws:iam::111122223333:role/consumer'`;
+  }
+  return undefined;
+}
+
+/** The problem with an allowed client peer, or undefined. */
+function clientProblem(client: ec2.IPeer): string | undefined {
+  if (!client || typeof (client as ec2.IPeer).toIngressRuleConfig !== 'function') {
+    return `${show(client)} is not an ec2.IPeer; use ec2.Peer.ipv4('10.1.0.0/16')`;
+  }
+  const config = client.toIngressRuleConfig() as { cidrIp?: string; cidrIpv6?: string };
+  const cidr = config.cidrIp ?? config.cidrIpv6;
+  if (cidr !== undefined && known(cidr) && /\/0$/.test(cidr)) {
+    return `${cidr} lets any address in; name the consumer VPCs' ranges, like ec2.Peer.ipv4('10.1.0.0/16')`;
+  }
+  return undefined;
+}
+
+/** Acknowledges the findings on CDK's AwsCustomResource Lambda function, with the reason. */
+function acknowledgeCustomResourceLambda(fn: IConstruct, reason: string): void {
+  acknowledge(fn, [
+    { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason },
+    { id: 'AwsSolutions-L1', reason },
+    ...nistAndHipaa('LambdaInsideVPC', reason),
+    ...nistAndHipaa('LambdaConcurrency', reason),
+    ...nistAndHipaa('LambdaDLQ', reason),
+    ...nistAndHipaa('IAMNoInlinePolicy', reason),
+  ]);
+  suppressGuard(fn, ['lambda_inside_vpc_check'], reason);
+}
+
+function isDnsName(name: string): boolean {
+  if (name.length === 0 || name.length > 253) return false;
+  return name.split('.').every((label) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(label)) && name.includes('.');
+}
