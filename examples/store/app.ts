@@ -8,21 +8,87 @@ import {
   aws_backup as backup,
   aws_certificatemanager as acm,
   aws_dynamodb as dynamodb,
+  aws_ec2 as ec2,
   aws_ecr as ecr,
   aws_ecs as ecs,
   aws_events as events,
+  aws_iam as iam,
   aws_route53 as route53,
   aws_sns as sns,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { Access, BackingService, CanaryDeployment, CanaryStep, MessageBus, MicroserviceEnvironment, Stage, TwelveFactorService } from '../../src';
+import {
+  Access, BackingService, CanaryDeployment, CanaryStep, IPrivateLinkExposure, MessageBus, MicroserviceEnvironment, PrivateLinkConsumer,
+  PrivateLinkExposure, Stage, TwelveFactorService,
+} from '../../src';
+
+/** The address ranges of the two VPCs: PrivateLink lets only the store's range reach billing. */
+const STORE_CIDR = '10.10.0.0/16';
+const BILLING_CIDR = '10.20.0.0/16';
+const ZONE = { hostedZoneId: 'Z0123456789EXAMPLE', zoneName: 'store.example.com' };
+
+/** Properties of the billing stack. */
+export interface BillingStackProps extends StackProps {
+  /** The account whose VPCs may connect to the billing API (the store's). */
+  readonly consumerAccount: string;
+}
+
+/**
+ * The billing API in its own VPC (the AWS guidance for a sensitive microservice): no load
+ * balancer of its own that other VPCs could reach, only an AWS PrivateLink endpoint service
+ * (an internal Network Load Balancer terminating TLS) that the store's account may connect
+ * to, from the store VPC's range, each connection accepted by hand and notified.
+ */
+export class BillingStack extends Stack {
+  public readonly platform: MicroserviceEnvironment;
+  public readonly billing: TwelveFactorService;
+  public readonly link: PrivateLinkExposure;
+
+  constructor(scope: Construct, id: string, props: BillingStackProps) {
+    super(scope, id, props);
+    const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', ZONE);
+    this.platform = new MicroserviceEnvironment(this, 'Env', {
+      namespaceName: 'billing.internal',
+      vpcCidr: BILLING_CIDR,
+      stage: Stage.PRODUCTION,
+    });
+    this.billing = new TwelveFactorService(this, 'Billing', {
+      environment: this.platform,
+      serviceName: 'billing',
+      image: ecs.ContainerImage.fromAsset(path.join(__dirname, 'services', 'billing')),
+      port: 8080,
+      config: { LOG_LEVEL: 'info', PORT: '8080' },
+      user: 'node',
+      containerHealthCheck: {
+        command: ['CMD-SHELL', 'wget -q -O /dev/null http://localhost:8080/health || exit 1'],
+        startPeriod: Duration.seconds(20),
+      },
+    });
+    this.link = new PrivateLinkExposure(this, 'BillingLink', {
+      service: this.billing,
+      allowedPrincipals: [new iam.AccountPrincipal(props.consumerAccount)],
+      allowedClients: [ec2.Peer.ipv4(STORE_CIDR)],
+      certificate: new acm.Certificate(this, 'Certificate', {
+        domainName: 'billing.store.example.com',
+        validation: acm.CertificateValidation.fromDns(zone),
+      }),
+    });
+  }
+}
+
+/** Properties of the store stack. */
+export interface StoreStackProps extends StackProps {
+  /** The billing API the users service calls through PrivateLink. */
+  readonly billing: IPrivateLinkExposure;
+}
 
 /**
  * The reference store: a users web service released by canary (two slots, each behind its
  * own HTTPS load balancer with the AWS WAF web ACL the environment creates, and Route 53
  * weighted records; a rollout on each push of a release- tag), with its DynamoDB table and a
  * migration admin task, publishing sign-ups on a message bus to an email worker (scaled on
- * its backlog, from zero) and a billing worker (paid plans only).
+ * its backlog, from zero) and a billing worker (paid plans only). The users service calls the
+ * billing API (BillingStack, its own VPC) through an AWS PrivateLink endpoint.
  */
 export class StoreStack extends Stack {
   public readonly platform: MicroserviceEnvironment;
@@ -31,13 +97,12 @@ export class StoreStack extends Stack {
   public readonly billingWorker: TwelveFactorService;
   public readonly bus: MessageBus;
 
-  constructor(scope: Construct, id: string, props: StackProps = {}) {
+  public readonly billing: PrivateLinkConsumer;
+
+  constructor(scope: Construct, id: string, props: StoreStackProps) {
     super(scope, id, props);
 
-    const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
-      hostedZoneId: 'Z0123456789EXAMPLE',
-      zoneName: 'store.example.com',
-    });
+    const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', ZONE);
     const certificate = new acm.Certificate(this, 'Certificate', {
       domainName: 'store.example.com',
       subjectAlternativeNames: ['*.store.example.com'],
@@ -46,6 +111,7 @@ export class StoreStack extends Stack {
 
     this.platform = new MicroserviceEnvironment(this, 'Env', {
       namespaceName: 'store.internal',
+      vpcCidr: STORE_CIDR,
       stage: Stage.PRODUCTION,
     });
 
@@ -109,6 +175,16 @@ export class StoreStack extends Stack {
       slot.attach(BackingService.dynamoDbTable(usersTable, { access: Access.READ_WRITE }));
     }
     this.users.blue.addAdminTask('migrate', { command: ['node', 'migrate.js'] });
+
+    // The billing API, in its own VPC, through an interface endpoint in the store's VPC: only
+    // the users slots may reach it, as billing.store.example.com (a private zone in this VPC,
+    // the name billing's TLS certificate holds); BILLING_HOST and BILLING_PORT are injected.
+    this.billing = new PrivateLinkConsumer(this, 'Billing', {
+      exposure: props.billing,
+      vpc: this.platform.vpc,
+      domainName: 'billing.store.example.com',
+    });
+    for (const slot of this.users.slots) slot.attach(this.billing.asBackingService());
 
     // Events between services: users publishes sign-ups on the message bus; the email worker
     // and the billing worker each consume them from their own queue (fan-out), billing only

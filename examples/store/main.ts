@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
-import { StoreStack } from './app';
+import { BillingStack, StoreStack } from './app';
 import { formatGateReports, gatesPassed, runGates } from './gates';
 import { summarize } from './summary';
 
@@ -24,7 +24,8 @@ async function main(): Promise<number> {
     account: process.env.CDK_DEFAULT_ACCOUNT ?? '111111111111',
     region: process.env.CDK_DEFAULT_REGION ?? 'us-east-1',
   };
-  new StoreStack(app, 'Store', { env });
+  const billing = new BillingStack(app, 'Billing', { env, consumerAccount: env.account });
+  new StoreStack(app, 'Store', { env, billing: billing.link });
 
   const started = Date.now();
   const assembly = app.synth();

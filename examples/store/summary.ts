@@ -1,8 +1,8 @@
 import * as fs from 'fs';
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { IConstruct } from 'constructs';
-import { CanaryDeployment, MessageBus, TwelveFactorService } from '../../src';
+import { CanaryDeployment, MessageBus, PrivateLinkConsumer, PrivateLinkExposure, TwelveFactorService } from '../../src';
 
 /** CloudFormation's limits per template. */
 const MAX_RESOURCES = 500;
@@ -29,6 +29,29 @@ function isCanary(c: IConstruct): c is CanaryDeployment {
   return c instanceof CanaryDeployment;
 }
 
+function isExposure(c: IConstruct): c is PrivateLinkExposure {
+  return c instanceof PrivateLinkExposure;
+}
+
+function isConsumer(c: IConstruct): c is PrivateLinkConsumer {
+  return c instanceof PrivateLinkConsumer;
+}
+
+/** A value that may hold tokens, readable: the partition as `aws`, other references as `<LogicalId>`. */
+function readable(scope: IConstruct, value: string): string {
+  const render = (v: unknown): string => {
+    if (typeof v === 'string') return v;
+    if (Array.isArray(v)) return v.map(render).join('');
+    const o = v as { [key: string]: unknown };
+    if (o.Ref === 'AWS::Partition') return 'aws';
+    if (typeof o.Ref === 'string') return `<${o.Ref}>`;
+    const join = o['Fn::Join'] as [string, unknown[]] | undefined;
+    if (join) return join[1].map(render).join(join[0]);
+    return '<deploy time>';
+  };
+  return render(Stack.of(scope).resolve(value));
+}
+
 /** A plain-text summary of the synthesized app: stacks, services, then topics. */
 export function summarize(app: App, assembly: cxapi.CloudAssembly): string {
   const out: string[] = [];
@@ -47,11 +70,13 @@ export function summarize(app: App, assembly: cxapi.CloudAssembly): string {
   out.push('Stacks', table(stackRows), '');
 
   const services = all(app, isService);
+  const links = new Map(all(app, isExposure).map((e) => [e.service, e]));
   const serviceRows = [['service', 'exposure', 'discovery', 'tasks', 'size', 'backing services', 'admin tasks']];
   for (const s of services) {
     const canary = s.node.scope instanceof CanaryDeployment ? s.node.scope : undefined;
+    const link = links.get(s);
     const exposure = canary ? `${canary.url} (${s.node.id.toLowerCase()} slot)`
-      : s.url ?? (s.port !== undefined ? `internal :${s.port}` : 'worker (no port)');
+      : s.url ?? (link ? `PrivateLink ${link.protocol} :${link.port}` : s.port !== undefined ? `internal :${s.port}` : 'worker (no port)');
     serviceRows.push([
       s.node.path,
       exposure,
@@ -100,5 +125,30 @@ export function summarize(app: App, assembly: cxapi.CloudAssembly): string {
     ]);
   }
   if (canaryRows.length > 1) out.push('', 'Canary deployments', table(canaryRows));
+
+  const linkRows = [['PrivateLink', 'side', 'service or name', 'listener', 'allowed principals', 'acceptance', 'notifications']];
+  for (const e of all(app, isExposure)) {
+    linkRows.push([
+      e.node.path,
+      'provider',
+      e.service.node.path,
+      `${e.protocol} :${e.port}`,
+      e.allowedPrincipalArns.map((arn) => readable(e, arn)).join(', '),
+      e.acceptanceRequired ? 'required' : 'automatic',
+      e.notificationTopic ? 'SNS' : '-',
+    ]);
+  }
+  for (const c of all(app, isConsumer)) {
+    linkRows.push([
+      c.node.path,
+      'consumer',
+      c.privateDnsEnabled ? `${c.hostName} (private DNS)` : c.record ? `${c.hostName} (private zone)` : 'endpoint DNS name',
+      `${c.exposure.protocol} :${c.port}`,
+      '-',
+      '-',
+      '-',
+    ]);
+  }
+  if (linkRows.length > 1) out.push('', 'PrivateLink', table(linkRows));
   return out.join('\n');
 }
