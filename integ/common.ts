@@ -37,12 +37,13 @@ export function exactly(value: unknown): ExpectedResult {
 }
 
 /**
- * The integ test of one stack as every test here runs it: us-east-1, no old snapshot to
- * deploy first (the snapshot's assets are not committed), destroyed without asking.
+ * The integ test of one stack (or of several deployed together, in dependency order) as every
+ * test here runs it: us-east-1, no old snapshot to deploy first (the snapshot's assets are not
+ * committed), destroyed without asking.
  */
-export function integTest(scope: Construct, id: string, stack: Stack, assertionStack?: Stack): IntegTest {
+export function integTest(scope: Construct, id: string, stack: Stack | Stack[], assertionStack?: Stack): IntegTest {
   return new IntegTest(scope, id, {
-    testCases: [stack],
+    testCases: Array.isArray(stack) ? stack : [stack],
     assertionStack,
     regions: ['us-east-1'],
     diffAssets: false,
