@@ -62,10 +62,11 @@ export interface MicroserviceEnvironmentProps {
   readonly maxAzs?: number;
 
   /**
-   * The IPv4 address range of a new VPC. Only with a VPC we create. Give each environment
-   * its own range where VPCs are peered or clients are allowed by range (for example a
-   * `PrivateLinkExposure`'s `allowedClients`). It must hold one /20 private subnet per
-   * zone after the /24 public subnets: /16 to /18 for 2 or 3 zones.
+   * The IPv4 address range of a new VPC, as a literal (the subnets are carved out of it at
+   * synthesis). Only with a VPC we create. Give each environment its own range where VPCs
+   * are peered or clients are allowed by range (for example a `PrivateLinkExposure`'s
+   * `allowedClients`). It must hold one /20 private subnet per zone after the /24 public
+   * subnets: /16 to /18 for 2 or 3 zones.
    *
    * @default '10.0.0.0/16'
    */
@@ -456,8 +457,12 @@ export class MicroserviceEnvironment extends Construct {
     const maxAzs = props.maxAzs ?? 2;
     const azProblem = checkInt('maxAzs', props.maxAzs, 1, 6);
     if (azProblem) p.add(azProblem);
-    const cidr = known(maxAzs) && Number.isInteger(maxAzs) && maxAzs >= 1 && maxAzs <= 6 ? vpcCidrProblem(props.vpcCidr, maxAzs) : undefined;
+    // The range's size is judged only against a valid zone count; its form always.
+    const zones = known(maxAzs) && Number.isInteger(maxAzs) && maxAzs >= 1 && maxAzs <= 6 ? maxAzs : undefined;
+    const cidr = vpcCidrProblem(props.vpcCidr, zones);
     if (cidr) p.add(cidr);
+    p.when(!imported && typeof props.vpcCidr === 'string' && Token.isUnresolved(props.vpcCidr),
+      '`vpcCidr` is a token, but the subnets are carved out of the range at synthesis; give the range as a literal, like \'10.1.0.0/16\'');
     const natProblem = checkInt('natGateways', props.natGateways, 0, known(maxAzs) ? Math.max(maxAzs, 0) : 6);
     if (natProblem) p.add(natProblem);
     if (known(props.namespaceName) && !isDnsName(props.namespaceName)) {
@@ -731,9 +736,10 @@ function defaultNamespaceName(id: string): string {
 
 /**
  * The problem with a VPC range: not an IPv4 CIDR, or too small for the subnets a new VPC gets
- * (/24 public subnets in the first /20, then one /20 private subnet per zone).
+ * (/24 public subnets in the first /20, then one /20 private subnet per zone). The size is
+ * checked only when the zone count is given.
  */
-function vpcCidrProblem(cidr: string | undefined, maxAzs: number): string | undefined {
+function vpcCidrProblem(cidr: string | undefined, maxAzs: number | undefined): string | undefined {
   if (!known(cidr)) return undefined;
   const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
   const octets = match ? match.slice(1, 5).map(Number) : [];
@@ -745,6 +751,7 @@ function vpcCidrProblem(cidr: string | undefined, maxAzs: number): string | unde
   if (address % 2 ** (32 - prefix) !== 0) {
     return `\`vpcCidr\` ${show(cidr)} has host bits set; use the network address, like '${networkAddress(address, prefix)}/${prefix}'`;
   }
+  if (maxAzs === undefined) return undefined;
   const largest = 32 - Math.ceil(Math.log2((maxAzs + 1) * 4096));
   if (prefix > largest) {
     return `\`vpcCidr\` ${show(cidr)} is too small for ${maxAzs} zones (a /24 public and a /20 private subnet in each); use a /${largest} or larger, like '10.1.0.0/${largest}'`;

@@ -2,6 +2,7 @@ import {
   Annotations,
   Fn,
   Token,
+  Tokenization,
   aws_ec2 as ec2,
   aws_route53 as route53,
   aws_route53_targets as targets,
@@ -129,12 +130,18 @@ export class PrivateLinkConsumer extends Construct implements ec2.IConnectable {
    * @default - none
    */
   public readonly record?: route53.ARecord;
+  /**
+   * The VPC of the endpoint.
+   * @internal
+   */
+  public readonly _vpc: ec2.IVpc;
 
   constructor(scope: Construct, id: string, props: PrivateLinkConsumerProps) {
     super(scope, id);
     const checked = this.validate(props);
     const exposure = checked.exposure;
     this.exposure = exposure;
+    this._vpc = checked.vpc;
     this.port = exposure.port;
     this.privateDnsEnabled = checked.privateDnsEnabled ?? exposure.privateDnsName !== undefined;
 
@@ -222,16 +229,20 @@ export class PrivateLinkConsumer extends Construct implements ec2.IConnectable {
     if (props.hostedZone !== undefined && props.domainName === undefined) {
       p.add('`hostedZone` holds the `domainName` record; give `domainName` or remove `hostedZone`');
     }
-    if (props.hostedZone !== undefined && (props.hostedZone === null || typeof props.hostedZone.zoneName !== 'string')) {
-      p.add(`\`hostedZone\` ${show(props.hostedZone)} is not a route53.IHostedZone`);
+    const zone = props.hostedZone;
+    const zoneName = zone !== undefined && zone !== null && typeof zone === 'object' ? zoneNameOf(zone) : undefined;
+    if (zone !== undefined && (zone === null || typeof zone !== 'object' || typeof zone.hostedZoneId !== 'string')) {
+      p.add(`\`hostedZone\` ${show(zone)} is not a route53.IHostedZone`);
+    } else if (zone !== undefined && zoneName === undefined) {
+      p.add('`hostedZone` has no zone name (it was imported by id only), which the record needs; import it with route53.HostedZone.fromHostedZoneAttributes({ hostedZoneId, zoneName })');
     } else if (known(props.domainName)) {
       const name = props.domainName.toLowerCase().replace(/\.$/, '');
       if (!isDnsName(name)) {
         p.add(`\`domainName\` ${show(props.domainName)} is not a DNS name; use labels of a-z, 0-9 and '-' separated by dots, like 'billing.example.com'`);
-      } else if (props.hostedZone && known(props.hostedZone.zoneName)) {
-        const zoneName = props.hostedZone.zoneName.toLowerCase().replace(/\.$/, '');
-        if (name !== zoneName && !name.endsWith(`.${zoneName}`)) {
-          p.add(`\`domainName\` '${props.domainName}' is not in the hosted zone '${zoneName}'; use a name that ends with '.${zoneName}'`);
+      } else if (known(zoneName)) {
+        const apex = zoneName.toLowerCase().replace(/\.$/, '');
+        if (name !== apex && !name.endsWith(`.${apex}`)) {
+          p.add(`\`domainName\` '${props.domainName}' is not in the hosted zone '${apex}'; use a name that ends with '.${apex}'`);
         }
       }
     }
@@ -267,10 +278,17 @@ class PrivateLinkBacking extends BackingService {
         `\`envVarPrefix\` ${show(this.envVarPrefix)} is not valid; use upper case letters, digits and underscores, not starting with a digit, like 'BILLING'`,
       ]);
     }
+    if (differentVpcs(service.environment.vpc, this.consumer._vpc)) {
+      throw new MicroservicesValidationError('TwelveFactorService', service, [
+        `\`attach\` ${this.consumer.node.path} is an endpoint in another VPC than the service's; create the PrivateLinkConsumer with the service's VPC (\`vpc: service.environment.vpc\`)`,
+      ]);
+    }
     this.consumer.allowFrom(service);
+    // A port from a token (a parameter) stays a token in the variable.
+    const port = Tokenization.stringifyNumber(this.consumer.port);
     return {
-      environment: { [`${prefix}_HOST`]: this.consumer.hostName, [`${prefix}_PORT`]: String(this.consumer.port) },
-      description: `PrivateLink endpoint (${this.consumer.exposure.protocol}, port ${this.consumer.port})`,
+      environment: { [`${prefix}_HOST`]: this.consumer.hostName, [`${prefix}_PORT`]: port },
+      description: `PrivateLink endpoint (${this.consumer.exposure.protocol}, port ${port})`,
     };
   }
 }
@@ -278,6 +296,22 @@ class PrivateLinkBacking extends BackingService {
 function sameVpc(a: ec2.IVpc, b: ec2.IVpc): boolean {
   if (a === b) return true;
   return !Token.isUnresolved(a.vpcId) && !Token.isUnresolved(b.vpcId) && a.vpcId === b.vpcId;
+}
+
+/** Whether two VPCs are surely different ones (two VPCs of this app, or imported with other ids). */
+function differentVpcs(a: ec2.IVpc, b: ec2.IVpc): boolean {
+  if (a === b) return false;
+  if (a instanceof ec2.Vpc && b instanceof ec2.Vpc) return true;
+  return !Token.isUnresolved(a.vpcId) && !Token.isUnresolved(b.vpcId) && a.vpcId !== b.vpcId;
+}
+
+/** The hosted zone's name, or undefined when it has none (a zone imported by id only throws on `zoneName`). */
+function zoneNameOf(zone: route53.IHostedZone): string | undefined {
+  try {
+    return typeof zone.zoneName === 'string' ? zone.zoneName : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function peerProblem(peer: ec2.IConnectable): string | undefined {

@@ -2,9 +2,11 @@ import {
   Annotations,
   Aws,
   CfnOutput,
+  CfnResource,
   Duration,
   Fn,
   IResource,
+  Names,
   Resource,
   Stack,
   Token,
@@ -14,14 +16,25 @@ import {
   aws_elasticloadbalancingv2 as elbv2,
   aws_iam as iam,
   aws_route53 as route53,
+  aws_s3 as s3,
   aws_sns as sns,
 } from 'aws-cdk-lib';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct, IConstruct } from 'constructs';
 import { acknowledge, nistAndHipaa, suppressGuard } from '../private/acknowledge';
-import { Problems, checkInt, checkKinds, enumProblem, known, show } from '../private/validation';
+import { Problems, checkInt, checkKinds, checkSeconds, enumProblem, kindProblem, known, show } from '../private/validation';
 import { TwelveFactorService } from '../service';
 
 const CLASS = 'PrivateLinkExposure';
+const DEFAULT_ENDPOINT_SERVICE_PREFIX = 'com.amazonaws.vpce';
+
+/** The health check fields we set; the user's fields replace them one by one. */
+const DEFAULT_HEALTH_CHECK: elbv2.HealthCheck = {
+  protocol: elbv2.Protocol.TCP,
+  interval: Duration.seconds(10),
+  healthyThresholdCount: 2,
+  unhealthyThresholdCount: 2,
+};
 
 /**
  * The listener protocol of a PrivateLink exposure.
@@ -92,7 +105,10 @@ export interface PrivateLinkExposureAttributes {
  * Properties of a PrivateLinkExposure.
  */
 export interface PrivateLinkExposureProps {
-  /** The service to expose. It must have a `port` and a rolling deployment. */
+  /**
+   * The service to expose. It must have a `port` and a rolling deployment, and be in the
+   * exposure's stack.
+   */
   readonly service: TwelveFactorService;
 
   /**
@@ -176,7 +192,9 @@ export interface PrivateLinkExposureProps {
   readonly port?: number;
 
   /**
-   * The health check of the target group.
+   * The health check of the target group. The fields you set replace ours one by one (for
+   * example `{ protocol: elbv2.Protocol.HTTP, path: '/health' }` keeps the 10-second interval).
+   * Health checks of IP targets cannot be turned off.
    *
    * @default - TCP connection to the service's port every 10 seconds, 2 checks healthy or unhealthy
    */
@@ -224,7 +242,8 @@ export interface PrivateLinkExposureProps {
 
   /**
    * The topic connection notifications go to. Its policy (and its key's, if encrypted) must
-   * let `vpce.amazonaws.com` publish; we add the topic statement.
+   * let `vpce.amazonaws.com` publish; we add the topic statement (an imported topic's policy
+   * cannot be changed: a warning says so).
    *
    * @default - a new topic encrypted with the environment's key
    */
@@ -336,7 +355,7 @@ export class PrivateLinkExposure extends Resource implements IPrivateLinkExposur
       enforceSecurityGroupInboundRulesOnPrivateLinkTraffic: checked.enforceInboundRulesOnPrivateLinkTraffic ?? true,
       deletionProtection: checked.deletionProtection ?? true,
     });
-    this.loadBalancer.logAccessLogs(env._obtainAccessLogsBucket(), 'nlb');
+    this.logAccessLogs(env._obtainAccessLogsBucket(), 'nlb');
     this.connections = this.loadBalancer.connections;
 
     this.targetGroup = new elbv2.NetworkTargetGroup(this, 'TargetGroup', {
@@ -345,12 +364,7 @@ export class PrivateLinkExposure extends Resource implements IPrivateLinkExposur
       protocol: elbv2.Protocol.TCP,
       targetType: elbv2.TargetType.IP,
       deregistrationDelay: checked.deregistrationDelay ?? service.stopTimeout,
-      healthCheck: checked.healthCheck ?? {
-        protocol: elbv2.Protocol.TCP,
-        interval: Duration.seconds(10),
-        healthyThresholdCount: 2,
-        unhealthyThresholdCount: 2,
-      },
+      healthCheck: healthCheckOf(checked.healthCheck),
     });
     this.targetGroup.addTarget(service.service.loadBalancerTarget({
       containerName: service.container.containerName,
@@ -381,8 +395,12 @@ export class PrivateLinkExposure extends Resource implements IPrivateLinkExposur
     });
     this.endpointServiceId = this.endpointService.vpcEndpointServiceId;
     // The name with the provider's Region (the L2's uses AWS::Region, which a consumer stack
-    // would resolve to its own).
-    this.endpointServiceName = Fn.join('.', ['com.amazonaws.vpce', Stack.of(this).region, this.endpointServiceId]);
+    // would resolve to its own) and the Region's prefix (cn.com.amazonaws.vpce in China).
+    const region = Stack.of(this).region;
+    const prefix = Token.isUnresolved(region)
+      ? DEFAULT_ENDPOINT_SERVICE_PREFIX
+      : RegionInfo.get(region).vpcEndpointServiceNamePrefix ?? DEFAULT_ENDPOINT_SERVICE_PREFIX;
+    this.endpointServiceName = Fn.join('.', [prefix, region, this.endpointServiceId]);
 
     if (checked.privateDnsName && checked.publicHostedZone) {
       this.addPrivateDnsName(checked.privateDnsName, checked.publicHostedZone);
@@ -395,6 +413,34 @@ export class PrivateLinkExposure extends Resource implements IPrivateLinkExposur
         description: `PrivateLink endpoint service of ${service.node.path}`,
       });
     }
+  }
+
+  /**
+   * Access logs of the Network Load Balancer: written by the log delivery service (not the
+   * Region's load balancing account, as for application load balancers), so the stack needs
+   * no known Region. The L2's `logAccessLogs` also grants that account and requires one.
+   */
+  private logAccessLogs(bucket: s3.IBucket, prefix: string): void {
+    this.loadBalancer.setAttribute('access_logs.s3.enabled', 'true');
+    this.loadBalancer.setAttribute('access_logs.s3.bucket', bucket.bucketName);
+    this.loadBalancer.setAttribute('access_logs.s3.prefix', prefix);
+    const account = Stack.of(this).account;
+    const delivery = new iam.ServicePrincipal('delivery.logs.amazonaws.com');
+    bucket.addToResourcePolicy(new iam.PolicyStatement({
+      actions: ['s3:PutObject'],
+      principals: [delivery],
+      resources: [bucket.arnForObjects(`${prefix}/AWSLogs/${account}/*`)],
+      conditions: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceAccount': account } },
+    }));
+    bucket.addToResourcePolicy(new iam.PolicyStatement({
+      actions: ['s3:GetBucketAcl'],
+      principals: [delivery],
+      resources: [bucket.bucketArn],
+      conditions: { StringEquals: { 'aws:SourceAccount': account } },
+    }));
+    // ELB checks that it may write when the attribute is set: the policy must exist first.
+    const policy = bucket.policy?.node.defaultChild;
+    if (policy instanceof CfnResource && Stack.of(policy) === Stack.of(this)) this.loadBalancer.node.addDependency(policy);
   }
 
   private addPrivateDnsName(name: string, zone: route53.IPublicHostedZone): void {
@@ -430,8 +476,10 @@ export class PrivateLinkExposure extends Resource implements IPrivateLinkExposur
       enforceSSL: true,
     });
     const serviceArn = stack.formatArn({ service: 'ec2', resource: 'vpc-endpoint-service', resourceName: this.endpointServiceId });
-    topic.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'PrivateLinkConnectionNotifications',
+    // A topic of the user may serve several exposures: statement ids must differ within a policy.
+    const sid = props.notificationTopic ? `PrivateLinkConnectionNotifications${Names.uniqueId(this)}` : 'PrivateLinkConnectionNotifications';
+    const topicStatement = topic.addToResourcePolicy(new iam.PolicyStatement({
+      sid,
       principals: [new iam.ServicePrincipal('vpce.amazonaws.com')],
       actions: ['sns:Publish'],
       resources: [topic.topicArn],
@@ -440,6 +488,10 @@ export class PrivateLinkExposure extends Resource implements IPrivateLinkExposur
         ArnLike: { 'aws:SourceArn': serviceArn },
       },
     }));
+    if (!topicStatement.statementAdded) {
+      Annotations.of(this).addWarningV2('cdk-microservices:notificationTopicPolicy',
+        'The notification topic is imported: its policy must let vpce.amazonaws.com publish (sns:Publish, with aws:SourceAccount and aws:SourceArn of this endpoint service), or connection notifications are not delivered.');
+    }
     if (!props.notificationTopic) {
       const added = env.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
         sid: 'PrivateLinkConnectionNotifications',
@@ -453,11 +505,15 @@ export class PrivateLinkExposure extends Resource implements IPrivateLinkExposur
           'The environment\'s key is imported: its key policy must let vpce.amazonaws.com use it (kms:GenerateDataKey*, kms:Decrypt), or connection notifications are not delivered.');
       }
     }
-    new ec2.CfnVPCEndpointConnectionNotification(this, 'ConnectionNotification', {
+    const notification = new ec2.CfnVPCEndpointConnectionNotification(this, 'ConnectionNotification', {
       serviceId: this.endpointServiceId,
       connectionNotificationArn: topic.topicArn,
       connectionEvents: [...new Set(props.connectionEvents ?? Object.values(ConnectionEvent))],
     });
+    // EC2 may check that it can publish when the notification is created: policies first.
+    const topicPolicy = topic instanceof sns.Topic ? topic.node.tryFindChild('Policy') : undefined;
+    if (topicPolicy && Stack.of(topicPolicy) === Stack.of(this)) notification.node.addDependency(topicPolicy);
+    if (!props.notificationTopic) notification.node.addDependency(env.encryptionKey);
     return topic;
   }
 
@@ -476,6 +532,9 @@ export class PrivateLinkExposure extends Resource implements IPrivateLinkExposur
     if (!(service instanceof TwelveFactorService)) {
       p.add(`\`service\` needs a TwelveFactorService; got ${show(service)}`);
       p.throwIfAny();
+    }
+    if (Stack.of(service) !== Stack.of(this)) {
+      p.add(`\`service\` ${service.node.path} is in the stack ${Stack.of(service).node.path}: create the exposure in the same stack as its service (the service registers in the target group, and the load balancer's rules name the service's security group)`);
     }
     if (service.port === undefined) {
       p.add(`\`service\` ${service.node.path} has no \`port\`: a worker takes no connections; give the service a \`port\` to expose it`);
@@ -500,13 +559,16 @@ export class PrivateLinkExposure extends Resource implements IPrivateLinkExposur
     }
     principals.forEach((principal, i) => {
       if (!(principal instanceof iam.ArnPrincipal)) {
-        p.add(`\`allowedPrincipals[${i}]\` ${show(principal)} is not an iam.ArnPrincipal; use new iam.AccountPrincipal(accountId) or new iam.ArnPrincipal(roleArn)`);
+        p.add(`\`allowedPrincipals[${i}]\` ${kindOf(principal)} is not an iam.ArnPrincipal; use new iam.AccountPrincipal(accountId) or new iam.ArnPrincipal(roleArn)`);
         return;
       }
-      const problem = principalProblem(principal.arn, props.allowAnyPrincipal === true);
+      const problem = principalProblem(principal, props.allowAnyPrincipal === true);
       if (problem) p.add(`\`allowedPrincipals[${i}]\` ${problem}`);
     });
-    const arns = principals.filter((x) => x instanceof iam.ArnPrincipal).map((x) => x.arn).filter((arn) => !Token.isUnresolved(arn));
+    // An AccountPrincipal's ARN is a token (its partition): compare accounts by id.
+    const arns = principals.filter((x) => x instanceof iam.ArnPrincipal)
+      .map((x) => (x instanceof iam.AccountPrincipal && typeof x.accountId === 'string' && known(x.accountId) ? `arn:aws:iam::${x.accountId}:root` : x.arn))
+      .filter((arn) => typeof arn === 'string' && !Token.isUnresolved(arn));
     const duplicates = [...new Set(arns.filter((arn, i) => arns.indexOf(arn) !== i))];
     if (duplicates.length > 0) p.add(`\`allowedPrincipals\` names ${duplicates.map((d) => `'${d}'`).join(', ')} more than once; name each principal once`);
     if (props.allowAnyPrincipal === true && !arns.includes('*')) {
@@ -568,19 +630,51 @@ export class PrivateLinkExposure extends Resource implements IPrivateLinkExposur
     }
     const port = checkInt('port', props.port, 1, 65535);
     if (port) p.add(port);
-    const check = props.healthCheck;
-    if (check !== undefined) {
-      const allowed = [elbv2.Protocol.TCP, elbv2.Protocol.HTTP, elbv2.Protocol.HTTPS];
-      if (check.protocol !== undefined && !allowed.includes(check.protocol)) {
-        p.add(`\`healthCheck.protocol\` ${show(check.protocol)} is not valid for a TCP target group; use elbv2.Protocol.TCP, HTTP or HTTPS`);
+    if (props.healthCheck !== undefined) this.validateHealthCheck(p, props.healthCheck);
+  }
+
+  private validateHealthCheck(p: Problems, given: elbv2.HealthCheck): void {
+    if (given === null || typeof given !== 'object') {
+      p.add(`\`healthCheck\` ${show(given)} is not an elbv2.HealthCheck, for example { protocol: elbv2.Protocol.HTTP, path: '/health' }`);
+      return;
+    }
+    const kinds: Array<[keyof elbv2.HealthCheck & string, 'Duration' | 'number' | 'string' | 'boolean']> = [
+      ['interval', 'Duration'], ['timeout', 'Duration'], ['healthyThresholdCount', 'number'], ['unhealthyThresholdCount', 'number'],
+      ['path', 'string'], ['port', 'string'], ['healthyHttpCodes', 'string'], ['enabled', 'boolean'],
+    ];
+    const check: { [key: string]: unknown } = { ...given };
+    for (const [field, kind] of kinds) {
+      const problem = kindProblem(`healthCheck.${field}`, check[field], kind);
+      if (problem) {
+        p.add(problem);
+        delete check[field];
       }
-      if (check.path !== undefined && check.protocol !== elbv2.Protocol.HTTP && check.protocol !== elbv2.Protocol.HTTPS) {
-        p.add('`healthCheck.path` needs `healthCheck.protocol` HTTP or HTTPS');
-      }
-      if (check.port !== undefined && check.port !== 'traffic-port' && !Token.isUnresolved(check.port)) {
-        const n = Number(check.port);
-        p.when(!Number.isInteger(n) || n < 1 || n > 65535, `\`healthCheck.port\` ${show(check.port)} is not a port; use 'traffic-port' or a number from 1 to 65535`);
-      }
+    }
+    const effective = { ...DEFAULT_HEALTH_CHECK, ...withoutUndefined(check as elbv2.HealthCheck) };
+    const allowed = [elbv2.Protocol.TCP, elbv2.Protocol.HTTP, elbv2.Protocol.HTTPS];
+    if (!allowed.includes(effective.protocol as elbv2.Protocol)) {
+      p.add(`\`healthCheck.protocol\` ${show(effective.protocol)} is not valid for a TCP target group; use elbv2.Protocol.TCP, HTTP or HTTPS`);
+    }
+    const http = effective.protocol === elbv2.Protocol.HTTP || effective.protocol === elbv2.Protocol.HTTPS;
+    p.when(effective.path !== undefined && !http, '`healthCheck.path` needs `healthCheck.protocol` HTTP or HTTPS');
+    p.when(effective.healthyHttpCodes !== undefined && !http, '`healthCheck.healthyHttpCodes` needs `healthCheck.protocol` HTTP or HTTPS');
+    p.when(effective.enabled === false, '`healthCheck.enabled` false: health checks of IP targets cannot be turned off; leave it out');
+    const port = effective.port;
+    if (port !== undefined && port !== 'traffic-port' && !Token.isUnresolved(port)) {
+      const n = Number(port);
+      p.when(!/^\d+$/.test(port) || n < 1 || n > 65535, `\`healthCheck.port\` ${show(port)} is not a port; use 'traffic-port' or a number from 1 to 65535`);
+    }
+    const problems = [
+      checkSeconds('healthCheck.interval', effective.interval, 5, 300),
+      checkSeconds('healthCheck.timeout', effective.timeout, 2, 120),
+      checkInt('healthCheck.healthyThresholdCount', effective.healthyThresholdCount, 2, 10),
+      checkInt('healthCheck.unhealthyThresholdCount', effective.unhealthyThresholdCount, 2, 10),
+    ];
+    for (const problem of problems) if (problem) p.add(problem);
+    const interval = effective.interval;
+    const timeout = effective.timeout;
+    if (!problems[0] && !problems[1] && known(interval) && known(timeout) && timeout.toMilliseconds() > interval.toMilliseconds()) {
+      p.add(`\`healthCheck.timeout\` ${timeout.toHumanString()} is longer than \`healthCheck.interval\` ${interval.toHumanString()}; use a timeout no longer than the interval`);
     }
   }
 
@@ -593,8 +687,13 @@ export class PrivateLinkExposure extends Resource implements IPrivateLinkExposur
     if (zone !== undefined && name === undefined) {
       p.add('`publicHostedZone` is used only to verify a `privateDnsName`; give the name or remove the zone');
     }
-    if (zone !== undefined && (zone === null || typeof zone.zoneName !== 'string')) {
+    if (zone !== undefined && (zone === null || typeof zone !== 'object' || typeof zone.hostedZoneId !== 'string')) {
       p.add(`\`publicHostedZone\` ${show(zone)} is not a route53.IPublicHostedZone`);
+      return;
+    }
+    const zoneName = zone ? zoneNameOf(zone) : undefined;
+    if (zone && zoneName === undefined) {
+      p.add('`publicHostedZone` has no zone name (it was imported by id only), which the verification record needs; import it with route53.PublicHostedZone.fromPublicHostedZoneAttributes({ hostedZoneId, zoneName })');
       return;
     }
     if (!known(name)) return;
@@ -603,10 +702,10 @@ export class PrivateLinkExposure extends Resource implements IPrivateLinkExposur
       p.add(`\`privateDnsName\` ${show(name)} is not a DNS name; use labels of a-z, 0-9 and '-' separated by dots, like 'billing.example.com'`);
       return;
     }
-    if (zone && known(zone.zoneName)) {
-      const zoneName = zone.zoneName.toLowerCase().replace(/\.$/, '');
-      if (lower !== zoneName && !lower.endsWith(`.${zoneName}`)) {
-        p.add(`\`privateDnsName\` '${name}' is not in the public hosted zone '${zoneName}'; use a name that ends with '.${zoneName}' or the zone that holds it`);
+    if (known(zoneName)) {
+      const apex = zoneName.toLowerCase().replace(/\.$/, '');
+      if (lower !== apex && !lower.endsWith(`.${apex}`)) {
+        p.add(`\`privateDnsName\` '${name}' is not in the public hosted zone '${apex}'; use a name that ends with '.${apex}' or the zone that holds it`);
       }
     }
   }
@@ -671,8 +770,19 @@ class ImportedExposure extends Resource implements IPrivateLinkExposure {
   }
 }
 
-/** The problem with an allowed principal's ARN, or undefined. */
-function principalProblem(arn: string, allowAny: boolean): string | undefined {
+/** The problem with an allowed principal, or undefined. */
+function principalProblem(principal: iam.ArnPrincipal, allowAny: boolean): string | undefined {
+  if (principal instanceof iam.AccountPrincipal) {
+    // Its ARN is a token as a whole (the partition is the stack's): check the account id.
+    const account: unknown = principal.accountId;
+    if (typeof account !== 'string' || Token.isUnresolved(account)) return undefined;
+    if (account.includes('*')) {
+      return `(an iam.AccountPrincipal of ${show(account)}) has a wildcard: name whole 12-digit accounts, or new iam.ArnPrincipal('*') with \`allowAnyPrincipal\` for any account`;
+    }
+    if (!/^\d{12}$/.test(account)) return `(an iam.AccountPrincipal) account ${show(account)} is not a 12-digit AWS account id; use one like '111122223333'`;
+    return undefined;
+  }
+  const arn = principal.arn;
   if (typeof arn !== 'string') return `${show(arn)} has no ARN`;
   const fragments = Tokenization.reverseString(arn);
   const literal = String(fragments.mapTokens({ mapToken: () => '' }).join({ join: (left: unknown, right: unknown) => `${left}${right}` }));
@@ -718,6 +828,30 @@ function acknowledgeCustomResourceLambda(fn: IConstruct, reason: string): void {
     ...nistAndHipaa('IAMNoInlinePolicy', reason),
   ]);
   suppressGuard(fn, ['lambda_inside_vpc_check'], reason);
+}
+
+/** The hosted zone's name, or undefined when it has none (a zone imported by id only throws on `zoneName`). */
+function zoneNameOf(zone: route53.IHostedZone): string | undefined {
+  try {
+    return typeof zone.zoneName === 'string' ? zone.zoneName : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The health check we give the target group: our defaults, replaced field by field by the user's. */
+function healthCheckOf(check: elbv2.HealthCheck | undefined): elbv2.HealthCheck {
+  return { ...DEFAULT_HEALTH_CHECK, ...withoutUndefined(check ?? {}) };
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** A value for an error message: its class for objects of a class, else the value itself. */
+function kindOf(value: unknown): string {
+  const name = value !== null && typeof value === 'object' ? (value as object).constructor?.name : undefined;
+  return name && name !== 'Object' ? `(a ${name})` : show(value);
 }
 
 function isDnsName(name: string): boolean {

@@ -1,5 +1,6 @@
 import {
   App,
+  CfnParameter,
   Stack,
   aws_certificatemanager as acm,
   aws_ec2 as ec2,
@@ -13,6 +14,7 @@ import {
 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { MicroserviceEnvironment, Stage, TwelveFactorService } from '../../src';
+import { expectValidationError } from '../error-contract';
 
 const ENV = { account: '111111111111', region: 'us-east-1' };
 const CERT_ARN = 'arn:aws:acm:us-east-1:111111111111:certificate/11111111-2222-3333-4444-555555555555';
@@ -348,4 +350,132 @@ test('no warning annotations by default', () => {
   const s = stack();
   new MicroserviceEnvironment(s, 'Env');
   Annotations.fromStack(s).hasNoWarning('*', Match.anyValue());
+});
+
+describe('vpcCidr', () => {
+  const CIDR_PROPS = ['vpcCidr', 'maxAzs', 'vpc', 'cluster'];
+
+  function toNumber(address: string): number {
+    return address.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+  }
+
+  /** Whether the block `inner` lies inside the block `outer`. */
+  function inside(inner: string, outer: string): boolean {
+    const [ia, ip] = inner.split('/');
+    const [oa, op] = outer.split('/');
+    const start = toNumber(ia);
+    const end = start + 2 ** (32 - Number(ip)) - 1;
+    const outerStart = toNumber(oa);
+    const outerEnd = outerStart + 2 ** (32 - Number(op)) - 1;
+    return Number(ip) >= Number(op) && start >= outerStart && end <= outerEnd;
+  }
+
+  function subnetBlocks(t: Template): string[] {
+    return Object.values(t.findResources('AWS::EC2::Subnet')).map((r) => r.Properties.CidrBlock);
+  }
+
+  function refusal(props: object, s = stack()): string {
+    let err: unknown;
+    try {
+      new MicroserviceEnvironment(s, 'Env', props);
+    } catch (e) {
+      err = e;
+    }
+    return expectValidationError(err, { classes: ['MicroserviceEnvironment'], path: 'Test/Env', props: CIDR_PROPS });
+  }
+
+  test('the VPC takes the range: /24 public subnets, then a /20 private subnet per zone, all inside it', () => {
+    const s = stack();
+    new MicroserviceEnvironment(s, 'Env', { vpcCidr: '10.1.0.0/16' });
+    const t = Template.fromStack(s);
+    t.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '10.1.0.0/16' });
+    expect(subnetBlocks(t).sort()).toEqual(['10.1.0.0/24', '10.1.1.0/24', '10.1.16.0/20', '10.1.32.0/20']);
+  });
+
+  test('10.0.0.0/16 by default', () => {
+    const s = stack();
+    new MicroserviceEnvironment(s, 'Env');
+    const t = Template.fromStack(s);
+    t.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '10.0.0.0/16' });
+    for (const block of subnetBlocks(t)) expect(inside(block, '10.0.0.0/16')).toBe(true);
+  });
+
+  test.each<[string, number | undefined]>([
+    ['10.2.0.0/18', 3],
+    ['172.16.0.0/17', 4],
+    ['192.168.0.0/17', 6],
+    ['10.3.0.0/19', 1],
+    ['10.4.0.0/18', undefined],
+  ])('%s over %p zones: every subnet inside the range', (vpcCidr, maxAzs) => {
+    const s = stack();
+    new MicroserviceEnvironment(s, 'Env', { vpcCidr, maxAzs });
+    const t = Template.fromStack(s);
+    t.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: vpcCidr });
+    const blocks = subnetBlocks(t);
+    expect(blocks.length).toBeGreaterThanOrEqual(2);
+    for (const block of blocks) expect(inside(block, vpcCidr)).toBe(true);
+  });
+
+  test('the range with VPC endpoints and no NAT gateway', () => {
+    const s = stack();
+    new MicroserviceEnvironment(s, 'Env', { vpcCidr: '10.5.0.0/16', vpcEndpoints: true });
+    const t = Template.fromStack(s);
+    t.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '10.5.0.0/16' });
+    t.resourceCountIs('AWS::EC2::NatGateway', 0);
+  });
+
+  test.each<[string, object, RegExp]>([
+    ['no prefix', { vpcCidr: '10.0.0.0' }, /`vpcCidr` '10\.0\.0\.0' is not an IPv4 CIDR block from \/16 to \/28 \(the sizes a VPC may have\); use one like '10\.1\.0\.0\/16'/],
+    ['three octets', { vpcCidr: '10.0.0/16' }, /`vpcCidr` '10\.0\.0\/16' is not an IPv4 CIDR block/],
+    ['words', { vpcCidr: 'my-vpc' }, /`vpcCidr` 'my-vpc' is not an IPv4 CIDR block/],
+    ['an octet over 255', { vpcCidr: '256.0.0.0/16' }, /`vpcCidr` '256\.0\.0\.0\/16' is not an IPv4 CIDR block/],
+    ['a prefix over 32', { vpcCidr: '10.0.0.0/33' }, /is not an IPv4 CIDR block from \/16 to \/28/],
+    ['IPv6', { vpcCidr: 'fd00::/56' }, /`vpcCidr` 'fd00::\/56' is not an IPv4 CIDR block/],
+    ['a space', { vpcCidr: ' 10.0.0.0/16' }, /is not an IPv4 CIDR block/],
+    ['/15', { vpcCidr: '10.0.0.0/15' }, /`vpcCidr` '10\.0\.0\.0\/15' is not an IPv4 CIDR block from \/16 to \/28/],
+    ['/8', { vpcCidr: '10.0.0.0/8' }, /`vpcCidr` '10\.0\.0\.0\/8' is not an IPv4 CIDR block from \/16 to \/28/],
+    ['/29', { vpcCidr: '10.0.0.0/29' }, /is not an IPv4 CIDR block from \/16 to \/28/],
+    ['host bits', { vpcCidr: '10.0.0.1/16' }, /`vpcCidr` '10\.0\.0\.1\/16' has host bits set; use the network address, like '10\.0\.0\.0\/16'/],
+    ['host bits in the third octet', { vpcCidr: '10.1.128.0/16' }, /`vpcCidr` '10\.1\.128\.0\/16' has host bits set; use the network address, like '10\.1\.0\.0\/16'/],
+    ['host bits of a /18', { vpcCidr: '10.1.32.0/18' }, /has host bits set; use the network address, like '10\.1\.0\.0\/18'/],
+    ['/19 for 2 zones', { vpcCidr: '10.0.0.0/19' },
+      /`vpcCidr` '10\.0\.0\.0\/19' is too small for 2 zones \(a \/24 public and a \/20 private subnet in each\); use a \/18 or larger/],
+    ['/18 for 4 zones', { vpcCidr: '10.0.0.0/18', maxAzs: 4 }, /`vpcCidr` '10\.0\.0\.0\/18' is too small for 4 zones.*use a \/17 or larger/],
+    ['/20 for 1 zone', { vpcCidr: '10.0.0.0/20', maxAzs: 1 }, /is too small for 1 zones.*use a \/19 or larger/],
+    ['/28', { vpcCidr: '10.0.0.0/28' }, /`vpcCidr` '10\.0\.0\.0\/28' is too small for 2 zones/],
+    ['a number', { vpcCidr: 16 }, /`vpcCidr` 16 is not a string/],
+  ])('refuses %s', (_name, props, message) => {
+    expect(refusal(props)).toMatch(message);
+  });
+
+  test('refuses a range with an imported VPC', () => {
+    const s = stack();
+    const vpc = ec2.Vpc.fromVpcAttributes(s, 'Vpc', { vpcId: 'vpc-1234', availabilityZones: ['us-east-1a', 'us-east-1b'], privateSubnetIds: ['subnet-a', 'subnet-b'] });
+    expect(refusal({ vpc, vpcCidr: '10.1.0.0/16' }, s)).toMatch(/`vpcCidr` applies only to a VPC we create; remove it or remove `vpc`\/`cluster`/);
+  });
+
+  test('refuses a range with an imported cluster', () => {
+    const s = stack();
+    const cluster = new ecs.Cluster(s, 'Cluster', { vpc: new ec2.Vpc(s, 'Vpc') });
+    expect(refusal({ cluster, vpcCidr: '10.1.0.0/16' }, s)).toMatch(/`vpcCidr` applies only to a VPC we create/);
+  });
+
+  test('refuses a range from a token, which CDK cannot carve into subnets', () => {
+    const s = stack();
+    const vpcCidr = new CfnParameter(s, 'Cidr').valueAsString;
+    expect(refusal({ vpcCidr }, s)).toMatch(/`vpcCidr` is a token, but the subnets are carved out of the range at synthesis; give the range as a literal, like '10\.1\.0\.0\/16'/);
+  });
+
+  test('every problem in one error', () => {
+    const err = (() => {
+      try {
+        new MicroserviceEnvironment(stack(), 'Env', { vpcCidr: '10.0.0.1/16', maxAzs: 0 });
+      } catch (e) {
+        return e as { problems: string[] };
+      }
+      return undefined;
+    })();
+    // maxAzs 0 is refused on its own; the range is not judged against an invalid zone count.
+    expect(err?.problems).toEqual([expect.stringMatching(/^`maxAzs` 0 is not valid/), expect.stringMatching(/^`vpcCidr` '10\.0\.0\.1\/16' has host bits/)]);
+  });
 });
