@@ -10,7 +10,7 @@ import {
 import { Construct } from 'constructs';
 import { IPrivateLinkExposure, PrivateLinkExposure } from './private-link-exposure';
 import { upperSnake } from '../private/naming';
-import { MicroservicesValidationError, Problems, checkKinds, known, show } from '../private/validation';
+import { MicroservicesValidationError, Problems, checkKinds, isAnyAddress, known, show } from '../private/validation';
 import { Access, BackingService, BackingServiceBinding, TwelveFactorService } from '../service';
 
 const CLASS = 'PrivateLinkConsumer';
@@ -163,19 +163,21 @@ export class PrivateLinkConsumer extends Construct implements ec2.IConnectable {
 
     const regionalName = Fn.select(1, Fn.split(':', Fn.select(0, this.endpoint.vpcEndpointDnsEntries)));
     if (checked.domainName !== undefined) {
+      // DNS names are case-insensitive: records are written in lower case, relative to the zone.
+      const domainName = known(checked.domainName) ? normalName(checked.domainName) : checked.domainName;
       const zone = checked.hostedZone ?? new route53.PrivateHostedZone(this, 'HostedZone', {
-        zoneName: checked.domainName,
+        zoneName: domainName,
         vpc: checked.vpc,
         comment: `Friendly name of the PrivateLink endpoint ${this.node.path}`,
       });
       if (!checked.hostedZone) this.privateHostedZone = zone as route53.PrivateHostedZone;
       this.record = new route53.ARecord(this, 'Record', {
         zone,
-        recordName: checked.hostedZone ? checked.domainName : undefined,
+        recordName: checked.hostedZone ? relativeName(domainName, zone.zoneName) : undefined,
         target: route53.RecordTarget.fromAlias(new targets.InterfaceVpcEndpointTarget(this.endpoint)),
         comment: `PrivateLink endpoint ${this.node.path}`,
       });
-      this.hostName = checked.domainName;
+      this.hostName = domainName;
     } else if (this.privateDnsEnabled && exposure.privateDnsName !== undefined) {
       this.hostName = exposure.privateDnsName;
     } else {
@@ -211,15 +213,15 @@ export class PrivateLinkConsumer extends Construct implements ec2.IConnectable {
     }
     const props = checkKinds(p, given, [['privateDnsEnabled', 'boolean'], ['domainName', 'string']]);
     const exposure = props.exposure;
-    if (!exposure || typeof exposure.endpointServiceName !== 'string' || typeof exposure.port !== 'number') {
+    const exposureOk = !!exposure && typeof exposure.endpointServiceName === 'string' && typeof exposure.port === 'number';
+    if (!exposureOk) {
       p.add(`\`exposure\` ${show(exposure)} is not a PrivateLink exposure; pass a PrivateLinkExposure or PrivateLinkExposure.fromPrivateLinkExposureAttributes(...)`);
     }
     if (!props.vpc || typeof props.vpc.vpcId !== 'string') {
       p.add(`\`vpc\` ${show(props.vpc)} is not an ec2.IVpc`);
     }
-    p.throwIfAny();
-    const providerName = exposure.privateDnsName;
-    if (props.privateDnsEnabled === true && providerName === undefined) {
+    const providerName = exposureOk ? exposure.privateDnsName : undefined;
+    if (exposureOk && props.privateDnsEnabled === true && providerName === undefined) {
       p.add('`privateDnsEnabled` is true but the exposure has no private DNS name; set `privateDnsName` on the provider (or in the imported attributes), or use `domainName`');
     }
     const privateDns = props.privateDnsEnabled ?? providerName !== undefined;
@@ -235,12 +237,13 @@ export class PrivateLinkConsumer extends Construct implements ec2.IConnectable {
       p.add(`\`hostedZone\` ${show(zone)} is not a route53.IHostedZone`);
     } else if (zone !== undefined && zoneName === undefined) {
       p.add('`hostedZone` has no zone name (it was imported by id only), which the record needs; import it with route53.HostedZone.fromHostedZoneAttributes({ hostedZoneId, zoneName })');
-    } else if (known(props.domainName)) {
-      const name = props.domainName.toLowerCase().replace(/\.$/, '');
+    }
+    if (known(props.domainName)) {
+      const name = normalName(props.domainName);
       if (!isDnsName(name)) {
         p.add(`\`domainName\` ${show(props.domainName)} is not a DNS name; use labels of a-z, 0-9 and '-' separated by dots, like 'billing.example.com'`);
       } else if (known(zoneName)) {
-        const apex = zoneName.toLowerCase().replace(/\.$/, '');
+        const apex = normalName(zoneName);
         if (name !== apex && !name.endsWith(`.${apex}`)) {
           p.add(`\`domainName\` '${props.domainName}' is not in the hosted zone '${apex}'; use a name that ends with '.${apex}'`);
         }
@@ -321,10 +324,23 @@ function peerProblem(peer: ec2.IConnectable): string | undefined {
   const anyRange = peer.connections.securityGroups.length === 0 && (peer as ec2.IPeer).toIngressRuleConfig !== undefined
     ? (peer as ec2.IPeer).toIngressRuleConfig() as { cidrIp?: string; cidrIpv6?: string } : {};
   const cidr = anyRange.cidrIp ?? anyRange.cidrIpv6;
-  if (cidr !== undefined && known(cidr) && /\/0$/.test(cidr)) {
+  if (cidr !== undefined && known(cidr) && isAnyAddress(cidr)) {
     return `${cidr} lets any address in; name the security groups or ranges that need the endpoint`;
   }
   return undefined;
+}
+
+/** A DNS name in lower case without the final dot. */
+function normalName(name: string): string {
+  return name.toLowerCase().replace(/\.$/, '');
+}
+
+/** The record name to give a zone: the label(s) before the zone's name, the full name where that is unknown, none at the apex. */
+function relativeName(name: string, zoneName: string): string | undefined {
+  if (!known(name) || !known(zoneName)) return name;
+  const apex = normalName(zoneName);
+  if (name === apex) return undefined;
+  return name.endsWith(`.${apex}`) ? name.slice(0, name.length - apex.length - 1) : name;
 }
 
 function isDnsName(name: string): boolean {

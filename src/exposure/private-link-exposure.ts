@@ -18,15 +18,20 @@ import {
   aws_route53 as route53,
   aws_s3 as s3,
   aws_sns as sns,
+  custom_resources as cr,
 } from 'aws-cdk-lib';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct, IConstruct } from 'constructs';
 import { acknowledge, nistAndHipaa, suppressGuard } from '../private/acknowledge';
-import { Problems, checkInt, checkKinds, checkSeconds, enumProblem, kindProblem, known, show } from '../private/validation';
+import { Problems, checkInt, checkKinds, checkSeconds, enumProblem, isAnyAddress, kindProblem, known, show } from '../private/validation';
 import { TwelveFactorService } from '../service';
 
 const CLASS = 'PrivateLinkExposure';
 const DEFAULT_ENDPOINT_SERVICE_PREFIX = 'com.amazonaws.vpce';
+/** The construct id of CDK's singleton Lambda function for AwsCustomResource, at the stack's root. */
+const AWS_CUSTOM_RESOURCE_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
+const VERIFICATION_NAME = 'ServiceConfigurations.0.PrivateDnsNameConfiguration.Name';
+const VERIFICATION_VALUE = 'ServiceConfigurations.0.PrivateDnsNameConfiguration.Value';
 
 /** The health check fields we set; the user's fields replace them one by one. */
 const DEFAULT_HEALTH_CHECK: elbv2.HealthCheck = {
@@ -343,8 +348,21 @@ export class PrivateLinkExposure extends Resource implements IPrivateLinkExposur
       description: `PrivateLink load balancer of ${service.node.path}`,
       allowAllOutbound: false,
     });
-    for (const client of checked.allowedClients ?? []) {
+    // One rule per distinct peer (the same range or group given twice would be a duplicate rule).
+    const ruleKey = (client: ec2.IPeer): string => JSON.stringify(Stack.of(this).resolve(client.toIngressRuleConfig()));
+    const clients = new Map((checked.allowedClients ?? []).map((client) => [ruleKey(client), client]));
+    for (const client of clients.values()) {
       this.securityGroup.addIngressRule(client, ec2.Port.tcp(this.port), `PrivateLink clients of ${service.node.path}`);
+    }
+    if ([...clients.values()].some((client) => Token.isUnresolved(JSON.stringify(client.toIngressRuleConfig())))) {
+      // cdk-nag cannot read a range known only at deployment (another VPC's CIDR): its rules
+      // on open ingress throw. Literal ranges are checked above and never any address.
+      const reason = 'A client range is known only at deployment (for example a consumer VPC\'s CIDR), which the rule cannot read; only the listener port is opened, to the ranges given, and a literal 0.0.0.0/0 or ::/0 is refused at synth.';
+      acknowledge(this.securityGroup, [
+        { id: 'AwsSolutions-EC23', reason },
+        ...nistAndHipaa('EC2RestrictedCommonPorts', reason),
+        ...nistAndHipaa('EC2RestrictedSSH', reason),
+      ]);
     }
     this.loadBalancer = new elbv2.NetworkLoadBalancer(this, 'LoadBalancer', {
       vpc: env.vpc,
@@ -384,6 +402,12 @@ export class PrivateLinkExposure extends Resource implements IPrivateLinkExposur
       sslPolicy: tls ? (checked.sslPolicy ?? elbv2.SslPolicy.RECOMMENDED_TLS) : undefined,
       defaultTargetGroups: [this.targetGroup],
     });
+    if (!tls) {
+      Annotations.of(this).addWarningV2('cdk-microservices:privateLinkTcp',
+        'The PrivateLink listener is TCP: the load balancer passes bytes through and does not encrypt them; terminate TLS in the service, or give a `certificate` for a TLS listener.');
+      acknowledge(this.listener, nistAndHipaa('ELBv2ACMCertificateRequired',
+        'A TCP listener passes the connection through unterminated (PrivateLink keeps it on the AWS network); TLS, if any, is the service\'s own, end to end, and a warning says so. With a `certificate` the listener is TLS with an ACM certificate.'));
+    }
 
     this.allowedPrincipalArns = checked.allowedPrincipals.map((p) => p.arn);
     this.endpointService = new ec2.VpcEndpointService(this, 'EndpointService', {
@@ -443,27 +467,73 @@ export class PrivateLinkExposure extends Resource implements IPrivateLinkExposur
     if (policy instanceof CfnResource && Stack.of(policy) === Stack.of(this)) this.loadBalancer.node.addDependency(policy);
   }
 
+  /**
+   * Sets the endpoint service's private DNS name and has AWS verify the domain: three AWS
+   * SDK calls through custom resources (CloudFormation has no property for it) and the TXT
+   * record AWS asks for. The same calls as CDK's `VpcEndpointServiceDomainName`, which keeps
+   * a registry of endpoint services for the whole process and so refuses a second synthesis
+   * of the same app in one process (unit tests).
+   */
   private addPrivateDnsName(name: string, zone: route53.IPublicHostedZone): void {
-    const domain = new route53.VpcEndpointServiceDomainName(this, 'PrivateDnsName', {
-      endpointService: this.endpointService,
-      domainName: name,
-      publicHostedZone: zone,
+    const scope = new Construct(this, 'PrivateDnsName');
+    const serviceId = this.endpointServiceId;
+    const serviceArn = Stack.of(this).formatArn({ service: 'ec2', resource: 'vpc-endpoint-service', resourceName: serviceId });
+    const enable: cr.AwsSdkCall = {
+      service: 'EC2',
+      action: 'modifyVpcEndpointServiceConfiguration',
+      parameters: { ServiceId: serviceId, PrivateDnsName: name },
+      physicalResourceId: cr.PhysicalResourceId.of(`${Names.uniqueId(this)}-private-dns`),
+    };
+    const enableDns = new cr.AwsCustomResource(scope, 'EnableDns', {
+      onCreate: enable,
+      onUpdate: enable,
+      onDelete: { service: 'EC2', action: 'modifyVpcEndpointServiceConfiguration', parameters: { ServiceId: serviceId, RemovePrivateDnsName: true } },
+      policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: [serviceArn] }),
+      installLatestAwsSdk: false,
     });
-    // The custom resources CDK uses to set and verify the name run in a Lambda function
-    // outside any VPC, with its generated policy: accepted here, where the user asked for it.
+    // The verification record AWS asks for; read again whenever the name changes.
+    const describe: cr.AwsSdkCall = {
+      service: 'EC2',
+      action: 'describeVpcEndpointServiceConfigurations',
+      parameters: { ServiceIds: [serviceId] },
+      physicalResourceId: cr.PhysicalResourceId.of(`${Names.uniqueId(this)}-${name}`),
+      outputPaths: [VERIFICATION_NAME, VERIFICATION_VALUE],
+    };
+    const getNames = new cr.AwsCustomResource(scope, 'GetNames', {
+      onCreate: describe,
+      onUpdate: describe,
+      policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: cr.AwsCustomResourcePolicy.ANY_RESOURCE }),
+      installLatestAwsSdk: false,
+    });
+    getNames.node.addDependency(enableDns);
+    const recordName = getNames.getResponseField(VERIFICATION_NAME);
+    const recordValue = getNames.getResponseField(VERIFICATION_VALUE);
+    const record = new route53.TxtRecord(scope, 'DnsVerificationRecord', { zone, recordName, values: [recordValue] });
+    const start: cr.AwsSdkCall = {
+      service: 'EC2',
+      action: 'startVpcEndpointServicePrivateDnsVerification',
+      parameters: { ServiceId: serviceId },
+      physicalResourceId: cr.PhysicalResourceId.of(Fn.join(':', [recordName, recordValue])),
+    };
+    const verify = new cr.AwsCustomResource(scope, 'StartVerification', {
+      onCreate: start,
+      onUpdate: start,
+      policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: [serviceArn] }),
+      installLatestAwsSdk: false,
+    });
+    verify.node.addDependency(record);
+
+    // The custom resources run in CDK's Lambda function for AwsCustomResource (one per stack,
+    // outside any VPC): accepted here, where the user asked for a private DNS name.
     const lambdaReason = 'The Lambda function is CDK\'s AwsCustomResource that sets and verifies the endpoint service\'s private DNS name once per deployment (CloudFormation has no property for it); it handles no data and needs no VPC.';
-    const stack = Stack.of(this);
-    for (const child of stack.node.findAll()) {
-      if (child.node.id.startsWith('AWS') && child.node.path.split('/').length === 2 && child.node.tryFindChild('ServiceRole')) {
-        acknowledgeCustomResourceLambda(child, lambdaReason);
-      }
-    }
-    acknowledge(domain, [
+    const provider = Stack.of(this).node.tryFindChild(AWS_CUSTOM_RESOURCE_ID);
+    if (provider) acknowledgeCustomResourceLambda(provider, lambdaReason);
+    acknowledge(scope, [
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason: 'ec2:DescribeVpcEndpointServiceConfigurations, which reads the verification record of the private DNS name, has no resource-level permissions; the other calls are scoped to this endpoint service.',
       },
-      ...nistAndHipaa('IAMNoInlinePolicy', 'Each policy is written by CDK for one custom resource call on this endpoint service; a managed policy would add no reuse.'),
+      ...nistAndHipaa('IAMNoInlinePolicy', 'Each policy is written for one custom resource call on this endpoint service; a managed policy would add no reuse.'),
     ]);
   }
 
@@ -811,7 +881,7 @@ function clientProblem(client: ec2.IPeer): string | undefined {
   }
   const config = client.toIngressRuleConfig() as { cidrIp?: string; cidrIpv6?: string };
   const cidr = config.cidrIp ?? config.cidrIpv6;
-  if (cidr !== undefined && known(cidr) && /\/0$/.test(cidr)) {
+  if (cidr !== undefined && known(cidr) && isAnyAddress(cidr)) {
     return `${cidr} lets any address in; name the consumer VPCs' ranges, like ec2.Peer.ipv4('10.1.0.0/16')`;
   }
   return undefined;

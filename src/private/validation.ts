@@ -158,3 +158,8 @@ export function logRetentionProblem(prop: string, value: logs.RetentionDays | un
   if (!known(value) || Object.values(logs.RetentionDays).includes(value)) return undefined;
   return `\`${prop}\` ${show(value)} is not a CloudWatch Logs retention; use a logs.RetentionDays value such as ONE_MONTH or ONE_YEAR`;
 }
+
+/** Whether a literal CIDR block admits any address (`0.0.0.0/0`, `::/0`, also written `/00`). */
+export function isAnyAddress(cidr: string): boolean {
+  return /\/0+$/.test(cidr.trim());
+}
