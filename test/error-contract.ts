@@ -16,7 +16,7 @@ export interface Expected {
 
 /**
  * Asserts the error keeps the contract and returns its message. A problem names a prop when
- * it holds one of the props in backticks (`port`, or `loadBalancer: true`).
+ * it holds one of the props in backticks (`port`, `loadBalancer: true`, or an entry `allowFrom[0]`).
  */
 export function expectValidationError(err: unknown, expected: Expected): string {
   if (!(err instanceof Error) || err.name !== 'MicroservicesValidationError') {
@@ -33,7 +33,7 @@ export function expectValidationError(err: unknown, expected: Expected): string 
   const problems = (err as unknown as { problems: string[] }).problems;
   if (!Array.isArray(problems) || problems.length === 0) throw new Error(`the error lists no problem: ${err.message}`);
   for (const problem of problems) {
-    const named = [...problem.matchAll(/`([A-Za-z][A-Za-z0-9.]*)(:[^`]*)?`/g)].map((m) => m[1]);
+    const named = [...problem.matchAll(/`([A-Za-z][A-Za-z0-9.]*)(?:\[\d+\])?(:[^`]*)?`/g)].map((m) => m[1]);
     if (!named.some((name) => expected.props.includes(name))) {
       throw new Error(`the problem names no prop in backticks: ${problem}\n(message: ${err.message})`);
     }

@@ -23,6 +23,7 @@ import { Construct } from 'constructs';
 import { Stage, stageDefaults, StageDefaults } from './stage';
 import { acknowledge, nistAndHipaa, suppressGuard } from '../private/acknowledge';
 import { denyGrantsNotForAwsResources } from '../private/kms';
+import { isDnsName } from '../private/naming';
 import { checkInt, checkKinds, enumProblem, known, logRetentionProblem, Problems, show } from '../private/validation';
 
 const CLASS = 'MicroserviceEnvironment';
@@ -764,7 +765,3 @@ function networkAddress(address: number, prefix: number): string {
   return [24, 16, 8, 0].map((shift) => Math.floor(network / 2 ** shift) % 256).join('.');
 }
 
-function isDnsName(name: string): boolean {
-  if (name.length > 253) return false;
-  return name.split('.').every((label) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(label));
-}

@@ -9,7 +9,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { IPrivateLinkExposure, PrivateLinkExposure } from './private-link-exposure';
-import { upperSnake } from '../private/naming';
+import { isDomainName, normalDnsName, upperSnake, zoneNameOf } from '../private/naming';
 import { MicroservicesValidationError, Problems, checkKinds, isAnyAddress, known, show } from '../private/validation';
 import { Access, BackingService, BackingServiceBinding, TwelveFactorService } from '../service';
 
@@ -164,7 +164,7 @@ export class PrivateLinkConsumer extends Construct implements ec2.IConnectable {
     const regionalName = Fn.select(1, Fn.split(':', Fn.select(0, this.endpoint.vpcEndpointDnsEntries)));
     if (checked.domainName !== undefined) {
       // DNS names are case-insensitive: records are written in lower case, relative to the zone.
-      const domainName = known(checked.domainName) ? normalName(checked.domainName) : checked.domainName;
+      const domainName = known(checked.domainName) ? normalDnsName(checked.domainName) : checked.domainName;
       const zone = checked.hostedZone ?? new route53.PrivateHostedZone(this, 'HostedZone', {
         zoneName: domainName,
         vpc: checked.vpc,
@@ -239,11 +239,11 @@ export class PrivateLinkConsumer extends Construct implements ec2.IConnectable {
       p.add('`hostedZone` has no zone name (it was imported by id only), which the record needs; import it with route53.HostedZone.fromHostedZoneAttributes({ hostedZoneId, zoneName })');
     }
     if (known(props.domainName)) {
-      const name = normalName(props.domainName);
-      if (!isDnsName(name)) {
+      const name = normalDnsName(props.domainName);
+      if (!isDomainName(name)) {
         p.add(`\`domainName\` ${show(props.domainName)} is not a DNS name; use labels of a-z, 0-9 and '-' separated by dots, like 'billing.example.com'`);
       } else if (known(zoneName)) {
-        const apex = normalName(zoneName);
+        const apex = normalDnsName(zoneName);
         if (name !== apex && !name.endsWith(`.${apex}`)) {
           p.add(`\`domainName\` '${props.domainName}' is not in the hosted zone '${apex}'; use a name that ends with '.${apex}'`);
         }
@@ -308,14 +308,6 @@ function differentVpcs(a: ec2.IVpc, b: ec2.IVpc): boolean {
   return !Token.isUnresolved(a.vpcId) && !Token.isUnresolved(b.vpcId) && a.vpcId !== b.vpcId;
 }
 
-/** The hosted zone's name, or undefined when it has none (a zone imported by id only throws on `zoneName`). */
-function zoneNameOf(zone: route53.IHostedZone): string | undefined {
-  try {
-    return typeof zone.zoneName === 'string' ? zone.zoneName : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function peerProblem(peer: ec2.IConnectable): string | undefined {
   if (!peer || typeof peer !== 'object' || !(peer.connections instanceof ec2.Connections)) {
@@ -330,20 +322,12 @@ function peerProblem(peer: ec2.IConnectable): string | undefined {
   return undefined;
 }
 
-/** A DNS name in lower case without the final dot. */
-function normalName(name: string): string {
-  return name.toLowerCase().replace(/\.$/, '');
-}
 
 /** The record name to give a zone: the label(s) before the zone's name, the full name where that is unknown, none at the apex. */
 function relativeName(name: string, zoneName: string): string | undefined {
   if (!known(name) || !known(zoneName)) return name;
-  const apex = normalName(zoneName);
+  const apex = normalDnsName(zoneName);
   if (name === apex) return undefined;
   return name.endsWith(`.${apex}`) ? name.slice(0, name.length - apex.length - 1) : name;
 }
 
-function isDnsName(name: string): boolean {
-  if (name.length === 0 || name.length > 253) return false;
-  return name.includes('.') && name.split('.').every((label) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(label));
-}

@@ -23,6 +23,7 @@ import {
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct, IConstruct } from 'constructs';
 import { acknowledge, nistAndHipaa, suppressGuard } from '../private/acknowledge';
+import { isDomainName, normalDnsName, zoneNameOf } from '../private/naming';
 import { Problems, checkInt, checkKinds, checkSeconds, enumProblem, isAnyAddress, kindProblem, known, show } from '../private/validation';
 import { TwelveFactorService } from '../service';
 
@@ -767,13 +768,13 @@ export class PrivateLinkExposure extends Resource implements IPrivateLinkExposur
       return;
     }
     if (!known(name)) return;
-    const lower = name.toLowerCase().replace(/\.$/, '');
-    if (!isDnsName(lower)) {
+    const lower = normalDnsName(name);
+    if (!isDomainName(lower)) {
       p.add(`\`privateDnsName\` ${show(name)} is not a DNS name; use labels of a-z, 0-9 and '-' separated by dots, like 'billing.example.com'`);
       return;
     }
     if (known(zoneName)) {
-      const apex = zoneName.toLowerCase().replace(/\.$/, '');
+      const apex = normalDnsName(zoneName);
       if (lower !== apex && !lower.endsWith(`.${apex}`)) {
         p.add(`\`privateDnsName\` '${name}' is not in the public hosted zone '${apex}'; use a name that ends with '.${apex}' or the zone that holds it`);
       }
@@ -829,7 +830,7 @@ class ImportedExposure extends Resource implements IPrivateLinkExposure {
     if (port) p.add(port);
     const protocol = enumProblem('protocol', clean.protocol, PrivateLinkProtocol, 'PrivateLinkProtocol');
     if (protocol) p.add(protocol);
-    if (known(clean.privateDnsName) && !isDnsName(clean.privateDnsName.toLowerCase().replace(/\.$/, ''))) {
+    if (known(clean.privateDnsName) && !isDomainName(normalDnsName(clean.privateDnsName))) {
       p.add(`\`privateDnsName\` ${show(clean.privateDnsName)} is not a DNS name`);
     }
     p.throwIfAny();
@@ -900,14 +901,6 @@ function acknowledgeCustomResourceLambda(fn: IConstruct, reason: string): void {
   suppressGuard(fn, ['lambda_inside_vpc_check'], reason);
 }
 
-/** The hosted zone's name, or undefined when it has none (a zone imported by id only throws on `zoneName`). */
-function zoneNameOf(zone: route53.IHostedZone): string | undefined {
-  try {
-    return typeof zone.zoneName === 'string' ? zone.zoneName : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The health check we give the target group: our defaults, replaced field by field by the user's. */
 function healthCheckOf(check: elbv2.HealthCheck | undefined): elbv2.HealthCheck {
@@ -924,7 +917,3 @@ function kindOf(value: unknown): string {
   return name && name !== 'Object' ? `(a ${name})` : show(value);
 }
 
-function isDnsName(name: string): boolean {
-  if (name.length === 0 || name.length > 253) return false;
-  return name.split('.').every((label) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(label)) && name.includes('.');
-}

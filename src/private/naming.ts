@@ -1,3 +1,5 @@
+import { aws_route53 as route53 } from 'aws-cdk-lib';
+
 /** The words of an identifier: `UsersTable` and `users_table` both give `Users`/`users`, `Table`/`table`. */
 export function words(id: string): string[] {
   return id
@@ -10,4 +12,29 @@ export function words(id: string): string[] {
 /** Upper snake case of a construct id: `UsersTable` -> `USERS_TABLE`. */
 export function upperSnake(id: string): string {
   return words(id).join('_').toUpperCase();
+}
+
+/** A DNS name: labels of a-z, 0-9 and '-', separated by dots, at most 253 characters. */
+export function isDnsName(name: string): boolean {
+  if (name.length === 0 || name.length > 253) return false;
+  return name.split('.').every((label) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(label));
+}
+
+/** A domain name of two labels or more (`billing.example.com`), not a single label. */
+export function isDomainName(name: string): boolean {
+  return name.includes('.') && isDnsName(name);
+}
+
+/** A DNS name in lower case without the final dot. */
+export function normalDnsName(name: string): string {
+  return name.toLowerCase().replace(/\.$/, '');
+}
+
+/** A hosted zone's name, or undefined when it has none (a zone imported by id only throws on `zoneName`). */
+export function zoneNameOf(zone: route53.IHostedZone): string | undefined {
+  try {
+    return typeof zone.zoneName === 'string' ? zone.zoneName : undefined;
+  } catch {
+    return undefined;
+  }
 }

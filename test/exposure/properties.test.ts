@@ -142,20 +142,8 @@ class Tally {
   }
 }
 
-/**
- * The shared contract of ../error-contract.ts, except that a prop named in backticks may
- * carry an index (PrivateLinkConsumer's `allowFrom[0]`), as test/deployment/fixtures.ts
- * accepts for CanaryDeployment's `steps[0]`: the shared pattern takes no brackets. (The
- * exposure's messages now say "`allowedPrincipals` entry 0", which the shared one reads.)
- */
-function expectRefusal(err: unknown, expected: Expected): string {
-  if (err instanceof Error && Array.isArray((err as any).problems)) {
-    const problems = ((err as any).problems as string[]).map((p) => p.replace(/`([A-Za-z][A-Za-z0-9]*)\[\d+\]/g, '`$1'));
-    const unindexed = Object.assign(Object.create(Object.getPrototypeOf(err)), err, { problems, message: err.message, name: err.name });
-    return expectValidationError(unindexed, expected);
-  }
-  return expectValidationError(err, expected);
-}
+/** The shared contract of ../error-contract.ts (a prop may carry an index: `allowFrom[0]`). */
+const expectRefusal = expectValidationError;
 
 /**
  * Runs one sample against the oracle's verdict: with faults, it must be refused naming each
