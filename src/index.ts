@@ -4,3 +4,4 @@ export * from './discovery';
 export * from './messaging';
 export * from './deployment';
 export * from './exposure';
+export * from './compliance';

@@ -22,6 +22,12 @@ import {
   PrivateLinkExposure, Stage, TwelveFactorService,
 } from '../../src';
 
+/** A worker is healthy while its loop turns: it touches /tmp/heartbeat every second. */
+const WORKER_HEALTH_CHECK: ecs.HealthCheck = {
+  command: ['CMD-SHELL', 'test -n "$(find /tmp/heartbeat -mmin -1)" || exit 1'],
+  startPeriod: Duration.seconds(10),
+};
+
 /** The address ranges of the two VPCs: PrivateLink lets only the store's range reach billing. */
 const STORE_CIDR = '10.10.0.0/16';
 const BILLING_CIDR = '10.20.0.0/16';
@@ -197,6 +203,8 @@ export class StoreStack extends Stack {
       environment: this.platform,
       image: ecs.ContainerImage.fromAsset(path.join(__dirname, 'services', 'email-worker')),
       user: 'node',
+      scratchVolumePath: '/tmp',
+      containerHealthCheck: WORKER_HEALTH_CHECK,
       minTasks: 0,
       maxTasks: 4,
       spotWeight: 1,
@@ -211,6 +219,8 @@ export class StoreStack extends Stack {
       environment: this.platform,
       image: ecs.ContainerImage.fromAsset(path.join(__dirname, 'services', 'billing-worker')),
       user: 'node',
+      scratchVolumePath: '/tmp',
+      containerHealthCheck: WORKER_HEALTH_CHECK,
       minTasks: 1,
       maxTasks: 2,
       stopTimeout: Duration.seconds(60),

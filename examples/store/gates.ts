@@ -59,6 +59,7 @@ import * as cdk from 'aws-cdk-lib';
 import * as cxschema from 'aws-cdk-lib/cloud-assembly-schema';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks } from 'cdk-nag';
+import { TwelveFactorChecks } from '../../src';
 
 /** One finding of one gate. */
 export interface Finding {
@@ -87,6 +88,19 @@ export async function runGates(app: cdk.App, assembly: cxapi.CloudAssembly | str
   const nag = [new AwsSolutionsChecks(), new NIST80053R5Checks(), new HIPAASecurityChecks()].map((pack) => nagGate(pack, app));
   const validator = validatorGate(stacks);
   return [...nag, await guard, validator];
+}
+
+/**
+ * The TwelveFactorChecks gate: what the aspect found when the app synthesized (apply it to the
+ * app before synthesis). Errors and warnings both count as findings; acknowledged ones (with
+ * `TwelveFactorChecks.acknowledge(scope, ruleId, reason)`) are counted apart.
+ */
+export function twelveFactorGate(checks: TwelveFactorChecks): GateReport {
+  const gate = 'TwelveFactorChecks';
+  const findings = checks.findings.filter((f) => !f.acknowledged).map((f) => ({
+    gate, rule: f.ruleId, resource: f.path, message: `${f.severity.toLowerCase()}: ${f.message}`,
+  }));
+  return { gate, findings, warnings: [], acknowledged: checks.findings.filter((f) => f.acknowledged).length };
 }
 
 /** True when no gate has a finding (warnings do not count). */

@@ -5,10 +5,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { App } from 'aws-cdk-lib';
+import { App, Aspects } from 'aws-cdk-lib';
 import { BillingStack, StoreStack } from './app';
-import { formatGateReports, gatesPassed, runGates } from './gates';
+import { formatGateReports, gatesPassed, runGates, twelveFactorGate } from './gates';
 import { summarize } from './summary';
+import { TwelveFactorChecks } from '../../src';
 
 async function main(): Promise<number> {
   const outdir = path.join(__dirname, '..', '..', 'cdk.out', 'store');
@@ -26,11 +27,14 @@ async function main(): Promise<number> {
   };
   const billing = new BillingStack(app, 'Billing', { env, consumerAccount: env.account });
   new StoreStack(app, 'Store', { env, billing: billing.link });
+  // Synth-time twelve-factor checks of every task definition in the app (ours or not).
+  const checks = new TwelveFactorChecks();
+  Aspects.of(app).add(checks);
 
   const started = Date.now();
   const assembly = app.synth();
   const synthMs = Date.now() - started;
-  const reports = await runGates(app, assembly);
+  const reports = [...await runGates(app, assembly), twelveFactorGate(checks)];
   const passed = gatesPassed(reports);
 
   process.stdout.write(`${summarize(app, assembly)}\n`);

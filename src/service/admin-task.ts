@@ -94,6 +94,10 @@ export class AdminTask extends Construct {
       },
     });
     this.container = service._addAppContainer(this.taskDefinition, `admin-${props.name}`, props.command);
+    acknowledge(this.taskDefinition, [{
+      id: 'TwelveFactors-IX1',
+      reason: 'An admin process (factor XII) runs once to completion: its exit code reports the outcome, and no load balancer or scheduler waits on a health check.',
+    }]);
 
     if (props.schedule) {
       this.rule = new events.Rule(this, 'Schedule', {

@@ -1,5 +1,5 @@
 import { Duration, Token, aws_ecs as ecs } from 'aws-cdk-lib';
-import { words } from '../private/naming';
+import { looksSecretName, secretValueKind } from '../private/secrets';
 import { show } from '../private/validation';
 
 /** Valid Fargate task sizes: CPU units to the memory sizes (MiB) allowed with them. */
@@ -37,29 +37,8 @@ export function fargateSizeProblem(cpu: number, memoryMiB: number): string | und
   return undefined;
 }
 
-/**
- * Words in a variable name that mark a secret, anywhere in the name (`DB_PASSWORD1`,
- * `dbPassword`); `PASS` and `PWD` only as whole words (not `PASSENGER`, `BYPASS_CACHE`).
- */
-const SECRET_NAME = /(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|AUTH_?KEY|SIGNING_?KEY|ENCRYPTION_?KEY|SESSION_?KEY)|(^|_)(PASS|PWD)(_|$)/i;
-
-/** Values that look like credentials, whatever the name. */
-const SECRET_VALUES: Array<[RegExp, string]> = [
-  [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'a private key'],
-  [/\b(AKIA|ASIA)[0-9A-Z]{16}\b/, 'an AWS access key id'],
-  [/\bgh[pousr]_[A-Za-z0-9]{30,}\b/, 'a GitHub token'],
-  [/\bxox[abposr]-[A-Za-z0-9-]{10,}/, 'a Slack token'],
-  [/\bsk_(live|test)_[A-Za-z0-9]{16,}/, 'a Stripe secret key'],
-  [/^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i, 'a URL with a password'],
-];
-
 /** A valid environment variable name. */
 export const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** Whether a variable name looks like it holds a secret. */
-export function looksSecretName(name: string): boolean {
-  return SECRET_NAME.test(words(name).join('_'));
-}
 
 /** The problem with an admin task name, or undefined when it is valid. */
 export function adminTaskNameProblem(name: unknown): string | undefined {
@@ -109,8 +88,8 @@ export function configProblems(config: { [name: string]: string }, allowed: stri
       continue;
     }
     if (!Token.isUnresolved(value)) {
-      const hit = SECRET_VALUES.find(([pattern]) => pattern.test(value));
-      if (hit) problems.push(`\`config\` ${name} holds what looks like ${hit[1]}; pass it in \`secrets\` instead of plain config`);
+      const kind = secretValueKind(value);
+      if (kind) problems.push(`\`config\` ${name} holds what looks like ${kind}; pass it in \`secrets\` instead of plain config`);
     }
   }
   return problems;

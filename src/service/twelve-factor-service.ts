@@ -905,6 +905,15 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
       },
       ...nistAndHipaa('IAMNoInlinePolicy', 'Each role of the service is its own and gets least-privilege policies from CDK grants scoped to the resources attached; a customer-managed policy per role would add no reuse.'),
     ]);
+    // TwelveFactorChecks (compliance) cannot see `allowPlainConfig`: the names the user allowed
+    // as plain config on purpose are acknowledged with that list.
+    const allowed = this.props.allowPlainConfig ?? [];
+    if (allowed.length > 0) {
+      acknowledge(this, [{
+        id: 'TwelveFactors-III1',
+        reason: `The names ${allowed.join(', ')} look secret but hold no secret: they are allowed as plain config with \`allowPlainConfig\`; every other secret-looking name or value is refused at synth time.`,
+      }]);
+    }
     acknowledge(this.executionRole, [{
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'ecr:GetAuthorizationToken, which ECS needs to pull a private image, supports no resource-level permission; every other action of the execution role names its repository, log group or secret.',
