@@ -18,8 +18,8 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
-  Access, BackingService, CanaryDeployment, CanaryStep, IPrivateLinkExposure, MessageBus, MicroserviceEnvironment, PrivateLinkConsumer,
-  PrivateLinkExposure, Stage, TwelveFactorService,
+  Access, BackingService, CanaryDeployment, CanaryStep, ComplianceAlerts, IPrivateLinkExposure, MessageBus, MicroserviceEnvironment,
+  PrivateLinkConsumer, PrivateLinkExposure, Stage, TwelveFactorService,
 } from '../../src';
 
 /** A worker is healthy while its loop turns: it touches /tmp/heartbeat every second. */
@@ -104,6 +104,7 @@ export class StoreStack extends Stack {
   public readonly bus: MessageBus;
 
   public readonly billing: PrivateLinkConsumer;
+  public readonly complianceAlerts: ComplianceAlerts;
 
   constructor(scope: Construct, id: string, props: StoreStackProps) {
     super(scope, id, props);
@@ -230,6 +231,13 @@ export class StoreStack extends Stack {
       rawMessageDelivery: true,
       deploymentAlarms: true,
     });
+    // AWS Config compliance changes (rules of this account and Region turning NON_COMPLIANT)
+    // to the platform team by email and to a queue for an automated consumer.
+    this.complianceAlerts = new ComplianceAlerts(this, 'ComplianceAlerts', {
+      emails: ['platform@store.example.com'],
+      alarmTopic: this.platform.alarmTopic,
+    });
+
     this.emailWorker.addAdminTask('replay-dead-letters', {
       command: ['node', 'worker.js', '--replay'],
       schedule: events.Schedule.cron({ minute: '0', hour: '4' }),

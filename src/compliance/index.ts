@@ -1,1 +1,2 @@
 export * from './twelve-factor-checks';
+export * from './compliance-alerts';
