@@ -18,7 +18,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
-  Access, BackingService, CanaryDeployment, CanaryStep, ComplianceAlerts, IPrivateLinkExposure, MessageBus, MicroserviceEnvironment,
+  Access, BackingService, CanaryDeployment, CanaryStep, ComplianceAlerts, ComplianceRules, IPrivateLinkExposure, MessageBus, MicroserviceEnvironment,
   PrivateLinkConsumer, PrivateLinkExposure, Stage, TwelveFactorService,
 } from '../../src';
 
@@ -104,6 +104,7 @@ export class StoreStack extends Stack {
   public readonly bus: MessageBus;
 
   public readonly billing: PrivateLinkConsumer;
+  public readonly complianceRules: ComplianceRules;
   public readonly complianceAlerts: ComplianceAlerts;
 
   constructor(scope: Construct, id: string, props: StoreStackProps) {
@@ -231,9 +232,11 @@ export class StoreStack extends Stack {
       rawMessageDelivery: true,
       deploymentAlarms: true,
     });
-    // AWS Config compliance changes (rules of this account and Region turning NON_COMPLIANT)
-    // to the platform team by email and to a queue for an automated consumer.
+    // The curated AWS Config rules (the account records with AWS Config), and their changes to
+    // NON_COMPLIANT to the platform team by email and to a queue for an automated consumer.
+    this.complianceRules = new ComplianceRules(this, 'ComplianceRules', { ruleNamePrefix: 'store-' });
     this.complianceAlerts = new ComplianceAlerts(this, 'ComplianceAlerts', {
+      ruleNames: this.complianceRules.ruleNames,
       emails: ['platform@store.example.com'],
       alarmTopic: this.platform.alarmTopic,
     });

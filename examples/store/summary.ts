@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import { App, Stack } from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { IConstruct } from 'constructs';
-import { CanaryDeployment, MessageBus, PrivateLinkConsumer, PrivateLinkExposure, TwelveFactorService } from '../../src';
+import { CanaryDeployment, ComplianceRules, MessageBus, PrivateLinkConsumer, PrivateLinkExposure, TwelveFactorService } from '../../src';
 
 /** CloudFormation's limits per template. */
 const MAX_RESOURCES = 500;
@@ -31,6 +31,10 @@ function isCanary(c: IConstruct): c is CanaryDeployment {
 
 function isExposure(c: IConstruct): c is PrivateLinkExposure {
   return c instanceof PrivateLinkExposure;
+}
+
+function isRules(c: IConstruct): c is ComplianceRules {
+  return c instanceof ComplianceRules;
 }
 
 function isConsumer(c: IConstruct): c is PrivateLinkConsumer {
@@ -150,5 +154,9 @@ export function summarize(app: App, assembly: cxapi.CloudAssembly): string {
     ]);
   }
   if (linkRows.length > 1) out.push('', 'PrivateLink', table(linkRows));
+
+  const ruleRows = [['Config rules', 'in force']];
+  for (const r of all(app, isRules)) ruleRows.push([r.node.path, r.ruleNames.join(', ')]);
+  if (ruleRows.length > 1) out.push('', 'AWS Config rules', table(ruleRows));
   return out.join('\n');
 }

@@ -1,2 +1,3 @@
 export * from './twelve-factor-checks';
 export * from './compliance-alerts';
+export * from './compliance-rules';

@@ -1,0 +1,36 @@
+/**
+ * The curated AWS Config rules: every managed and Guard rule of `ComplianceRules`, named with a
+ * prefix, plus one rule added with `addCustomPolicy`.
+ *
+ * Precondition: AWS Config records in the account and Region (a configuration recorder):
+ * without one, CloudFormation cannot create Config rules (NoAvailableConfigurationRecorderException).
+ *
+ * The assertions check that the rules exist and are ACTIVE, a managed one and a Guard one.
+ */
+import { RemovalPolicies, Stack } from 'aws-cdk-lib';
+import { ComplianceRule, ComplianceRules } from '../src';
+import { exactly, integApp, integTest } from './common';
+
+const app = integApp();
+
+const env = { region: 'us-east-1' };
+const stack = new Stack(app, 'IntegComplianceRules', { env });
+const assertionStack = new Stack(app, 'IntegComplianceRulesAssertions', { env });
+
+const rules = new ComplianceRules(stack, 'Rules', { ruleNamePrefix: 'integ-cm-' });
+rules.addCustomPolicy('s3-tls-only', {
+  policyText: 'rule s3_bucket_exists when resourceType == "AWS::S3::Bucket" { configuration exists }',
+  resourceTypes: ['AWS::S3::Bucket'],
+});
+
+RemovalPolicies.of(stack).destroy();
+
+const integ = integTest(app, 'ComplianceRulesTest', stack, assertionStack);
+
+for (const which of [ComplianceRule.ECS_NON_PRIVILEGED, ComplianceRule.SQS_DEAD_LETTER_QUEUE]) {
+  integ.assertions
+    .awsApiCall('ConfigService', 'describeConfigRules', { ConfigRuleNames: [rules.rule(which)!.configRuleName] })
+    .assertAtPath('ConfigRules.0.ConfigRuleState', exactly('ACTIVE'));
+}
+
+app.synth();
