@@ -14,6 +14,7 @@ import {
 import { Construct } from 'constructs';
 import { acknowledge } from '../private/acknowledge';
 import { denyGrantsNotForAwsResources } from '../private/kms';
+import { CONFIG_RULE_NAME } from '../private/naming';
 import { checkInt, checkKinds, checkSeconds, enumProblem, MicroservicesValidationError, Problems, show } from '../private/validation';
 
 const CLASS = 'ComplianceAlerts';
@@ -24,8 +25,6 @@ const EMAIL = new RegExp(
   '^[A-Za-z0-9!#$%&\'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#$%&\'*+/=?^_`{|}~-]+)*'
   + '@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}$',
 );
-/** AWS Config rule names as this construct accepts them: 1 to 128 letters, digits, hyphens and underscores. */
-const CONFIG_RULE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** How long EventBridge retries a delivery to the topic (its maximum), and how often. */
 const MAX_EVENT_AGE = Duration.hours(24);

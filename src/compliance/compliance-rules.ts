@@ -1,11 +1,10 @@
 import { Token, aws_config as config } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { CONFIG_RULE_NAME } from '../private/naming';
 import { checkKinds, enumProblem, MicroservicesValidationError, Problems, show } from '../private/validation';
 
 const CLASS = 'ComplianceRules';
 
-/** AWS Config rule names: 1 to 128 letters, digits, hyphens and underscores. */
-const CONFIG_RULE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
 const MAX_RULE_NAME = 128;
 /** Resource types as AWS Config names them: `AWS::Service::Resource`. */
 const RESOURCE_TYPE = /^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$/;

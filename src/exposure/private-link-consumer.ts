@@ -10,7 +10,7 @@ import {
 import { Construct } from 'constructs';
 import { IPrivateLinkExposure, PrivateLinkExposure } from './private-link-exposure';
 import { isDomainName, normalDnsName, upperSnake, zoneNameOf } from '../private/naming';
-import { MicroservicesValidationError, Problems, checkKinds, isAnyAddress, known, show } from '../private/validation';
+import { MicroservicesValidationError, Problems, anyAddressRange, checkKinds, known, show } from '../private/validation';
 import { Access, BackingService, BackingServiceBinding, TwelveFactorService } from '../service';
 
 const CLASS = 'PrivateLinkConsumer';
@@ -313,13 +313,9 @@ function peerProblem(peer: ec2.IConnectable): string | undefined {
   if (!peer || typeof peer !== 'object' || !(peer.connections instanceof ec2.Connections)) {
     return `${show(peer)} is not an ec2.IConnectable (a service, a security group or an ec2.Peer)`;
   }
-  const anyRange = peer.connections.securityGroups.length === 0 && (peer as ec2.IPeer).toIngressRuleConfig !== undefined
-    ? (peer as ec2.IPeer).toIngressRuleConfig() as { cidrIp?: string; cidrIpv6?: string } : {};
-  const cidr = anyRange.cidrIp ?? anyRange.cidrIpv6;
-  if (cidr !== undefined && known(cidr) && isAnyAddress(cidr)) {
-    return `${cidr} lets any address in; name the security groups or ranges that need the endpoint`;
-  }
-  return undefined;
+  const isPeer = peer.connections.securityGroups.length === 0 && typeof (peer as ec2.IPeer).toIngressRuleConfig === 'function';
+  const any = isPeer ? anyAddressRange(peer as ec2.IPeer) : undefined;
+  return any ? `${any} lets any address in; name the security groups or ranges that need the endpoint` : undefined;
 }
 
 

@@ -38,3 +38,6 @@ export function zoneNameOf(zone: route53.IHostedZone): string | undefined {
     return undefined;
   }
 }
+
+/** An AWS Config rule name: 1 to 128 letters, digits, hyphens and underscores. */
+export const CONFIG_RULE_NAME = /^[A-Za-z0-9_-]{1,128}$/;

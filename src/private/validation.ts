@@ -159,7 +159,12 @@ export function logRetentionProblem(prop: string, value: logs.RetentionDays | un
   return `\`${prop}\` ${show(value)} is not a CloudWatch Logs retention; use a logs.RetentionDays value such as ONE_MONTH or ONE_YEAR`;
 }
 
-/** Whether a literal CIDR block admits any address (`0.0.0.0/0`, `::/0`, also written `/00`). */
-export function isAnyAddress(cidr: string): boolean {
-  return /\/0+$/.test(cidr.trim());
+/**
+ * The range of a peer when it admits any address (`0.0.0.0/0`, `::/0`, also written `/00`),
+ * else undefined: security groups, prefix lists, narrower and unresolved ranges.
+ */
+export function anyAddressRange(peer: { toIngressRuleConfig(): unknown }): string | undefined {
+  const config = peer.toIngressRuleConfig() as { cidrIp?: string; cidrIpv6?: string };
+  const cidr = config.cidrIp ?? config.cidrIpv6;
+  return typeof cidr === 'string' && known(cidr) && /\/0+$/.test(cidr.trim()) ? cidr : undefined;
 }

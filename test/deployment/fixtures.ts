@@ -154,12 +154,5 @@ export function expectCanaryRefusal(err: unknown, path: string, props: string[])
   return { className: match[1], path: match[2], problems, message: err.message };
 }
 
-/** Runs `build`; returns the error it threw, or undefined. */
-export function thrownBy(build: () => void): unknown {
-  try {
-    build();
-    return undefined;
-  } catch (err) {
-    return err ?? new Error('a falsy value was thrown');
-  }
-}
+/** Runs `build`; returns the error it threw, or undefined (the shared helper of ../error-contract.ts). */
+export { attempt as thrownBy } from '../error-contract';
