@@ -55,6 +55,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'ts-node@^10.9.2',
     'aws-local-stepfunctions@^3.0.0',
     'asl-validator@^4.0.0',
+    'aws-sdk-client-mock@4.1.0',
+    '@aws-sdk/client-sqs@^3.1169.0',
+    '@aws-sdk/client-config-service@^3.1124.0',
   ],
 
   eslintOptions: {
