@@ -13,8 +13,8 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { acknowledge } from '../private/acknowledge';
+import { checkRuleNames, complianceChangePattern } from '../private/compliance-events';
 import { denyGrantsNotForAwsResources } from '../private/kms';
-import { CONFIG_RULE_NAME } from '../private/naming';
 import { checkInt, checkKinds, checkSeconds, enumProblem, MicroservicesValidationError, Problems, show } from '../private/validation';
 
 const CLASS = 'ComplianceAlerts';
@@ -231,15 +231,7 @@ export class ComplianceAlerts extends Construct {
     const ruleNames = props.ruleNames ? unique(props.ruleNames) : undefined;
     this.rule = new events.Rule(this, 'Resource', {
       description: `AWS Config compliance changes to ${complianceTypes.join(', ')}, to ${this.node.path}`,
-      eventPattern: {
-        source: ['aws.config'],
-        detailType: ['Config Rules Compliance Change'],
-        detail: {
-          messageType: ['ComplianceChangeNotification'],
-          ...(ruleNames ? { configRuleName: ruleNames } : {}),
-          newEvaluationResult: { complianceType: complianceTypes },
-        },
-      },
+      eventPattern: complianceChangePattern(ruleNames, complianceTypes),
     });
 
     // Undeliverable events and messages: kept 14 days.
@@ -466,14 +458,7 @@ export class ComplianceAlerts extends Construct {
         if (problem) p.add(problem);
       }
     }
-    if (o.ruleNames !== undefined) {
-      if (o.ruleNames.length === 0) p.add('`ruleNames` is empty, which would match no rule; omit it for every rule of the account and Region');
-      for (const name of o.ruleNames) {
-        if (!Token.isUnresolved(name) && !CONFIG_RULE_NAME.test(name)) {
-          p.add(`\`ruleNames\` ${show(name)} is not an AWS Config rule name; use 1 to 128 letters, digits, hyphens (-) and underscores (_)`);
-        }
-      }
-    }
+    checkRuleNames(p, o.ruleNames, 'would match no rule');
     for (const address of o.emails ?? []) {
       const problem = emailProblem('emails', address);
       if (problem) p.add(problem);

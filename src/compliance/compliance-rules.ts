@@ -1,13 +1,27 @@
-import { Token, aws_config as config } from 'aws-cdk-lib';
+import {
+  Annotations,
+  ArnFormat,
+  Duration,
+  Stack,
+  Token,
+  Tokenization,
+  aws_config as config,
+  aws_iam as iam,
+  aws_kms as kms,
+  aws_s3 as s3,
+  aws_ssm as ssm,
+} from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { enableVpcFlowLogsContent, restoreHttpsOnlyContent } from './remediation-documents';
+import { acknowledge, Acknowledgement, nagString, nistAndHipaa } from '../private/acknowledge';
+import { resourceTypeProblem } from '../private/config-resource-types';
 import { CONFIG_RULE_NAME } from '../private/naming';
-import { checkKinds, enumProblem, MicroservicesValidationError, Problems, show } from '../private/validation';
+import { checkInt, checkKinds, checkSeconds, enumProblem, MicroservicesValidationError, Problems, show } from '../private/validation';
 
 const CLASS = 'ComplianceRules';
 
 const MAX_RULE_NAME = 128;
 /** Resource types as AWS Config names them: `AWS::Service::Resource`. */
-const RESOURCE_TYPE = /^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$/;
 /** Tag keys: 1 to 128 Unicode letters, digits, spaces and `_ . : / = + - @`, not starting with `aws:`. */
 const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 /** Tag values: up to 256 of the same characters. */
@@ -371,6 +385,146 @@ export interface CustomPolicyRuleOptions {
   readonly description?: string;
 }
 
+/** The AWS-provided SSM Automation document that encrypts an SNS topic with a customer managed key. */
+const ENCRYPT_SNS_TOPIC = 'AWSConfigRemediation-EncryptSNSTopic';
+
+/** How each remediable rule of the set is remediated. */
+interface RemediationDefinition {
+  /** The resource type AWS Config passes the id of. */
+  readonly resourceType: string;
+  /** What the remediation does, for the role's description. */
+  readonly does: string;
+}
+
+const REMEDIATIONS: { [rule: string]: RemediationDefinition } = {
+  [ComplianceRule.SNS_ENCRYPTED_KMS]: {
+    resourceType: 'AWS::SNS::Topic',
+    does: `encrypts SNS topics with a customer managed key (${ENCRYPT_SNS_TOPIC})`,
+  },
+  [ComplianceRule.ELBV2_LISTENER_HTTPS]: {
+    resourceType: 'AWS::ElasticLoadBalancingV2::Listener',
+    does: 'makes HTTP listeners of Application Load Balancers redirect to HTTPS',
+  },
+  [ComplianceRule.VPC_FLOW_LOGS]: {
+    resourceType: 'AWS::EC2::VPC',
+    does: 'turns on flow logs to S3 for VPCs without flow logs',
+  },
+};
+
+/** The rules of the set that `remediate()` accepts, for messages. */
+const REMEDIABLE = Object.keys(REMEDIATIONS).map((r) => `ComplianceRule.${r}`).join(', ');
+
+/** The longest retry interval AWS Config accepts (RetryAttemptSeconds). */
+const MAX_RETRY_SECONDS = 2_678_000;
+
+/**
+ * Options of `ComplianceRules.remediate()`: how AWS Config runs the remediation of one rule of
+ * the set, and what the rule's remediation needs.
+ *
+ * @see https://docs.aws.amazon.com/config/latest/developerguide/remediation.html
+ * @see https://docs.aws.amazon.com/config/latest/APIReference/API_RemediationConfiguration.html
+ */
+export interface RemediationOptions {
+  /**
+   * Let AWS Config start the remediation for every NON_COMPLIANT resource. With `false` the
+   * remediation runs only when started: from the console, or by a consumer given
+   * `grantStartRemediation()` calling `StartRemediationExecution` (an approval mode).
+   *
+   * An automatic remediation changes resources that CloudFormation may manage, so their stacks
+   * drift, and AWS Config may start it for resources that are already compliant: the
+   * documents leave those alone.
+   *
+   * @default true
+   */
+  readonly automatic?: boolean;
+
+  /**
+   * How many times AWS Config tries an automatic remediation of a resource before it gives up,
+   * 1 to 25. Refused with `automatic: false`.
+   *
+   * @default 3
+   */
+  readonly maximumAutomaticAttempts?: number;
+
+  /**
+   * How long AWS Config waits between attempts of an automatic remediation, whole seconds from
+   * 1 second to 2,678,000 seconds (31 days). Refused with `automatic: false`.
+   *
+   * @default Duration.seconds(60)
+   */
+  readonly retryInterval?: Duration;
+
+  /**
+   * The share of the rule's NON_COMPLIANT resources remediated at the same time, 1 to 100
+   * percent (SSM rate control).
+   *
+   * @default 10
+   */
+  readonly concurrentExecutionRatePercentage?: number;
+
+  /**
+   * The share of failed remediations, 1 to 100 percent, at which AWS Config stops starting
+   * more for the rule (SSM error threshold).
+   *
+   * @default 10
+   */
+  readonly errorPercentage?: number;
+
+  /**
+   * The role Systems Manager Automation assumes to remediate (the document's
+   * `AutomationAssumeRole`). It must trust `ssm.amazonaws.com`. The permissions the document
+   * needs are added to its policy; an imported role is left as it is, so give it those
+   * yourself.
+   *
+   * @default - a new role for this remediation only, trusted by `ssm.amazonaws.com` for this
+   * account's automation executions, allowed only what the document does
+   */
+  readonly role?: iam.IRole;
+
+  /**
+   * For `ComplianceRule.SNS_ENCRYPTED_KMS` (required; refused for the other rules): the
+   * customer managed key the topics are encrypted with. Its key policy must let the
+   * publishers of each topic it encrypts use it (`kms:GenerateDataKey*` and `kms:Decrypt`):
+   * AWS services such as EventBridge and CloudWatch through the key policy, roles through
+   * their IAM policies. This construct does not change the key policy: the publishers are not
+   * known here.
+   *
+   * @see https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+   * @see https://docs.aws.amazon.com/systems-manager-automation-runbooks/latest/userguide/automation-aws-encrypt-sns-topic.html
+   * @default - none; required for ComplianceRule.SNS_ENCRYPTED_KMS
+   */
+  readonly kmsKey?: kms.IKey;
+
+  /**
+   * For `ComplianceRule.ELBV2_LISTENER_HTTPS` (refused for the other rules): the port of the
+   * HTTPS listener that HTTP listeners redirect to, 1 to 65535.
+   *
+   * @default 443
+   */
+  readonly httpsPort?: number;
+
+  /**
+   * For `ComplianceRule.VPC_FLOW_LOGS` (required; refused for the other rules): the bucket
+   * that receives the flow logs (all traffic) of VPCs that have none. For a bucket of this
+   * app, the bucket policy statements the log delivery service needs are added (and, when it
+   * is encrypted with a key of this app, the key policy statement); for an imported bucket,
+   * add them yourself.
+   *
+   * @see https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-permissions.html
+   * @see https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-cmk-policy.html
+   * @default - none; required for ComplianceRule.VPC_FLOW_LOGS
+   */
+  readonly flowLogsBucket?: s3.IBucket;
+}
+
+/** What one remediation created. */
+interface RemediationRecord {
+  readonly configuration: config.CfnRemediationConfiguration;
+  readonly role: iam.IRole;
+  readonly document?: ssm.CfnDocument;
+  readonly automatic: boolean;
+}
+
 /**
  * A curated set of AWS Config rules for containerized microservices: ECS task definitions
  * and services, SNS topics, SQS queues, load balancers, API Gateway stages and VPCs. Every
@@ -386,8 +540,9 @@ export interface CustomPolicyRuleOptions {
  *
  * AWS Config must be recording in the account and Region (a configuration recorder that
  * records these resource types) for the rules to evaluate; without one, evaluations fail with
- * `NoAvailableConfigurationRecorderException`. This construct creates no recorder, no
- * remediation and no delivery channel. Each rule evaluation is billed (AWS Config rule
+ * `NoAvailableConfigurationRecorderException`. This construct creates no recorder and no
+ * delivery channel, and remediates nothing unless asked: `remediate()` attaches an SSM
+ * Automation remediation to `SNS_ENCRYPTED_KMS`, `ELBV2_LISTENER_HTTPS` or `VPC_FLOW_LOGS`. Each rule evaluation is billed (AWS Config rule
  * evaluations are priced per evaluation per Region, on top of the configuration items
  * recorded; custom policy rules are also billed per evaluation), so the set costs in
  * proportion to how often the checked resources change. Some ECS rules are not available in
@@ -408,14 +563,20 @@ export interface CustomPolicyRuleOptions {
  *   identifier: config.ManagedRuleIdentifiers.S3_BUCKET_VERSIONING_ENABLED,
  *   resourceTypes: ['AWS::S3::Bucket'],
  * });
+ * rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS);
  * new ComplianceAlerts(this, 'ComplianceAlerts', { ruleNames: rules.ruleNames });
  */
 export class ComplianceRules extends Construct {
   private readonly byRule = new Map<string, config.IRule>();
+  private readonly nameByRule = new Map<string, string>();
   private readonly all: config.IRule[] = [];
   private readonly names: string[] = [];
   private readonly tagScope?: config.RuleScope;
   private readonly prefix?: string;
+  private readonly scopeTagKey?: string;
+  private readonly scopeTagValue?: string;
+  private readonly remediationsByRule = new Map<string, RemediationRecord>();
+  private readonly startGrants = new Set<string>();
 
   constructor(scope: Construct, id: string, props: ComplianceRulesProps = {}) {
     super(scope, id);
@@ -426,6 +587,9 @@ export class ComplianceRules extends Construct {
     }
     this.prefix = props.ruleNamePrefix;
     if (props.scopeTagKey !== undefined) this.tagScope = config.RuleScope.fromTag(props.scopeTagKey, props.scopeTagValue);
+    this.scopeTagKey = props.scopeTagKey;
+    this.scopeTagValue = props.scopeTagValue;
+    this.node.addValidation({ validate: () => this.validateStartGrants() });
 
     const disabled = new Set<string>(props.disabledRules ?? []);
     const secretKeys = [...new Set(props.environmentSecretKeys ?? DEFAULT_SECRET_KEYS)];
@@ -454,6 +618,7 @@ export class ComplianceRules extends Construct {
         });
       }
       this.byRule.set(which, rule);
+      this.nameByRule.set(which, configRuleName ?? rule.configRuleName);
       this.all.push(rule);
       this.names.push(configRuleName ?? rule.configRuleName);
     }
@@ -550,6 +715,406 @@ export class ComplianceRules extends Construct {
     }), this.nameFor(id));
   }
 
+  /**
+   * Attaches an AWS Config remediation (an SSM Automation document run for each NON_COMPLIANT
+   * resource, with retries and rate limits) to a rule of the set. Three rules have one:
+   *
+   * - `SNS_ENCRYPTED_KMS`: the AWS-provided `AWSConfigRemediation-EncryptSNSTopic` encrypts the
+   *   topic with `kmsKey` (required).
+   * - `ELBV2_LISTENER_HTTPS`: our own Automation document (created here) makes the default
+   *   action of an HTTP listener a permanent redirect to HTTPS on `httpsPort`; listeners that
+   *   are not HTTP or already redirect to HTTPS are left alone, and listener rules are not
+   *   changed.
+   * - `VPC_FLOW_LOGS`: our own Automation document (created here) turns on flow logs of all
+   *   traffic to `flowLogsBucket` (required) for a VPC without an active flow log.
+   *
+   * The others are refused: no AWS document fits them, and fixing a task definition or a queue
+   * belongs in the code that deploys it. Each rule has at most one remediation. Unless `role`
+   * is given, a new role is created, trusted by `ssm.amazonaws.com` for this account's
+   * automation executions and allowed only what the document does (within `scopeTagKey`'s
+   * tag, when set, for the changes).
+   *
+   * @param which the rule to remediate
+   * @param options how
+   * @returns the remediation configuration
+   * @see https://docs.aws.amazon.com/config/latest/developerguide/remediation.html
+   * @see https://docs.aws.amazon.com/config/latest/developerguide/setup-autoremediation.html
+   * @see https://docs.aws.amazon.com/systems-manager-automation-runbooks/latest/userguide/automation-aws-encrypt-sns-topic.html
+   */
+  public remediate(which: ComplianceRule, options: RemediationOptions = {}): config.CfnRemediationConfiguration {
+    const p = new Problems(CLASS, this);
+    if (options === null || typeof options !== 'object') {
+      p.add(`\`options\` ${show(options)} are not an object of RemediationOptions`);
+      this.throwAdd('remediate', p);
+    }
+    const o = checkKinds(p, options, [
+      ['automatic', 'boolean'], ['maximumAutomaticAttempts', 'number'], ['retryInterval', 'Duration'],
+      ['concurrentExecutionRatePercentage', 'number'], ['errorPercentage', 'number'], ['httpsPort', 'number'],
+    ]);
+    const ruleProblem = this.remediableProblem(which);
+    if (ruleProblem) {
+      p.add(ruleProblem);
+    } else if (this.remediationsByRule.has(which)) {
+      p.add(`\`which\` ComplianceRule.${which} already has a remediation; AWS Config keeps one per rule, so configure it in one call`);
+    }
+    this.checkReferences(p, o);
+    const automatic = o.automatic ?? true;
+    for (const problem of [
+      checkInt('maximumAutomaticAttempts', o.maximumAutomaticAttempts, 1, 25),
+      checkSeconds('retryInterval', o.retryInterval, 1, MAX_RETRY_SECONDS, '1 to 2678000 (31 days)'),
+      checkInt('concurrentExecutionRatePercentage', o.concurrentExecutionRatePercentage, 1, 100),
+      checkInt('errorPercentage', o.errorPercentage, 1, 100),
+      checkInt('httpsPort', o.httpsPort, 1, 65535),
+    ]) {
+      if (problem) p.add(problem);
+    }
+    if (!automatic) {
+      for (const prop of ['maximumAutomaticAttempts', 'retryInterval'] as const) {
+        if (options[prop] !== undefined) p.add(`\`${prop}\` applies to automatic remediation only, and \`automatic\` is false; remove it`);
+      }
+    }
+    if (!ruleProblem) this.checkRuleOptions(p, which, options);
+    if (p.any) this.throwAdd('remediate', p);
+
+    const scope = new Construct(this, `${DEFINITIONS[which].id}Remediation`);
+    const role = o.role ?? this.newAutomationRole(scope, which);
+    let document: ssm.CfnDocument | undefined;
+    let targetId: string;
+    let parameters: { [name: string]: unknown };
+    const assumeRole = { StaticValue: { Values: [role.roleArn] } };
+    const resourceId = { ResourceValue: { Value: 'RESOURCE_ID' } };
+    switch (which) {
+      case ComplianceRule.SNS_ENCRYPTED_KMS:
+        targetId = ENCRYPT_SNS_TOPIC;
+        parameters = { TopicArn: resourceId, KmsKeyArn: { StaticValue: { Values: [o.kmsKey!.keyArn] } }, AutomationAssumeRole: assumeRole };
+        this.allowEncryptTopics(role);
+        Annotations.of(scope).addWarningV2('cdk-microservices:remediationKeyPolicy',
+          'The key given as `kmsKey` must let the publishers of each topic it encrypts use it (kms:GenerateDataKey* and kms:Decrypt): '
+          + 'AWS services such as EventBridge and CloudWatch through its key policy, roles through their IAM policies. Publishers it does not allow fail.');
+        break;
+      case ComplianceRule.ELBV2_LISTENER_HTTPS: {
+        document = new ssm.CfnDocument(scope, 'Document', { documentType: 'Automation', content: restoreHttpsOnlyContent() });
+        targetId = document.ref;
+        const port = o.httpsPort ?? 443;
+        parameters = {
+          ListenerArn: resourceId,
+          HttpsPort: { StaticValue: { Values: [Token.isUnresolved(port) ? Tokenization.stringifyNumber(port) : String(port)] } },
+          AutomationAssumeRole: assumeRole,
+        };
+        this.allowRestoreHttpsOnly(role);
+        break;
+      }
+      default: {
+        document = new ssm.CfnDocument(scope, 'Document', { documentType: 'Automation', content: enableVpcFlowLogsContent() });
+        targetId = document.ref;
+        parameters = {
+          VpcId: resourceId,
+          LogDestination: { StaticValue: { Values: [o.flowLogsBucket!.bucketArn] } },
+          AutomationAssumeRole: assumeRole,
+        };
+        this.allowEnableFlowLogs(scope, role, o.flowLogsBucket!);
+        break;
+      }
+    }
+    if (o.role === undefined) acknowledge(role, this.roleAcknowledgements(which));
+
+    const configuration = new config.CfnRemediationConfiguration(scope, 'Resource', {
+      configRuleName: this.byRule.get(which)!.configRuleName,
+      targetType: 'SSM_DOCUMENT',
+      targetId,
+      resourceType: REMEDIATIONS[which].resourceType,
+      parameters,
+      automatic,
+      maximumAutomaticAttempts: automatic ? o.maximumAutomaticAttempts ?? 3 : undefined,
+      retryAttemptSeconds: automatic ? (o.retryInterval ?? Duration.seconds(60)).toSeconds() : undefined,
+      executionControls: {
+        ssmControls: {
+          concurrentExecutionRatePercentage: o.concurrentExecutionRatePercentage ?? 10,
+          errorPercentage: o.errorPercentage ?? 10,
+        },
+      },
+    });
+    configuration.node.addDependency(this.byRule.get(which)!);
+    if (automatic) {
+      Annotations.of(scope).addWarningV2('cdk-microservices:automaticRemediation',
+        `ComplianceRule.${which} is remediated automatically: the document changes resources that CloudFormation may manage, so their stacks `
+        + 'drift (a template that declares the old setting puts it back on its next update), and AWS Config may run it for resources that '
+        + 'are already compliant (the document leaves those alone). Use `automatic: false` to approve each remediation.');
+    }
+    this.remediationsByRule.set(which, { configuration, role, document, automatic });
+    return configuration;
+  }
+
+  /**
+   * Lets a principal start the remediation of the rules of this account on demand (AWS Config
+   * `StartRemediationExecution`), for example a consumer of `ComplianceAlerts` that approves
+   * the NON_COMPLIANT findings of a rule remediated with `automatic: false`. The rule's name
+   * is `rule(which).configRuleName`; `manualRemediationRuleNames` lists those in approval mode.
+   *
+   * `config:StartRemediationExecution` has no resource-level permissions (the Service
+   * Authorization Reference lists no resource type for it), so the grant is on `*`: the
+   * principal can start any remediation configured in the account and Region, each of which
+   * runs only its own document with its own role. `which` must be remediated with
+   * `remediate()` by synthesis time.
+   *
+   * @param grantee the principal, for example the consumer's task role
+   * @param which the rule whose remediation the principal starts
+   * @see https://docs.aws.amazon.com/config/latest/APIReference/API_StartRemediationExecution.html
+   * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsconfig.html
+   */
+  public grantStartRemediation(grantee: iam.IGrantable, which: ComplianceRule): iam.Grant {
+    const p = new Problems(CLASS, this);
+    const problem = this.remediableProblem(which);
+    if (problem) p.add(problem);
+    if (grantee === null || typeof grantee !== 'object' || grantee.grantPrincipal === undefined) {
+      p.add(`\`grantee\` ${show(grantee)} is not an iam.IGrantable; give a role or another principal`);
+    }
+    if (p.any) this.throwAdd('grantStartRemediation', p);
+    this.startGrants.add(which);
+    return iam.Grant.addToPrincipal({ grantee, actions: ['config:StartRemediationExecution'], resourceArns: ['*'] });
+  }
+
+  /**
+   * The remediation configuration of a rule of the set, or undefined when `remediate()` was
+   * not called for it.
+   *
+   * @param which the rule of the set
+   */
+  public remediation(which: ComplianceRule): config.CfnRemediationConfiguration | undefined {
+    return this.recordOf('remediation', which)?.configuration;
+  }
+
+  /**
+   * The role Systems Manager Automation assumes to remediate a rule of the set (created here,
+   * or the `role` given), or undefined when the rule has no remediation.
+   *
+   * @param which the rule of the set
+   */
+  public remediationRole(which: ComplianceRule): iam.IRole | undefined {
+    return this.recordOf('remediationRole', which)?.role;
+  }
+
+  /**
+   * The Automation document created for the remediation of a rule of the set; undefined when
+   * the rule has no remediation or uses a document provided by AWS (`SNS_ENCRYPTED_KMS`).
+   *
+   * @param which the rule of the set
+   */
+  public remediationDocument(which: ComplianceRule): ssm.CfnDocument | undefined {
+    return this.recordOf('remediationDocument', which)?.document;
+  }
+
+  /** The remediation configurations created with `remediate()`, in the order created. */
+  public get remediations(): config.CfnRemediationConfiguration[] {
+    return [...this.remediationsByRule.values()].map((r) => r.configuration);
+  }
+
+  /**
+   * The names of the rules remediated with `automatic: false`, whose remediations a consumer
+   * starts (`StartRemediationExecution`) after approving a NON_COMPLIANT finding: literal
+   * names with `ruleNamePrefix`, else tokens.
+   */
+  public get manualRemediationRuleNames(): string[] {
+    return [...this.remediationsByRule.entries()].filter(([, r]) => !r.automatic).map(([which]) => this.nameByRule.get(which)!);
+  }
+
+  /** Why `which` cannot be remediated, or undefined when it can. */
+  private remediableProblem(which: ComplianceRule): string | undefined {
+    const problem = enumProblem('which', which, ComplianceRule, 'ComplianceRule');
+    if (problem) return problem;
+    if (REMEDIATIONS[which] === undefined) {
+      return `\`which\` ComplianceRule.${which} has no remediation (no AWS-provided document fits it, and its fix belongs in the code that `
+        + `deploys the resource); the rules with one are ${REMEDIABLE}. Send its findings to people with ComplianceAlerts instead`;
+    }
+    if (!this.byRule.has(which)) {
+      return `\`which\` ComplianceRule.${which} is turned off in \`disabledRules\`; enable the rule to remediate it`;
+    }
+    return undefined;
+  }
+
+  /** The options that reference constructs must hold what they claim to be. */
+  private checkReferences(p: Problems, o: RemediationOptions): void {
+    const refs: Array<[keyof RemediationOptions, string, string]> = [
+      ['role', 'roleArn', 'iam.IRole'], ['kmsKey', 'keyArn', 'kms.IKey'], ['flowLogsBucket', 'bucketArn', 's3.IBucket'],
+    ];
+    for (const [prop, arn, type] of refs) {
+      const value = o[prop] as unknown as { [key: string]: unknown } | undefined;
+      if (value !== undefined && (value === null || typeof value !== 'object' || typeof value[arn] !== 'string')) {
+        p.add(`\`${prop}\` ${show(value)} is not an ${type}`);
+      }
+    }
+  }
+
+  /** The options that only some rules take: required where needed, refused elsewhere. */
+  private checkRuleOptions(p: Problems, which: ComplianceRule, o: RemediationOptions): void {
+    const perRule: Array<[keyof RemediationOptions, ComplianceRule, boolean, string]> = [
+      ['kmsKey', ComplianceRule.SNS_ENCRYPTED_KMS, true, 'give the customer managed key that topics are encrypted with'],
+      ['httpsPort', ComplianceRule.ELBV2_LISTENER_HTTPS, false, ''],
+      ['flowLogsBucket', ComplianceRule.VPC_FLOW_LOGS, true, 'give the S3 bucket that receives the flow logs'],
+    ];
+    for (const [prop, owner, required, hint] of perRule) {
+      if (which === owner && required && o[prop] === undefined) {
+        p.add(`\`${prop}\` is missing; ComplianceRule.${owner} needs it: ${hint}`);
+      } else if (which !== owner && o[prop] !== undefined) {
+        p.add(`\`${prop}\` is only for ComplianceRule.${owner}, not ComplianceRule.${which}; remove it`);
+      }
+    }
+  }
+
+  /** The remediation of `which`, after checking `which`. */
+  private recordOf(method: string, which: ComplianceRule): RemediationRecord | undefined {
+    const problem = enumProblem('which', which, ComplianceRule, 'ComplianceRule');
+    if (problem) throw new MicroservicesValidationError(CLASS, this, [`\`${method}()\`: ${problem}`]);
+    return this.remediationsByRule.get(which);
+  }
+
+  /** Every rule given to `grantStartRemediation()` must have a remediation once the tree is complete. */
+  private validateStartGrants(): string[] {
+    return [...this.startGrants].filter((which) => !this.remediationsByRule.has(which)).map((which) =>
+      `\`${CLASS}\` at ${this.node.path}: \`grantStartRemediation()\`: \`which\` ComplianceRule.${which} has no remediation; `
+      + `call remediate(ComplianceRule.${which}, ...) too, or drop the grant`);
+  }
+
+  /**
+   * A role for one remediation, trusted by Systems Manager only for automation executions of
+   * this account (confused-deputy conditions).
+   */
+  private newAutomationRole(scope: Construct, which: ComplianceRule): iam.Role {
+    const stack = Stack.of(this);
+    return new iam.Role(scope, 'Role', {
+      assumedBy: new iam.ServicePrincipal('ssm.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'ssm', resource: 'automation-execution', resourceName: '*' }) },
+        },
+      }),
+      description: `SSM Automation role of the AWS Config remediation that ${REMEDIATIONS[which].does}`,
+    });
+  }
+
+  /** The condition that limits changes to resources carrying the scope tag, when the rules are tag-scoped. */
+  private tagConditions(): { [operator: string]: { [key: string]: string } } | undefined {
+    if (this.scopeTagKey === undefined) return undefined;
+    const key = `aws:ResourceTag/${this.scopeTagKey}`;
+    return this.scopeTagValue === undefined ? { Null: { [key]: 'false' } } : { StringEquals: { [key]: this.scopeTagValue } };
+  }
+
+  /** The ARNs the roles' statements name, built once so that acknowledgements name them exactly. */
+  private arns() {
+    const stack = Stack.of(this);
+    return {
+      appListeners: stack.formatArn({ service: 'elasticloadbalancing', resource: 'listener', resourceName: 'app/*' }),
+      topics: stack.formatArn({ service: 'sns', resource: '*', arnFormat: ArnFormat.NO_RESOURCE_NAME }),
+      encryptTopicDefinition: stack.formatArn({
+        service: 'ssm', account: '*', resource: 'automation-definition', resourceName: `${ENCRYPT_SNS_TOPIC}:*`,
+      }),
+      automationExecutions: stack.formatArn({ service: 'ssm', resource: 'automation-execution', resourceName: '*' }),
+      vpcs: stack.formatArn({ service: 'ec2', resource: 'vpc', resourceName: '*' }),
+      flowLogs: stack.formatArn({ service: 'ec2', resource: 'vpc-flow-log', resourceName: '*' }),
+    };
+  }
+
+  /** What `AWSConfigRemediation-EncryptSNSTopic` needs (its runbook page): read and set topic attributes, follow its own execution. */
+  private allowEncryptTopics(role: iam.IRole): void {
+    const arns = this.arns();
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadTopics', actions: ['sns:GetTopicAttributes'], resources: [arns.topics] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'EncryptTopics', actions: ['sns:SetTopicAttributes'], resources: [arns.topics], conditions: this.tagConditions(),
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'RunEncryptTopicDocument', actions: ['ssm:StartAutomationExecution'], resources: [arns.encryptTopicDefinition],
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'FollowAutomation', actions: ['ssm:GetAutomationExecution'], resources: [arns.automationExecutions],
+    }));
+  }
+
+  /** What the HTTPS-restore document calls: describe any listener, modify Application Load Balancer listeners. */
+  private allowRestoreHttpsOnly(role: iam.IRole): void {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadListeners', actions: ['elasticloadbalancing:DescribeListeners'], resources: ['*'] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'RedirectListeners', actions: ['elasticloadbalancing:ModifyListener'], resources: [this.arns().appListeners], conditions: this.tagConditions(),
+    }));
+  }
+
+  /**
+   * What the flow-logs document calls (and what EC2 needs of whoever creates a flow log to S3:
+   * `logs:CreateLogDelivery` and `logs:DeleteLogDelivery`), plus, for a bucket (and key) of this
+   * app, the log delivery service's access to it.
+   */
+  private allowEnableFlowLogs(scope: Construct, role: iam.IRole, bucket: s3.IBucket): void {
+    const arns = this.arns();
+    const stack = Stack.of(this);
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadFlowLogs', actions: ['ec2:DescribeFlowLogs'], resources: ['*'] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'CreateFlowLogsOfVpcs', actions: ['ec2:CreateFlowLogs'], resources: [arns.vpcs], conditions: this.tagConditions(),
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'CreateFlowLogs', actions: ['ec2:CreateFlowLogs'], resources: [arns.flowLogs] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'DeliverFlowLogs', actions: ['logs:CreateLogDelivery', 'logs:DeleteLogDelivery'], resources: ['*'],
+    }));
+
+    const delivery = new iam.ServicePrincipal('delivery.logs.amazonaws.com');
+    const source = {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'logs', resource: '*', arnFormat: ArnFormat.NO_RESOURCE_NAME }) },
+    };
+    const write = bucket.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AWSLogDeliveryWrite',
+      principals: [delivery],
+      actions: ['s3:PutObject'],
+      resources: [bucket.arnForObjects(`AWSLogs/${stack.account}/*`)],
+      conditions: { ...source, StringEquals: { ...source.StringEquals, 's3:x-amz-acl': 'bucket-owner-full-control' } },
+    }));
+    bucket.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AWSLogDeliveryAclCheck', principals: [delivery], actions: ['s3:GetBucketAcl'], resources: [bucket.bucketArn], conditions: source,
+    }));
+    const key = bucket.encryptionKey?.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowVpcFlowLogsDelivery',
+      principals: [delivery],
+      actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+      resources: ['*'],
+      conditions: source,
+    }));
+    if (!write.statementAdded || (key !== undefined && !key.statementAdded)) {
+      Annotations.of(scope).addWarningV2('cdk-microservices:flowLogsBucketPolicy',
+        'The `flowLogsBucket` (or its key) is imported, so its policy is left as it is: it must let delivery.logs.amazonaws.com write '
+        + 'AWSLogs/<account>/* and read the bucket ACL (and use the key), or the flow logs the remediation creates deliver nothing.');
+    }
+  }
+
+  /** The findings a role created here has on purpose, with the reasons. */
+  private roleAcknowledgements(which: ComplianceRule): Acknowledgement[] {
+    const stack = Stack.of(this);
+    const arns = this.arns();
+    const iam5 = (resource: string, reason: string): Acknowledgement => ({ id: `AwsSolutions-IAM5[Resource::${nagString(stack, resource)}]`, reason });
+    const acks: Acknowledgement[] = [
+      ...nistAndHipaa('IAMNoInlinePolicy', 'The role serves one remediation and has one policy, scoped to what its document calls; a customer-managed policy would add no reuse.'),
+    ];
+    switch (which) {
+      case ComplianceRule.SNS_ENCRYPTED_KMS:
+        acks.push(
+          iam5(arns.topics, 'AWS Config passes any NON_COMPLIANT topic of the account and Region; the role may only read and set topic attributes (set only within the scope tag, when the rules are tag-scoped).'),
+          iam5(arns.encryptTopicDefinition, 'The AWS-owned runbook AWSConfigRemediation-EncryptSNSTopic, any version; its page lists ssm:StartAutomationExecution among what the role needs.'),
+          iam5(arns.automationExecutions, 'Execution ids are generated per run; its runbook page lists ssm:GetAutomationExecution among what the role needs.'),
+        );
+        break;
+      case ComplianceRule.ELBV2_LISTENER_HTTPS:
+        acks.push(
+          iam5('*', 'elasticloadbalancing:DescribeListeners has no resource-level permissions.'),
+          iam5(arns.appListeners, 'AWS Config passes any NON_COMPLIANT listener of the account and Region; the role may only modify Application Load Balancer listeners (within the scope tag, when the rules are tag-scoped).'),
+        );
+        break;
+      default:
+        acks.push(
+          iam5('*', 'ec2:DescribeFlowLogs, logs:CreateLogDelivery and logs:DeleteLogDelivery have no resource-level permissions; EC2 requires the last two of whoever creates a flow log to S3.'),
+          iam5(arns.vpcs, 'AWS Config passes any NON_COMPLIANT VPC of the account and Region; the role may only create flow logs for it (within the scope tag, when the rules are tag-scoped).'),
+          iam5(arns.flowLogs, 'The flow log is created by the call, so its id is not known in advance.'),
+        );
+    }
+    return acks;
+  }
+
   private track<T extends config.IRule>(rule: T, name: string | undefined): T {
     this.all.push(rule);
     this.names.push(name ?? rule.configRuleName);
@@ -581,9 +1146,8 @@ export class ComplianceRules extends Construct {
     if (resourceTypes !== undefined) {
       if (resourceTypes.length === 0) p.add('`resourceTypes` is empty; omit it for the tag scope or every recorded resource, or name at least one type');
       for (const t of resourceTypes) {
-        if (!Token.isUnresolved(t) && !RESOURCE_TYPE.test(t)) {
-          p.add(`\`resourceTypes\` ${show(t)} is not a resource type; use the form AWS::Service::Resource, for example AWS::S3::Bucket`);
-        }
+        const problem = resourceTypeProblem('resourceTypes', t);
+        if (problem) p.add(problem);
       }
     }
   }

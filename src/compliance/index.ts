@@ -1,3 +1,4 @@
 export * from './twelve-factor-checks';
 export * from './compliance-alerts';
 export * from './compliance-rules';
+export * from './compliance-audit';
