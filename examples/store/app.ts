@@ -5,8 +5,10 @@ import {
   Stack,
   StackProps,
   Validations,
+  aws_applicationautoscaling as appscaling,
   aws_backup as backup,
   aws_certificatemanager as acm,
+  aws_cloudwatch as cloudwatch,
   aws_dynamodb as dynamodb,
   aws_ec2 as ec2,
   aws_ecr as ecr,
@@ -18,7 +20,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
-  Access, BackingService, CanaryDeployment, CanaryStep, ComplianceAlerts, ComplianceRules, IPrivateLinkExposure, MessageBus, MicroserviceEnvironment,
+  Access, BackingService, CanaryDeployment, CanaryStep, ComplianceAlerts, ComplianceAudit, ComplianceRule, ComplianceRules, IPrivateLinkExposure, MessageBus, MicroserviceEnvironment,
   PrivateLinkConsumer, PrivateLinkExposure, Stage, TwelveFactorService,
 } from '../../src';
 
@@ -106,6 +108,8 @@ export class StoreStack extends Stack {
   public readonly billing: PrivateLinkConsumer;
   public readonly complianceRules: ComplianceRules;
   public readonly complianceAlerts: ComplianceAlerts;
+  public readonly complianceAudit: ComplianceAudit;
+  public readonly complianceWorker: TwelveFactorService;
 
   constructor(scope: Construct, id: string, props: StoreStackProps) {
     super(scope, id, props);
@@ -232,13 +236,50 @@ export class StoreStack extends Stack {
       rawMessageDelivery: true,
       deploymentAlarms: true,
     });
-    // The curated AWS Config rules (the account records with AWS Config), and their changes to
-    // NON_COMPLIANT to the platform team by email and to a queue for an automated consumer.
+    // The curated AWS Config rules (the account records with AWS Config: Control Tower set up
+    // its recorder, so ours stays off), every compliance change kept in an audit bucket, and
+    // changes to NON_COMPLIANT to the platform team by email and to a queue.
     this.complianceRules = new ComplianceRules(this, 'ComplianceRules', { ruleNamePrefix: 'store-' });
+    this.complianceAudit = new ComplianceAudit(this, 'ComplianceAudit', { ruleNames: this.complianceRules.ruleNames });
     this.complianceAlerts = new ComplianceAlerts(this, 'ComplianceAlerts', {
       ruleNames: this.complianceRules.ruleNames,
       emails: ['platform@store.example.com'],
       alarmTopic: this.platform.alarmTopic,
+    });
+
+    // Repair: a VPC without flow logs gets them (to the audit bucket) automatically; a listener
+    // that starts to accept plain HTTP is restored to HTTPS-only once the compliance worker,
+    // reading the alerts queue, starts the remediation (the guidance's example).
+    this.complianceRules.remediate(ComplianceRule.VPC_FLOW_LOGS, { flowLogsBucket: this.complianceAudit.bucket });
+    this.complianceRules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS, { automatic: false });
+    this.complianceWorker = new TwelveFactorService(this, 'ComplianceWorker', {
+      environment: this.platform,
+      image: ecs.ContainerImage.fromAsset(path.join(__dirname, 'services', 'compliance-worker')),
+      user: 'node',
+      scratchVolumePath: '/tmp',
+      containerHealthCheck: WORKER_HEALTH_CHECK,
+      config: { REMEDIATE_RULES: this.complianceRules.manualRemediationRuleNames.join(',') },
+      minTasks: 0,
+      maxTasks: 1,
+      cpuTargetPercent: 0,
+    });
+    const alertsQueue = this.complianceAlerts.queue!;
+    this.complianceWorker.attach(BackingService.sqsQueue(alertsQueue, { access: Access.READ, envVarPrefix: 'COMPLIANCE_ALERTS' }));
+    this.complianceRules.grantStartRemediation(this.complianceWorker.taskRole, ComplianceRule.ELBV2_LISTENER_HTTPS);
+    // From zero tasks: one task while alerts wait or are being handled, none 15 minutes after.
+    this.complianceWorker.scaling!.scaleOnMetric('Alerts', {
+      metric: new cloudwatch.MathExpression({
+        expression: 'visible + inFlight',
+        usingMetrics: {
+          visible: alertsQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+          inFlight: alertsQueue.metricApproximateNumberOfMessagesNotVisible({ period: Duration.minutes(1) }),
+        },
+        period: Duration.minutes(1),
+      }),
+      scalingSteps: [{ upper: 0, change: -1 }, { lower: 1, change: +1 }],
+      adjustmentType: appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+      evaluationPeriods: 15,
+      datapointsToAlarm: 15,
     });
 
     this.emailWorker.addAdminTask('replay-dead-letters', {

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, aws_config as config, aws_s3 as s3 } from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { IConstruct } from 'constructs';
-import { CanaryDeployment, ComplianceRules, MessageBus, PrivateLinkConsumer, PrivateLinkExposure, TwelveFactorService } from '../../src';
+import { CanaryDeployment, ComplianceAudit, ComplianceRule, ComplianceRules, MessageBus, PrivateLinkConsumer, PrivateLinkExposure, TwelveFactorService } from '../../src';
 
 /** CloudFormation's limits per template. */
 const MAX_RESOURCES = 500;
@@ -35,6 +35,19 @@ function isExposure(c: IConstruct): c is PrivateLinkExposure {
 
 function isRules(c: IConstruct): c is ComplianceRules {
   return c instanceof ComplianceRules;
+}
+
+/** What the template says of a bucket's Object Lock. */
+function objectLockOf(bucket: s3.CfnBucket): string {
+  const retention = (bucket.objectLockConfiguration as s3.CfnBucket.ObjectLockConfigurationProperty | undefined)?.rule as
+    s3.CfnBucket.ObjectLockRuleProperty | undefined;
+  const days = (retention?.defaultRetention as s3.CfnBucket.DefaultRetentionProperty | undefined);
+  if (days) return `${days.mode} ${days.days ?? days.years} ${days.days ? 'days' : 'years'}`;
+  return bucket.objectLockEnabled ? 'active, no default retention' : 'off';
+}
+
+function isAudit(c: IConstruct): c is ComplianceAudit {
+  return c instanceof ComplianceAudit;
 }
 
 function isConsumer(c: IConstruct): c is PrivateLinkConsumer {
@@ -156,7 +169,27 @@ export function summarize(app: App, assembly: cxapi.CloudAssembly): string {
   if (linkRows.length > 1) out.push('', 'PrivateLink', table(linkRows));
 
   const ruleRows = [['Config rules', 'in force']];
-  for (const r of all(app, isRules)) ruleRows.push([r.node.path, r.ruleNames.join(', ')]);
+  const remediationRows = [['remediated rule', 'document', 'mode']];
+  for (const r of all(app, isRules)) {
+    ruleRows.push([r.node.path, r.ruleNames.join(', ')]);
+    for (const which of Object.values(ComplianceRule)) {
+      const remediation = r.remediation(which);
+      if (!remediation) continue;
+      const document = r.remediationDocument(which) ? `${r.node.path}/${r.remediation(which)!.node.scope!.node.id}/Document` : remediation.targetId;
+      const mode = remediation.automatic
+        ? `automatic, ${remediation.maximumAutomaticAttempts} attempts ${remediation.retryAttemptSeconds} s apart`
+        : 'on demand (StartRemediationExecution)';
+      remediationRows.push([(r.rule(which)!.node.defaultChild as config.CfnConfigRule).configRuleName ?? which, document, mode]);
+    }
+  }
   if (ruleRows.length > 1) out.push('', 'AWS Config rules', table(ruleRows));
+  if (remediationRows.length > 1) out.push('', 'Remediation', table(remediationRows));
+  const auditRows = [['audit', 'bucket', 'records', 'object lock', 'recorder']];
+  for (const a of all(app, isAudit)) {
+    auditRows.push([a.node.path, 'versioned, SSE-KMS, TLS only', 'every compliance change (EventBridge -> Firehose)',
+      objectLockOf(a.bucket.node.defaultChild as s3.CfnBucket),
+      a.recorder ? 'ours, with delivery channel' : 'the account\'s']);
+  }
+  if (auditRows.length > 1) out.push('', 'Compliance audit', table(auditRows));
   return out.join('\n');
 }

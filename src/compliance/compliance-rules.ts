@@ -834,7 +834,6 @@ export class ComplianceRules extends Construct {
         },
       },
     });
-    configuration.node.addDependency(this.byRule.get(which)!);
     if (automatic) {
       Annotations.of(scope).addWarningV2('cdk-microservices:automaticRemediation',
         `ComplianceRule.${which} is remediated automatically: the document changes resources that CloudFormation may manage, so their stacks `
@@ -855,7 +854,10 @@ export class ComplianceRules extends Construct {
    * Authorization Reference lists no resource type for it), so the grant is on `*`: the
    * principal can start any remediation configured in the account and Region, each of which
    * runs only its own document with its own role. `which` must be remediated with
-   * `remediate()` by synthesis time.
+   * `remediate()` by synthesis time. The grant also lets the principal read the status of
+   * remediation executions (`DescribeRemediationExecutionStatus`, on the remediation
+   * configurations of this account and Region), to tell a remediation already under way from
+   * one that failed.
    *
    * @param grantee the principal, for example the consumer's task role
    * @param which the rule whose remediation the principal starts
@@ -871,7 +873,23 @@ export class ComplianceRules extends Construct {
     }
     if (p.any) this.throwAdd('grantStartRemediation', p);
     this.startGrants.add(which);
-    return iam.Grant.addToPrincipal({ grantee, actions: ['config:StartRemediationExecution'], resourceArns: ['*'] });
+    const stack = Stack.of(this);
+    const grant = iam.Grant.addToPrincipal({ grantee, actions: ['config:StartRemediationExecution'], resourceArns: ['*'] });
+    // To tell a remediation already under way (a duplicate alert) from one that failed to start.
+    const configurations = `arn:${stack.partition}:config:${stack.region}:${stack.account}:remediation-configuration/*`;
+    const status = iam.Grant.addToPrincipal({ grantee, actions: ['config:DescribeRemediationExecutionStatus'], resourceArns: [configurations] });
+    // The two wildcards are the API's, not a choice: say so where cdk-nag reports them (the
+    // principal's policy), as the service does for CDK's grants on its task role.
+    const principal = grantee.grantPrincipal;
+    if (Construct.isConstruct(principal)) {
+      acknowledge(principal, [
+        { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'config:StartRemediationExecution has no resource-level permission (ComplianceRules.grantStartRemediation); '
+          + 'it can only start remediations already configured, each running its own document with its own role.' },
+        { id: `AwsSolutions-IAM5[Resource::${nagString(stack, configurations)}]`, reason: 'Reading the status of remediation executions '
+          + '(ComplianceRules.grantStartRemediation): the ids of remediation configurations are not known before deployment.' },
+      ]);
+    }
+    return grant.combine(status);
   }
 
   /**
