@@ -20,8 +20,8 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
-  Access, BackingService, CanaryDeployment, CanaryStep, ComplianceAlerts, ComplianceAudit, ComplianceRule, ComplianceRules, IPrivateLinkExposure, MessageBus, MicroserviceEnvironment,
-  PrivateLinkConsumer, PrivateLinkExposure, Stage, TwelveFactorService,
+  Access, BackingService, CanaryDeployment, CanaryStep, ComplianceAlerts, ComplianceAudit, ComplianceRule, ComplianceRules, IPrivateLinkExposure,
+  MessageBus, MicroserviceEnvironment, PrivateLinkConsumer, PrivateLinkExposure, Stage, TwelveFactorService,
 } from '../../src';
 
 /** A worker is healthy while its loop turns: it touches /tmp/heartbeat every second. */

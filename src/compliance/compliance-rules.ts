@@ -883,10 +883,16 @@ export class ComplianceRules extends Construct {
     const principal = grantee.grantPrincipal;
     if (Construct.isConstruct(principal)) {
       acknowledge(principal, [
-        { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'config:StartRemediationExecution has no resource-level permission (ComplianceRules.grantStartRemediation); '
-          + 'it can only start remediations already configured, each running its own document with its own role.' },
-        { id: `AwsSolutions-IAM5[Resource::${nagString(stack, configurations)}]`, reason: 'Reading the status of remediation executions '
-          + '(ComplianceRules.grantStartRemediation): the ids of remediation configurations are not known before deployment.' },
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: 'config:StartRemediationExecution has no resource-level permission (ComplianceRules.grantStartRemediation); '
+          + 'it can only start remediations already configured, each running its own document with its own role.',
+        },
+        {
+          id: `AwsSolutions-IAM5[Resource::${nagString(stack, configurations)}]`,
+          reason: 'Reading the status of remediation executions '
+          + '(ComplianceRules.grantStartRemediation): the ids of remediation configurations are not known before deployment.',
+        },
       ]);
     }
     return grant.combine(status);
