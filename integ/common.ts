@@ -1,4 +1,4 @@
-import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { App, Duration, RemovalPolicy, Stack, aws_ecs as ecs, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 
@@ -61,4 +61,54 @@ export function expectRunningTasks(integ: IntegTest, cluster: ecs.ICluster, serv
     .awsApiCall('ECS', 'describeServices', { cluster: cluster.clusterArn, services: [service.serviceArn] })
     .assertAtPath('services.0.runningCount', exactly(count))
     .waitForAssertions({ totalTimeout: Duration.minutes(10), interval: Duration.seconds(30) });
+}
+
+/** An AWS Config "Config Rules Compliance Change" event as EventBridge delivers it (made-up account and resource). */
+export const COMPLIANCE_CHANGE_EVENT = {
+  'version': '0',
+  'id': '00000000-0000-0000-0000-000000000000',
+  'detail-type': 'Config Rules Compliance Change',
+  'source': 'aws.config',
+  'account': '123456789012',
+  'time': '2025-01-01T00:00:00Z',
+  'region': 'us-east-1',
+  'resources': [],
+  'detail': {
+    resourceId: 'integ-compliance-bucket',
+    awsRegion: 'us-east-1',
+    awsAccountId: '123456789012',
+    configRuleName: 's3-bucket-ssl-requests-only',
+    recordVersion: '1.0',
+    configRuleARN: 'arn:aws:config:us-east-1:123456789012:config-rule/config-rule-integ',
+    messageType: 'ComplianceChangeNotification',
+    newEvaluationResult: {
+      evaluationResultIdentifier: {
+        evaluationResultQualifier: {
+          configRuleName: 's3-bucket-ssl-requests-only',
+          resourceType: 'AWS::S3::Bucket',
+          resourceId: 'integ-compliance-bucket',
+        },
+        orderingTimestamp: '2025-01-01T00:00:00.000Z',
+      },
+      complianceType: 'NON_COMPLIANT',
+      resultRecordedTime: '2025-01-01T00:00:01.000Z',
+      configRuleInvokedTime: '2025-01-01T00:00:00.500Z',
+    },
+    notificationCreationTime: '2025-01-01T00:00:02.000Z',
+    resourceType: 'AWS::S3::Bucket',
+  },
+};
+
+/**
+ * Asserts that an EventBridge rule is enabled and matches AWS Config's compliance change events.
+ * Not assertAtPath: a flattened answer has its JSON strings parsed, EventPattern included; whole,
+ * it stays a string.
+ */
+export function expectComplianceChangeRule(integ: IntegTest, ruleName: string): void {
+  integ.assertions
+    .awsApiCall('EventBridge', 'describeRule', { Name: ruleName })
+    .expect(ExpectedResult.objectLike({
+      State: 'ENABLED',
+      EventPattern: Match.stringLikeRegexp('Config Rules Compliance Change'),
+    }));
 }

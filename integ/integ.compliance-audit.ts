@@ -13,10 +13,10 @@
  * object's version, so that the bucket (RemovalPolicy.DESTROY) can be deleted with the stack.
  * They do not wait for AWS Config: the account may have no recorder.
  */
-import { AwsApiCall, ExpectedResult, Match } from '@aws-cdk/integ-tests-alpha';
+import { AwsApiCall, ExpectedResult } from '@aws-cdk/integ-tests-alpha';
 import { Duration, RemovalPolicies, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { accessLogsBucketOf, integApp, integTest } from './common';
-import { ComplianceAudit } from '../src/compliance/compliance-audit';
+import { accessLogsBucketOf, COMPLIANCE_CHANGE_EVENT, expectComplianceChangeRule, integApp, integTest } from './common';
+import { ComplianceAudit } from '../src';
 
 const app = integApp();
 
@@ -36,55 +36,14 @@ RemovalPolicies.of(stack).destroy();
 
 const integ = integTest(app, 'ComplianceAuditTest', stack, assertionStack);
 
-// 1. The rule is enabled and matches AWS Config's compliance change events. Not assertAtPath:
-// a flattened answer has its JSON strings parsed, EventPattern included; whole, it stays a string.
-integ.assertions
-  .awsApiCall('EventBridge', 'describeRule', { Name: audit.rule.ruleName })
-  .expect(ExpectedResult.objectLike({
-    State: 'ENABLED',
-    EventPattern: Match.stringLikeRegexp('Config Rules Compliance Change'),
-  }));
+// 1. The rule is enabled and matches AWS Config's compliance change events.
+expectComplianceChangeRule(integ, audit.rule.ruleName);
 
-// 2. The stream writes to the bucket. The event, as AWS Config would send it (made-up account
-// and resource); EventBridge puts the whole event on the stream.
-const EVENT = {
-  'version': '0',
-  'id': '00000000-0000-0000-0000-000000000000',
-  'detail-type': 'Config Rules Compliance Change',
-  'source': 'aws.config',
-  'account': '123456789012',
-  'time': '2025-01-01T00:00:00Z',
-  'region': 'us-east-1',
-  'resources': [],
-  'detail': {
-    resourceId: 'integ-compliance-bucket',
-    awsRegion: 'us-east-1',
-    awsAccountId: '123456789012',
-    configRuleName: 's3-bucket-ssl-requests-only',
-    recordVersion: '1.0',
-    configRuleARN: 'arn:aws:config:us-east-1:123456789012:config-rule/config-rule-integ',
-    messageType: 'ComplianceChangeNotification',
-    newEvaluationResult: {
-      evaluationResultIdentifier: {
-        evaluationResultQualifier: {
-          configRuleName: 's3-bucket-ssl-requests-only',
-          resourceType: 'AWS::S3::Bucket',
-          resourceId: 'integ-compliance-bucket',
-        },
-        orderingTimestamp: '2025-01-01T00:00:00.000Z',
-      },
-      complianceType: 'NON_COMPLIANT',
-      resultRecordedTime: '2025-01-01T00:00:01.000Z',
-      configRuleInvokedTime: '2025-01-01T00:00:00.500Z',
-    },
-    notificationCreationTime: '2025-01-01T00:00:02.000Z',
-    resourceType: 'AWS::S3::Bucket',
-  },
-};
-
+// 2. The stream writes to the bucket an event as AWS Config would send it (EventBridge puts the
+// whole event on the stream).
 const put = integ.assertions.awsApiCall('Firehose', 'putRecord', {
   DeliveryStreamName: audit.deliveryStream.deliveryStreamName,
-  Record: { Data: `${JSON.stringify(EVENT)}\n` },
+  Record: { Data: `${JSON.stringify(COMPLIANCE_CHANGE_EVENT)}\n` },
 });
 put.provider.addToRolePolicy({
   Effect: 'Allow',

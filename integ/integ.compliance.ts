@@ -8,10 +8,10 @@
  * the topic and receive it from the queue as is (raw delivery: the body is the event itself,
  * not SNS's JSON envelope). They do not wait for AWS Config: the account may have no recorder.
  */
-import { AwsApiCall, ExpectedResult, Match } from '@aws-cdk/integ-tests-alpha';
+import { AwsApiCall } from '@aws-cdk/integ-tests-alpha';
 import { Duration, RemovalPolicies, Stack } from 'aws-cdk-lib';
 import { ComplianceAlerts } from '../src';
-import { exactly, integApp, integTest } from './common';
+import { COMPLIANCE_CHANGE_EVENT, exactly, expectComplianceChangeRule, integApp, integTest } from './common';
 
 const app = integApp();
 
@@ -26,55 +26,13 @@ RemovalPolicies.of(stack).destroy();
 
 const integ = integTest(app, 'ComplianceTest', stack, assertionStack);
 
-// 1. The rule is enabled and matches AWS Config's compliance change events. Not assertAtPath:
-// a flattened answer has its JSON strings parsed, EventPattern included; whole, it stays a string.
-integ.assertions
-  .awsApiCall('EventBridge', 'describeRule', { Name: alerts.rule.ruleName })
-  .expect(ExpectedResult.objectLike({
-    State: 'ENABLED',
-    EventPattern: Match.stringLikeRegexp('Config Rules Compliance Change'),
-  }));
+// 1. The rule is enabled and matches AWS Config's compliance change events.
+expectComplianceChangeRule(integ, alerts.rule.ruleName);
 
-// 2. The topic delivers to the queue. The event, as AWS Config would send it (made-up account
-// and resource).
-const EVENT = {
-  'version': '0',
-  'id': '00000000-0000-0000-0000-000000000000',
-  'detail-type': 'Config Rules Compliance Change',
-  'source': 'aws.config',
-  'account': '123456789012',
-  'time': '2025-01-01T00:00:00Z',
-  'region': 'us-east-1',
-  'resources': [],
-  'detail': {
-    resourceId: 'integ-compliance-bucket',
-    awsRegion: 'us-east-1',
-    awsAccountId: '123456789012',
-    configRuleName: 's3-bucket-ssl-requests-only',
-    recordVersion: '1.0',
-    configRuleARN: 'arn:aws:config:us-east-1:123456789012:config-rule/config-rule-integ',
-    messageType: 'ComplianceChangeNotification',
-    newEvaluationResult: {
-      evaluationResultIdentifier: {
-        evaluationResultQualifier: {
-          configRuleName: 's3-bucket-ssl-requests-only',
-          resourceType: 'AWS::S3::Bucket',
-          resourceId: 'integ-compliance-bucket',
-        },
-        orderingTimestamp: '2025-01-01T00:00:00.000Z',
-      },
-      complianceType: 'NON_COMPLIANT',
-      resultRecordedTime: '2025-01-01T00:00:01.000Z',
-      configRuleInvokedTime: '2025-01-01T00:00:00.500Z',
-    },
-    notificationCreationTime: '2025-01-01T00:00:02.000Z',
-    resourceType: 'AWS::S3::Bucket',
-  },
-};
-
+// 2. The topic delivers to the queue an event as AWS Config would send it.
 const publish = integ.assertions.awsApiCall('SNS', 'publish', {
   TopicArn: alerts.topic.topicArn,
-  Message: JSON.stringify(EVENT),
+  Message: JSON.stringify(COMPLIANCE_CHANGE_EVENT),
 });
 
 // Raw delivery: the SQS body is the event; the provider parses it, so the path reads its

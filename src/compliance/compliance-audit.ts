@@ -23,6 +23,7 @@ import { acknowledge, nagString, nistAndHipaa, suppressGuard } from '../private/
 import { checkRuleNames, complianceChangePattern } from '../private/compliance-events';
 import { resourceTypeProblem } from '../private/config-resource-types';
 import { denyGrantsNotForAwsResources } from '../private/kms';
+import { announceOnEventBridge, createLogBucket } from '../private/log-buckets';
 import {
   checkKinds,
   checkSeconds,
@@ -505,11 +506,7 @@ export class ComplianceAudit extends Construct {
         abortIncompleteMultipartUploadAfter: Duration.days(7),
       }],
     });
-    // New objects are announced on EventBridge (set on the resource: CDK's own switch would add
-    // a Lambda-backed custom resource).
-    (bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
-      eventBridgeConfiguration: { eventBridgeEnabled: true },
-    };
+    announceOnEventBridge(bucket);
     acknowledge(bucket, nistAndHipaa('S3BucketReplicationEnabled',
       'Audit records are kept in-region with versioning and lifecycle rules; cross-region replication is an account-level choice (it needs a second bucket and key in another Region).'));
     if (lock) {
@@ -529,35 +526,14 @@ export class ComplianceAudit extends Construct {
    * server access logs of its own (the end of the log chain).
    */
   private createAccessLogsBucket(props: ComplianceAuditProps, removalPolicy: RemovalPolicy): s3.Bucket {
-    const bucket = new s3.Bucket(this, 'AccessLogs', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      versioned: true,
-      // Activated without a default retention: S3 does not deliver server access logs to a
-      // bucket with a default retention.
-      objectLockEnabled: true,
+    // Object Lock without a default retention: S3 does not deliver server access logs to a
+    // bucket with a default retention.
+    return createLogBucket(this, 'AccessLogs', {
+      writer: 'Amazon S3',
+      logs: 'the audit bucket\'s server access logs',
+      expiration: props.retention ?? DEFAULT_RETENTION,
       removalPolicy,
-      lifecycleRules: [{
-        expiration: props.retention ?? DEFAULT_RETENTION,
-        noncurrentVersionExpiration: Duration.days(30),
-        abortIncompleteMultipartUploadAfter: Duration.days(7),
-      }],
     });
-    (bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
-      eventBridgeConfiguration: { eventBridgeEnabled: true },
-    };
-    suppressGuard(bucket, ['s3_bucket_default_encryption_kms_check', 's3_bucket_logging_enabled_check'],
-      'S3 delivers server access logs only to SSE-S3 buckets (CT.S3.PR.10); this bucket is the end of the log chain, so logging its own access would log the log writes (CT.S3.PR.2).');
-    const selfLogging = 'This bucket receives the audit bucket\'s server access logs; logging its own access would log the log writes.';
-    acknowledge(bucket, [
-      { id: 'AwsSolutions-S1', reason: selfLogging },
-      ...nistAndHipaa('S3BucketLoggingEnabled', selfLogging),
-      ...nistAndHipaa('S3DefaultEncryptionKMS', 'Amazon S3 delivers server access logs only to buckets encrypted with SSE-S3, not SSE-KMS.'),
-      ...nistAndHipaa('S3BucketReplicationEnabled', 'Access logs are operational records kept in-region for the audit retention; cross-region replication is an account-level choice.'),
-    ]);
-    return bucket;
   }
 
   /**

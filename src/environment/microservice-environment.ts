@@ -21,8 +21,9 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { Stage, stageDefaults, StageDefaults } from './stage';
-import { acknowledge, nistAndHipaa, suppressGuard } from '../private/acknowledge';
+import { acknowledge, nistAndHipaa } from '../private/acknowledge';
 import { denyGrantsNotForAwsResources } from '../private/kms';
+import { createLogBucket } from '../private/log-buckets';
 import { isDnsName } from '../private/naming';
 import { checkInt, checkKinds, enumProblem, known, logRetentionProblem, Problems, show } from '../private/validation';
 
@@ -697,37 +698,13 @@ export class MicroserviceEnvironment extends Construct {
   private createAccessLogsBucket(): s3.Bucket {
     const expiration = Token.isUnresolved(this.logRetention) || this.logRetention <= 0
       ? undefined : Duration.days(this.logRetention);
-    const bucket = new s3.Bucket(this, 'AccessLogs', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      versioned: true,
-      objectLockEnabled: true,
-      objectLockDefaultRetention: s3.ObjectLockRetention.governance(Duration.days(30)),
+    return createLogBucket(this, 'AccessLogs', {
+      writer: 'Elastic Load Balancing',
+      logs: 'load balancer access logs',
+      expiration,
+      defaultRetention: s3.ObjectLockRetention.governance(Duration.days(30)),
       removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [{
-        expiration,
-        noncurrentVersionExpiration: Duration.days(30),
-        abortIncompleteMultipartUploadAfter: Duration.days(7),
-      }],
     });
-    // New log objects are announced on EventBridge (set on the resource: CDK's own switch
-    // would add a Lambda-backed custom resource).
-    (bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
-      eventBridgeConfiguration: { eventBridgeEnabled: true },
-    };
-    suppressGuard(bucket, ['s3_bucket_default_encryption_kms_check', 's3_bucket_logging_enabled_check'],
-      'ELB writes access logs only to SSE-S3 buckets (CT.S3.PR.10); this bucket is the end of the log chain, so logging its own access would log the log writes (CT.S3.PR.2).');
-    const selfLogging = 'This bucket receives load balancer access logs; logging its own access would log the log writes.';
-    const sseS3Only = 'Elastic Load Balancing writes access logs only to buckets encrypted with SSE-S3, not SSE-KMS.';
-    acknowledge(bucket, [
-      { id: 'AwsSolutions-S1', reason: selfLogging },
-      ...nistAndHipaa('S3BucketLoggingEnabled', selfLogging),
-      ...nistAndHipaa('S3DefaultEncryptionKMS', sseS3Only),
-      ...nistAndHipaa('S3BucketReplicationEnabled', 'Access logs are operational records kept in-region for the log retention; cross-region replication is an account-level choice.'),
-    ]);
-    return bucket;
   }
 }
 

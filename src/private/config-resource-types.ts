@@ -2,7 +2,7 @@ import { Token, aws_config as config } from 'aws-cdk-lib';
 import { show } from './validation';
 
 /** A resource type as AWS Config names it: `AWS::Service::Resource`. */
-export const CONFIG_RESOURCE_TYPE = /^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$/;
+const CONFIG_RESOURCE_TYPE = /^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$/;
 
 let known: Map<string, string> | undefined;
 

@@ -1,0 +1,62 @@
+import { Duration, RemovalPolicy, aws_s3 as s3 } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { acknowledge, nistAndHipaa, suppressGuard } from './acknowledge';
+
+/**
+ * Announces the bucket's new objects on EventBridge (AWS Control Tower CT.S3.PR.4), set on the
+ * resource: CDK's own `eventBridgeEnabled` switch adds a Lambda-backed custom resource.
+ */
+export function announceOnEventBridge(bucket: s3.Bucket): void {
+  (bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
+    eventBridgeConfiguration: { eventBridgeEnabled: true },
+  };
+}
+
+/** How a log bucket is made: who writes to it, and how long it keeps what. */
+export interface LogBucketOptions {
+  /** The service that writes the logs, which accepts only SSE-S3 buckets: 'Elastic Load Balancing', 'Amazon S3'. */
+  readonly writer: string;
+  /** What the bucket receives, for the reasons of the acknowledgements: 'load balancer access logs'. */
+  readonly logs: string;
+  /** When log objects expire. @default - never */
+  readonly expiration?: Duration;
+  /** The Object Lock default retention. @default - Object Lock activated without one */
+  readonly defaultRetention?: s3.ObjectLockRetention;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * The last bucket of a log chain: SSE-S3 (what the log writers accept), TLS only, public access
+ * blocked, ACLs off, versioned, Object Lock activated, lifecycle, EventBridge notifications; the
+ * rules it cannot meet acknowledged with their reasons.
+ */
+export function createLogBucket(scope: Construct, id: string, options: LogBucketOptions): s3.Bucket {
+  const bucket = new s3.Bucket(scope, id, {
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    enforceSSL: true,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    versioned: true,
+    objectLockEnabled: true,
+    objectLockDefaultRetention: options.defaultRetention,
+    removalPolicy: options.removalPolicy,
+    lifecycleRules: [{
+      expiration: options.expiration,
+      noncurrentVersionExpiration: Duration.days(30),
+      abortIncompleteMultipartUploadAfter: Duration.days(7),
+    }],
+  });
+  announceOnEventBridge(bucket);
+  suppressGuard(bucket, ['s3_bucket_default_encryption_kms_check', 's3_bucket_logging_enabled_check'],
+    `${options.writer} writes ${options.logs} only to SSE-S3 buckets (CT.S3.PR.10); this bucket is the end of the log chain, `
+    + 'so logging its own access would log the log writes (CT.S3.PR.2).');
+  const selfLogging = `This bucket receives ${options.logs}; logging its own access would log the log writes.`;
+  acknowledge(bucket, [
+    { id: 'AwsSolutions-S1', reason: selfLogging },
+    ...nistAndHipaa('S3BucketLoggingEnabled', selfLogging),
+    ...nistAndHipaa('S3DefaultEncryptionKMS', `${options.writer} writes ${options.logs} only to buckets encrypted with SSE-S3, not SSE-KMS.`),
+    ...nistAndHipaa('S3BucketReplicationEnabled',
+      'Access logs are operational records kept in-region for their retention; cross-region replication is an account-level choice.'),
+  ]);
+  return bucket;
+}
