@@ -295,11 +295,7 @@ export class MicroserviceEnvironment extends Construct {
     this.stage = props.stage ?? Stage.PRODUCTION;
     this.logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
     this.encryptionKey = props.encryptionKey ?? this.createKey();
-    this.alarmTopic = props.alarmTopic ?? new sns.Topic(this, 'AlarmTopic', {
-      displayName: `Alarms of ${this.node.path}`,
-      masterKey: this.encryptionKey,
-      enforceSSL: true,
-    });
+    this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic();
 
     if (props.vpc) {
       this.vpc = props.vpc;
@@ -499,6 +495,31 @@ export class MicroserviceEnvironment extends Construct {
       p.add(`\`webAclArn\` ${show(props.webAclArn)} is not the ARN of a regional WAFv2 web ACL (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>)`);
     }
     p.throwIfAny();
+  }
+
+  private createAlarmTopic(): sns.Topic {
+    const stack = Stack.of(this);
+    const topic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: `Alarms of ${this.node.path}`,
+      masterKey: this.encryptionKey,
+      enforceSSL: true,
+    });
+    // A topic policy replaces SNS's default policy, so the TLS deny alone would leave CloudWatch
+    // no right to publish: alarm actions publish as the cloudwatch.amazonaws.com service
+    // principal, limited here to this account's alarms in this Region (confused deputy
+    // prevention). See https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Notify_Users_Alarm_Changes.html
+    // and https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html.
+    topic.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowCloudWatchAlarmsToPublish',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': stack.account },
+        ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*` },
+      },
+    }));
+    return topic;
   }
 
   private createKey(): kms.Key {

@@ -82,6 +82,22 @@ describe('MicroserviceEnvironment defaults (we create)', () => {
     expect(env.alarmTopic).toBeDefined();
   });
 
+  test('the alarm topic policy lets CloudWatch alarms of this account and Region publish (a topic policy replaces the default one)', () => {
+    t.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: 'sns:Publish',
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': ENV.account },
+            ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:cloudwatch:${ENV.region}:${ENV.account}:alarm:*`]] } },
+          },
+        })]),
+      },
+    });
+  });
+
   test('no load balancer, no VPC endpoints, production stage', () => {
     t.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 0);
     t.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
