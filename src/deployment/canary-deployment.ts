@@ -17,7 +17,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { CanaryStep } from './canary-step';
-import { RolloutSlot, rolloutDefinition } from './rollout-definition';
+import { RolloutSlot, rolloutDefinition, shortAscii } from './rollout-definition';
 import { MicroserviceEnvironment } from '../environment';
 import { acknowledge, nistAndHipaa } from '../private/acknowledge';
 import { words } from '../private/naming';
@@ -285,6 +285,12 @@ export interface CanaryDeploymentProps {
  * Start a rollout with `{"image": "<repository>:<tag>"}` (by hand, from CI with
  * `grantStartRollout`, or on each ECR push with `startOnPush`).
  *
+ * A release is a new revision of the idle slot's task definition, copied from the current one:
+ * every container is kept as it is, except the app container, whose image becomes the rollout's
+ * `image` and whose `RELEASE_ID` environment variable becomes that same image (added if the
+ * container had none), so that a released task always names its release. The service's
+ * `releaseId` therefore names only the revision CloudFormation deploys.
+ *
  * @example
  * declare const env: MicroserviceEnvironment;
  * declare const zone: route53.IHostedZone;
@@ -438,7 +444,8 @@ export class CanaryDeployment extends Construct {
 
     if (props.approvalBeforeLastStep) {
       this.approvalTopic = props.approvalTopic ?? new sns.Topic(this, 'ApprovalTopic', {
-        displayName: `Rollout approvals of ${this.node.path}`,
+        // SNS display names hold at most 100 characters: a long path keeps its end.
+        displayName: `Rollout approvals of ${shortAscii(this.node.path, 100 - 'Rollout approvals of '.length)}`,
         masterKey: env.encryptionKey,
         enforceSSL: true,
       });
@@ -465,12 +472,15 @@ export class CanaryDeployment extends Construct {
       scalingResourceId: `service/${env.cluster.clusterName}/${service.service.serviceName}`,
       taskDefinitionArn: service.taskDefinition.taskDefinitionArn,
       record: props.recordTtl
-        ? { Name: `${this.domainName}.`, Type: 'CNAME', SetIdentifier: name, TTL: props.recordTtl.toSeconds(), ResourceRecords: [{ Value: lb.loadBalancerDnsName }] }
+        // The Route 53 record as the AWS SDK integration takes it: member names spelled as the AWS
+        // SDK for Java v2 spells them (TTL -> Ttl, DNSName -> DnsName), not as the API reference does:
+        // https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
+        ? { Name: `${this.domainName}.`, Type: 'CNAME', SetIdentifier: name, Ttl: props.recordTtl.toSeconds(), ResourceRecords: [{ Value: lb.loadBalancerDnsName }] }
         : {
           Name: `${this.domainName}.`,
           Type: 'A',
           SetIdentifier: name,
-          AliasTarget: { HostedZoneId: lb.loadBalancerCanonicalHostedZoneId, DNSName: `dualstack.${lb.loadBalancerDnsName}`, EvaluateTargetHealth: true },
+          AliasTarget: { HostedZoneId: lb.loadBalancerCanonicalHostedZoneId, DnsName: `dualstack.${lb.loadBalancerDnsName}`, EvaluateTargetHealth: true },
         },
       alarmNames: Lazy.list({ produce: () => [...(composite ? [composite.alarmName] : []), ...this.extraAlarms.map((a) => a.alarmName)] }),
       minCapacity: service.minTasks,
@@ -625,6 +635,21 @@ export class CanaryDeployment extends Construct {
     const slots = [this.blue, this.green];
     const add = (statement: iam.PolicyStatement) => role.addToPrincipalPolicy(statement);
     this.table.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    // The table is encrypted with the environment's customer managed key, and `table.grant` grants
+    // no key use: DynamoDB uses the key on behalf of the caller, which needs kms:Decrypt (the
+    // table key, for reads and writes), kms:GenerateDataKey and kms:DescribeKey, through DynamoDB
+    // only ("Authorizing use of your customer managed key" and its kms:ViaService example):
+    // https://docs.aws.amazon.com/kms/latest/developerguide/services-dynamodb.html
+    // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.usagenotes.html
+    const key = this.table.encryptionKey;
+    if (key) {
+      add(new iam.PolicyStatement({
+        sid: 'UseStateTableKey',
+        actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey'],
+        resources: [key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.${stack.urlSuffix}` } },
+      }));
+    }
     add(new iam.PolicyStatement({
       sid: 'DescribeTaskDefinitions',
       actions: ['ecs:DescribeTaskDefinition'],
@@ -737,14 +762,12 @@ export class CanaryDeployment extends Construct {
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:${region}:${account}:task-definition/${slot.taskDefinition.family}:*]`,
         reason: 'A release registers a new revision of the slot\'s task definition family; revisions are numbered at run time, so the family is named with any revision.',
       })),
-      {
+      // The state table's key gets precise actions (grantRollout); only the approval topic's
+      // grantPublish (CDK) grants the GenerateDataKey* family, on the topic's key.
+      ...(this.approvalTopic ? [{
         id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-        reason: 'CDK grants these KMS action families on the one key that encrypts the state table (and the approval topic), so the state machine can use them; the resource is the key, not *.',
-      },
-      {
-        id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
-        reason: 'CDK grants these KMS action families on the one key that encrypts the state table, so the state machine can use it; the resource is the key, not *.',
-      },
+        reason: 'CDK\'s grantPublish gives this KMS action family on the one key that encrypts the approval topic, so the state machine can publish to it; the resource is the key, not *.',
+      }] : []),
     ]);
     // On the state machine: its role and the push rule's role.
     acknowledge(this.stateMachine, nistAndHipaa('IAMNoInlinePolicy',

@@ -69,16 +69,76 @@ export const ROLLOUT_ERRORS = {
   rollbackFailed: 'CanaryDeployment.RollbackFailed',
 };
 
-/** Throttling and transient error names, per integration, retried with backoff. */
+/**
+ * Throttling and transient error names, per integration, retried with backoff: each one a name
+ * the integration can raise, as Step Functions reports it.
+ *
+ * - AWS SDK integrations (`arn:aws:states:::aws-sdk:...`) report `<Service>.<ErrorName>`, the
+ *   error name as the AWS SDK for Java v2 spells its exception class (the `Exception` suffix
+ *   always there); see "Learning to use AWS service SDK integrations", section on errors:
+ *   https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
+ *   An error the service does not model (ECS, CloudWatch and Application Auto Scaling model no
+ *   throttling error, yet answer `ThrottlingException` / `Throttling` with "Rate exceeded")
+ *   reaches the SDK as the service's base exception, so Step Functions reports
+ *   `<Service>.<Service>Exception`: `Ecs.EcsException`, `CloudWatch.CloudWatchException`,
+ *   `ApplicationAutoScaling.ApplicationAutoScalingException`, `Route53.Route53Exception`
+ *   (retried this way by github.com/CloudSnorkel/cdk-github-runners, src/providers/fargate.ts;
+ *   the optimized ECS integration's "Rate exceeded ... Error Code: ThrottlingException" arrives
+ *   as its base `ECS.AmazonECSException`: github.com/cdklabs/construct-hub/pull/415).
+ *   CloudWatch's `InternalServiceFault` is the Java class `InternalServiceException`.
+ * - Optimized integrations report the service's modeled error with the `Exception` suffix
+ *   (DynamoDB `RequestLimitExceeded` -> `DynamoDB.RequestLimitExceededException`,
+ *   `InternalServerError` -> `DynamoDB.InternalServerErrorException`), an unmodeled one under
+ *   the integration's base exception (`DynamoDB.AmazonDynamoDBException`,
+ *   `SNS.AmazonSNSException`, `EventBridge.AmazonEventBridgeException`), and PutEvents with a
+ *   failed entry (a throttled entry among them) as `EventBridge.FailedEntry`:
+ *   https://docs.aws.amazon.com/step-functions/latest/dg/connect-eventbridge.html
+ *   https://docs.aws.amazon.com/step-functions/latest/dg/connect-ddb.html
+ *   https://docs.aws.amazon.com/step-functions/latest/dg/connect-sns.html
+ *
+ * The modeled names are those the services' published models hold (the AWS SDK for
+ * JavaScript v3 clients export each as an exception class).
+ */
 export const RETRIED_ERRORS: { [service: string]: string[] } = {
-  dynamodb: ['DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.ThrottlingException', 'DynamoDB.RequestLimitExceeded', 'DynamoDB.InternalServerErrorException'],
-  ecs: ['Ecs.ThrottlingException', 'Ecs.ServerException'],
-  route53: ['Route53.ThrottlingException', 'Route53.PriorRequestNotCompleteException', 'Route53.ServiceUnavailableException'],
-  cloudwatch: ['CloudWatch.ThrottlingException', 'CloudWatch.InternalServiceFaultException'],
-  autoscaling: ['ApplicationAutoScaling.ConcurrentUpdateException', 'ApplicationAutoScaling.ThrottlingException', 'ApplicationAutoScaling.InternalServiceException'],
-  events: ['EventBridge.ThrottlingException', 'EventBridge.InternalException'],
-  sns: ['SNS.ThrottledException', 'SNS.InternalErrorException'],
+  dynamodb: [
+    'DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.ThrottlingException', 'DynamoDB.RequestLimitExceededException',
+    'DynamoDB.InternalServerErrorException', 'DynamoDB.AmazonDynamoDBException',
+  ],
+  ecs: ['Ecs.ServerException', 'Ecs.EcsException'],
+  route53: ['Route53.ThrottlingException', 'Route53.PriorRequestNotCompleteException', 'Route53.Route53Exception'],
+  cloudwatch: ['CloudWatch.InternalServiceException', 'CloudWatch.CloudWatchException'],
+  autoscaling: [
+    'ApplicationAutoScaling.ConcurrentUpdateException', 'ApplicationAutoScaling.InternalServiceException',
+    'ApplicationAutoScaling.ApplicationAutoScalingException',
+  ],
+  events: ['EventBridge.ThrottlingException', 'EventBridge.InternalException', 'EventBridge.FailedEntry', 'EventBridge.AmazonEventBridgeException'],
+  sns: ['SNS.ThrottledException', 'SNS.InternalErrorException', 'SNS.KMSThrottlingException', 'SNS.AmazonSNSException'],
 };
+
+/** The longest SNS message subject: https://docs.aws.amazon.com/sns/latest/api/API_Publish.html */
+export const SNS_SUBJECT_LIMIT = 100;
+
+/**
+ * `text` as printable ASCII (other characters become '?') of at most `max` characters: a longer
+ * text keeps its end (for a construct path, the ids that name the service) after '...'.
+ * Deterministic, so that a synth gives the same value every time.
+ */
+export function shortAscii(text: string, max: number): string {
+  const ascii = text.replace(/[^\x20-\x7e]/g, '?');
+  return ascii.length <= max ? ascii : `...${ascii.slice(ascii.length - (max - 3))}`;
+}
+
+/**
+ * The Subject of an approval request: SNS takes ASCII text of at most 100 characters that
+ * begins with a letter, number or punctuation mark, with no line break or control character
+ * (`Subject` of https://docs.aws.amazon.com/sns/latest/api/API_Publish.html); a longer one
+ * makes Publish fail. A long label keeps its end.
+ */
+export function approvalSubject(label: string): string {
+  const before = 'Canary rollout of ';
+  const after = ' waits for approval';
+  return `${before}${shortAscii(label, SNS_SUBJECT_LIMIT - before.length - after.length)}${after}`;
+}
 
 type State = { [key: string]: unknown };
 
@@ -119,7 +179,8 @@ export function rolloutDefinition(c: RolloutConfig): State {
     alarmNames: slot.alarmNames,
   });
   const recordSet = (base: string, weight: number | string): State => {
-    const fields = c.cname ? ['Name', 'Type', 'SetIdentifier', 'TTL', 'ResourceRecords'] : ['Name', 'Type', 'SetIdentifier', 'AliasTarget'];
+    // Member names of the AWS SDK integration (Java v2 spelling: TTL -> Ttl, AliasTarget.DNSName -> DnsName).
+    const fields = c.cname ? ['Name', 'Type', 'SetIdentifier', 'Ttl', 'ResourceRecords'] : ['Name', 'Type', 'SetIdentifier', 'AliasTarget'];
     const set: State = {};
     for (const field of fields) set[`${field}.$`] = `${base}.record.${field}`;
     if (typeof weight === 'number') set.Weight = weight;
@@ -340,15 +401,29 @@ export function rolloutDefinition(c: RolloutConfig): State {
     Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'ReleaseFailed' }],
     Next: 'NewImage',
   });
-  add('NewImage', { Type: 'Pass', Parameters: { 'Image.$': '$.input.image' }, ResultPath: '$.imageOverride', Next: 'CopyContainers' });
-  // Every container the slot's task definition has now, the app's with the new image. Copied at
-  // run time, not by a count known when the canary was built: a container added to the task
-  // definition later (a sidecar, by hand or by an Aspect) would otherwise be dropped from every
-  // release without a word. Its iterations are a Choice and two Passes: none can fail.
+  // What a release changes in the app container: its image, and RELEASE_ID (which the template
+  // sets to the image the slot was built with) to the released image.
+  add('NewImage', {
+    Type: 'Pass',
+    Parameters: {
+      override: { 'Image.$': '$.input.image' },
+      variable: { 'Name': 'RELEASE_ID', 'Value.$': '$.input.image' },
+      environment: { Environment: [{ 'Name': 'RELEASE_ID', 'Value.$': '$.input.image' }] },
+    },
+    ResultPath: '$.release',
+    Next: 'CopyContainers',
+  });
+  // Every container the slot's task definition has now, the app's with the new image and
+  // RELEASE_ID. Copied at run time, not by a count known when the canary was built: a container
+  // added to the task definition later (a sidecar, by hand or by an Aspect) would otherwise be
+  // dropped from every release without a word. Its iterations are Choices, Passes and Maps of
+  // Choices and Passes: none can fail. No JSONPath filter is used (one that matches nothing
+  // gives [] in Step Functions): RELEASE_ID is found by a Map over the variable names, replaced
+  // where it is and appended where it is not, the rest kept in order.
   add('CopyContainers', {
     Type: 'Map',
     ItemsPath: '$.current.definition.ContainerDefinitions',
-    ItemSelector: { 'index.$': '$$.Map.Item.Index', 'container.$': '$$.Map.Item.Value', 'override.$': '$.imageOverride' },
+    ItemSelector: { 'index.$': '$$.Map.Item.Index', 'container.$': '$$.Map.Item.Value', 'release.$': '$.release' },
     ItemProcessor: {
       ProcessorConfig: { Mode: 'INLINE' },
       StartAt: 'IsAppContainer',
@@ -358,8 +433,110 @@ export function rolloutDefinition(c: RolloutConfig): State {
           Choices: [{ Variable: '$.index', NumericEquals: c.appContainerIndex, Next: 'WithNewImage' }],
           Default: 'AsItIs',
         },
-        WithNewImage: { Type: 'Pass', Parameters: { 'container.$': 'States.JsonMerge($.container, $.override, false)' }, OutputPath: '$.container', End: true },
         AsItIs: { Type: 'Pass', OutputPath: '$.container', End: true },
+        WithNewImage: {
+          Type: 'Pass',
+          Parameters: { 'container.$': 'States.JsonMerge($.container, $.release.override, false)', 'release.$': '$.release' },
+          Next: 'HasEnvironment',
+        },
+        HasEnvironment: {
+          Type: 'Choice',
+          Choices: [{ Variable: '$.container.Environment', IsPresent: true, Next: 'VariableNames' }],
+          Default: 'OnlyReleaseId',
+        },
+        OnlyReleaseId: {
+          Type: 'Pass',
+          Parameters: { 'container.$': 'States.JsonMerge($.container, $.release.environment, false)' },
+          OutputPath: '$.container',
+          End: true,
+        },
+        VariableNames: {
+          Type: 'Map',
+          ItemsPath: '$.container.Environment',
+          ItemSelector: { 'name.$': '$$.Map.Item.Value.Name' },
+          ItemProcessor: {
+            ProcessorConfig: { Mode: 'INLINE' },
+            StartAt: 'NameOf',
+            States: { NameOf: { Type: 'Pass', OutputPath: '$.name', End: true } },
+          },
+          ResultPath: '$.names',
+          Next: 'CountVariables',
+        },
+        CountVariables: {
+          Type: 'Pass',
+          Parameters: {
+            'container.$': '$.container',
+            'release.$': '$.release',
+            'hasReleaseId.$': "States.ArrayContains($.names, 'RELEASE_ID')",
+            'count.$': 'States.ArrayLength($.container.Environment)',
+          },
+          Next: 'ReplaceOrAppend',
+        },
+        // Indices 0 to count - 1 replace RELEASE_ID where it is; 0 to count also append it.
+        ReplaceOrAppend: {
+          Type: 'Choice',
+          Choices: [{ Variable: '$.hasReleaseId', BooleanEquals: true, Next: 'ReplaceReleaseId' }],
+          Default: 'AppendReleaseId',
+        },
+        ReplaceReleaseId: {
+          Type: 'Pass',
+          Parameters: { 'last.$': 'States.MathAdd($.count, -1)' },
+          ResultPath: '$.rebuild',
+          Next: 'Indices',
+        },
+        AppendReleaseId: { Type: 'Pass', Parameters: { 'last.$': '$.count' }, ResultPath: '$.rebuild', Next: 'Indices' },
+        Indices: {
+          Type: 'Pass',
+          Parameters: { 'indices.$': 'States.ArrayRange(0, $.rebuild.last, 1)' },
+          ResultPath: '$.rebuild',
+          Next: 'RebuildEnvironment',
+        },
+        RebuildEnvironment: {
+          Type: 'Map',
+          ItemsPath: '$.rebuild.indices',
+          ItemSelector: {
+            'index.$': '$$.Map.Item.Value',
+            'count.$': '$.count',
+            'environment.$': '$.container.Environment',
+            'variable.$': '$.release.variable',
+          },
+          ItemProcessor: {
+            ProcessorConfig: { Mode: 'INLINE' },
+            StartAt: 'PastTheEnd',
+            States: {
+              PastTheEnd: {
+                Type: 'Choice',
+                Choices: [{ Variable: '$.index', NumericEqualsPath: '$.count', Next: 'NewReleaseId' }],
+                Default: 'VariableAt',
+              },
+              VariableAt: {
+                Type: 'Pass',
+                Parameters: { 'existing.$': 'States.ArrayGetItem($.environment, $.index)', 'variable.$': '$.variable' },
+                Next: 'IsReleaseId',
+              },
+              IsReleaseId: {
+                Type: 'Choice',
+                Choices: [{ Variable: '$.existing.Name', StringEquals: 'RELEASE_ID', Next: 'NewReleaseId' }],
+                Default: 'KeepVariable',
+              },
+              NewReleaseId: { Type: 'Pass', OutputPath: '$.variable', End: true },
+              KeepVariable: { Type: 'Pass', OutputPath: '$.existing', End: true },
+            },
+          },
+          ResultPath: '$.environment',
+          Next: 'EnvironmentPatch',
+        },
+        EnvironmentPatch: {
+          Type: 'Pass',
+          Parameters: { 'container.$': '$.container', 'patch': { 'Environment.$': '$.environment' } },
+          Next: 'WithReleaseId',
+        },
+        WithReleaseId: {
+          Type: 'Pass',
+          Parameters: { 'container.$': 'States.JsonMerge($.container, $.patch, false)' },
+          OutputPath: '$.container',
+          End: true,
+        },
       },
     },
     ResultPath: '$.containers',
@@ -464,7 +641,7 @@ export function rolloutDefinition(c: RolloutConfig): State {
       Resource: 'arn:aws:states:::sns:publish.waitForTaskToken',
       Parameters: {
         'TopicArn': c.approvalTopicArn,
-        'Subject': `Canary rollout of ${c.label} waits for approval`,
+        'Subject': approvalSubject(c.label),
         'Message.$': `States.Format('Rollout {} of ${c.label} (image {}) passed every step before the last. Approve the last step (100% to the new slot) with: aws stepfunctions send-task-success --task-token {} --task-output {}. Abort and roll back with: aws stepfunctions send-task-failure --task-token {} --error ${ROLLOUT_ERRORS.aborted}', $.input.rolloutId, $.input.image, $$.Task.Token, '\\{\\}', $$.Task.Token)`,
         'MessageAttributes': {
           rolloutId: { 'DataType': 'String', 'StringValue.$': '$.input.rolloutId' },

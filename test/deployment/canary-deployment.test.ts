@@ -10,6 +10,7 @@ import {
   Duration,
   Lazy,
   Stack,
+  Validations,
   aws_certificatemanager as acm,
   aws_cloudwatch as cloudwatch,
   aws_ec2 as ec2,
@@ -21,7 +22,7 @@ import {
   aws_sns as sns,
 } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import {
   CanaryWorld, ZONE_ID, canaryWorld, definitionOf, expectCanaryRefusal, otherVpc, planOf, slotService, thrownBy,
 } from './fixtures';
@@ -267,6 +268,26 @@ describe('weighted records', () => {
         },
       });
     }
+    // The state machine sends the record as the AWS SDK integration takes it: AliasTarget.DnsName
+    // (Java v2 spelling); a DNSName member would be refused and no weight would ever move.
+    const definition = definitionOf(canary);
+    expect(definition.States.BlueIsLive.Result.idle.record).toEqual({
+      Name: 'users.example.com.',
+      Type: 'A',
+      SetIdentifier: 'green',
+      AliasTarget: {
+        HostedZoneId: `<GetAtt ${idOf(canary.greenLoadBalancer)}.CanonicalHostedZoneID>`,
+        DnsName: `dualstack.<GetAtt ${idOf(canary.greenLoadBalancer)}.DNSName>`,
+        EvaluateTargetHealth: true,
+      },
+    });
+    expect(definition.States.SetWeights.Parameters.ChangeBatch.Changes[0].ResourceRecordSet).toEqual({
+      'Name.$': '$.slots.idle.record.Name',
+      'Type.$': '$.slots.idle.record.Type',
+      'SetIdentifier.$': '$.slots.idle.record.SetIdentifier',
+      'AliasTarget.$': '$.slots.idle.record.AliasTarget',
+      'Weight.$': '$.at.step.percent',
+    });
   });
 
   test('with recordTtl: weighted CNAME records with that TTL', () => {
@@ -287,9 +308,11 @@ describe('weighted records', () => {
       Name: 'users.example.com.',
       Type: 'CNAME',
       SetIdentifier: 'green',
-      TTL: 30,
+      // The AWS SDK integration's member name (Java v2 spelling), not CloudFormation's TTL.
+      Ttl: 30,
       ResourceRecords: [{ Value: `<GetAtt ${idOf(canary.greenLoadBalancer)}.DNSName>` }],
     });
+    expect(JSON.stringify(definition)).not.toMatch(/"TTL(\.\$)?"/);
   });
 
   test('a fully qualified recordName in the zone, and the zone apex with alias records', () => {
@@ -538,6 +561,30 @@ describe('alarms', () => {
 // ---------------------------------------------------------------------------------------
 
 describe('approval topic', () => {
+  test('with a long construct path, the created topic\'s display name stays within SNS\'s 100 characters', () => {
+    const w = canaryWorld();
+    const deep = new Construct(new Construct(w.stack, 'PaymentsTeamWithAVeryLongAndDescriptiveName'), 'CheckoutAndSettlementServicesOfTheEuropeanRegion');
+    const canary = new CanaryDeployment(deep, 'Users', { ...propsIn(w, { approvalBeforeLastStep: true }), service: slotService(w.env, { serviceName: 'users' }) });
+    expect(canary.node.path.length).toBeGreaterThan(100);
+    Template.fromStack(w.stack).hasResourceProperties('AWS::SNS::Topic', {
+      DisplayName: Match.stringLikeRegexp('^Rollout approvals of \\.\\.\\..*/Users$'),
+    });
+    const subject: string = definitionOf(canary).States.RequestApproval.Parameters.Subject;
+    expect(subject.length).toBeLessThanOrEqual(100);
+    expect(subject).toMatch(/^Canary rollout of \.\.\..*\/Users waits for approval$/);
+  });
+
+  test.each([
+    ['without approval: no KMS action wildcard to acknowledge (the state key gets precise actions)', false, []],
+    ['with approval: only grantPublish\'s kms:GenerateDataKey* on the topic key', true, ['AwsSolutions-IAM5[Action::kms:GenerateDataKey*]']],
+  ])('acknowledgements of the state machine role, %s', (_name, approvalBeforeLastStep, expected) => {
+    const { canary } = build({ approvalBeforeLastStep });
+    const acknowledged = canary.stateMachine.role.node.metadata
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((m) => Object.keys(m.data as object));
+    expect(acknowledged.filter((id) => id.includes('Action::kms:'))).toEqual(expected);
+  });
+
   test('created: encrypted with the environment key, TLS only, the role may publish', () => {
     const { canary, template } = templateOf({ approvalBeforeLastStep: true });
     const topicId = idOf(canary.approvalTopic as sns.Topic);

@@ -148,8 +148,10 @@ function build(extra: Partial<CanaryDeploymentProps> = {}) {
       .map((id) => resolver.arn(id)),
     approvalTopic: canary.approvalTopic ? resolver.arn(idOf(canary.approvalTopic)) : undefined,
   });
+  const keyId = idOf(w.env.encryptionKey);
   return {
     resolver,
+    key: { arn: resolver.arnOf(keyId), policy: resolver.resolve(resources[keyId].Properties.KeyPolicy) },
     users: arnsOf(users, w.zone.hostedZoneId),
     orders: arnsOf(orders, OTHER_ZONE_ID),
     bystander: { service: resolver.arn(idOf(bystander.service)), taskRole: resolver.arn(idOf(bystander.taskRole)), family: family(bystander) },
@@ -374,6 +376,38 @@ describe('the state machine role: alarms, events, state, scaling', () => {
       ['dynamodb:UpdateTable', users.table],
     ];
     expect(await decisions(machine, denied)).toEqual(every(denied, 'ImplicitlyDenied'));
+  });
+
+  test('may use the key of its state table through DynamoDB (no approval topic granting it), with the key policy', async () => {
+    // The table is encrypted with the environment's customer managed key: DynamoDB uses it on
+    // behalf of the caller, so the role needs the key's use through DynamoDB, and only that
+    // (https://docs.aws.amazon.com/kms/latest/developerguide/services-dynamodb.html). The orders
+    // canary has no approval topic, whose grantPublish would give the same key.
+    expect(orders.approvalTopic).toBeUndefined();
+    const viaDynamoDb = { 'kms:ViaService': `dynamodb.${REGION}.amazonaws.com`, 'kms:CallerAccount': ACCOUNT };
+    const onKey = (action: string, context: Record<string, string>) =>
+      simulate({ principal: orders.role, action, resource: f.key.arn, resourcePolicy: f.key.policy, context });
+    for (const action of ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey']) {
+      expect([action, await onKey(action, viaDynamoDb)]).toEqual([action, 'Allowed']);
+      // Called directly, not through DynamoDB: denied.
+      expect([action, await onKey(action, { 'kms:CallerAccount': ACCOUNT })]).toEqual([action, 'ImplicitlyDenied']);
+      expect([action, await onKey(action, { 'kms:ViaService': `sqs.${REGION}.amazonaws.com`, 'kms:CallerAccount': ACCOUNT })]).toEqual([action, 'ImplicitlyDenied']);
+    }
+    for (const action of ['kms:Encrypt', 'kms:ReEncryptFrom', 'kms:CreateGrant', 'kms:ScheduleKeyDeletion', 'kms:PutKeyPolicy']) {
+      // (The key policy denies kms:CreateGrant outright outside AWS services: explicitly denied.)
+      expect([action, await onKey(action, viaDynamoDb)]).toEqual([action, action === 'kms:CreateGrant' ? 'ExplicitlyDenied' : 'ImplicitlyDenied']);
+    }
+    const otherKey = `arn:aws:kms:${REGION}:${ACCOUNT}:key/00000000-1111-2222-3333-444444444444`;
+    expect(await simulate({ principal: orders.role, action: 'kms:Decrypt', resource: otherKey, context: viaDynamoDb })).toBe('ImplicitlyDenied');
+    // The statement names exactly these actions, on this key only: no wildcard action families.
+    const kmsStatements = orders.role.policies.flatMap((p) => p.policy.Statement).filter((st: any) => [st.Action].flat().some((a: string) => a.startsWith('kms:')));
+    expect(kmsStatements).toEqual([{
+      Sid: 'UseStateTableKey',
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey'],
+      Resource: f.key.arn,
+      Condition: { StringEquals: { 'kms:ViaService': `dynamodb.${REGION}.amazonaws.com` } },
+    }]);
   });
 
   test('may publish approval requests to its approval topic only', async () => {

@@ -24,6 +24,7 @@ import { createRequire } from 'module';
 import { Duration, Stack, aws_certificatemanager as acm, aws_cloudwatch as cloudwatch, aws_ecs as ecs, aws_route53 as route53 } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { StateMachine as StateMachineClass } from 'aws-local-stepfunctions' with { 'resolution-mode': 'import' };
+import { Construct } from 'constructs';
 import { CanaryDeployment, CanaryStep, OldSlot } from '../../src';
 import { CERT_ARN, ENV, IMAGE, withEnvironment } from '../service/fixtures';
 
@@ -87,8 +88,12 @@ export interface CanaryVariant {
   readonly recordTtl?: Duration;
   /** Steps (default `CanaryStep.standard()`: 10, 25, 50, 100 %, 5 minutes each). */
   readonly steps?: CanaryStep[];
-  /** A sidecar container added to both slots' task definitions after the canary is built (`blue.taskDefinition.addContainer`). */
+  /** A sidecar container added to both slots' task definitions after the canary is built (`blue.taskDefinition.addContainer`), with an environment variable of its own. */
   readonly sidecarAfterConstruction?: boolean;
+  /** The service's `config` (plain environment variables of the app container). */
+  readonly config?: { [name: string]: string };
+  /** Construct ids the canary is nested in (its path is `Test/<ids...>/Canary`). */
+  readonly nestedIn?: string[];
 }
 
 /** A slot as the template describes it. */
@@ -192,8 +197,10 @@ export function synthesizeCanary(variant: CanaryVariant = {}): Synthesized {
     threshold: 1,
     evaluationPeriods: 1,
   });
-  const canary = new CanaryDeployment(stack, 'Canary', {
-    service: { environment: env, image: IMAGE, port: 8080, user: '1000', minTasks: 2, maxTasks: 4 },
+  let scope: Construct = stack;
+  for (const nested of variant.nestedIn ?? []) scope = new Construct(scope, nested);
+  const canary = new CanaryDeployment(scope, 'Canary', {
+    service: { environment: env, image: IMAGE, port: 8080, user: '1000', minTasks: 2, maxTasks: 4, config: variant.config },
     hostedZone: zone,
     recordName: 'users',
     certificate: acm.Certificate.fromCertificateArn(stack, 'CanaryCertificate', CERT_ARN),
@@ -205,7 +212,12 @@ export function synthesizeCanary(variant: CanaryVariant = {}): Synthesized {
   });
   if (variant.sidecarAfterConstruction) {
     for (const slot of [canary.blue, canary.green]) {
-      slot.taskDefinition.addContainer('proxy', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/envoy/envoy:v1'), memoryLimitMiB: 128, essential: false });
+      slot.taskDefinition.addContainer('proxy', {
+        image: ecs.ContainerImage.fromRegistry('public.ecr.aws/envoy/envoy:v1'),
+        memoryLimitMiB: 128,
+        essential: false,
+        environment: { RELEASE_ID: 'envoy-v1', ENVOY_UID: '101' },
+      });
     }
   }
   const template = Template.fromStack(stack);
@@ -310,22 +322,155 @@ export class AwsError extends Error {
   }
 }
 
-/** The throttling error each kind of call raises (names as Step Functions reports them). */
+/**
+ * The throttling error each kind of call raises, named as Step Functions reports it (see
+ * RETRIED_ERRORS in src/deployment/rollout-definition.ts for the sources):
+ * - ECS, CloudWatch and Application Auto Scaling model no throttling error: their
+ *   `ThrottlingException` ("Rate exceeded") reaches an AWS SDK integration as the service's base
+ *   exception of the AWS SDK for Java v2, `<Service>.<Service>Exception`;
+ * - Route 53 models `ThrottlingException` and `PriorRequestNotComplete` (suffix added);
+ * - the optimized DynamoDB integration: `ProvisionedThroughputExceededException`,
+ *   `ThrottlingException` and `RequestLimitExceeded` (suffix added);
+ * - the optimized SNS and EventBridge integrations: `ThrottledException`, `ThrottlingException`.
+ */
 export const THROTTLING: { [api: string]: string } = {
   'dynamodb:updateItem': 'DynamoDB.ProvisionedThroughputExceededException',
   'dynamodb:putItem': 'DynamoDB.ThrottlingException',
-  'dynamodb:getItem': 'DynamoDB.RequestLimitExceeded',
-  'ecs:describeServices': 'Ecs.ThrottlingException',
-  'ecs:describeTaskDefinition': 'Ecs.ThrottlingException',
-  'ecs:registerTaskDefinition': 'Ecs.ThrottlingException',
-  'ecs:updateService': 'Ecs.ServerException',
-  'applicationautoscaling:registerScalableTarget': 'ApplicationAutoScaling.ConcurrentUpdateException',
+  'dynamodb:getItem': 'DynamoDB.RequestLimitExceededException',
+  'ecs:describeServices': 'Ecs.EcsException',
+  'ecs:describeTaskDefinition': 'Ecs.EcsException',
+  'ecs:registerTaskDefinition': 'Ecs.EcsException',
+  'ecs:updateService': 'Ecs.EcsException',
+  'applicationautoscaling:registerScalableTarget': 'ApplicationAutoScaling.ApplicationAutoScalingException',
   'route53:changeResourceRecordSets': 'Route53.PriorRequestNotCompleteException',
   'route53:getChange': 'Route53.ThrottlingException',
-  'cloudwatch:describeAlarms': 'CloudWatch.ThrottlingException',
+  'cloudwatch:describeAlarms': 'CloudWatch.CloudWatchException',
   'events:putEvents': 'EventBridge.ThrottlingException',
   'sns:publish': 'SNS.ThrottledException',
 };
+
+/** The error code the service sends with each throttling error (for the error's cause, as Step Functions gives it). */
+const THROTTLING_CODE: { [error: string]: string } = {
+  'Ecs.EcsException': 'ThrottlingException',
+  'ApplicationAutoScaling.ApplicationAutoScalingException': 'ThrottlingException',
+  'CloudWatch.CloudWatchException': 'Throttling',
+};
+
+// ---------------------------------------------------------------------------------------------
+// The calls as AWS accepts them: the published API models (aws-sdk v2's apis/*.min.json)
+// ---------------------------------------------------------------------------------------------
+
+/** The API model and operation of each API, and whether its integration is an AWS SDK one (Java v2 member names). */
+export const API_MODELS: { [api: string]: { model: string; operation: string; sdk: boolean } } = {
+  'dynamodb:updateItem': { model: 'dynamodb-2012-08-10', operation: 'UpdateItem', sdk: false },
+  'dynamodb:putItem': { model: 'dynamodb-2012-08-10', operation: 'PutItem', sdk: false },
+  'dynamodb:getItem': { model: 'dynamodb-2012-08-10', operation: 'GetItem', sdk: false },
+  'ecs:describeServices': { model: 'ecs-2014-11-13', operation: 'DescribeServices', sdk: true },
+  'ecs:describeTaskDefinition': { model: 'ecs-2014-11-13', operation: 'DescribeTaskDefinition', sdk: true },
+  'ecs:registerTaskDefinition': { model: 'ecs-2014-11-13', operation: 'RegisterTaskDefinition', sdk: true },
+  'ecs:updateService': { model: 'ecs-2014-11-13', operation: 'UpdateService', sdk: true },
+  'applicationautoscaling:registerScalableTarget': { model: 'application-autoscaling-2016-02-06', operation: 'RegisterScalableTarget', sdk: true },
+  'route53:changeResourceRecordSets': { model: 'route53-2013-04-01', operation: 'ChangeResourceRecordSets', sdk: true },
+  'route53:getChange': { model: 'route53-2013-04-01', operation: 'GetChange', sdk: true },
+  'cloudwatch:describeAlarms': { model: 'monitoring-2010-08-01', operation: 'DescribeAlarms', sdk: true },
+  'events:putEvents': { model: 'eventbridge-2015-10-07', operation: 'PutEvents', sdk: false },
+  'sns:publish': { model: 'sns-2010-03-31', operation: 'Publish', sdk: false },
+};
+
+/**
+ * A member name as an AWS SDK integration of Step Functions takes it: as the AWS SDK for Java v2
+ * spells it, capitalized, a leading run of capitals lowered (`DNSName` -> `DnsName`, `TTL` ->
+ * `Ttl`, `BOOL` -> `Bool`, `DBInstanceIdentifier` -> `DbInstanceIdentifier`, `taskRoleArn` ->
+ * `TaskRoleArn`). https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
+ */
+export function sdkMemberName(name: string): string {
+  const run = /^[A-Z]{2,}/.exec(name);
+  if (!run) return name.charAt(0).toUpperCase() + name.slice(1);
+  const word = run[0];
+  const head = name.length > word.length && /[a-z]/.test(name.charAt(word.length)) ? word.slice(0, -1) : word;
+  return head.charAt(0) + head.slice(1).toLowerCase() + name.slice(head.length);
+}
+
+type Shape = { type?: string; shape?: string; members?: { [name: string]: Shape }; member?: Shape; value?: Shape; required?: string[] };
+const models = new Map<string, { shapes: { [id: string]: Shape }; operations: { [name: string]: { input?: Shape; output?: Shape } } }>();
+
+function modelOf(name: string) {
+  let model = models.get(name);
+  if (!model) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    model = require(`aws-sdk/apis/${name}.min.json`) as { shapes: { [id: string]: Shape }; operations: { [name: string]: { input?: Shape; output?: Shape } } };
+    models.set(name, model);
+  }
+  return model;
+}
+
+/**
+ * The problems of a value against a shape of an API model, members named as the integration
+ * names them: unknown members, missing required ones, and values of the wrong JSON type.
+ * `looseMembers` lists members (by path suffix) the integration also takes as a JSON object
+ * (EventBridge's Detail: the optimized integration serializes it).
+ */
+export function shapeProblems(api: string, direction: 'input' | 'output', value: Json): string[] {
+  const spec = API_MODELS[api];
+  if (!spec) return [`${api}: no API model`];
+  const model = modelOf(spec.model);
+  const operation = model.operations[spec.operation];
+  if (!operation) return [`${api}: the model has no operation ${spec.operation}`];
+  const problems: string[] = [];
+  const resolve = (shape: Shape): Shape => (shape.shape ? resolve({ ...model.shapes[shape.shape], ...Object.fromEntries(Object.entries(shape).filter(([k]) => k !== 'shape')) }) : shape);
+  const name = (member: string) => (spec.sdk ? sdkMemberName(member) : member);
+  const check = (raw: Shape, v: Json, path: string): void => {
+    const shape = resolve(raw);
+    const type = shape.type ?? 'string';
+    const fail = (what: string) => problems.push(`${api} ${direction} ${path}: ${what}`);
+    switch (type) {
+      case 'structure': {
+        if (v === null || typeof v !== 'object' || Array.isArray(v)) return void fail(`${JSON.stringify(v)} is not an object`);
+        const members = shape.members ?? {};
+        const byName = new Map(Object.keys(members).map((m) => [name(m), m]));
+        for (const key of Object.keys(v)) {
+          const member = byName.get(key);
+          if (member === undefined) {
+            fail(`has no member ${key}${spec.sdk ? ` (the integration's members: ${[...byName.keys()].join(', ')})` : ''}`);
+            continue;
+          }
+          if (api === 'events:putEvents' && key === 'Detail' && v[key] !== null && typeof v[key] === 'object') continue;
+          check(members[member], v[key], `${path}.${key}`);
+        }
+        for (const required of shape.required ?? []) if (!(name(required) in v)) fail(`misses the required member ${name(required)}`);
+        return;
+      }
+      case 'list':
+        if (!Array.isArray(v)) return void fail(`${JSON.stringify(v)} is not a list`);
+        v.forEach((e: Json, i: number) => check(shape.member ?? {}, e, `${path}[${i}]`));
+        return;
+      case 'map':
+        if (v === null || typeof v !== 'object' || Array.isArray(v)) return void fail(`${JSON.stringify(v)} is not a map`);
+        for (const [k, e] of Object.entries(v)) check(shape.value ?? {}, e, `${path}.${k}`);
+        return;
+      case 'string': case 'blob':
+        if (typeof v !== 'string') fail(`${JSON.stringify(v)} is not a string`);
+        return;
+      case 'timestamp':
+        if (typeof v !== 'string' && typeof v !== 'number') fail(`${JSON.stringify(v)} is not a timestamp`);
+        return;
+      case 'integer': case 'long':
+        if (!Number.isInteger(v)) fail(`${JSON.stringify(v)} is not an integer`);
+        return;
+      case 'double': case 'float':
+        if (typeof v !== 'number') fail(`${JSON.stringify(v)} is not a number`);
+        return;
+      case 'boolean':
+        if (typeof v !== 'boolean') fail(`${JSON.stringify(v)} is not a boolean`);
+        return;
+      default:
+        fail(`type ${type} not checked`);
+    }
+  };
+  const root = operation[direction];
+  if (root) check(root, value ?? {}, '$');
+  return problems;
+}
 
 /** How the idle slot's deployment goes. */
 export type DeploymentOutcome =
@@ -438,7 +583,7 @@ export const RESOURCE_API: { [resource: string]: string } = {
 export class World {
   /** DynamoDB items of the state table, by pk. */
   public readonly items = new Map<string, Item>();
-  /** Route 53 records by SetIdentifier (API shape: TTL a number, ResourceRecords [{Value}]). */
+  /** Route 53 records by SetIdentifier (AWS SDK integration shape: Ttl a number, ResourceRecords [{Value}], AliasTarget.DnsName). */
   public readonly records = new Map<string, Json>();
   /** Every weight change, in order. */
   public readonly weightChanges: WeightChange[] = [];
@@ -481,6 +626,11 @@ export class World {
   public omitEmptyAlarmLists = false;
   /** The answer approval requests get. */
   public approval: ApprovalAnswer = 'approve';
+  /**
+   * Answer DescribeTaskDefinition without Environment for a container that has no variables
+   * (ECS answers an empty list; this checks the release does not depend on it).
+   */
+  public omitEmptyEnvironment = false;
   /** Errors each API raises before it answers, consumed in order (for example throttling). */
   public readonly failures = new Map<string, string[]>();
   /** Runs before every call (to start a concurrent execution, for example). */
@@ -560,9 +710,20 @@ export class World {
           for (const key of Object.keys(input ?? {})) {
             if (!allowed.includes(key)) this.violate(`${name}: ${api} has no parameter ${key}`);
           }
+          // Every member, at any depth, under the name the integration takes (AWS refuses others).
+          const problems = shapeProblems(api, 'input', input);
+          if (problems.length > 0) this.violate(`${name}: ${problems.join('; ')}`);
           const queued = this.failures.get(api);
-          if (queued && queued.length > 0) throw new AwsError(queued.shift()!, `${api} failed (simulated)`);
-          return await this.dispatch(name, api, input);
+          if (queued && queued.length > 0) {
+            const error = queued.shift()!;
+            const code = THROTTLING_CODE[error];
+            throw new AwsError(error, code ? `Rate exceeded (Error Code: ${code}) (simulated)` : `${api} failed (simulated)`);
+          }
+          const output = await this.dispatch(name, api, input);
+          // The stand-ins answer in the shapes (and member names) the integration gives.
+          const answered = shapeProblems(api, 'output', output);
+          if (answered.length > 0) this.violate(`${name}: the stand-in's answer: ${answered.join('; ')}`);
+          return output;
         } catch (e) {
           call.error = (e as Error).name;
           throw e;
@@ -756,21 +917,43 @@ export class World {
   }
 
   private describeTaskDefinition(state: string, p: Json): Json {
-    const definition = this.taskDefinitions.get(p.TaskDefinition);
-    if (!definition) return this.violate(`${state}: no task definition ${p.TaskDefinition}`);
-    // DescribeTaskDefinition answers every field the definition has, plus the read-only ones
-    // RegisterTaskDefinition does not take (Volumes and PlacementConstraints are always there).
+    if (!this.taskDefinitions.has(p.TaskDefinition)) return this.violate(`${state}: no task definition ${p.TaskDefinition}`);
+    return { TaskDefinition: this.described(p.TaskDefinition) };
+  }
+
+  /** A task definition as DescribeTaskDefinition answers it (its `TaskDefinition`). */
+  public described(arn: string): Json {
+    const definition = this.taskDefinitions.get(arn);
+    if (!definition) throw new Error(`no task definition ${arn}`);
+    // DescribeTaskDefinition answers every field the definition has, with the defaults ECS fills
+    // in (Volumes and PlacementConstraints [] even when none were given; in each container
+    // Cpu 0, Environment, MountPoints and VolumesFrom [], port mappings with their Protocol and,
+    // in awsvpc mode, HostPort), plus read-only fields RegisterTaskDefinition does not take
+    // (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTaskDefinition.html#API_DescribeTaskDefinition_Examples).
+    // Tags are answered beside the task definition, not in it.
+    const { Tags: _tags, ...rest } = clone(definition);
+    const containers = (rest.ContainerDefinitions ?? []).map((c: Json) => {
+      const container: Json = { Cpu: 0, MountPoints: [], VolumesFrom: [], ...c };
+      if (container.Environment === undefined && !this.omitEmptyEnvironment) container.Environment = [];
+      if (container.PortMappings) {
+        container.PortMappings = container.PortMappings.map((m: Json) => ({
+          Protocol: 'tcp', ...(rest.NetworkMode === 'awsvpc' ? { HostPort: m.ContainerPort } : {}), ...m,
+        }));
+      } else {
+        container.PortMappings = [];
+      }
+      return container;
+    });
     return {
-      TaskDefinition: {
-        Volumes: [],
-        PlacementConstraints: [],
-        ...clone(definition),
-        Status: 'ACTIVE',
-        Compatibilities: ['EC2', 'FARGATE'],
-        RequiresAttributes: [{ Name: 'com.amazonaws.ecs.capability.logging-driver.awslogs' }],
-        RegisteredAt: '2026-01-01T00:00:00Z',
-        RegisteredBy: `arn:aws:iam::${ACCOUNT}:role/cloudformation`,
-      },
+      Volumes: [],
+      PlacementConstraints: [],
+      ...rest,
+      ContainerDefinitions: containers,
+      Status: 'ACTIVE',
+      Compatibilities: ['EC2', 'FARGATE'],
+      RequiresAttributes: [{ Name: 'com.amazonaws.ecs.capability.logging-driver.awslogs' }],
+      RegisteredAt: '2026-01-01T00:00:00Z',
+      RegisteredBy: `arn:aws:iam::${ACCOUNT}:role/cloudformation`,
     };
   }
 
@@ -946,6 +1129,15 @@ export class World {
   private async publish(state: string, p: Json): Promise<Json> {
     this.check(p.TopicArn === this.synth.approvalTopicArn, state, `TopicArn ${p.TopicArn} is not the approval topic`);
     this.check(typeof p.Message === 'string' && p.Message.length > 0, state, 'Message missing');
+    if (p.Subject !== undefined) {
+      // SNS: "Constraints: Subjects must be ASCII text that begins with a letter, number, or
+      // punctuation mark; must not include line breaks or control characters; and must be less
+      // than 100 characters long" (it takes 100). https://docs.aws.amazon.com/sns/latest/api/API_Publish.html
+      const subject = String(p.Subject);
+      if (subject.length > 100 || !/^[A-Za-z0-9!-/:-@[-`{-~][\x20-\x7e]*$/.test(subject)) {
+        throw new AwsError('SNS.InvalidParameterException', `Invalid parameter: Subject (${subject.length} characters): ${subject}`);
+      }
+    }
     this.approvals.push(clone(p));
     switch (this.approval) {
       case 'approve': return {};
@@ -960,11 +1152,19 @@ export class World {
   }
 }
 
-/** A record as the Route 53 API answers it, from the template's record set. */
-function recordFromTemplate(r: Json): Json {
+/**
+ * A record as Route 53 answers it through the AWS SDK integration (member names as the AWS SDK
+ * for Java v2 spells them: `TTL` -> `Ttl`, `AliasTarget.DNSName` -> `DnsName`), from the
+ * template's record set (CloudFormation's names: `TTL` a string, `ResourceRecords` a list of
+ * strings, `AliasTarget.DNSName`).
+ */
+export function recordFromTemplate(r: Json): Json {
   const record: Json = { Name: r.Name, Type: r.Type, SetIdentifier: r.SetIdentifier, Weight: Number(r.Weight) };
-  if (r.AliasTarget) record.AliasTarget = { ...r.AliasTarget };
-  if (r.TTL !== undefined) record.TTL = Number(r.TTL);
+  if (r.AliasTarget) {
+    const alias = r.AliasTarget;
+    record.AliasTarget = { HostedZoneId: alias.HostedZoneId, DnsName: alias.DNSName, EvaluateTargetHealth: alias.EvaluateTargetHealth ?? false };
+  }
+  if (r.TTL !== undefined) record.Ttl = Number(r.TTL);
   if (r.ResourceRecords) record.ResourceRecords = r.ResourceRecords.map((v: string) => ({ Value: v }));
   return record;
 }

@@ -65,14 +65,21 @@ describe('the synthesized definition', () => {
       const states = Object.entries(statesOf(synth.definition));
       // JSONata states would be passed through silently; Map keeps iterating after a failure.
       expect(synth.definition.QueryLanguage).toBeUndefined();
+      // The states of a Map's iterations, nested Maps' included.
+      const inner = (map: Json): [string, Json][] => Object.entries<Json>(map.ItemProcessor.States)
+        .flatMap(([n, st]) => [[n, st] as [string, Json], ...(st.Type === 'Map' ? inner(st) : [])]);
       for (const [name, state] of states) {
         expect([name, state.QueryLanguage]).toEqual([name, undefined]);
         expect([name, state.Type]).not.toEqual([name, 'Parallel']);
         if (state.Type === 'Map') {
-          // The one Map copies the containers: its iterations cannot fail (no Task, no Fail).
+          // The one Map copies the containers: its iterations (and those of the Maps in them, which
+          // rebuild the app container's environment) cannot fail: no Task, no Fail.
           expect(name).toBe('CopyContainers');
-          expect(Object.values(state.ItemProcessor.States).map((s: Json) => s.Type).sort()).toEqual(['Choice', 'Pass', 'Pass']);
-          expect(state.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'INLINE' });
+          const iteration = inner(state);
+          expect([...new Set(iteration.map(([, st]) => st.Type))].sort()).toEqual(['Choice', 'Map', 'Pass']);
+          for (const [n, st] of [[name, state], ...iteration.filter(([, x]) => x.Type === 'Map')]) {
+            expect([n, st.ItemProcessor.ProcessorConfig]).toEqual([n, { Mode: 'INLINE' }]);
+          }
         }
       }
       // A filter or wildcard that matches nothing raises locally but gives [] in Step Functions.
@@ -141,16 +148,21 @@ describe('a rollout that passes every step', () => {
     }]);
   });
 
-  test('registers a copy of green\'s task definition that differs only in the app container\'s image', () => {
+  test('registers a copy of green\'s task definition as ECS describes it, differing only in the app container\'s image and RELEASE_ID', () => {
     expect(world.registered).toHaveLength(1);
     const copy = world.registered[0];
-    const original = plain.green.taskDefinition;
-    const expected = clone(original);
-    expected.ContainerDefinitions[plain.appContainerIndex].Image = NEW_IMAGE;
-    for (const key of Object.keys(original)) expect([key, copy[key]]).toEqual([key, expected[key]]);
-    // Nothing but what the template has (DescribeTaskDefinition's Volumes: [] aside).
-    expect(Object.keys(copy).filter((k) => !(k in original))).toEqual(['Volumes']);
-    expect(copy.Volumes).toEqual([]);
+    const described = world.described(plain.green.taskDefinitionArn);
+    const expected = clone(described);
+    const app = expected.ContainerDefinitions[plain.appContainerIndex];
+    app.Image = NEW_IMAGE;
+    // The template's app container has RELEASE_ID (the image it was built with) as its only variable.
+    expect(app.Environment).toEqual([{ Name: 'RELEASE_ID', Value: plain.green.taskDefinition.ContainerDefinitions[plain.appContainerIndex].Image }]);
+    app.Environment = [{ Name: 'RELEASE_ID', Value: NEW_IMAGE }];
+    for (const key of Object.keys(copy)) expect([key, copy[key]]).toEqual([key, expected[key]]);
+    // Every field RegisterTaskDefinition takes is copied; the read-only ones are not sent.
+    expect(Object.keys(copy).sort()).toEqual(Object.keys(described).filter((k) => ![
+      'TaskDefinitionArn', 'Revision', 'Status', 'Compatibilities', 'RequiresAttributes', 'RegisteredAt', 'RegisteredBy', 'PlacementConstraints',
+    ].includes(k)).sort());
   });
 
   test('deploys the copy to green with blue\'s task count and waits for it', () => {
@@ -199,16 +211,20 @@ describe('a rollout that passes every step', () => {
     expectNoViolation(other);
   });
 
-  test('a container added to the slots after the canary was built (a sidecar) is kept in the release', async () => {
+  test('a container added to the slots after the canary was built (a sidecar) is kept in the release, untouched', async () => {
     const synth = synthesizeCanary({ sidecarAfterConstruction: true });
     const other = new World(synth);
     const result = await runRollout(other, rolloutInput('r1'));
     expect(result.status).toBe('SUCCEEDED');
-    const containers = synth.green.taskDefinition.ContainerDefinitions;
+    const containers = other.described(synth.green.taskDefinitionArn).ContainerDefinitions;
     expect(containers.map((c: Json) => c.Name)).toEqual(['app', 'proxy']);
     const expected = clone(containers);
     expected[synth.appContainerIndex].Image = NEW_IMAGE;
+    expected[synth.appContainerIndex].Environment = [{ Name: 'RELEASE_ID', Value: NEW_IMAGE }];
     expect(other.registered[0].ContainerDefinitions).toEqual(expected);
+    // The sidecar's own RELEASE_ID is its business.
+    expect(other.registered[0].ContainerDefinitions[1].Environment).toEqual(containers[1].Environment);
+    expect(containers[1].Environment).toContainEqual({ Name: 'RELEASE_ID', Value: 'envoy-v1' });
     expectNoViolation(other);
   });
 
@@ -217,7 +233,7 @@ describe('a rollout that passes every step', () => {
     const result = await runRollout(other, rolloutInput('r1'));
     expect(result.status).toBe('SUCCEEDED');
     expect(weightsFor(other, 'green')).toEqual(HAPPY_WEIGHTS);
-    expect(other.records.get('green')).toMatchObject({ Type: 'CNAME', TTL: 60, Weight: 100 });
+    expect(other.records.get('green')).toMatchObject({ Type: 'CNAME', Ttl: 60, Weight: 100 });
     expectNoViolation(other);
   });
 });
@@ -625,7 +641,7 @@ describe('release failures', () => {
 
   test('the rollout record cannot be written: ReleaseFailed and the lock released (not kept forever)', async () => {
     const world = new World(plain);
-    world.fail('dynamodb:putItem', 1, 'DynamoDB.AmazonDynamoDBException');
+    world.fail('dynamodb:putItem', 1, 'DynamoDB.ResourceNotFoundException');
     const run = await runRollout(world, rolloutInput('r1'));
     expect([run.status, run.error]).toEqual(['FAILED', ROLLOUT_ERRORS.releaseFailed]);
     expect(world.weightChanges).toEqual([]);
@@ -637,7 +653,7 @@ describe('release failures', () => {
     const world = new World(plain);
     world.deploymentOutcome = 'FAILED';
     world.beforeCall = async (call) => {
-      if (call.state === 'RecordOutcome') world.fail('dynamodb:updateItem', 1, 'DynamoDB.AmazonDynamoDBException');
+      if (call.state === 'RecordOutcome') world.fail('dynamodb:updateItem', 1, 'DynamoDB.ResourceNotFoundException');
     };
     const run = await runRollout(world, rolloutInput('r1'));
     expect([run.status, run.error]).toEqual(['FAILED', ROLLOUT_ERRORS.unhealthy]);
@@ -649,7 +665,7 @@ describe('release failures', () => {
   test('the success cannot be recorded on the rollout item: the promotion still happens', async () => {
     const world = new World(plain);
     world.beforeCall = async (call) => {
-      if (call.state === 'RecordPromotion') world.fail('dynamodb:updateItem', 1, 'DynamoDB.AmazonDynamoDBException');
+      if (call.state === 'RecordPromotion') world.fail('dynamodb:updateItem', 1, 'DynamoDB.ResourceNotFoundException');
     };
     const run = await runRollout(world, rolloutInput('r1'));
     expect(run.status).toBe('SUCCEEDED');
@@ -684,5 +700,139 @@ describe('invalid input', () => {
     const run = await runRollout(world, input);
     expect([run.status, run.error]).toEqual(['FAILED', ROLLOUT_ERRORS.invalidInput]);
     expect(world.calls).toEqual([]);
+  });
+});
+
+describe('RELEASE_ID of a release (names the released image)', () => {
+  /** The app container of the release registered by a run, and of the task definition it was copied from. */
+  async function release(synth: Synthesized, prepare: (world: World, app: Json) => void = () => undefined) {
+    const world = new World(synth);
+    const template = world.taskDefinitions.get(synth.green.taskDefinitionArn);
+    prepare(world, template.ContainerDefinitions[synth.appContainerIndex]);
+    const before = world.described(synth.green.taskDefinitionArn);
+    const run = await runRollout(world, rolloutInput('r1'));
+    expect([run.status, run.error]).toEqual(['SUCCEEDED', undefined]);
+    expectNoViolation(world);
+    return { registered: world.registered[0].ContainerDefinitions, before: before.ContainerDefinitions, world };
+  }
+  const releaseIds = (container: Json) => (container.Environment ?? []).filter((v: Json) => v.Name === 'RELEASE_ID');
+
+  test('the app container\'s other variables are kept in order, RELEASE_ID is the new image exactly once, sidecars untouched', async () => {
+    const synth = synthesizeCanary({ config: { LOG_LEVEL: 'info', FEATURE_X: 'on' }, sidecarAfterConstruction: true });
+    const { registered, before } = await release(synth);
+    const index = synth.appContainerIndex;
+    const app = registered[index];
+    expect(releaseIds(app)).toEqual([{ Name: 'RELEASE_ID', Value: NEW_IMAGE }]);
+    expect(app.Environment).toEqual(before[index].Environment.map((v: Json) => (v.Name === 'RELEASE_ID' ? { Name: 'RELEASE_ID', Value: NEW_IMAGE } : v)));
+    expect(app.Environment).toContainEqual({ Name: 'LOG_LEVEL', Value: 'info' });
+    expect(app.Environment).toContainEqual({ Name: 'FEATURE_X', Value: 'on' });
+    expect(registered.filter((_: Json, i: number) => i !== index)).toEqual(before.filter((_: Json, i: number) => i !== index));
+  });
+
+  test('a template app container without RELEASE_ID gets it appended after its variables', async () => {
+    const synth = synthesizeCanary({ config: { LOG_LEVEL: 'info' } });
+    const { registered } = await release(synth, (_w, app) => {
+      app.Environment = app.Environment.filter((v: Json) => v.Name !== 'RELEASE_ID');
+    });
+    expect(registered[synth.appContainerIndex].Environment).toEqual([{ Name: 'LOG_LEVEL', Value: 'info' }, { Name: 'RELEASE_ID', Value: NEW_IMAGE }]);
+  });
+
+  test.each([
+    ['answered as an empty list', false],
+    ['left out of the answer', true],
+  ])('an app container with no variables (Environment %s) gets RELEASE_ID as its only one', async (_name, omit) => {
+    const synth = synthesizeCanary();
+    const { registered } = await release(synth, (world, app) => {
+      delete app.Environment;
+      world.omitEmptyEnvironment = omit;
+    });
+    expect(registered[synth.appContainerIndex].Environment).toEqual([{ Name: 'RELEASE_ID', Value: NEW_IMAGE }]);
+  });
+
+  test('the next rollout replaces the RELEASE_ID the previous release set', async () => {
+    const world = new World(plain);
+    expect((await runRollout(world, rolloutInput('r1'))).status).toBe('SUCCEEDED');
+    expect((await runRollout(world, rolloutInput('r2', `${NEW_IMAGE}-3`))).status).toBe('SUCCEEDED');
+    expect((await runRollout(world, rolloutInput('r3', `${NEW_IMAGE}-4`))).status).toBe('SUCCEEDED');
+    // r3 released to green again, copying green's r1 release (RELEASE_ID = r1's image).
+    expect(world.registered.map((r) => releaseIds(r.ContainerDefinitions[plain.appContainerIndex]))).toEqual([
+      [{ Name: 'RELEASE_ID', Value: NEW_IMAGE }], [{ Name: 'RELEASE_ID', Value: `${NEW_IMAGE}-3` }], [{ Name: 'RELEASE_ID', Value: `${NEW_IMAGE}-4` }],
+    ]);
+    expectNoViolation(world);
+  });
+});
+
+describe('errors under the names AWS raises them', () => {
+  test.each([
+    ['default', () => plain],
+    ['approval and SCALE_IN (second rollout)', () => everything],
+  ])('%s: every retried error name of each integration, raised once per call kind, is retried and the rollout succeeds', async (_name, get) => {
+    const synth = get();
+    const world = new World(synth);
+    if (synth.variant.scaleIn) expect((await runRollout(world, rolloutInput('warm-up'))).status).toBe('SUCCEEDED');
+    const integration = (api: string) => ({
+      dynamodb: 'dynamodb', ecs: 'ecs', route53: 'route53', cloudwatch: 'cloudwatch', applicationautoscaling: 'autoscaling', events: 'events', sns: 'sns',
+    } as { [prefix: string]: string })[api.split(':')[0]];
+    const apis = [...new Set(Object.values(statesOf(synth.definition)).filter((st) => st.Type === 'Task').map((st) => RESOURCE_API[st.Resource]))]
+      .filter((api) => api !== 'dynamodb:getItem');
+    for (const api of apis) for (const error of RETRIED_ERRORS[integration(api)]) world.fail(api, 1, error);
+    const run = await runRollout(world, rolloutInput('r1'));
+    expect([run.status, run.error]).toEqual(['SUCCEEDED', undefined]);
+    expect(run.caught).toEqual([]);
+    for (const api of apis) {
+      const raised = world.calls.filter((c) => c.api === api && c.error !== undefined).map((c) => c.error);
+      expect([api, raised]).toEqual([api, RETRIED_ERRORS[integration(api)]]);
+    }
+    expectNoViolation(world);
+  });
+
+  test('a throttled alarm poll (CloudWatch\'s unmodeled throttling, Step Functions\' CloudWatch.CloudWatchException) is retried, not StepFailed', async () => {
+    const world = new World(plain);
+    let throttled = false;
+    world.beforeCall = async (call) => {
+      if (call.state === 'CheckAlarms' && world.weightChanges.length === 2 && !throttled) {
+        throttled = true;
+        world.fail('cloudwatch:describeAlarms', 5, 'CloudWatch.CloudWatchException');
+      }
+    };
+    const run = await runRollout(world, rolloutInput('r1'));
+    expect([run.status, run.error]).toEqual(['SUCCEEDED', undefined]);
+    expect(run.retries.filter((r) => r.state === 'CheckAlarms')).toEqual(Array(5).fill({ state: 'CheckAlarms', error: 'CloudWatch.CloudWatchException' }));
+    expect(run.states).not.toContain('StepFailed');
+    expect(weightsFor(world, 'green')).toEqual(HAPPY_WEIGHTS);
+    expectNoViolation(world);
+  });
+
+  test('an error that is no throttling (a Route 53 InvalidChangeBatch) is not retried: StepFailed at once', async () => {
+    const world = new World(plain);
+    world.beforeCall = async (call) => {
+      if (call.state === 'SetWeights' && world.weightChanges.length === 1) world.fail('route53:changeResourceRecordSets', 1, 'Route53.InvalidChangeBatchException');
+    };
+    const run = await runRollout(world, rolloutInput('r1'));
+    expect([run.status, run.error]).toEqual(['FAILED', ROLLOUT_ERRORS.stepFailed]);
+    expect(run.retries.filter((r) => r.state === 'SetWeights')).toEqual([]);
+    expect(weightsFor(world, 'green')).toEqual([[10, 90], [0, 100]]);
+    expectNoViolation(world);
+  });
+});
+
+describe('the approval request\'s Subject', () => {
+  test('stays within SNS\'s 100 characters for a long construct path, and the rollout is approved', async () => {
+    const long = ['Platform', 'PaymentsTeamWithAVeryLongAndDescriptiveName', 'CheckoutAndSettlementServicesOfTheEuropeanRegion', 'Deployment'];
+    const synth = synthesizeCanary({ approval: true, nestedIn: long });
+    expect(synth.canary.node.path.length).toBeGreaterThan(100);
+    const world = new World(synth);
+    const run = await runRollout(world, rolloutInput('r1'));
+    expect([run.status, run.error]).toEqual(['SUCCEEDED', undefined]);
+    const subject: string = world.approvals[0].Subject;
+    expect(subject.length).toBeLessThanOrEqual(100);
+    expect(subject).toMatch(/^Canary rollout of \.\.\..*\/Deployment\/Canary waits for approval$/);
+    // Deterministic: the same path gives the same subject.
+    expect(synth.definition.States.RequestApproval.Parameters.Subject).toBe(subject);
+    expectNoViolation(world);
+  });
+
+  test('a short path is shown whole', () => {
+    expect(approval.definition.States.RequestApproval.Parameters.Subject).toBe('Canary rollout of Test/Canary waits for approval');
   });
 });
