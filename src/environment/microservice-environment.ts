@@ -22,6 +22,7 @@ import {
 import { Construct } from 'constructs';
 import { Stage, stageDefaults, StageDefaults } from './stage';
 import { acknowledge, nistAndHipaa } from '../private/acknowledge';
+import { imageReachableThroughEndpoints } from '../private/image-reach';
 import { denyGrantsNotForAwsResources } from '../private/kms';
 import { createLogBucket } from '../private/log-buckets';
 import { isDnsName } from '../private/naming';
@@ -32,6 +33,47 @@ const CLASS = 'MicroserviceEnvironment';
 /** Which environment added VPC endpoints to a VPC: private DNS allows one set per VPC. */
 const ENDPOINT_OWNERS = new WeakMap<ec2.IVpc, string>();
 
+/**
+ * The interface endpoints every Fargate task of the environment needs without a NAT gateway,
+ * with their construct ids (kept from earlier releases). Fargate tasks need no Amazon ECS
+ * endpoints; they need ECR (`ecr.api`, `ecr.dkr`, plus the S3 gateway endpoint for the image
+ * layers) to pull, CloudWatch Logs for the awslogs driver, and Secrets Manager or SSM to
+ * inject secrets (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/vpc-endpoints.html,
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/platform-version-migration.html);
+ * KMS serves tasks that decrypt what the environment's key encrypts (queues, topics, data).
+ */
+const BASE_ENDPOINTS: Array<[string, ec2.InterfaceVpcEndpointAwsService]> = [
+  ['EcrApi', ec2.InterfaceVpcEndpointAwsService.ECR],
+  ['EcrDocker', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER],
+  ['Logs', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS],
+  ['SecretsManager', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER],
+  ['Ssm', ec2.InterfaceVpcEndpointAwsService.SSM],
+  ['Kms', ec2.InterfaceVpcEndpointAwsService.KMS],
+];
+
+/**
+ * The interface endpoint a task needs for the actions of an IAM service prefix its task role
+ * is allowed, for the services our constructs grant or that tasks commonly call (service
+ * names from https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-privatelink-support.html).
+ * S3 and DynamoDB have gateway endpoints, always created with `vpcEndpoints`.
+ */
+const ENDPOINT_OF_ACTION_PREFIX: { [prefix: string]: ec2.InterfaceVpcEndpointAwsService } = {
+  sqs: ec2.InterfaceVpcEndpointAwsService.SQS,
+  sns: ec2.InterfaceVpcEndpointAwsService.SNS,
+  events: ec2.InterfaceVpcEndpointAwsService.EVENTBRIDGE,
+  states: ec2.InterfaceVpcEndpointAwsService.STEP_FUNCTIONS,
+  xray: ec2.InterfaceVpcEndpointAwsService.XRAY,
+  config: ec2.InterfaceVpcEndpointAwsService.CONFIG,
+  ssmmessages: ec2.InterfaceVpcEndpointAwsService.SSM_MESSAGES,
+  cloudwatch: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING,
+  lambda: ec2.InterfaceVpcEndpointAwsService.LAMBDA,
+  kinesis: ec2.InterfaceVpcEndpointAwsService.KINESIS_STREAMS,
+  firehose: ec2.InterfaceVpcEndpointAwsService.KINESIS_FIREHOSE,
+  secretsmanager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+  ssm: ec2.InterfaceVpcEndpointAwsService.SSM,
+  kms: ec2.InterfaceVpcEndpointAwsService.KMS,
+  logs: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
+};
 
 /** How `_addLoadBalancer` builds a load balancer (internal). */
 interface LoadBalancerOptions {
@@ -83,13 +125,34 @@ export interface MicroserviceEnvironmentProps {
   readonly natGateways?: number;
 
   /**
-   * Create VPC endpoints so that tasks in private subnets reach ECR, CloudWatch Logs, Secrets
-   * Manager, SSM Parameter Store and KMS (interface endpoints) and S3 and DynamoDB (gateway
-   * endpoints) without a NAT gateway.
+   * Create VPC endpoints so that tasks in private subnets reach AWS without a NAT gateway:
+   * interface endpoints for ECR (API and Docker registry), CloudWatch Logs, Secrets Manager,
+   * SSM Parameter Store and KMS, and gateway endpoints for S3 and DynamoDB. The constructs
+   * of this library add the interface endpoints their tasks need when they need them: SQS
+   * when a service consumes or sends to a queue (a `MessageBus` subscription, an attached
+   * queue), SNS when it publishes. Interface endpoints are billed per Availability Zone
+   * and hour; add the ones your own code calls with `additionalVpcEndpoints`.
    *
+   * Without a NAT gateway, tasks pull images only from private ECR in the stack's Region
+   * (asset images, your repositories, ECR pull through cache repositories); an image on
+   * Docker Hub, `public.ecr.aws` or another registry is reported with a warning.
+   *
+   * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/vpc-endpoints.html
    * @default false
    */
   readonly vpcEndpoints?: boolean;
+
+  /**
+   * More interface VPC endpoints for what your tasks call, for example
+   * `ec2.InterfaceVpcEndpointAwsService.EVENTBRIDGE`, `XRAY`, `STEP_FUNCTIONS`, `CONFIG` or
+   * `SSM_MESSAGES` (ECS Exec). Each gets private DNS, the endpoint security group (services
+   * let in on 443) and the service subnets, like the ones `vpcEndpoints` creates. Needs
+   * `vpcEndpoints: true`.
+   *
+   * @see https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-privatelink-support.html
+   * @default - only the endpoints `vpcEndpoints` creates and the ones the library's constructs add
+   */
+  readonly additionalVpcEndpoints?: ec2.InterfaceVpcEndpointAwsService[];
 
   /**
    * The subnets the tasks run in.
@@ -280,6 +343,10 @@ export class MicroserviceEnvironment extends Construct {
   public readonly endpointSecurityGroup?: ec2.ISecurityGroup;
 
   private readonly props: MicroserviceEnvironmentProps;
+  /** The interface endpoints created so far, by endpoint service name. */
+  private readonly interfaceEndpoints = new Map<string, ec2.InterfaceVpcEndpoint>();
+  /** The images reported unreachable, by service path and image, so each is reported once. */
+  private readonly reportedImages = new Set<string>();
   private sharedAccessLogsBucket?: s3.IBucket;
   private sharedWebAcl?: wafv2.CfnWebACL;
 
@@ -309,7 +376,10 @@ export class MicroserviceEnvironment extends Construct {
     this.serviceSubnets = props.serviceSubnets ?? {
       subnetType: this.vpc.privateSubnets.length > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED,
     };
-    this.endpointSecurityGroup = props.vpcEndpoints ? this.addVpcEndpoints() : undefined;
+    this.endpointSecurityGroup = props.vpcEndpoints ? this.addVpcEndpoints(props.additionalVpcEndpoints ?? []) : undefined;
+    // Once the tree is complete (every grant made), report tasks allowed to call an AWS
+    // service they cannot reach: no route to the internet and no endpoint for it.
+    this.node.addValidation({ validate: () => this.reportUnreachableServices() });
 
     this.cluster = props.cluster ?? new ecs.Cluster(this, 'Cluster', {
       vpc: this.vpc,
@@ -414,6 +484,96 @@ export class MicroserviceEnvironment extends Construct {
   }
 
   /**
+   * Makes sure the VPC has an interface endpoint for `service` when the environment creates
+   * VPC endpoints (`vpcEndpoints`): constructs call it for the AWS services their tasks call
+   * (SQS for a consumer or sender, SNS for a publisher). Idempotent; does nothing without
+   * `vpcEndpoints`. Returns the endpoint, if any.
+   * @internal
+   */
+  public _requireEndpoint(service: ec2.InterfaceVpcEndpointAwsService): ec2.IInterfaceVpcEndpoint | undefined {
+    if (!this.endpointSecurityGroup) return undefined;
+    return this.addInterfaceEndpoint(service, this.endpointSecurityGroup);
+  }
+
+  /**
+   * Warns when the environment's tasks have no route to the internet (isolated service
+   * subnets: no NAT gateway) and `imageName` is on a registry the ECR endpoints cannot reach
+   * (Docker Hub, `public.ecr.aws`, `ghcr.io`, another Region's ECR...). A warning, not an
+   * error: the VPC may reach the registry through a proxy, a peered or transit network we
+   * cannot see. Images whose registry is a token (asset images, `fromEcrRepository`) are
+   * private ECR and pass. `scope` is the service. The environment checks the containers of
+   * every Fargate service of its cluster once the tree is complete; each image is reported
+   * once per service.
+   * @internal
+   */
+  public _checkImage(scope: Construct, imageName: string): void {
+    if (this.serviceSubnetsHaveEgress()) return;
+    if (imageReachableThroughEndpoints(imageName, Stack.of(this).region) !== false) return;
+    const key = `${scope.node.path}\n${imageName}`;
+    if (this.reportedImages.has(key)) return;
+    this.reportedImages.add(key);
+    // ECR's endpoints serve private registries of their Region only; the first pull through a
+    // pull through cache rule needs a route to the internet even with the endpoints
+    // (https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html).
+    Annotations.of(scope).addWarningV2('cdk-microservices:image-unreachable',
+      `The image ${imageName} of ${scope.node.path} is not on a private ECR registry of this Region, and the service subnets of `
+      + `${this.node.path} have no route to the internet (no NAT gateway): tasks would fail to pull it. Push the image to a private ECR `
+      + 'repository in this Region, or use an ECR pull through cache rule (its first pull of an image needs internet access), or give '
+      + 'the environment a NAT gateway (`natGateways`) or subnets with egress (`serviceSubnets`).');
+  }
+
+  /**
+   * Warns on each Fargate service of the cluster whose images its tasks cannot pull
+   * (`_checkImage`), and on each whose task role may call an AWS service
+   * (SQS, SNS, EventBridge, Step Functions, X-Ray...) that its tasks cannot reach: the service
+   * subnets have no route to the internet and the environment made no endpoint for it. A
+   * warning, not an error: the VPC may have endpoints or a proxy we did not create.
+   */
+  private reportUnreachableServices(): string[] {
+    if (this.serviceSubnetsHaveEgress()) return [];
+    for (const construct of this.node.root.node.findAll()) {
+      if (!(construct instanceof ecs.FargateService) || construct.cluster !== this.cluster) continue;
+      const owner = construct.node.scope ?? construct;
+      for (const child of construct.taskDefinition.node.children) {
+        if (child instanceof ecs.ContainerDefinition) this._checkImage(owner, child.imageName);
+      }
+      const missing = new Map<ec2.InterfaceVpcEndpointAwsService, Set<string>>();
+      for (const action of allowedActions(construct.taskDefinition.taskRole)) {
+        const endpoint = ENDPOINT_OF_ACTION_PREFIX[action.split(':')[0].toLowerCase()];
+        if (!endpoint || this.interfaceEndpoints.has(endpoint.name)) continue;
+        missing.set(endpoint, (missing.get(endpoint) ?? new Set<string>()).add(action));
+      }
+      for (const [endpoint, actions] of missing) {
+        const shortName = endpoint.shortName;
+        const name = constantNameOf(endpoint);
+        Annotations.of(owner).addWarningV2(`cdk-microservices:endpoint-missing-${shortName}`,
+          `The tasks of ${owner.node.path} may call ${[...actions].sort().join(', ')}, but the service subnets of ${this.node.path} `
+          + `have no route to the internet (no NAT gateway) and it created no '${shortName}' interface endpoint: the calls would time out. `
+          + (BASE_ENDPOINTS.some(([, base]) => base === endpoint) ? 'Set `vpcEndpoints: true`'
+            : `${this.endpointSecurityGroup ? 'Add' : 'Set `vpcEndpoints: true` and add'} ec2.InterfaceVpcEndpointAwsService.${name} to \`additionalVpcEndpoints\``)
+          + ', or give the environment a NAT gateway (`natGateways`).');
+      }
+    }
+    return [];
+  }
+
+  /**
+   * Whether the selected service subnets route to the internet: false only when every one of
+   * them is an isolated subnet (no NAT gateway or internet gateway route).
+   */
+  private serviceSubnetsHaveEgress(): boolean {
+    if (this.serviceSubnets.subnetType !== undefined) return this.serviceSubnets.subnetType !== ec2.SubnetType.PRIVATE_ISOLATED;
+    const isolated = new Set(this.vpc.isolatedSubnets.map((s) => s.subnetId));
+    let selected: ec2.ISubnet[];
+    try {
+      selected = this.vpc.selectSubnets(this.serviceSubnets).subnets;
+    } catch {
+      return true; // a selection the VPC cannot resolve is refused where the service uses it
+    }
+    return selected.length === 0 || selected.some((s) => !isolated.has(s.subnetId));
+  }
+
+  /**
    * Creates a log group with the environment's retention and key.
    * @internal
    */
@@ -436,6 +596,14 @@ export class MicroserviceEnvironment extends Construct {
     if (retention) p.add(retention);
     const stage = enumProblem('stage', props.stage, Stage, 'Stage');
     if (stage) p.add(stage);
+    if (props.additionalVpcEndpoints !== undefined) {
+      const list = props.additionalVpcEndpoints as unknown;
+      if (!Array.isArray(list) || list.some((e) => typeof (e as { name?: unknown } | undefined)?.name !== 'string')) {
+        p.add(`\`additionalVpcEndpoints\` ${show(list)} is not a list of ec2.InterfaceVpcEndpointAwsService; use for example [ec2.InterfaceVpcEndpointAwsService.EVENTBRIDGE]`);
+      } else if (props.vpcEndpoints !== true) {
+        p.add('`additionalVpcEndpoints` adds to the endpoints `vpcEndpoints` creates; set `vpcEndpoints: true` or remove it');
+      }
+    }
     if (props.vpcEndpoints && props.vpc) {
       const owner = ENDPOINT_OWNERS.get(props.vpc);
       p.when(owner !== undefined,
@@ -579,7 +747,7 @@ export class MicroserviceEnvironment extends Construct {
     return { vpc, flowLog };
   }
 
-  private addVpcEndpoints(): ec2.SecurityGroup {
+  private addVpcEndpoints(additional: ec2.InterfaceVpcEndpointAwsService[]): ec2.SecurityGroup {
     const subnets = this.serviceSubnets;
     // One security group for the interface endpoints; each service is let in on 443 when it
     // is created, instead of the whole VPC range.
@@ -589,20 +757,32 @@ export class MicroserviceEnvironment extends Construct {
       description: `Interface VPC endpoints of ${this.node.path}`,
       allowAllOutbound: false,
     });
-    const interfaces: Array<[string, ec2.InterfaceVpcEndpointAwsService]> = [
-      ['EcrApi', ec2.InterfaceVpcEndpointAwsService.ECR],
-      ['EcrDocker', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER],
-      ['Logs', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS],
-      ['SecretsManager', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER],
-      ['Ssm', ec2.InterfaceVpcEndpointAwsService.SSM],
-      ['Kms', ec2.InterfaceVpcEndpointAwsService.KMS],
-    ];
-    for (const [name, service] of interfaces) {
-      this.vpc.addInterfaceEndpoint(`${name}Endpoint`, { service, subnets, privateDnsEnabled: true, open: false, securityGroups: [securityGroup] });
-    }
+    for (const [name, service] of BASE_ENDPOINTS) this.addInterfaceEndpoint(service, securityGroup, name);
+    for (const service of additional) this.addInterfaceEndpoint(service, securityGroup);
     this.vpc.addGatewayEndpoint('S3Endpoint', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [subnets] });
     this.vpc.addGatewayEndpoint('DynamoDbEndpoint', { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB, subnets: [subnets] });
     return securityGroup;
+  }
+
+  /**
+   * An interface endpoint for `service` in the service subnets, with private DNS (so the SDKs'
+   * default endpoint names resolve to it) and the endpoint security group; once per service.
+   * See https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html.
+   */
+  private addInterfaceEndpoint(
+    service: ec2.InterfaceVpcEndpointAwsService, securityGroup: ec2.ISecurityGroup, name?: string,
+  ): ec2.InterfaceVpcEndpoint {
+    const existing = this.interfaceEndpoints.get(service.name);
+    if (existing) return existing;
+    const endpoint = this.vpc.addInterfaceEndpoint(`${name ?? endpointIdOf(service)}Endpoint`, {
+      service,
+      subnets: this.serviceSubnets,
+      privateDnsEnabled: true,
+      open: false,
+      securityGroups: [securityGroup],
+    });
+    this.interfaceEndpoints.set(service.name, endpoint);
+    return endpoint;
   }
 
   /**
@@ -727,6 +907,29 @@ export class MicroserviceEnvironment extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
   }
+}
+
+/** The actions an IAM role's default policy allows (the policy CDK grants add to). */
+function allowedActions(role: iam.IRole): string[] {
+  const policy = role.node.tryFindChild('DefaultPolicy');
+  if (!(policy instanceof iam.Policy)) return [];
+  const statements = (policy.document.toJSON()?.Statement ?? []) as Array<{ Effect?: string; Action?: string | string[] }>;
+  return statements
+    .filter((st) => st.Effect !== 'Deny')
+    .flatMap((st) => (Array.isArray(st.Action) ? st.Action : st.Action !== undefined ? [st.Action] : []))
+    .filter((action) => typeof action === 'string' && action.includes(':'));
+}
+
+/** The name of the `InterfaceVpcEndpointAwsService` constant, for messages (`SQS`, `STEP_FUNCTIONS`). */
+function constantNameOf(service: ec2.InterfaceVpcEndpointAwsService): string {
+  const entry = Object.entries(ec2.InterfaceVpcEndpointAwsService).find(([, value]) => value === service);
+  return entry ? entry[0] : service.shortName;
+}
+
+/** A construct id for an endpoint service: `sqs` -> `Sqs`, `data-servicediscovery` -> `DataServicediscovery`. */
+function endpointIdOf(service: ec2.InterfaceVpcEndpointAwsService): string {
+  const short = Token.isUnresolved(service.shortName) ? service.name : service.shortName;
+  return short.split(/[^A-Za-z0-9]+/).filter((w) => w).map((w) => w[0].toUpperCase() + w.slice(1)).join('');
 }
 
 function defaultNamespaceName(id: string): string {

@@ -1,16 +1,22 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import {
   App,
   CfnParameter,
   Stack,
   aws_certificatemanager as acm,
   aws_ec2 as ec2,
+  aws_ecr as ecr,
   aws_ecs as ecs,
   aws_elasticloadbalancingv2 as elbv2,
+  aws_events as events,
   aws_kms as kms,
   aws_logs as logs,
   aws_s3 as s3,
   aws_servicediscovery as servicediscovery,
   aws_sns as sns,
+  aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { MicroserviceEnvironment, Stage, TwelveFactorService } from '../../src';
@@ -197,6 +203,312 @@ describe('VPC endpoints', () => {
     const ingress = groups.flatMap((g) => g.Properties.SecurityGroupIngress ?? []);
     expect(ingress.filter((r: { CidrIp?: unknown }) => r.CidrIp !== undefined)).toEqual([]);
     expect(env.endpointSecurityGroup).toBeDefined();
+  });
+});
+
+describe('interface endpoints the constructs need (defect 6)', () => {
+  const SQS = ec2.InterfaceVpcEndpointAwsService.SQS;
+  const SNS = ec2.InterfaceVpcEndpointAwsService.SNS;
+
+  function interfaceEndpoints(t: Template, service: string): Array<{ [key: string]: any }> {
+    return Object.values(t.findResources('AWS::EC2::VPCEndpoint', {
+      Properties: { ServiceName: `com.amazonaws.us-east-1.${service}`, VpcEndpointType: 'Interface' },
+    })).map((r) => r.Properties);
+  }
+
+  /** The endpoint has private DNS, the environment's endpoint security group and the service (private) subnets. */
+  function expectWired(t: Template, service: string): void {
+    const found = interfaceEndpoints(t, service);
+    expect(found).toHaveLength(1);
+    expect(found[0].PrivateDnsEnabled).toBe(true);
+    expect(found[0].SecurityGroupIds).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^EnvEndpointSecurityGroup/), 'GroupId'] }]);
+    expect(found[0].SubnetIds).toHaveLength(2);
+    for (const subnet of found[0].SubnetIds) expect(subnet).toEqual({ Ref: expect.stringMatching(/^EnvVpcPrivateSubnet\dSubnet/) });
+  }
+
+  test('_requireEndpoint adds an SQS endpoint once, with private DNS, the endpoint security group and the service subnets', () => {
+    const s = stack();
+    const env = new MicroserviceEnvironment(s, 'Env', { vpcEndpoints: true });
+    const first = env._requireEndpoint(SQS);
+    const again = env._requireEndpoint(SQS);
+    env._requireEndpoint(SNS);
+    const t = Template.fromStack(s);
+    expect(first).toBeDefined();
+    expect(again).toBe(first);
+    expectWired(t, 'sqs');
+    expectWired(t, 'sns');
+    t.resourceCountIs('AWS::EC2::VPCEndpoint', 10);
+    t.resourceCountIs('AWS::EC2::NatGateway', 0);
+  });
+
+  test('_requireEndpoint of a base endpoint adds nothing', () => {
+    const s = stack();
+    const env = new MicroserviceEnvironment(s, 'Env', { vpcEndpoints: true });
+    env._requireEndpoint(ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER);
+    env._requireEndpoint(ec2.InterfaceVpcEndpointAwsService.ECR);
+    Template.fromStack(s).resourceCountIs('AWS::EC2::VPCEndpoint', 8);
+  });
+
+  test('a queue worker admitted to the endpoints reaches SQS through one (the endpoint security group lets it in on 443)', () => {
+    const s = stack();
+    const env = new MicroserviceEnvironment(s, 'Env', { vpcEndpoints: true });
+    new TwelveFactorService(s, 'Worker', { environment: env, image: ecs.ContainerImage.fromRegistry('123456789012.dkr.ecr.us-east-1.amazonaws.com/w:1'), user: '1000' });
+    env._requireEndpoint(SQS);
+    const t = Template.fromStack(s);
+    expectWired(t, 'sqs');
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 443,
+      GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EnvEndpointSecurityGroup'), 'GroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WorkerSecurityGroup'), 'GroupId'] },
+    });
+  });
+
+  test('without vpcEndpoints, _requireEndpoint creates nothing and returns undefined; NAT gateway stays', () => {
+    const s = stack();
+    const env = new MicroserviceEnvironment(s, 'Env');
+    expect(env._requireEndpoint(SQS)).toBeUndefined();
+    const t = Template.fromStack(s);
+    t.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+    t.resourceCountIs('AWS::EC2::NatGateway', 1);
+  });
+
+  test('additionalVpcEndpoints: each one wired like the base ones, duplicates of base endpoints ignored', () => {
+    const s = stack();
+    const env = new MicroserviceEnvironment(s, 'Env', {
+      vpcEndpoints: true,
+      additionalVpcEndpoints: [
+        ec2.InterfaceVpcEndpointAwsService.EVENTBRIDGE,
+        ec2.InterfaceVpcEndpointAwsService.XRAY,
+        ec2.InterfaceVpcEndpointAwsService.KMS,
+        ec2.InterfaceVpcEndpointAwsService.XRAY,
+      ],
+    });
+    env._requireEndpoint(ec2.InterfaceVpcEndpointAwsService.EVENTBRIDGE);
+    const t = Template.fromStack(s);
+    expectWired(t, 'events');
+    expectWired(t, 'xray');
+    expectWired(t, 'kms');
+    t.resourceCountIs('AWS::EC2::VPCEndpoint', 10);
+    t.resourceCountIs('AWS::EC2::NatGateway', 0);
+  });
+
+  test('additionalVpcEndpoints with vpcEndpoints and a NAT gateway', () => {
+    const s = stack();
+    new MicroserviceEnvironment(s, 'Env', { vpcEndpoints: true, natGateways: 1, additionalVpcEndpoints: [ec2.InterfaceVpcEndpointAwsService.STEP_FUNCTIONS] });
+    const t = Template.fromStack(s);
+    t.resourceCountIs('AWS::EC2::NatGateway', 1);
+    expect(interfaceEndpoints(t, 'states')).toHaveLength(1);
+  });
+
+  test.each<[string, object, RegExp]>([
+    ['without vpcEndpoints', { additionalVpcEndpoints: [ec2.InterfaceVpcEndpointAwsService.SQS] },
+      /`additionalVpcEndpoints` adds to the endpoints `vpcEndpoints` creates; set `vpcEndpoints: true` or remove it/],
+    ['with vpcEndpoints false', { vpcEndpoints: false, additionalVpcEndpoints: [] }, /set `vpcEndpoints: true` or remove it/],
+    ['not a list', { vpcEndpoints: true, additionalVpcEndpoints: 'sqs' },
+      /`additionalVpcEndpoints` 'sqs' is not a list of ec2.InterfaceVpcEndpointAwsService; use for example \[ec2.InterfaceVpcEndpointAwsService.EVENTBRIDGE\]/],
+    ['a list of names', { vpcEndpoints: true, additionalVpcEndpoints: ['sqs'] }, /is not a list of ec2.InterfaceVpcEndpointAwsService/],
+  ])('refuses additionalVpcEndpoints %s', (_name, props, message) => {
+    const s = stack();
+    let err: unknown;
+    try {
+      new MicroserviceEnvironment(s, 'Env', props as never);
+    } catch (e) {
+      err = e;
+    }
+    expect(expectValidationError(err, { classes: ['MicroserviceEnvironment'], path: 'Test/Env', props: ['additionalVpcEndpoints', 'vpcEndpoints'] }))
+      .toMatch(message);
+  });
+});
+
+describe('images the tasks cannot pull without a NAT gateway (defect 6)', () => {
+  const WARNING = /cdk-microservices:image-unreachable/;
+
+  /** A service with `image`; the environment checks its containers at synthesis, no call needed. */
+  function check(props: object, image: ecs.ContainerImage, s = stack()): Stack {
+    const env = new MicroserviceEnvironment(s, 'Env', props);
+    new TwelveFactorService(s, 'Worker', { environment: env, image, user: '1000' });
+    return s;
+  }
+
+  function warnings(s: Stack, at = '/Test/Worker'): string[] {
+    return Annotations.fromStack(s).findWarning(at, Match.stringLikeRegexp('image-unreachable'))
+      .map((m) => String(m.entry.data));
+  }
+
+  /**
+   * `check` plus a control service `Other` on Docker Hub in the same environment: the image
+   * under test passes only if the check runs and reports the control.
+   */
+  function passesBesideControl(image: ecs.ContainerImage, s = stack()): void {
+    const env = new MicroserviceEnvironment(s, 'Env', { vpcEndpoints: true });
+    new TwelveFactorService(s, 'Worker', { environment: env, image, user: '1000' });
+    new TwelveFactorService(s, 'Other', { environment: env, image: ecs.ContainerImage.fromRegistry('nginx:latest'), user: '1000' });
+    expect(warnings(s)).toEqual([]);
+    expect(warnings(s, '/Test/Other')).toHaveLength(1);
+  }
+
+  test.each([
+    'public.ecr.aws/nginx/nginx:1',
+    'nginx:latest',
+    'docker.io/library/nginx',
+    'ghcr.io/x/y',
+    'quay.io/org/app:2',
+    '123456789012.dkr.ecr.eu-west-1.amazonaws.com/repo:tag',
+  ])('vpcEndpoints and no NAT: %s is reported on the service, with what to do', (image) => {
+    const found = warnings(check({ vpcEndpoints: true }, ecs.ContainerImage.fromRegistry(image)));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(WARNING);
+    expect(found[0]).toContain(`The image ${image} of Test/Worker`);
+    expect(found[0]).toMatch(/private ECR repository in this Region.*pull through cache.*NAT gateway \(`natGateways`\)/s);
+  });
+
+  test.each([
+    '123456789012.dkr.ecr.us-east-1.amazonaws.com/repo:tag',
+    '210987654321.dkr.ecr.us-east-1.amazonaws.com/ecr-public/nginx/nginx:1',
+  ])('vpcEndpoints and no NAT: private ECR of the Region %s passes (a Docker Hub service beside it is reported)', (image) => {
+    passesBesideControl(ecs.ContainerImage.fromRegistry(image));
+  });
+
+  test('an explicit _checkImage and the synthesis check report an image once', () => {
+    const s = stack();
+    const env = new MicroserviceEnvironment(s, 'Env', { vpcEndpoints: true });
+    const service = new TwelveFactorService(s, 'Worker', { environment: env, image: ecs.ContainerImage.fromRegistry('nginx'), user: '1000' });
+    env._checkImage(service, service.container.imageName);
+    env._checkImage(service, service.container.imageName);
+    expect(warnings(s)).toHaveLength(1);
+  });
+
+  test('every container of the task is checked (a sidecar on Docker Hub)', () => {
+    const s = stack();
+    const env = new MicroserviceEnvironment(s, 'Env', { vpcEndpoints: true });
+    const service = new TwelveFactorService(s, 'Worker', {
+      environment: env, image: ecs.ContainerImage.fromRegistry('123456789012.dkr.ecr.us-east-1.amazonaws.com/w:1'), user: '1000',
+    });
+    service.taskDefinition.addContainer('Sidecar', { image: ecs.ContainerImage.fromRegistry('amazon/aws-otel-collector'), memoryLimitMiB: 64 });
+    const found = warnings(s);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain('The image amazon/aws-otel-collector of Test/Worker');
+  });
+
+  test('an asset image (private ECR of the stack) passes', () => {
+    const s = stack();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'asset-'));
+    fs.writeFileSync(path.join(dir, 'Dockerfile'), 'FROM scratch\n');
+    passesBesideControl(ecs.ContainerImage.fromAsset(dir), s);
+  });
+
+  test('an image from an ECR repository (a token) passes', () => {
+    const s = stack();
+    const repo = ecr.Repository.fromRepositoryName(s, 'Repo', 'app');
+    passesBesideControl(ecs.ContainerImage.fromEcrRepository(repo, 'v1'), s);
+  });
+
+  test('an image name from a parameter (a token) passes', () => {
+    const s = stack();
+    const name = new CfnParameter(s, 'Image').valueAsString;
+    passesBesideControl(ecs.ContainerImage.fromRegistry(name), s);
+  });
+
+  test('with a NAT gateway (the default, or vpcEndpoints with natGateways 1) any registry passes; the same images without are reported', () => {
+    expect(warnings(check({}, ecs.ContainerImage.fromRegistry('nginx:latest')))).toEqual([]);
+    expect(warnings(check({ vpcEndpoints: true, natGateways: 1 }, ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1')))).toEqual([]);
+    expect(warnings(check({ natGateways: 0 }, ecs.ContainerImage.fromRegistry('nginx:latest')))).toHaveLength(1);
+    expect(warnings(check({ vpcEndpoints: true, natGateways: 0 }, ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1')))).toHaveLength(1);
+  });
+
+  test('natGateways 0 without vpcEndpoints: reported too', () => {
+    expect(warnings(check({ natGateways: 0 }, ecs.ContainerImage.fromRegistry('nginx:latest')))).toHaveLength(1);
+  });
+
+  test('an imported VPC whose service subnets are isolated: reported; with egress subnets: not', () => {
+    const isolated = stack();
+    const vpc = ec2.Vpc.fromVpcAttributes(isolated, 'Vpc', {
+      vpcId: 'vpc-1234', availabilityZones: ['us-east-1a', 'us-east-1b'], isolatedSubnetIds: ['subnet-a', 'subnet-b'],
+    });
+    expect(warnings(check({ vpc }, ecs.ContainerImage.fromRegistry('ghcr.io/x/y'), isolated))).toHaveLength(1);
+
+    const egress = stack();
+    const vpc2 = ec2.Vpc.fromVpcAttributes(egress, 'Vpc', {
+      vpcId: 'vpc-1234', availabilityZones: ['us-east-1a', 'us-east-1b'], privateSubnetIds: ['subnet-a', 'subnet-b'],
+    });
+    expect(warnings(check({ vpc: vpc2 }, ecs.ContainerImage.fromRegistry('ghcr.io/x/y'), egress))).toEqual([]);
+  });
+
+  test('service subnets chosen by id: reported when all of them are isolated', () => {
+    const s = stack();
+    const vpc = ec2.Vpc.fromVpcAttributes(s, 'Vpc', {
+      vpcId: 'vpc-1234',
+      availabilityZones: ['us-east-1a', 'us-east-1b'],
+      privateSubnetIds: ['subnet-a', 'subnet-b'],
+      isolatedSubnetIds: ['subnet-c', 'subnet-d'],
+    });
+    const serviceSubnets = { subnets: vpc.isolatedSubnets };
+    expect(warnings(check({ vpc, serviceSubnets }, ecs.ContainerImage.fromRegistry('nginx'), s))).toHaveLength(1);
+  });
+});
+
+describe('tasks allowed to call a service they cannot reach (defect 6)', () => {
+  function endpointWarnings(s: Stack, at = '/Test/Worker'): string[] {
+    return Annotations.fromStack(s).findWarning(at, Match.stringLikeRegexp('endpoint-missing'))
+      .map((m) => String(m.entry.data));
+  }
+
+  function worker(props: object): { s: Stack; env: MicroserviceEnvironment; service: TwelveFactorService } {
+    const s = stack();
+    const env = new MicroserviceEnvironment(s, 'Env', props);
+    const service = new TwelveFactorService(s, 'Worker', {
+      environment: env, image: ecs.ContainerImage.fromRegistry('123456789012.dkr.ecr.us-east-1.amazonaws.com/w:1'), user: '1000',
+    });
+    return { s, env, service };
+  }
+
+  test('a queue consumer with no SQS endpoint and no NAT is reported, naming the actions and what to add', () => {
+    const { s, service } = worker({ vpcEndpoints: true });
+    new sqs.Queue(s, 'Jobs').grantConsumeMessages(service.taskRole);
+    const found = endpointWarnings(s);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/cdk-microservices:endpoint-missing-sqs/);
+    expect(found[0]).toContain('The tasks of Test/Worker may call ');
+    expect(found[0]).toContain('sqs:ReceiveMessage');
+    expect(found[0]).toContain('Add ec2.InterfaceVpcEndpointAwsService.SQS to `additionalVpcEndpoints`');
+  });
+
+  test('once the SQS endpoint exists (_requireEndpoint or additionalVpcEndpoints), nothing is reported', () => {
+    const a = worker({ vpcEndpoints: true });
+    new sqs.Queue(a.s, 'Jobs').grantConsumeMessages(a.service.taskRole);
+    a.env._requireEndpoint(ec2.InterfaceVpcEndpointAwsService.SQS);
+    expect(endpointWarnings(a.s)).toEqual([]);
+
+    const b = worker({ vpcEndpoints: true, additionalVpcEndpoints: [ec2.InterfaceVpcEndpointAwsService.SQS] });
+    new sqs.Queue(b.s, 'Jobs').grantConsumeMessages(b.service.taskRole);
+    expect(endpointWarnings(b.s)).toEqual([]);
+  });
+
+  test('a publisher to an event bus: EventBridge reported; SNS publisher: SNS reported', () => {
+    const { s, service } = worker({ vpcEndpoints: true });
+    new events.EventBus(s, 'Bus').grantPutEventsTo(service.taskRole);
+    new sns.Topic(s, 'Topic').grantPublish(service.taskRole);
+    const found = endpointWarnings(s);
+    expect(found).toHaveLength(2);
+    expect(found.join('\n')).toContain('ec2.InterfaceVpcEndpointAwsService.EVENTBRIDGE');
+    expect(found.join('\n')).toContain('ec2.InterfaceVpcEndpointAwsService.SNS');
+  });
+
+  test('with a NAT gateway nothing is reported; the same grant without one is', () => {
+    const { s, service } = worker({ vpcEndpoints: true, natGateways: 1 });
+    new sqs.Queue(s, 'Jobs').grantConsumeMessages(service.taskRole);
+    expect(endpointWarnings(s)).toEqual([]);
+    const without = worker({ vpcEndpoints: true, natGateways: 0 });
+    new sqs.Queue(without.s, 'Jobs').grantConsumeMessages(without.service.taskRole);
+    expect(endpointWarnings(without.s)).toHaveLength(1);
+  });
+
+  test('natGateways 0 without vpcEndpoints: asks for vpcEndpoints', () => {
+    const { s, service } = worker({ natGateways: 0 });
+    new sqs.Queue(s, 'Jobs').grantConsumeMessages(service.taskRole);
+    const found = endpointWarnings(s);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain('Set `vpcEndpoints: true` and add ec2.InterfaceVpcEndpointAwsService.SQS');
   });
 });
 
