@@ -30,9 +30,14 @@ export function accessLogsBucketOf(stack: Stack): s3.Bucket {
  * The actual value must equal `value`. Not `ExpectedResult.exact`: integ-tests-alpha 2.245
  * encodes it as `{"$Exact": value}`, which its assertion handler does not decode (it decodes
  * $ObjectLike, $ArrayWith, $StringLike and $SerializedJson only), so it never matches. A plain
- * JSON value is compared with `Match.exact`.
+ * JSON value is compared with `Match.exact`. Not for 0, false, '' or null: refused (see below).
  */
 export function exactly(value: unknown): ExpectedResult {
+  // The handler decodes the actual value with `if (!call) return undefined`: a 0, false, '' or
+  // null read at a path arrives as undefined, and the assertion can never pass.
+  if (value === 0 || value === false || value === '' || value === null) {
+    throw new Error(`exactly(${JSON.stringify(value)}): integ-tests-alpha 2.245 reads a falsy value at a path as undefined; assert on the whole answer with ExpectedResult.objectLike instead`);
+  }
   return { result: JSON.stringify(value) };
 }
 

@@ -3,11 +3,16 @@
  * account has no certificate), weighted alias records in a private hosted zone, and the
  * rollout state machine.
  *
- * The assertions start a rollout of another nginx image in two steps (50%, 100%) and wait for
- * it to succeed; then the state table says green is live and the rollout SUCCEEDED; a second
- * start with the same rollout id is a no-op that succeeds without touching anything.
+ * The assertions check the records as deployed (blue 100, green 0), start a rollout of another
+ * nginx image in two steps (50%, 100%) and wait for the execution to succeed; then Route 53
+ * holds the moved weights (green 100, blue 0), and the state table says green is live and the
+ * rollout SUCCEEDED; a second start with the same rollout id is a no-op that succeeds without
+ * touching anything (the weights stay).
+ *
+ * They do not check the 50% step while it lasts (a poll could miss it), nor a rollback: that
+ * needs a failing image or an alarm forced during the rollout.
  */
-import { AwsApiCall, IApiCall } from '@aws-cdk/integ-tests-alpha';
+import { AwsApiCall, ExpectedResult, IApiCall, Match } from '@aws-cdk/integ-tests-alpha';
 import {
   Duration,
   RemovalPolicies,
@@ -98,17 +103,44 @@ function item(pk: string, path: string, value: string): IApiCall {
     .assertAtPath(path, exactly(value)));
 }
 
-// 1. A rollout to green succeeds: green is live, the rollout is recorded, the lock is free.
+/**
+ * The slot's weighted record has `value`. The whole answer (two alias records, under 1 KB), not
+ * a path: the assertion handler reads a 0 at a path as missing. The records of one name and
+ * type are listed together, so the first two from the name and type A are the two slots
+ * (https://docs.aws.amazon.com/Route53/latest/APIReference/API_ListResourceRecordSets.html).
+ */
+function weight(slot: 'blue' | 'green', value: number): IApiCall {
+  return integ.assertions
+    .awsApiCall('Route53', 'listResourceRecordSets', {
+      HostedZoneId: zone.hostedZoneId,
+      StartRecordName: `${canary.domainName}.`,
+      StartRecordType: 'A',
+      MaxItems: 2,
+    })
+    .expect(ExpectedResult.objectLike({
+      ResourceRecordSets: Match.arrayWith([Match.objectLike({ Name: `${canary.domainName}.`, Type: 'A', SetIdentifier: slot, Weight: value })]),
+    }));
+}
+
+// 0. As deployed, blue takes all the traffic.
+const before = weight('blue', 100);
+// 1. A rollout to green succeeds: the weights moved to green, green is live, the rollout is
+// recorded, the lock is free.
 const first = startRollout();
 const second = startRollout();
-first
+before
+  .next(weight('green', 0))
+  .next(first)
   .next(succeeded(first))
+  .next(weight('green', 100))
+  .next(weight('blue', 0))
   .next(item('service', 'Item.liveSlot.S', 'green'))
   .next(item(`rollout#${ROLLOUT}`, 'Item.status.S', 'SUCCEEDED'))
   .next(item('service', 'Item.liveImage.S', NEW_IMAGE))
   // 2. The same rollout id again: a no-op that succeeds; green stays live.
   .next(second)
   .next(succeeded(second))
-  .next(item('service', 'Item.liveSlot.S', 'green'));
+  .next(item('service', 'Item.liveSlot.S', 'green'))
+  .next(weight('green', 100));
 
 app.synth();

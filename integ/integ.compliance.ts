@@ -7,6 +7,8 @@
  * topic delivers to the queue: they publish an event shaped like a Config compliance change to
  * the topic and receive it from the queue as is (raw delivery: the body is the event itself,
  * not SNS's JSON envelope). They do not wait for AWS Config: the account may have no recorder.
+ * The path from the rule itself (EventBridge publishing to the encrypted topic) is proven by
+ * integ.delivery.ts.
  */
 import { AwsApiCall } from '@aws-cdk/integ-tests-alpha';
 import { Duration, RemovalPolicies, Stack } from 'aws-cdk-lib';
