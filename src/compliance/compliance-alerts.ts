@@ -91,9 +91,10 @@ export interface ComplianceAlertsProps {
   /**
    * The customer-managed KMS key that encrypts the topic (when this construct creates it),
    * the queue and the dead-letter queues. CDK adds statements to its key policy that let
-   * `events.amazonaws.com` (rules of this account and Region) and `sns.amazonaws.com`
-   * (topics of this account and Region) use it; naming the topic or the rule itself would
-   * make a dependency cycle. An imported key cannot be changed: a warning lists the
+   * `events.amazonaws.com` use it (without `aws:SourceArn`/`aws:SourceAccount` conditions,
+   * which EventBridge does not support for encrypted topics; the topic and queue policies
+   * name the rule) and `sns.amazonaws.com` (topics of this account and Region); naming the
+   * topic itself would make a dependency cycle. An imported key cannot be changed: a warning lists the
    * statements it needs.
    *
    * @default - a new key with yearly rotation
@@ -388,24 +389,29 @@ export class ComplianceAlerts extends Construct {
   }
 
   /**
-   * Lets EventBridge rules of this account and Region use a key: to publish to a topic it
-   * encrypts and to keep undelivered events in a queue it encrypts.
+   * Lets EventBridge use a key: to publish to a topic it encrypts and to keep undelivered
+   * events in a queue it encrypts.
+   *
+   * No `aws:SourceArn` or `aws:SourceAccount` condition: the SNS developer guide says these
+   * conditions are not supported for EventBridge publishing to encrypted topics, so with them
+   * EventBridge cannot publish and every compliance change is dropped (and the delivery
+   * dead-letter queue, encrypted with the same key, refuses it too). The statement is the one
+   * the guide gives; what EventBridge may deliver where stays scoped by the topic and queue
+   * policies, which do name this rule (`aws:SourceArn`).
+   *
+   * @see https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+   * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html#eb-dlq-perms
    */
   private allowEventBridge(key: kms.IKey): void {
-    const stack = Stack.of(this);
     const added = key.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowEventBridgeRulesOfThisAccount',
+      sid: 'AllowEventBridgeToUseKey',
       principals: [new iam.ServicePrincipal('events.amazonaws.com')],
       actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       resources: ['*'],
-      conditions: {
-        StringEquals: { 'aws:SourceAccount': stack.account },
-        ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:events:${stack.region}:${stack.account}:rule/*` },
-      },
     }), true);
     if (!added.statementAdded) {
       Annotations.of(this).addWarningV2('cdk-microservices:importedKey',
-        `The key ${key.keyArn} is imported: CDK cannot change its key policy. Let events.amazonaws.com use kms:Decrypt and kms:GenerateDataKey* on it (aws:SourceAccount ${stack.account}), or EventBridge cannot publish the compliance changes of ${this.node.path}.`);
+        `The key ${key.keyArn} is imported: CDK cannot change its key policy. Let events.amazonaws.com use kms:Decrypt and kms:GenerateDataKey* on it (without aws:SourceArn or aws:SourceAccount conditions, which EventBridge does not support for encrypted topics), or EventBridge cannot publish the compliance changes of ${this.node.path}.`);
     }
   }
 

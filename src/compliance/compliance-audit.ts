@@ -98,7 +98,8 @@ export interface ComplianceAuditProps {
    * The customer-managed KMS key that encrypts the audit bucket (SSE-KMS with an S3 Bucket
    * Key), the records Firehose writes, its error log group and the dead-letter queue. CDK
    * adds statements to its key policy that let CloudWatch Logs (log groups of this account
-   * and Region), EventBridge (rules of this account) and, with the recorder, AWS Config
+   * and Region), EventBridge (no source conditions, which it does not support for keys; the
+   * dead-letter queue policy names the rule) and, with the recorder, AWS Config
    * (`aws:SourceAccount` this account) use it; an imported key cannot be changed: a warning
    * lists what it needs.
    *
@@ -429,12 +430,15 @@ export class ComplianceAudit extends Construct {
       resources: [this.deadLetterQueue.queueArn],
       conditions: { ArnEquals: { 'aws:SourceArn': this.rule.ruleArn } },
     }));
-    this.allowKeyUse(key, 'AllowEventBridgeRulesOfThisAccount', new iam.ServicePrincipal('events.amazonaws.com'),
-      ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      {
-        StringEquals: { 'aws:SourceAccount': stack.account },
-        ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:events:${stack.region}:${stack.account}:rule/*` },
-      },
+    // EventBridge encrypts what it keeps in the dead-letter queue with the audit key. The key
+    // statement carries no aws:SourceArn/aws:SourceAccount condition: the SNS developer guide
+    // says EventBridge does not support them on the key of what it delivers to, and the EventBridge
+    // guide gives the dead-letter queue's permission as a queue policy naming the rule (above),
+    // not as key conditions. Scoping stays on the queue policy.
+    // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+    // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html#eb-dlq-perms
+    this.allowKeyUse(key, 'AllowEventBridgeToUseKey', new iam.ServicePrincipal('events.amazonaws.com'),
+      ['kms:Decrypt', 'kms:GenerateDataKey*'], undefined,
       'EventBridge cannot keep undelivered compliance changes in the dead-letter queue');
 
     // targets.FirehoseDeliveryStream takes no dead-letter queue or retry policy; EventBridge
@@ -650,7 +654,7 @@ export class ComplianceAudit extends Construct {
 
   /** Adds a statement to the key policy, or warns what an imported key needs. */
   private allowKeyUse(key: kms.IKey, sid: string, principal: iam.IPrincipal, actions: string[],
-    conditions: { [key: string]: unknown }, otherwise: string): void {
+    conditions: { [key: string]: unknown } | undefined, otherwise: string): void {
     const added = key.addToResourcePolicy(new iam.PolicyStatement({ sid, principals: [principal], actions, resources: ['*'], conditions }), true);
     if (!added.statementAdded) {
       Annotations.of(this).addWarningV2(`cdk-microservices:importedKey${sid}`,

@@ -173,15 +173,13 @@ describe('ComplianceAlerts: the topic and the key', () => {
         Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
       },
       {
-        Sid: 'AllowEventBridgeRulesOfThisAccount',
+        // No aws:SourceArn/aws:SourceAccount condition: not supported for EventBridge to
+        // encrypted topics (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+        Sid: 'AllowEventBridgeToUseKey',
         Effect: 'Allow',
         Principal: { Service: 'events.amazonaws.com' },
         Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         Resource: '*',
-        Condition: {
-          StringEquals: { 'aws:SourceAccount': ACCOUNT },
-          ArnLike: { 'aws:SourceArn': partitionArn(`:events:us-east-1:${ACCOUNT}:rule/*`) },
-        },
       },
       {
         Sid: 'AllowSnsTopicsOfThisAccount',
@@ -210,7 +208,7 @@ describe('ComplianceAlerts: the topic and the key', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: keyArn });
     expect(Object.values(template.findResources('AWS::SQS::Queue')).map((q) => q.Properties.KmsMasterKeyId)).toEqual([keyArn, keyArn, keyArn]);
     const sids = statements(template, 'AWS::KMS::Key', 'KeyPolicy').map((s) => s.Sid);
-    expect(sids).toEqual([undefined, 'AllowEventBridgeRulesOfThisAccount', 'AllowSnsTopicsOfThisAccount']);
+    expect(sids).toEqual([undefined, 'AllowEventBridgeToUseKey', 'AllowSnsTopicsOfThisAccount']);
   });
 
   test('an imported key: a warning for each statement CDK cannot add', () => {
@@ -245,7 +243,7 @@ describe('ComplianceAlerts: the topic and the key', () => {
     // The topic's own key lets EventBridge publish; our new key (for the queues) too.
     template.resourceCountIs('AWS::KMS::Key', 2);
     const topicKeyPolicy = statements(template, 'AWS::KMS::Key', 'KeyPolicy', stack.getLogicalId(topicKey.node.defaultChild as kms.CfnKey));
-    expect(topicKeyPolicy.map((s) => s.Sid)).toEqual([undefined, 'AllowEventBridgeRulesOfThisAccount']);
+    expect(topicKeyPolicy.map((s) => s.Sid)).toEqual([undefined, 'AllowEventBridgeToUseKey']);
     template.hasResourceProperties('AWS::SNS::Subscription', { TopicArn: { Ref: topicId }, Protocol: 'email' });
     template.hasResourceProperties('AWS::SNS::Subscription', { TopicArn: { Ref: topicId }, Protocol: 'sqs' });
   });

@@ -1,0 +1,555 @@
+/**
+ * The delivery matrix: every path where an AWS service (not one of our roles) acts on our
+ * resources, and every role of ours that uses a resource encrypted with a customer managed key,
+ * evaluated with the IAM policy simulator (@cloud-copilot/iam-simulate) through the resource
+ * policy AND the key policy, with the request context the service's documentation says it
+ * sends (test/delivery/request-contexts.ts names each page).
+ *
+ * The rows are derived from the synthesized reference app (examples/store, both stacks) and a
+ * stack with the AWS Config recorder (off in the reference app), so a construct that adds a
+ * path adds rows. Every topic, queue, bucket and key must be covered by a row, or be listed
+ * with the reason no AWS service writes to it: a new one without a row fails the build.
+ */
+import { App, Stack, aws_sns as sns, aws_sqs as sqs } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import {
+  cloudWatchAlarm, configDelivery, ELB_ACCOUNT_PRINCIPAL, encryptionContext, eventBridgeKeyUse, eventBridgeTarget, ExampleStack,
+  evaluate, logDelivery, logsKeyUse, Row, serverAccessLogging, snsDelivery, viaService, vpceNotification,
+} from './request-contexts';
+import { BillingStack, StoreStack } from '../../examples/store/app';
+import { ComplianceAudit } from '../../src';
+import { ACCOUNT, Decision, Request } from '../iam-simulation';
+
+const COVERED_TYPES = ['AWS::SNS::Topic', 'AWS::SQS::Queue', 'AWS::S3::Bucket', 'AWS::KMS::Key'];
+const idOf = ExampleStack.idOf;
+
+// ---------------------------------------------------------------------------------------------
+// The stacks.
+// ---------------------------------------------------------------------------------------------
+
+function synthesizeStacks(): ExampleStack[] {
+  const app = new App({ context: { 'aws:cdk:disable-creation-stack-traces': true } });
+  const env = { account: ACCOUNT, region: 'us-east-1' };
+  const billing = new BillingStack(app, 'Billing', { env, consumerAccount: ACCOUNT });
+  const store = new StoreStack(app, 'Store', { env, billing: billing.link });
+  // The reference app keeps the recorder off (Control Tower made one): Config -> S3 and KMS
+  // is proven on a stack as a user without a recorder would write it.
+  const configStack = new Stack(app, 'Config', { env });
+  new ComplianceAudit(configStack, 'Audit', { configurationRecorder: true });
+  return [store, billing, configStack].map((s) => new ExampleStack(s.stackName, Template.fromStack(s).toJSON().Resources));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows, derived from a template.
+// ---------------------------------------------------------------------------------------------
+
+type Req = Row['requests'][number];
+
+/** What a principal does with the key that encrypts `resourceId` (nothing when it is not a CMK of ours). */
+function keyRequests(s: ExampleStack, principal: Request['principal'], resourceId: string, actions: string[], context: Record<string, string>): { requests: Req[]; covers: string[] } {
+  const keyId = s.keyOf(resourceId);
+  if (!keyId) return { requests: [], covers: [] };
+  return {
+    covers: [`${s.name}/${keyId}`],
+    requests: actions.map((action) => ({
+      what: `${action} on the key ${keyId}`, principal, action, resource: s.arnOf(keyId), resourcePolicy: s.keyPolicy(keyId), context,
+    })),
+  };
+}
+
+/** A service assuming one of our roles: the role's trust policy is the resource policy. */
+function trust(s: ExampleStack, service: string, roleId: string, context: Record<string, string>): Req {
+  return {
+    what: `sts:AssumeRole of ${roleId} by ${service}`,
+    principal: service,
+    action: 'sts:AssumeRole',
+    resource: s.arnOf(roleId),
+    resourcePolicy: s.resolve(s.resources[roleId].Properties.AssumeRolePolicyDocument),
+    context,
+  };
+}
+
+function onResource(s: ExampleStack, principal: Request['principal'], action: string, id: string, context: Record<string, string>, resource?: string): Req {
+  return { what: `${action} on ${id}`, principal, action, resource: resource ?? s.arnOf(id), resourcePolicy: s.policyOf(id), context };
+}
+
+function rowsOf(s: ExampleStack): Row[] {
+  const rows: Row[] = [];
+  const entries = Object.entries(s.resources);
+  const ofType = (type: string) => entries.filter(([, r]) => r.Type === type);
+  const at = (id: string) => `${s.name}/${id}`;
+
+  // CloudWatch alarms -> SNS (every alarm action that is a topic of this stack), and the topic's key.
+  const alarmsByTopic = new Map<string, string[]>();
+  for (const [alarmId, alarm] of entries.filter(([, r]) => ['AWS::CloudWatch::Alarm', 'AWS::CloudWatch::CompositeAlarm'].includes(r.Type))) {
+    const p = alarm.Properties ?? {};
+    for (const action of [...(p.AlarmActions ?? []), ...(p.OKActions ?? []), ...(p.InsufficientDataActions ?? [])]) {
+      const topicId = idOf(action);
+      if (topicId && s.resources[topicId]?.Type === 'AWS::SNS::Topic') alarmsByTopic.set(topicId, [...new Set([...(alarmsByTopic.get(topicId) ?? []), alarmId])]);
+    }
+  }
+  for (const [topicId, alarms] of alarmsByTopic) {
+    const requests: Req[] = [];
+    const covers = [at(topicId)];
+    for (const alarmId of alarms) {
+      const context = cloudWatchAlarm(s.arnOf(alarmId));
+      requests.push({ ...onResource(s, 'cloudwatch.amazonaws.com', 'sns:Publish', topicId, context), what: `sns:Publish on ${topicId} from ${alarmId}` });
+      const key = keyRequests(s, 'cloudwatch.amazonaws.com', topicId, ['kms:GenerateDataKey', 'kms:Decrypt'],
+        { ...context, ...encryptionContext.sns(s.arnOf(topicId)) });
+      requests.push(...key.requests);
+      covers.push(...key.covers);
+    }
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Notify_Users_Alarm_Changes.html
+    rows.push({ name: `CloudWatch alarms (${alarms.length}) -> ${at(topicId)}`, doc: 'AmazonCloudWatch/latest/monitoring/Notify_Users_Alarm_Changes.html', covers, requests });
+  }
+
+  // EventBridge rule targets -> SNS, SQS (resource policies), Firehose and Step Functions (roles); dead-letter queues.
+  for (const [ruleId, rule] of ofType('AWS::Events::Rule')) {
+    const ruleArn = s.arnOf(ruleId);
+    for (const target of rule.Properties.Targets ?? []) {
+      const targetId = idOf(target.Arn);
+      const type = targetId ? s.resources[targetId]?.Type : undefined;
+      const requests: Req[] = [];
+      const covers: string[] = [];
+      if (type === 'AWS::SNS::Topic' || type === 'AWS::SQS::Queue') {
+        const topic = type === 'AWS::SNS::Topic';
+        requests.push(onResource(s, 'events.amazonaws.com', topic ? 'sns:Publish' : 'sqs:SendMessage', targetId!, eventBridgeTarget(ruleArn)));
+        const key = keyRequests(s, 'events.amazonaws.com', targetId!, ['kms:GenerateDataKey', 'kms:Decrypt'],
+          eventBridgeKeyUse(topic ? encryptionContext.sns(s.arnOf(targetId!)) : encryptionContext.sqs(s.arnOf(targetId!))));
+        requests.push(...key.requests);
+        covers.push(at(targetId!), ...key.covers);
+      } else if (type === 'AWS::KinesisFirehose::DeliveryStream' || type === 'AWS::StepFunctions::StateMachine') {
+        // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-identity-based.html (targets called with the target's role)
+        const roleId = idOf(target.RoleArn)!;
+        const role = s.principal(roleId);
+        const action = type === 'AWS::StepFunctions::StateMachine' ? 'states:StartExecution' : 'firehose:PutRecordBatch';
+        requests.push(trust(s, 'events.amazonaws.com', roleId, eventBridgeTarget(ruleArn)));
+        requests.push({ what: `${action} on ${targetId} with the target role`, principal: role, action, resource: s.arnOf(targetId!) });
+      } else {
+        continue;
+      }
+      rows.push({ name: `EventBridge ${ruleId} -> ${at(targetId!)}`, doc: 'eventbridge/latest/userguide/eb-use-resource-based.html', covers, requests });
+
+      const dlqId = idOf(target.DeadLetterConfig?.Arn);
+      if (dlqId) {
+        const key = keyRequests(s, 'events.amazonaws.com', dlqId, ['kms:GenerateDataKey', 'kms:Decrypt'], eventBridgeKeyUse(encryptionContext.sqs(s.arnOf(dlqId))));
+        rows.push({
+          name: `EventBridge ${ruleId} (undelivered) -> ${at(dlqId)}`,
+          // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html#eb-dlq-perms
+          doc: 'eventbridge/latest/userguide/eb-rule-dlq.html',
+          covers: [at(dlqId), ...key.covers],
+          requests: [onResource(s, 'events.amazonaws.com', 'sqs:SendMessage', dlqId, eventBridgeTarget(ruleArn)), ...key.requests],
+        });
+      }
+    }
+  }
+
+  // SNS -> SQS subscriptions and their redrive dead-letter queues.
+  for (const [subId, sub] of ofType('AWS::SNS::Subscription')) {
+    if (sub.Properties.Protocol !== 'sqs') continue;
+    const topicId = idOf(sub.Properties.TopicArn)!;
+    const topicArn = s.arnOf(topicId);
+    const redrive = sub.Properties.RedrivePolicy?.deadLetterTargetArn;
+    for (const queueId of [idOf(sub.Properties.Endpoint)!, ...(redrive ? [idOf(redrive)!] : [])]) {
+      const key = keyRequests(s, 'sns.amazonaws.com', queueId, ['kms:GenerateDataKey', 'kms:Decrypt'],
+        { ...snsDelivery(topicArn), ...encryptionContext.sqs(s.arnOf(queueId)) });
+      rows.push({
+        name: `SNS ${topicId} (${subId}) -> ${at(queueId)}`,
+        // https://docs.aws.amazon.com/sns/latest/dg/subscribe-sqs-queue-to-sns-topic.html
+        doc: 'sns/latest/dg/subscribe-sqs-queue-to-sns-topic.html',
+        covers: [at(queueId), ...key.covers],
+        requests: [onResource(s, 'sns.amazonaws.com', 'sqs:SendMessage', queueId, snsDelivery(topicArn)), ...key.requests],
+      });
+    }
+  }
+
+  // Firehose -> S3 and KMS (with its delivery role) and its error log group.
+  for (const [streamId, stream] of ofType('AWS::KinesisFirehose::DeliveryStream')) {
+    const dest = stream.Properties.ExtendedS3DestinationConfiguration;
+    if (!dest) continue;
+    const role = s.principal(idOf(dest.RoleARN)!);
+    const bucketId = idOf(dest.BucketARN)!;
+    const bucketArn = s.arnOf(bucketId);
+    const example = (prefix: string) => `${bucketArn}/${prefix.replace(/!\{[^}]+\}/g, 'x')}records.gz`;
+    const keyId = idOf(dest.EncryptionConfiguration?.KMSEncryptionConfig?.AWSKMSKeyARN);
+    // https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3 (trust: sts:ExternalId the account)
+    const requests: Req[] = [trust(s, 'firehose.amazonaws.com', idOf(dest.RoleARN)!, { 'sts:ExternalId': ACCOUNT })];
+    requests.push(...[dest.Prefix, dest.ErrorOutputPrefix].map((prefix: string) =>
+      onResource(s, role, 's3:PutObject', bucketId, { 'aws:SecureTransport': 'true' }, example(prefix))));
+    requests.push(onResource(s, role, 's3:AbortMultipartUpload', bucketId, { 'aws:SecureTransport': 'true' }, example(dest.Prefix)));
+    if (keyId) {
+      // S3 calls KMS for the role, with the bucket as encryption context (S3 Bucket Key).
+      for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+        requests.push({
+          what: `${action} on the key ${keyId} through S3`,
+          principal: role,
+          action,
+          resource: s.arnOf(keyId),
+          resourcePolicy: s.keyPolicy(keyId),
+          context: viaService('s3', encryptionContext.s3(bucketArn)),
+        });
+      }
+    }
+    const logGroupName = dest.CloudWatchLoggingOptions?.LogGroupName;
+    if (logGroupName) {
+      const logGroupId = idOf(logGroupName)!;
+      requests.push({ what: `logs:PutLogEvents on ${logGroupId}`, principal: role, action: 'logs:PutLogEvents', resource: s.arnOf(logGroupId).replace(/:\*$/, ':log-stream:DestinationDelivery') });
+    }
+    rows.push({
+      name: `Firehose ${streamId} (delivery role) -> ${at(bucketId)}`,
+      // https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3
+      doc: 'firehose/latest/dev/controlling-access.html#using-iam-s3',
+      covers: [at(bucketId), ...(keyId ? [at(keyId)] : [])],
+      requests,
+    });
+  }
+
+  // AWS Config delivery channel -> S3 and KMS (the service principal, with the service-linked role).
+  for (const [channelId, channel] of ofType('AWS::Config::DeliveryChannel')) {
+    const bucketId = idOf(channel.Properties.S3BucketName)!;
+    const bucketArn = s.arnOf(bucketId);
+    const prefix = channel.Properties.S3KeyPrefix;
+    const keyId = idOf(channel.Properties.S3KmsKeyArn);
+    const requests: Req[] = [
+      onResource(s, 'config.amazonaws.com', 's3:GetBucketAcl', bucketId, configDelivery(false)),
+      onResource(s, 'config.amazonaws.com', 's3:ListBucket', bucketId, configDelivery(false)),
+      onResource(s, 'config.amazonaws.com', 's3:PutObject', bucketId, configDelivery(true),
+        `${bucketArn}/${prefix}/AWSLogs/${ACCOUNT}/Config/us-east-1/2026/1/1/ConfigSnapshot/x.json.gz`),
+    ];
+    if (keyId) {
+      for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+        requests.push({
+          what: `${action} on the key ${keyId}`,
+          principal: 'config.amazonaws.com',
+          action,
+          resource: s.arnOf(keyId),
+          resourcePolicy: s.keyPolicy(keyId),
+          context: { ...configDelivery(false), ...encryptionContext.s3(bucketArn) },
+        });
+      }
+    }
+    rows.push({
+      name: `AWS Config ${channelId} -> ${at(bucketId)}`,
+      doc: 'config/latest/developerguide/s3-bucket-policy.html',
+      covers: [at(bucketId), ...(keyId ? [at(keyId)] : [])],
+      requests,
+    });
+  }
+
+  // Load balancer access logs -> S3 (ALB: the ELB account of the Region; NLB: delivery.logs).
+  for (const [lbId, lb] of ofType('AWS::ElasticLoadBalancingV2::LoadBalancer')) {
+    const attrs = Object.fromEntries((lb.Properties.LoadBalancerAttributes ?? []).map((a: any) => [a.Key, a.Value]));
+    if (attrs['access_logs.s3.enabled'] !== 'true') continue;
+    const bucketId = idOf(attrs['access_logs.s3.bucket'])!;
+    const prefix = attrs['access_logs.s3.prefix'] ? `${s.resolve(attrs['access_logs.s3.prefix'])}/` : '';
+    const object = `${s.arnOf(bucketId)}/${prefix}AWSLogs/${ACCOUNT}/elasticloadbalancing/us-east-1/2026/01/01/x.log.gz`;
+    if (s.keyOf(bucketId)) throw new Error(`${at(bucketId)} is encrypted with a KMS key: load balancer access logs need SSE-S3`);
+    const network = lb.Properties.Type === 'network';
+    rows.push(network ? {
+      name: `NLB ${lbId} access logs -> ${at(bucketId)}`,
+      doc: 'elasticloadbalancing/latest/network/load-balancer-access-logs.html',
+      covers: [at(bucketId)],
+      requests: [
+        onResource(s, 'delivery.logs.amazonaws.com', 's3:PutObject', bucketId, logDelivery(true), object),
+        onResource(s, 'delivery.logs.amazonaws.com', 's3:GetBucketAcl', bucketId, logDelivery(false)),
+      ],
+    } : {
+      name: `ALB ${lbId} access logs -> ${at(bucketId)}`,
+      doc: 'elasticloadbalancing/latest/application/enable-access-logging.html',
+      covers: [at(bucketId)],
+      requests: [onResource(s, ELB_ACCOUNT_PRINCIPAL, 's3:PutObject', bucketId, { 'aws:SecureTransport': 'true' }, object)],
+    });
+  }
+
+  // VPC endpoint service connection notifications -> SNS.
+  for (const [notificationId, n] of ofType('AWS::EC2::VPCEndpointConnectionNotification')) {
+    const topicId = idOf(n.Properties.ConnectionNotificationArn)!;
+    const context = vpceNotification(s.arnOf(idOf(n.Properties.ServiceId)!));
+    const key = keyRequests(s, 'vpce.amazonaws.com', topicId, ['kms:GenerateDataKey', 'kms:Decrypt'], { ...context, ...encryptionContext.sns(s.arnOf(topicId)) });
+    rows.push({
+      name: `VPC endpoint service notifications ${notificationId} -> ${at(topicId)}`,
+      doc: 'vpc/latest/privatelink/create-endpoint-service.html',
+      covers: [at(topicId), ...key.covers],
+      requests: [onResource(s, 'vpce.amazonaws.com', 'sns:Publish', topicId, context), ...key.requests],
+    });
+  }
+
+  // CloudWatch Logs encrypting log groups with our keys.
+  for (const [logGroupId] of ofType('AWS::Logs::LogGroup')) {
+    const principal = 'logs.us-east-1.amazonaws.com';
+    const key = keyRequests(s, principal, logGroupId, ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'], logsKeyUse(s.arnOf(logGroupId)));
+    if (key.requests.length === 0) continue;
+    rows.push({ name: `CloudWatch Logs ${logGroupId} -> its key`, doc: 'AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html', covers: key.covers, requests: key.requests });
+  }
+
+  // S3 server access logging -> the log bucket.
+  for (const [bucketId, bucket] of ofType('AWS::S3::Bucket')) {
+    const logging = bucket.Properties?.LoggingConfiguration;
+    if (!logging?.DestinationBucketName) continue;
+    const targetId = idOf(logging.DestinationBucketName)!;
+    if (s.keyOf(targetId)) throw new Error(`${at(targetId)} is encrypted with a KMS key: S3 delivers server access logs to SSE-S3 buckets only`);
+    rows.push({
+      name: `S3 server access logs of ${bucketId} -> ${at(targetId)}`,
+      doc: 'AmazonS3/latest/userguide/enable-server-access-logging.html',
+      covers: [at(targetId)],
+      requests: [onResource(s, 'logging.s3.amazonaws.com', 's3:PutObject', targetId, serverAccessLogging(s.arnOf(bucketId)),
+        `${s.arnOf(targetId)}/${logging.LogFilePrefix ?? ''}2026-01-01-00-00-00-EXAMPLE`)],
+    });
+  }
+
+  // VPC flow logs to a KMS-encrypted bucket (the VPC_FLOW_LOGS remediation of ComplianceRules
+  // creates them at run time): a bucket whose policy lets delivery.logs write and no NLB uses.
+  const nlbBuckets = new Set(rows.filter((r) => r.name.startsWith('NLB')).flatMap((r) => r.covers));
+  for (const [bucketId] of ofType('AWS::S3::Bucket')) {
+    const policy = s.policyOf(bucketId);
+    if (!policy || !JSON.stringify(policy).includes('delivery.logs.amazonaws.com') || nlbBuckets.has(at(bucketId))) continue;
+    if (ofType('AWS::ElasticLoadBalancingV2::LoadBalancer').length > 0 && !s.keyOf(bucketId)) continue; // the environment's access-log bucket
+    const bucketArn = s.arnOf(bucketId);
+    const key = keyRequests(s, 'delivery.logs.amazonaws.com', bucketId, ['kms:GenerateDataKey', 'kms:Decrypt'],
+      { ...logDelivery(false), ...encryptionContext.s3(bucketArn) });
+    rows.push({
+      name: `VPC flow logs (remediation) -> ${at(bucketId)}`,
+      doc: 'vpc/latest/userguide/flow-logs-s3-permissions.html',
+      covers: [at(bucketId), ...key.covers],
+      requests: [
+        onResource(s, 'delivery.logs.amazonaws.com', 's3:PutObject', bucketId, logDelivery(true), `${bucketArn}/AWSLogs/${ACCOUNT}/vpcflowlogs/us-east-1/2026/01/01/x.log.gz`),
+        onResource(s, 'delivery.logs.amazonaws.com', 's3:GetBucketAcl', bucketId, logDelivery(false)),
+        ...key.requests,
+      ],
+    });
+  }
+
+  // Our roles on resources encrypted with a customer managed key: the call, and the KMS call
+  // the service makes for the role (kms:ViaService, the service's encryption context).
+  for (const [, policy] of ofType('AWS::IAM::Policy')) {
+    const roleIds: string[] = (policy.Properties.Roles ?? []).map((r: any) => idOf(r)).filter((id: string | undefined) => id && s.resources[id]);
+    for (const statement of policy.Properties.PolicyDocument.Statement) {
+      if (statement.Effect !== 'Allow') continue;
+      const actions: string[] = [statement.Action].flat();
+      for (const resource of [statement.Resource].flat()) {
+        const resourceId = idOf(resource);
+        if (!resourceId || !s.resources[resourceId] || !s.keyOf(resourceId)) continue;
+        const use = roleUse(s, resourceId, actions);
+        if (!use) continue;
+        for (const roleId of roleIds) {
+          const role = s.principal(roleId);
+          const key = keyRequests(s, role, resourceId, use.kmsActions, viaService(use.service, use.context));
+          const resourceRequest: Req = s.typeOf(resourceId) === 'AWS::DynamoDB::Table'
+            ? { what: `${use.action} on ${resourceId}`, principal: role, action: use.action, resource: s.arnOf(resourceId) }
+            : onResource(s, role, use.action, resourceId, { 'aws:SecureTransport': 'true' });
+          rows.push({
+            name: `role ${roleId} ${use.action} -> ${at(resourceId)}`,
+            doc: use.doc,
+            covers: [...(s.typeOf(resourceId) === 'AWS::DynamoDB::Table' ? [] : [at(resourceId)]), ...key.covers],
+            requests: [resourceRequest, ...key.requests],
+          });
+        }
+      }
+    }
+  }
+  return rows;
+}
+
+/** What a role's statement on an encrypted table, topic or queue makes the service ask KMS. */
+function roleUse(s: ExampleStack, id: string, actions: string[]):
+{ action: string; service: string; kmsActions: string[]; context: Record<string, string>; doc: string } | undefined {
+  const has = (a: string) => actions.includes(a);
+  switch (s.typeOf(id)) {
+    case 'AWS::DynamoDB::Table': {
+      const action = ['dynamodb:GetItem', 'dynamodb:PutItem'].find(has);
+      if (!action) return undefined;
+      return {
+        action,
+        service: 'dynamodb',
+        kmsActions: ['kms:Decrypt'],
+        context: encryptionContext.dynamodb(s.resolve({ Ref: id })),
+        doc: 'amazondynamodb/latest/developerguide/encryption.usagenotes.html',
+      };
+    }
+    case 'AWS::SNS::Topic':
+      return has('sns:Publish') ? {
+        action: 'sns:Publish',
+        service: 'sns',
+        kmsActions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        context: encryptionContext.sns(s.arnOf(id)),
+        doc: 'sns/latest/dg/sns-key-management.html#send-to-encrypted-topic',
+      } : undefined;
+    case 'AWS::SQS::Queue':
+      if (has('sqs:ReceiveMessage')) {
+        return {
+          action: 'sqs:ReceiveMessage',
+          service: 'sqs',
+          kmsActions: ['kms:Decrypt'],
+          context: encryptionContext.sqs(s.arnOf(id)),
+          doc: 'AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html#receive-from-encrypted-queue',
+        };
+      }
+      return has('sqs:SendMessage') ? {
+        action: 'sqs:SendMessage',
+        service: 'sqs',
+        kmsActions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        context: encryptionContext.sqs(s.arnOf(id)),
+        doc: 'AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html#send-to-encrypted-queue',
+      } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Topics, queues, buckets and keys no AWS service writes to, each with the reason. Anything
+ * else without a row fails the coverage test.
+ */
+function exemptions(s: ExampleStack): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [, queue] of Object.entries(s.resources).filter(([, r]) => r.Type === 'AWS::SQS::Queue')) {
+    const dlq = idOf(queue.Properties?.RedrivePolicy?.deadLetterTargetArn);
+    if (dlq) {
+      // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
+      out.set(`${s.name}/${dlq}`, 'a redrive dead-letter queue: SQS itself moves the messages a consumer failed to process; no service principal sends to it');
+    }
+  }
+  return out;
+}
+
+/** The topics, queues, buckets and keys of the stacks that no row covers and no exemption lists. */
+function uncovered(of: ExampleStack[], by: Row[]): string[] {
+  const covered = new Set(by.flatMap((r) => r.covers));
+  const out: string[] = [];
+  for (const s of of) {
+    const exempt = exemptions(s);
+    for (const [id, r] of Object.entries(s.resources)) {
+      if (!COVERED_TYPES.includes(r.Type)) continue;
+      const name = `${s.name}/${id}`;
+      if (!covered.has(name) && !exempt.has(name)) out.push(`${name} (${r.Type})`);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The tests.
+// ---------------------------------------------------------------------------------------------
+
+let stacks: ExampleStack[];
+let rows: Row[];
+beforeAll(() => {
+  stacks = synthesizeStacks();
+  rows = stacks.flatMap(rowsOf);
+});
+
+async function failures(row: Row): Promise<string[]> {
+  const out: string[] = [];
+  for (const request of row.requests) {
+    const decision = await evaluate(request);
+    if (decision !== 'Allowed') out.push(`${request.what}: ${decision}`);
+  }
+  return out;
+}
+
+async function decisionsOf(row: Row): Promise<Decision[]> {
+  return Promise.all(row.requests.map((r) => evaluate(r)));
+}
+
+const findRow = (pattern: RegExp): Row => {
+  const found = rows.filter((r) => pattern.test(r.name));
+  if (found.length === 0) throw new Error(`no row matches ${pattern}: ${rows.map((r) => r.name).join('\n')}`);
+  return found[0];
+};
+
+afterAll(() => {
+  // For the note on how much is checked.
+  if (process.env.DELIVERY_MATRIX_ROWS) process.stdout.write(`${rows.map((r) => `${r.name} [${r.requests.length}]`).join('\n')}\n`);
+  process.stdout.write(`delivery matrix: ${rows?.length} rows, ${rows?.reduce((n, r) => n + r.requests.length, 0)} requests\n`);
+});
+
+describe('every delivery path of the reference app is allowed with the context AWS sends', () => {
+  test('every row: each request through the resource policy and the key policy is Allowed', async () => {
+    const problems: string[] = [];
+    for (const row of rows) {
+      for (const f of await failures(row)) problems.push(`${row.name}: ${f}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  test('the matrix has the paths the issue names (a construct that stops creating one is noticed)', () => {
+    const names = rows.map((r) => r.name);
+    for (const pattern of [
+      /^CloudWatch alarms .* -> Store\/EnvAlarmTopic/, /^CloudWatch alarms .* -> Billing\/EnvAlarmTopic/,
+      /^EventBridge ComplianceAlerts.* -> Store\/ComplianceAlertsTopic/, /^EventBridge ComplianceAlerts.*\(undelivered\) -> Store\/ComplianceAlertsDeliveryDeadLetterQueue/,
+      /^EventBridge ComplianceAuditRule.* -> Store\/ComplianceAuditDeliveryStream/, /^EventBridge ComplianceAuditRule.*\(undelivered\) -> Store\/ComplianceAuditDeadLetterQueue/,
+      /^SNS Bususersignup.* -> Store\/EmailWorkerBususersignupQueue/, /^SNS ComplianceAlertsTopic.* -> Store\/ComplianceAlertsQueue/,
+      /^Firehose ComplianceAuditDeliveryStream.* -> Store\/ComplianceAudit/, /^AWS Config .* -> Config\/Audit/,
+      /^ALB UsersCanaryBlueLoadBalancer.* -> Store\/EnvAccessLogs/, /^NLB BillingLinkLoadBalancer.* -> Billing\/EnvAccessLogs/,
+      /^VPC endpoint service notifications .* -> Billing\/BillingLinkNotificationTopic/, /^CloudWatch Logs .* -> its key/,
+      /^S3 server access logs of ComplianceAudit.* -> Store\/ComplianceAuditAccessLogs/, /^VPC flow logs \(remediation\) -> Store\/ComplianceAudit/,
+      /^role UsersCanaryStateMachineRole.* dynamodb:GetItem -> Store\/UsersCanaryState/, /^role ComplianceWorker.*TaskRole.* sqs:ReceiveMessage -> Store\/ComplianceAlertsQueue/,
+      /^role UsersCanaryBlue.*TaskRole.* sns:Publish -> Store\/Bususersignup/,
+    ]) {
+      expect(names.filter((n) => pattern.test(n))).not.toEqual([]);
+    }
+  });
+
+  test('every topic, queue, bucket and key is covered by a row or listed with the reason no AWS service writes to it', () => {
+    expect(uncovered(stacks, rows)).toEqual([]);
+  });
+
+  test('a topic, queue, bucket or key that no row covers is reported', () => {
+    const stack = new Stack(new App(), 'Extra', { env: { account: ACCOUNT, region: 'us-east-1' } });
+    new sns.Topic(stack, 'Orphan');
+    new sqs.Queue(stack, 'Lonely');
+    const extra = new ExampleStack('Extra', Template.fromStack(stack).toJSON().Resources);
+    expect(uncovered([extra], rowsOf(extra))).toEqual([expect.stringMatching(/^Extra\/Orphan.*AWS::SNS::Topic/), expect.stringMatching(/^Extra\/Lonely.*AWS::SQS::Queue/)]);
+  });
+
+  test('encryption-context conditions are evaluated: another account\'s log group may not use the key', async () => {
+    const row = findRow(/^CloudWatch Logs .*EmailWorkerLogs/);
+    const request = row.requests[0];
+    expect(await evaluate(request)).toBe('Allowed');
+    const other = { ...request.context, 'kms:EncryptionContext:aws:logs:arn': 'arn:aws:logs:us-east-1:222222222222:log-group:theirs' };
+    expect(await evaluate({ ...request, context: other })).toBe('ImplicitlyDenied');
+  });
+});
+
+// The matrix can fail: the same rows with one statement taken away are denied.
+describe('the matrix fails when a permission is taken away', () => {
+  const without = (policy: any, drop: (statement: any) => boolean) => ({ ...policy, Statement: policy.Statement.filter((st: any) => !drop(st)) });
+  const principalIs = (service: string) => (st: any) => JSON.stringify(st.Principal ?? '').includes(service);
+
+  test('without the cloudwatch.amazonaws.com statement of the alarm topic policy, alarms cannot notify', async () => {
+    const row = findRow(/^CloudWatch alarms .* -> Store\/EnvAlarmTopic/);
+    expect(await failures(row)).toEqual([]);
+    const publish = row.requests.find((r) => r.action === 'sns:Publish')!;
+    expect(await evaluate({ ...publish, resourcePolicy: without(publish.resourcePolicy, principalIs('cloudwatch.amazonaws.com')) })).toBe('ImplicitlyDenied');
+  });
+
+  test('without the canary state machine role\'s grant on the environment key, the state table cannot be read (defect 1)', async () => {
+    const row = findRow(/^role UsersCanaryStateMachineRole.* dynamodb:GetItem -> Store\/UsersCanaryState/);
+    expect(await failures(row)).toEqual([]);
+    const kmsRequest = row.requests.find((r) => r.action.startsWith('kms:'))!;
+    const role = kmsRequest.principal as { arn: string; policies: Array<{ name: string; policy: any }> };
+    const dropped = { ...role, policies: role.policies.map((p) => ({ ...p, policy: without(p.policy, (st) => [st.Action].flat().some((a: string) => a.startsWith('kms:'))) })) };
+    expect(await evaluate({ ...kmsRequest, principal: dropped })).toBe('ImplicitlyDenied');
+  });
+
+  test('with the old aws:SourceArn/aws:SourceAccount conditions on the EventBridge key statement, compliance changes are dropped (defect 3)', async () => {
+    const row = findRow(/^EventBridge ComplianceAlerts.* -> Store\/ComplianceAlertsTopic/);
+    expect(await failures(row)).toEqual([]);
+    const keyRequest = row.requests.find((r) => r.action === 'kms:GenerateDataKey')!;
+    const old = {
+      ...keyRequest.resourcePolicy,
+      Statement: keyRequest.resourcePolicy.Statement.map((st: any) => (principalIs('events.amazonaws.com')(st) ? {
+        ...st,
+        Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT }, ArnLike: { 'aws:SourceArn': `arn:aws:events:us-east-1:${ACCOUNT}:rule/*` } },
+      } : st)),
+    };
+    expect(await evaluate({ ...keyRequest, resourcePolicy: old })).toBe('ImplicitlyDenied');
+  });
+
+  test('without the NLB log delivery statement, NLB access logs are refused', async () => {
+    const row = findRow(/^NLB .* -> Billing\/EnvAccessLogs/);
+    expect(await decisionsOf(row)).toEqual(row.requests.map(() => 'Allowed'));
+    const put = row.requests.find((r) => r.action === 's3:PutObject')!;
+    expect(await evaluate({ ...put, resourcePolicy: without(put.resourcePolicy, principalIs('delivery.logs.amazonaws.com')) })).toBe('ImplicitlyDenied');
+  });
+});

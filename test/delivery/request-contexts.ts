@@ -1,0 +1,352 @@
+/**
+ * The delivery matrix's model of what each AWS service sends when it acts on our resources:
+ * the request (service principal or role, action, resource) and the request context that the
+ * service's documentation says it sends, nothing more. Each builder names its page.
+ *
+ * A row is one delivery path: the requests AWS makes along it (to the resource's policy AND to
+ * the key policy of the customer managed key that encrypts it), and the resources it covers.
+ * Rows are derived from synthesized templates (test/delivery/delivery-matrix.test.ts).
+ */
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { ACCOUNT, CfnResource, Decision, ExampleResolver, Principal, REGION, Request } from '../iam-simulation';
+
+export const PARTITION = 'aws';
+
+/** One delivery path. Every request must be Allowed. */
+export interface Row {
+  /** What acts, on what: "CloudWatch alarms -> Store/EnvAlarmTopic". */
+  readonly name: string;
+  /** The documentation page that says what the service sends (and needs). */
+  readonly doc: string;
+  /** The `stack/logicalId` of the topics, queues, buckets and keys this path proves. */
+  readonly covers: string[];
+  readonly requests: Array<Request & { readonly what: string }>;
+}
+
+/** A synthesized stack, with its tokens resolvable to example values. */
+export class ExampleStack {
+  /** The logical id a `Ref`/`Fn::GetAtt` points at, or undefined. */
+  public static idOf(value: any): string | undefined {
+    if (value?.Ref) return value.Ref;
+    const att = value?.['Fn::GetAtt'];
+    if (Array.isArray(att)) return att[0];
+    return undefined;
+  }
+
+  public readonly resolver: ExampleResolver;
+
+  constructor(public readonly name: string, public readonly resources: Record<string, CfnResource>) {
+    this.resolver = new ExampleResolver(resources, name);
+  }
+
+  /** Resolves a fragment; the types ExampleResolver does not know get example values first. */
+  public resolve(value: any): any {
+    return this.resolver.resolve(this.substitute(value));
+  }
+
+  public typeOf(id: string): string {
+    const r = this.resources[id];
+    if (!r) throw new Error(`no resource ${id} in ${this.name}`);
+    return r.Type;
+  }
+
+  /** The example ARN of a topic, queue, bucket, key, rule, ... */
+  public arnOf(id: string): string {
+    const type = this.typeOf(id);
+    const extra = this.extraArn(id, type);
+    return extra ?? this.resolver.arnOf(id);
+  }
+
+  /** The key (logical id) that encrypts a resource, when it is one of this stack's customer managed keys. */
+  public keyOf(id: string): string | undefined {
+    const p = this.resources[id].Properties ?? {};
+    const ref = p.KmsMasterKeyId ?? p.SSESpecification?.KMSMasterKeyId ?? p.KmsKeyId
+      ?? p.BucketEncryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.KMSMasterKeyID;
+    const keyId = ExampleStack.idOf(ref);
+    return keyId && this.resources[keyId]?.Type === 'AWS::KMS::Key' ? keyId : undefined;
+  }
+
+  /** A role of this stack: its example ARN and its resolved inline and managed policies. */
+  public principal(roleId: string): Principal {
+    return {
+      arn: this.resolver.arnOf(roleId),
+      policies: Object.entries(this.resources)
+        .filter(([, r]) => ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy'].includes(r.Type))
+        .filter(([, r]) => (r.Properties.Roles ?? []).some((ref: any) => ref?.Ref === roleId))
+        .map(([name, r]) => ({ name, policy: this.resolve(r.Properties.PolicyDocument) })),
+    };
+  }
+
+  /** The resolved key policy of a key. */
+  public keyPolicy(keyId: string): any {
+    return this.resolve(this.resources[keyId].Properties.KeyPolicy);
+  }
+
+  /** The resolved resource policy of a topic, queue or bucket (the one policy resource naming it), or undefined. */
+  public policyOf(id: string): any {
+    const type = this.typeOf(id);
+    const [policyType, list] = {
+      'AWS::SNS::Topic': ['AWS::SNS::TopicPolicy', 'Topics'],
+      'AWS::SQS::Queue': ['AWS::SQS::QueuePolicy', 'Queues'],
+      'AWS::S3::Bucket': ['AWS::S3::BucketPolicy', 'Bucket'],
+    }[type] ?? [];
+    if (!policyType) throw new Error(`${id} (${type}) has no resource policy type`);
+    const found = Object.values(this.resources)
+      .filter((r) => r.Type === policyType)
+      .filter((r) => [r.Properties[list]].flat().some((ref: any) => ExampleStack.idOf(ref) === id));
+    if (found.length > 1) throw new Error(`${found.length} policies name ${id}`);
+    return found.length === 1 ? this.resolve(found[0].Properties.PolicyDocument) : undefined;
+  }
+
+  private extraArn(id: string, type: string): string | undefined {
+    switch (type) {
+      case 'AWS::Events::Rule': return `arn:aws:events:${REGION}:${ACCOUNT}:rule/${id}`;
+      case 'AWS::KinesisFirehose::DeliveryStream': return `arn:aws:firehose:${REGION}:${ACCOUNT}:deliverystream/${id}`;
+      case 'AWS::CloudWatch::Alarm':
+      case 'AWS::CloudWatch::CompositeAlarm': return `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${id}`;
+      case 'AWS::StepFunctions::StateMachine': return `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${id}`;
+      case 'AWS::EC2::VPCEndpointService': return `arn:aws:ec2:${REGION}:${ACCOUNT}:vpc-endpoint-service/vpce-svc-0123456789abcdef0`;
+      default: return undefined;
+    }
+  }
+
+  /** Ref / GetAtt of types ExampleResolver does not know, replaced by example strings. */
+  private substitute(value: any): any {
+    if (Array.isArray(value)) return value.map((v) => this.substitute(v));
+    if (value === null || typeof value !== 'object') return value;
+    const id = ExampleStack.idOf(value);
+    if (id && this.resources[id]) {
+      const type = this.resources[id].Type;
+      const extra = this.extraArn(id, type);
+      if (extra !== undefined) {
+        if (type === 'AWS::EC2::VPCEndpointService' && value.Ref) return 'vpce-svc-0123456789abcdef0';
+        if (value.Ref && type === 'AWS::Events::Rule') return id;
+        return extra;
+      }
+      if (['AWS::ECS::Service', 'AWS::ECS::Cluster', 'AWS::ECS::TaskDefinition', 'AWS::Logs::LogStream'].includes(type)) return id;
+    }
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.substitute(v)]));
+  }
+}
+
+// -------------------------------------------------------------------------------------------
+// Request contexts, as the documentation says each service sends them.
+// -------------------------------------------------------------------------------------------
+
+/** Every request in the matrix arrives over TLS (our policies deny aws:SecureTransport false). */
+const TLS = { 'aws:SecureTransport': 'true' };
+
+/**
+ * CloudWatch alarm actions publishing to a topic: cloudwatch.amazonaws.com, with
+ * aws:SourceArn (the alarm) and aws:SourceAccount.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Notify_Users_Alarm_Changes.html
+ * (and, for the confused-deputy keys, https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cross-service-confused-deputy-prevention.html)
+ */
+export function cloudWatchAlarm(alarmArn: string): Record<string, string> {
+  return { ...TLS, 'aws:SourceArn': alarmArn, 'aws:SourceAccount': ACCOUNT };
+}
+
+/**
+ * EventBridge delivering to a target by resource policy (SNS, SQS, and a dead-letter queue):
+ * events.amazonaws.com with aws:SourceArn the rule.
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html#eb-dlq-perms
+ */
+export function eventBridgeTarget(ruleArn: string): Record<string, string> {
+  return { ...TLS, 'aws:SourceArn': ruleArn, 'aws:SourceAccount': ACCOUNT };
+}
+
+/**
+ * EventBridge using the key of an encrypted topic or queue it delivers to: no aws:SourceArn or
+ * aws:SourceAccount ("not supported" for EventBridge to encrypted topics); only what KMS sees
+ * from the SNS or SQS call: the encryption context of the topic or queue.
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+ */
+export function eventBridgeKeyUse(encryptionContext: Record<string, string>): Record<string, string> {
+  return { ...TLS, ...encryptionContext };
+}
+
+/**
+ * SNS delivering to an SQS subscription (and its redrive dead-letter queue): sns.amazonaws.com
+ * with aws:SourceArn the topic; and using the queue's key with the same source.
+ * https://docs.aws.amazon.com/sns/latest/dg/subscribe-sqs-queue-to-sns-topic.html
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-enable-encryption-for-topic.html (encrypted SQS subscriptions)
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html#compatibility-with-aws-services
+ */
+export function snsDelivery(topicArn: string): Record<string, string> {
+  return { ...TLS, 'aws:SourceArn': topicArn, 'aws:SourceAccount': ACCOUNT };
+}
+
+/**
+ * VPC endpoint service connection notifications: vpce.amazonaws.com with aws:SourceArn the
+ * endpoint service and aws:SourceAccount.
+ * https://docs.aws.amazon.com/vpc/latest/privatelink/create-endpoint-service.html#create-endpoint-service-notification
+ */
+export function vpceNotification(serviceArn: string): Record<string, string> {
+  return { ...TLS, 'aws:SourceArn': serviceArn, 'aws:SourceAccount': ACCOUNT };
+}
+
+/**
+ * CloudWatch Logs encrypting a log group: logs.<region>.amazonaws.com with the encryption
+ * context aws:logs:arn (the log group ARN, without `:*`).
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+ */
+export function logsKeyUse(logGroupArn: string): Record<string, string> {
+  return { ...TLS, 'kms:EncryptionContext:aws:logs:arn': logGroupArn.replace(/:\*$/, '') };
+}
+
+/**
+ * Log delivery to S3 (NLB access logs, VPC flow logs): delivery.logs.amazonaws.com with
+ * s3:x-amz-acl bucket-owner-full-control, aws:SourceAccount, aws:SourceArn arn:aws:logs:<region>:<account>:*.
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-access-logs.html#access-logging-bucket-requirements
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-and-resource-policy.html#AWS-logs-infrastructure-S3
+ */
+export function logDelivery(withAcl: boolean): Record<string, string> {
+  return {
+    ...TLS,
+    'aws:SourceAccount': ACCOUNT,
+    'aws:SourceArn': `arn:aws:logs:${REGION}:${ACCOUNT}:delivery-source:example`,
+    ...(withAcl ? { 's3:x-amz-acl': 'bucket-owner-full-control' } : {}),
+  };
+}
+
+/**
+ * S3 server access logging: logging.s3.amazonaws.com with aws:SourceArn the source bucket and
+ * aws:SourceAccount.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html#grant-log-delivery-permissions-general
+ */
+export function serverAccessLogging(sourceBucketArn: string): Record<string, string> {
+  return { ...TLS, 'aws:SourceArn': sourceBucketArn, 'aws:SourceAccount': ACCOUNT };
+}
+
+/**
+ * AWS Config delivery channel (service-linked role: the service principal writes):
+ * config.amazonaws.com with aws:SourceAccount, and s3:x-amz-acl bucket-owner-full-control on PutObject.
+ * https://docs.aws.amazon.com/config/latest/developerguide/s3-bucket-policy.html
+ * https://docs.aws.amazon.com/config/latest/developerguide/s3-kms-key-policy.html
+ */
+export function configDelivery(withAcl: boolean): Record<string, string> {
+  return { ...TLS, 'aws:SourceAccount': ACCOUNT, ...(withAcl ? { 's3:x-amz-acl': 'bucket-owner-full-control' } : {}) };
+}
+
+/**
+ * A role's call that a service turns into a KMS call on the role's behalf: kms:ViaService
+ * <service>.<region>.amazonaws.com, kms:CallerAccount, and the service's encryption context.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
+ */
+export function viaService(service: string, encryptionContext: Record<string, string>): Record<string, string> {
+  return { ...TLS, 'kms:ViaService': `${service}.${REGION}.amazonaws.com`, 'kms:CallerAccount': ACCOUNT, ...encryptionContext };
+}
+
+/**
+ * The encryption context each service gives KMS:
+ * - SNS: aws:sns:topicArn (https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html)
+ * - SQS: aws:sqs:arn (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-server-side-encryption.html)
+ * - DynamoDB: aws:dynamodb:tableName, aws:dynamodb:subscriberId (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.howitworks.html#dynamodb-encryption-context)
+ * - S3 with an S3 Bucket Key: aws:s3:arn the bucket ARN (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#encryption-context)
+ */
+export const encryptionContext = {
+  sns: (topicArn: string) => ({ 'kms:EncryptionContext:aws:sns:topicArn': topicArn }),
+  sqs: (queueArn: string) => ({ 'kms:EncryptionContext:aws:sqs:arn': queueArn }),
+  dynamodb: (tableName: string) => ({ 'kms:EncryptionContext:aws:dynamodb:tableName': tableName, 'kms:EncryptionContext:aws:dynamodb:subscriberId': ACCOUNT }),
+  s3: (bucketArn: string) => ({ 'kms:EncryptionContext:aws:s3:arn': bucketArn }),
+};
+
+/**
+ * The Elastic Load Balancing account of us-east-1, which writes ALB access logs in Regions
+ * available before August 2022.
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html#attach-bucket-policy
+ */
+export const ELB_ACCOUNT_US_EAST_1 = '127311923021';
+
+/** The ELB account as a principal: AWS's own identity side allows it; our bucket policy decides. */
+export const ELB_ACCOUNT_PRINCIPAL: Principal = {
+  arn: `arn:aws:iam::${ELB_ACCOUNT_US_EAST_1}:root`,
+  policies: [{ name: 'elb-log-delivery', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:PutObject', Resource: '*' }] } }],
+};
+
+/** Context keys the simulator does not know as keys of an action, but which KMS evaluates. */
+const ENCRYPTION_CONTEXT = /^kms:EncryptionContext:/i;
+
+/** A condition that never holds: what a statement whose encryption-context condition fails becomes. */
+const NEVER = { StringEquals: { 'aws:SourceAccount': 'encryption-context-condition-not-met' } };
+
+/** IAM wildcard matching (`*`, `?`), case-sensitive as the String and Arn operators are. */
+function like(pattern: string, value: string): boolean {
+  const re = new RegExp(`^${pattern.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('')}$`);
+  return re.test(value);
+}
+
+/** Whether one operator holds for one key, with the value the request gives (or none). */
+function holds(operator: string, expected: string | string[], actual: string | undefined): boolean {
+  const ifExists = operator.endsWith('IfExists');
+  const op = ifExists ? operator.slice(0, -'IfExists'.length) : operator;
+  if (actual === undefined) return ifExists;
+  const values = [expected].flat();
+  const negated = /Not/.test(op);
+  const base = op.replace('Not', '');
+  let match: boolean;
+  switch (base) {
+    case 'StringEquals': case 'ArnEquals': match = values.includes(actual); break;
+    case 'StringLike': case 'ArnLike': match = values.some((v) => like(v, actual)); break;
+    default: throw new Error(`no evaluation of ${operator} on an encryption-context key`);
+  }
+  return negated ? !match : match;
+}
+
+/**
+ * The simulator does not evaluate `kms:EncryptionContext:<key>` conditions (it drops the keys
+ * from the request: its variable keys use `/`, these use `:`). Evaluates them here against the
+ * request's context, as KMS would, and leaves the rest of each statement to the simulator: a
+ * condition that holds is removed, a statement whose condition fails gets one that never holds.
+ */
+function withEncryptionContextEvaluated(policy: any, context: Record<string, string>): any {
+  if (!policy) return policy;
+  const lower = Object.fromEntries(Object.entries(context).map(([k, v]) => [k.toLowerCase(), v]));
+  const statements = [policy.Statement].flat().map((statement: any) => {
+    if (!statement.Condition) return statement;
+    let failed = false;
+    const condition: Record<string, Record<string, unknown>> = {};
+    for (const [operator, keys] of Object.entries<Record<string, string | string[]>>(statement.Condition)) {
+      for (const [key, expected] of Object.entries(keys)) {
+        if (!ENCRYPTION_CONTEXT.test(key)) {
+          condition[operator] = { ...condition[operator], [key]: expected };
+        } else if (!holds(operator, expected, lower[key.toLowerCase()])) {
+          failed = true;
+        }
+      }
+    }
+    if (failed) return { ...statement, Condition: NEVER };
+    return Object.keys(condition).length > 0 ? { ...statement, Condition: condition } : (({ Condition: _, ...rest }) => rest)(statement);
+  });
+  return { ...policy, Statement: statements };
+}
+
+/**
+ * Evaluates one request like test/iam-simulation.ts's `simulate`, with two differences the
+ * matrix needs:
+ * - a context key the action does not take is an error, not silently dropped (the simulator
+ *   drops them: a row would then prove less than its context says);
+ * - `kms:EncryptionContext:<key>` conditions are evaluated (withEncryptionContextEvaluated).
+ */
+export async function evaluate(request: Request): Promise<Decision> {
+  const { principal, action, resource } = request;
+  const context = request.context ?? {};
+  const result = await runSimulation({
+    request: {
+      principal: typeof principal === 'string' ? principal : principal.arn,
+      action,
+      resource: { resource, accountId: ACCOUNT },
+      contextVariables: Object.fromEntries(Object.entries(context).filter(([k]) => !ENCRYPTION_CONTEXT.test(k))),
+    },
+    identityPolicies: typeof principal === 'string' ? [] : principal.policies.map((p) => ({ ...p, policy: withEncryptionContextEvaluated(p.policy, context) })),
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    resourcePolicy: withEncryptionContextEvaluated(request.resourcePolicy, context),
+  }, {});
+  if (result.resultType === 'error') throw new Error(`the simulator refused ${action} on ${resource}: ${JSON.stringify(result.errors)}`);
+  if (result.resultType !== 'single') throw new Error(`expected a single-resource simulation of ${action} on ${resource}, got ${result.resultType}`);
+  const ignored: string[] = (result.result as any).ignoredContextKeys ?? [];
+  if (ignored.length > 0) throw new Error(`${action} takes no context key ${ignored.join(', ')}: fix the request context`);
+  return result.overallResult;
+}
