@@ -20,8 +20,14 @@ import { checkInt, checkKinds, checkSeconds, enumProblem, MicroservicesValidatio
 
 const CLASS = 'ComplianceRules';
 
+/**
+ * The longest AWS Config rule name: `ConfigRuleName` is 1 to 128 characters (pattern `.*\S.*`;
+ * we take letters, digits, hyphens and underscores only, see CONFIG_RULE_NAME). Every name
+ * built here (`ruleNamePrefix` + a rule's suffix or an added rule's id) is checked against it.
+ *
+ * @see https://docs.aws.amazon.com/config/latest/APIReference/API_ConfigRule.html
+ */
 const MAX_RULE_NAME = 128;
-/** Resource types as AWS Config names them: `AWS::Service::Resource`. */
 /** Tag keys: 1 to 128 Unicode letters, digits, spaces and `_ . : / = + - @`, not starting with `aws:`. */
 const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 /** Tag values: up to 256 of the same characters. */
@@ -1164,8 +1170,11 @@ export class ComplianceRules extends Construct {
       return;
     }
     if (this.node.tryFindChild(id)) p.add(`\`id\` '${id}' is taken by another rule of this construct; use another id`);
-    if (this.prefix !== undefined && !CONFIG_RULE_NAME.test(`${this.prefix}${id}`)) {
-      p.add(`\`id\` '${id}' with \`ruleNamePrefix\` '${this.prefix}' does not make an AWS Config rule name; use 1 to 128 letters, digits, hyphens (-) and underscores (_) in all`);
+    const name = this.nameFor(id);
+    if (name !== undefined && name.length > MAX_RULE_NAME) {
+      p.add(`\`id\` ${show(id)} with \`ruleNamePrefix\` '${this.prefix}' does not make an AWS Config rule name: the name would have ${name.length} characters and AWS Config allows at most ${MAX_RULE_NAME}; use an id of at most ${MAX_RULE_NAME - this.prefix!.length} characters`);
+    } else if (name !== undefined && !CONFIG_RULE_NAME.test(name)) {
+      p.add(`\`id\` '${id}' with \`ruleNamePrefix\` '${this.prefix}' does not make an AWS Config rule name; use 1 to ${MAX_RULE_NAME} letters, digits, hyphens (-) and underscores (_) in all`);
     }
     if (resourceTypes !== undefined) {
       if (resourceTypes.length === 0) p.add('`resourceTypes` is empty; omit it for the tag scope or every recorded resource, or name at least one type');

@@ -10,7 +10,7 @@ import {
 import { Construct } from 'constructs';
 import { IPrivateLinkExposure, PrivateLinkExposure } from './private-link-exposure';
 import { isDomainName, normalDnsName, upperSnake, zoneNameOf } from '../private/naming';
-import { MicroservicesValidationError, Problems, anyAddressRange, checkKinds, known, show } from '../private/validation';
+import { MicroservicesValidationError, Problems, anyAddressRange, checkKinds, cidrRangeProblem, known, show } from '../private/validation';
 import { Access, BackingService, BackingServiceBinding, TwelveFactorService } from '../service';
 
 const CLASS = 'PrivateLinkConsumer';
@@ -314,6 +314,8 @@ function peerProblem(peer: ec2.IConnectable): string | undefined {
     return `${show(peer)} is not an ec2.IConnectable (a service, a security group or an ec2.Peer)`;
   }
   const isPeer = peer.connections.securityGroups.length === 0 && typeof (peer as ec2.IPeer).toIngressRuleConfig === 'function';
+  const range = isPeer ? cidrRangeProblem(peer as ec2.IPeer) : undefined;
+  if (range) return range;
   const any = isPeer ? anyAddressRange(peer as ec2.IPeer) : undefined;
   return any ? `${any} lets any address in; name the security groups or ranges that need the endpoint` : undefined;
 }

@@ -24,7 +24,7 @@ import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct, IConstruct } from 'constructs';
 import { acknowledge, nistAndHipaa, suppressGuard } from '../private/acknowledge';
 import { isDomainName, normalDnsName, zoneNameOf } from '../private/naming';
-import { Problems, checkInt, checkKinds, checkSeconds, anyAddressRange, enumProblem, kindProblem, known, show } from '../private/validation';
+import { Problems, checkInt, checkKinds, checkSeconds, anyAddressRange, cidrRangeProblem, enumProblem, kindProblem, known, show } from '../private/validation';
 import { TwelveFactorService } from '../service';
 
 const CLASS = 'PrivateLinkExposure';
@@ -880,6 +880,8 @@ function clientProblem(client: ec2.IPeer): string | undefined {
   if (!client || typeof (client as ec2.IPeer).toIngressRuleConfig !== 'function') {
     return `${show(client)} is not an ec2.IPeer; use ec2.Peer.ipv4('10.1.0.0/16')`;
   }
+  const range = cidrRangeProblem(client);
+  if (range) return range;
   const any = anyAddressRange(client);
   return any ? `${any} lets any address in; name the consumer VPCs' ranges, like ec2.Peer.ipv4('10.1.0.0/16')` : undefined;
 }

@@ -39,5 +39,10 @@ export function zoneNameOf(zone: route53.IHostedZone): string | undefined {
   }
 }
 
-/** An AWS Config rule name: 1 to 128 letters, digits, hyphens and underscores. */
+/**
+ * An AWS Config rule name: 1 to 128 letters, digits, hyphens and underscores. The API takes
+ * 1 to 128 characters with one that is not a space; we keep to the characters of our names.
+ *
+ * @see https://docs.aws.amazon.com/config/latest/APIReference/API_ConfigRule.html
+ */
 export const CONFIG_RULE_NAME = /^[A-Za-z0-9_-]{1,128}$/;

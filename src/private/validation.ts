@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from 'net';
 import { Duration, Token, aws_logs as logs } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
@@ -167,4 +168,35 @@ export function anyAddressRange(peer: { toIngressRuleConfig(): unknown }): strin
   const config = peer.toIngressRuleConfig() as { cidrIp?: string; cidrIpv6?: string };
   const cidr = config.cidrIp ?? config.cidrIpv6;
   return typeof cidr === 'string' && known(cidr) && /\/0+$/.test(cidr.trim()) ? cidr : undefined;
+}
+
+/**
+ * The problem with the address range of a peer (`cidrIp` or `cidrIpv6` of its ingress rule),
+ * or undefined when it is a valid CIDR range, not a range (a security group, a prefix list)
+ * or a token. EC2 takes a security group rule's range in CIDR notation: an IPv4 address of
+ * four numbers 0 to 255 with a prefix length of 0 to 32, or an IPv6 address with a prefix
+ * length of 0 to 128 ("To specify a single IPv4 address, use the /32 prefix length").
+ * `ec2.Peer.ipv4` checks only the shape (`999.1.0.0/16` and `10.1.0.0/99` pass it).
+ *
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpRange.html
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Ipv6Range.html
+ */
+export function cidrRangeProblem(peer: { toIngressRuleConfig(): unknown }): string | undefined {
+  const config = peer.toIngressRuleConfig() as { cidrIp?: unknown; cidrIpv6?: unknown };
+  if (config === null || typeof config !== 'object') return undefined;
+  if (config.cidrIp !== undefined) return cidrProblem(config.cidrIp, 4);
+  if (config.cidrIpv6 !== undefined) return cidrProblem(config.cidrIpv6, 6);
+  return undefined;
+}
+
+function cidrProblem(cidr: unknown, version: 4 | 6): string | undefined {
+  if (typeof cidr === 'string' && Token.isUnresolved(cidr)) return undefined;
+  const [address, prefix, ...rest] = typeof cidr === 'string' ? cidr.split('/') : [];
+  const max = version === 4 ? 32 : 128;
+  const validAddress = typeof address === 'string' && (version === 4 ? isIPv4(address) : isIPv6(address) && !address.includes('%'));
+  const validPrefix = typeof prefix === 'string' && /^\d{1,3}$/.test(prefix) && Number(prefix) <= max;
+  if (validAddress && validPrefix && rest.length === 0) return undefined;
+  return version === 4
+    ? `${show(cidr)} is not an IPv4 CIDR range; use four numbers from 0 to 255 and a prefix length from /0 to /32, like '10.1.0.0/16'`
+    : `${show(cidr)} is not an IPv6 CIDR range; use an IPv6 address and a prefix length from /0 to /128, like '2001:db8::/56'`;
 }

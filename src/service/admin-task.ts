@@ -75,10 +75,18 @@ export class AdminTask extends Construct {
 
   constructor(scope: Construct, id: string, props: AdminTaskProps) {
     super(scope, id);
-    const service = props.service;
     const p = new Problems('AdminTask', this);
-    for (const problem of adminTaskProblems(props)) p.add(problem);
+    // From JavaScript the props or the service may be missing: say so instead of a TypeError.
+    if (props === undefined || props === null || typeof props !== 'object') {
+      p.add(`props ${show(props)} are missing; pass at least \`service\`, \`name\` and \`command\`, or use service.addAdminTask(name, { command })`);
+      p.throwIfAny();
+    }
+    if (!isService(props.service)) {
+      p.add(`\`service\` ${show(props.service)} is not a TwelveFactorService; pass the service whose image, config and roles the task uses, or use service.addAdminTask(name, { command })`);
+    }
+    for (const problem of p.any ? adminTaskArgumentProblems(props) : adminTaskProblems(props)) p.add(problem);
     p.throwIfAny();
+    const service = props.service;
     const { cpu, memoryMiB } = adminTaskSize(props);
 
     this.name = props.name;
@@ -132,12 +140,29 @@ function adminTaskSize(props: AdminTaskProps): { cpu: number; memoryMiB: number 
   return { cpu, memoryMiB };
 }
 
+/** Whether a value is a TwelveFactorService (checked by shape: the service module imports this one). */
+function isService(value: unknown): value is TwelveFactorService {
+  return value !== null && typeof value === 'object'
+    && typeof (value as { _addAppContainer?: unknown })._addAppContainer === 'function'
+    && (value as { taskDefinition?: unknown }).taskDefinition instanceof ecs.FargateTaskDefinition;
+}
+
 /**
  * Every problem of an admin task's props; `addAdminTask` checks them before it names the
  * construct after the task.
  * @internal
  */
 export function adminTaskProblems(props: AdminTaskProps): string[] {
+  const problems = adminTaskArgumentProblems(props);
+  if (problems.some((x) => x.startsWith('`cpu`') || x.startsWith('`memoryMiB`'))) return problems;
+  const { cpu, memoryMiB } = adminTaskSize(props);
+  const size = fargateSizeProblem(cpu, memoryMiB);
+  if (size) problems.push(size);
+  return problems;
+}
+
+/** The problems of an admin task's props that need no service: name, command, kinds, schedule. */
+function adminTaskArgumentProblems(props: AdminTaskProps): string[] {
   const problems: string[] = [];
   const nameProblem = adminTaskNameProblem(props.name);
   if (nameProblem) problems.push(nameProblem);
@@ -148,10 +173,6 @@ export function adminTaskProblems(props: AdminTaskProps): string[] {
     const kind = kindProblem(prop, props[prop], 'number');
     if (kind) problems.push(kind);
   }
-  if (problems.some((x) => x.startsWith('`cpu`') || x.startsWith('`memoryMiB`'))) return problems;
-  const { cpu, memoryMiB } = adminTaskSize(props);
-  const size = fargateSizeProblem(cpu, memoryMiB);
-  if (size) problems.push(size);
   if (props.schedule !== undefined && typeof (props.schedule as { expressionString?: unknown }).expressionString !== 'string') {
     problems.push(`\`schedule\` ${show(props.schedule)} is not an events.Schedule; use for example events.Schedule.rate(Duration.days(1))`);
   }

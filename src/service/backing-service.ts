@@ -2,6 +2,7 @@ import {
   Stack,
   Tokenization,
   aws_dynamodb as dynamodb,
+  aws_ec2 as ec2,
   aws_ecs as ecs,
   aws_rds as rds,
   aws_s3 as s3,
@@ -105,32 +106,32 @@ export interface BackingServiceBinding {
 export abstract class BackingService {
   /** A DynamoDB table. */
   public static dynamoDbTable(table: dynamodb.ITable, options: BackingServiceOptions = {}): BackingService {
-    return new TableBacking(table, options);
+    return new TableBacking(table, options ?? {});
   }
 
   /** An S3 bucket. */
   public static s3Bucket(bucket: s3.IBucket, options: BackingServiceOptions = {}): BackingService {
-    return new BucketBacking(bucket, options);
+    return new BucketBacking(bucket, options ?? {});
   }
 
   /** An SQS queue. */
   public static sqsQueue(queue: sqs.IQueue, options: BackingServiceOptions = {}): BackingService {
-    return new QueueBacking(queue, options);
+    return new QueueBacking(queue, options ?? {});
   }
 
   /** An SNS topic the service publishes to. `access` must be READ_WRITE or unset. */
   public static snsTopic(topic: sns.ITopic, options: BackingServiceOptions = {}): BackingService {
-    return new TopicBacking(topic, options);
+    return new TopicBacking(topic, options ?? {});
   }
 
   /** A Secrets Manager secret, injected as a secret environment variable. */
   public static secret(secret: secretsmanager.ISecret, options: SecretBackingOptions = {}): BackingService {
-    return new SecretBacking(secret, options);
+    return new SecretBacking(secret, options ?? {});
   }
 
   /** An RDS or Aurora database cluster. */
   public static databaseCluster(cluster: rds.IDatabaseCluster, options: DatabaseBackingOptions = {}): BackingService {
-    return new DatabaseBacking(cluster, options);
+    return new DatabaseBacking(cluster, options ?? {});
   }
 
   /** The resource attached; attaching the same resource twice is a no-op. */
@@ -158,10 +159,13 @@ function varName(resource: IConstruct, options: BackingServiceOptions, kind: str
 abstract class BaseBacking extends BackingService {
   public readonly access: Access;
   public readonly envVarPrefix?: string;
-  constructor(public readonly resource: IConstruct, protected readonly options: BackingServiceOptions) {
+  protected readonly options: BackingServiceOptions;
+  constructor(public readonly resource: IConstruct, options: BackingServiceOptions) {
     super();
-    this.access = options.access ?? Access.READ;
-    this.envVarPrefix = options.envVarPrefix;
+    // From JavaScript the options may be null (the factories pass {} then); the resource is checked in `attach`.
+    this.options = options ?? {};
+    this.access = this.options.access ?? Access.READ;
+    this.envVarPrefix = this.options.envVarPrefix;
   }
   /** Checks the options against the service (called first in every bind). */
   protected check(service: TwelveFactorService, extra: string[] = []): void {
@@ -222,6 +226,8 @@ class QueueBacking extends BaseBacking {
     this.check(service);
     this.queue.grantConsumeMessages(service.taskRole);
     if (this.rw) this.queue.grantSendMessages(service.taskRole);
+    // Without a NAT gateway the task reaches SQS through the environment's endpoint.
+    service.environment._requireEndpoint(ec2.InterfaceVpcEndpointAwsService.SQS);
     return { environment: { [this.name('QUEUE', 'URL')]: this.queue.queueUrl }, description: `SQS queue (${this.access})` };
   }
 }
@@ -235,6 +241,8 @@ class TopicBacking extends BaseBacking {
       ? [`\`access\` READ is not valid for the SNS topic ${this.topic.node.path}: a topic can only be published to (READ_WRITE); to receive its messages subscribe a queue`]
       : []);
     this.topic.grantPublish(service.taskRole);
+    // Without a NAT gateway the task reaches SNS through the environment's endpoint.
+    service.environment._requireEndpoint(ec2.InterfaceVpcEndpointAwsService.SNS);
     return { environment: { [this.name('TOPIC', 'ARN')]: this.topic.topicArn }, description: 'SNS topic (publish)' };
   }
 }

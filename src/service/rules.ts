@@ -94,3 +94,79 @@ export function configProblems(config: { [name: string]: string }, allowed: stri
   }
   return problems;
 }
+
+/** The conditions of a service's listener rule, as the routes registry keeps them. */
+export interface RouteClaim {
+  /** The host name in lower case without the final dot, or undefined when not routed by host. */
+  readonly host?: string;
+  /** The path patterns, sorted, or undefined when not routed by path. */
+  readonly paths?: string[];
+  /** The construct path of the service that holds the route. */
+  readonly owner: string;
+}
+
+/**
+ * The routes taken on each listener: services on one listener with the same host name and
+ * the same path patterns (none included) would compete for the same requests, and the
+ * listener sends them all to the rule with the lowest priority, so the other service is
+ * unreachable. Keyed by the listener object, so nothing is kept once the app is gone.
+ *
+ * @see https://docs.aws.amazon.com/elasticloadbalancing/latest/application/listener-rules.html
+ */
+const ROUTES = new WeakMap<object, RouteClaim[]>();
+
+/**
+ * A route's claim of host name and path patterns, with the host compared without case
+ * (host names are not case-sensitive; host conditions match without case) and the path
+ * patterns as a set (path patterns are case-sensitive). Undefined when a token makes the
+ * route unknown at synth time.
+ *
+ * @see https://docs.aws.amazon.com/elasticloadbalancing/latest/application/add-rule.html
+ */
+export function routeClaim(hostName: string | undefined, pathPatterns: string[] | undefined, owner: string): RouteClaim | undefined {
+  if (hostName !== undefined && (typeof hostName !== 'string' || Token.isUnresolved(hostName))) return undefined;
+  if (pathPatterns !== undefined && (!Array.isArray(pathPatterns) || pathPatterns.some((p) => typeof p !== 'string' || Token.isUnresolved(p)))) {
+    return undefined;
+  }
+  return {
+    host: hostName?.toLowerCase().replace(/\.$/, ''),
+    paths: pathPatterns ? [...new Set(pathPatterns)].sort() : undefined,
+    owner,
+  };
+}
+
+function sameRoute(a: RouteClaim, b: RouteClaim): boolean {
+  return a.host === b.host && JSON.stringify(a.paths) === JSON.stringify(b.paths);
+}
+
+/** The claim on the listener with the same host and path patterns, or undefined. */
+export function routeTakenBy(listener: object, claim: RouteClaim): RouteClaim | undefined {
+  return (ROUTES.get(listener) ?? []).find((other) => sameRoute(other, claim));
+}
+
+/** Records a route on a listener, once the service that claims it is valid. */
+export function claimRoute(listener: object, claim: RouteClaim): void {
+  const claims = ROUTES.get(listener) ?? [];
+  claims.push(claim);
+  ROUTES.set(listener, claims);
+}
+
+/**
+ * The problem with a container `user`, or undefined when it is valid or a token. ECS takes
+ * `user`, `user:group`, `uid`, `uid:gid`, `user:gid` or `uid:group`; an empty string names
+ * no user at all.
+ *
+ * @see https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html
+ */
+export function userProblem(user: string | undefined): string | undefined {
+  if (user === undefined || typeof user !== 'string' || Token.isUnresolved(user)) return undefined;
+  if (/^[^:\s]+(:[^:\s]+)?$/.test(user)) return undefined;
+  const what = user.trim() === '' ? 'is empty' : 'is not valid';
+  return `\`user\` ${show(user)} ${what}; use user, user:group, uid or uid:gid, for example '1000' or '1000:1000', or leave it out for the image's user`;
+}
+
+/** Whether a valid container `user` runs as root: the user `root` or uid 0, with any group. */
+export function isRootUser(user: string | undefined): boolean {
+  if (user === undefined || typeof user !== 'string' || Token.isUnresolved(user)) return false;
+  return /^(root|0+)(:|$)/.test(user);
+}

@@ -17,7 +17,9 @@ import {
 import { Construct } from 'constructs';
 import { AdminTask, AdminTaskOptions, adminTaskProblems } from './admin-task';
 import { BackingService, BackingServiceBinding } from './backing-service';
-import { configProblems, ENV_VAR_NAME, fargateSizeProblem, healthCheckProblems } from './rules';
+import {
+  claimRoute, configProblems, ENV_VAR_NAME, fargateSizeProblem, healthCheckProblems, isRootUser, RouteClaim, routeClaim, routeTakenBy, userProblem,
+} from './rules';
 import {
   applyDiscoveryAttributes,
   cloudMapOptions,
@@ -195,7 +197,8 @@ export interface TwelveFactorServiceProps {
   readonly ephemeralStorageGiB?: number;
 
   /**
-   * A release identifier injected as `RELEASE_ID` (V).
+   * A release identifier injected as `RELEASE_ID` (V). Not empty. A canary rollout
+   * (CanaryDeployment) sets RELEASE_ID of the released task definition to the released image.
    *
    * @default - the image reference (for an asset image, its content hash)
    */
@@ -325,8 +328,11 @@ export interface TwelveFactorServiceProps {
   readonly stopTimeout?: Duration;
 
   /**
-   * The user (and group) the container runs as, for example `1000:1000`.
+   * The user (and group) the container runs as: `user`, `user:group`, `uid` or `uid:gid`,
+   * for example `1000:1000`. Not empty. Root (`root` or `0`, with any group) is accepted with
+   * a warning.
    *
+   * @see https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html
    * @default - the image's user
    */
   readonly user?: string;
@@ -470,6 +476,8 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
     const cpu = props.cpu ?? defaults.cpu;
     const memoryMiB = props.memoryMiB ?? (props.cpu === undefined ? defaults.memoryMiB : cpu * 2);
     this.validate(checked.p, props, cpu, memoryMiB);
+    const route = this.listenerRoute(props);
+    if (route) claimRoute(route.listener, route.claim);
 
     this.port = props.port;
     this.stopTimeout = props.stopTimeout ?? Duration.seconds(30);
@@ -578,6 +586,9 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
     if (props.user === undefined) {
       Annotations.of(this).addWarningV2('cdk-microservices:rootUser',
         'The container runs as the image\'s user, which may be root: set `user` to a non-root user (AWS Control Tower CT.ECS.PR.3, AWS Config ecs-task-definition-nonroot-user).');
+    } else if (isRootUser(props.user)) {
+      Annotations.of(this).addWarningV2('cdk-microservices:rootUser',
+        `The container runs as root (\`user\` '${props.user}'): set \`user\` to a non-root user such as '1000:1000' (AWS Control Tower CT.ECS.PR.3, AWS Config ecs-task-definition-nonroot-user).`);
     }
     this.cloudMapService = this.service.cloudMapService;
     applyDiscoveryAttributes(this.service.cloudMapService, props.discoveryAttributes ?? {});
@@ -605,6 +616,9 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
   public attach(backing: BackingService): void {
     if (!(backing instanceof BackingService)) {
       throw new MicroservicesValidationError(CLASS, this, [`\`attach\` needs a BackingService (for example BackingService.dynamoDbTable(table)); got ${show(backing)}`]);
+    }
+    if (!Construct.isConstruct(backing.resource)) {
+      throw new MicroservicesValidationError(CLASS, this, [`\`attach\` got a BackingService of ${show(backing.resource)}; pass the resource to attach, for example BackingService.dynamoDbTable(table)`]);
     }
     const key = backing.resource.node.path;
     const existing = this.attached.get(key);
@@ -1029,6 +1043,7 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
           `\`hostName\` ${show(props.hostName)} is not in the environment's hosted zone '${zone}'; use a name ending in .${zone}`);
       }
     }
+    this.validateRoute(p, props);
     if (props.pathPatterns !== undefined) {
       p.when(props.pathPatterns.length < 1 || props.pathPatterns.length > 5,
         `\`pathPatterns\` has ${props.pathPatterns.length} patterns; use 1 to 5`);
@@ -1071,6 +1086,11 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
     if (known(props.scratchVolumePath) && !/^\/[^\s]*$/.test(props.scratchVolumePath)) {
       p.add(`\`scratchVolumePath\` ${show(props.scratchVolumePath)} is not an absolute path; use one like '/tmp'`);
     }
+    const user = userProblem(props.user);
+    if (user) p.add(user);
+    if (props.releaseId !== undefined && known(props.releaseId) && props.releaseId.trim() === '') {
+      p.add(`\`releaseId\` ${show(props.releaseId)} is empty: RELEASE_ID would name no release; give a release identifier such as a version or commit, or leave it out for the image reference`);
+    }
     if (props.errorLogPattern !== undefined && known(props.errorLogPattern)) {
       p.when(props.errorLogPattern.trim() === '' || props.errorLogPattern.length > 1024 || /["\s]/.test(props.errorLogPattern),
         `\`errorLogPattern\` ${show(props.errorLogPattern)} is not valid; use one word of up to 1024 characters without spaces or quotes, like 'ERROR'`);
@@ -1112,6 +1132,35 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
     }
     for (const problem of discoveryAttributeProblems(props.discoveryAttributes)) p.add(problem);
     p.throwIfAny();
+  }
+
+  /**
+   * The listener a routed service gets a rule on and the host and path patterns it claims
+   * there, or undefined when it gets no rule (not routed, the listener's default action) or a
+   * token hides its conditions.
+   */
+  private listenerRoute(props: TwelveFactorServiceProps): { listener: object; claim: RouteClaim } | undefined {
+    if (props.hostName === undefined && props.pathPatterns === undefined) return undefined;
+    const listener = props.listener ?? this.environment.listener;
+    if (!listener) return undefined;
+    const claim = routeClaim(props.hostName, props.pathPatterns, this.node.path);
+    return claim ? { listener, claim } : undefined;
+  }
+
+  /**
+   * Two services on one listener with the same host name and path patterns (or neither) would
+   * compete for the same requests: the listener evaluates its rules in priority order and the
+   * first that matches wins, so one of the services would never receive a request.
+   *
+   * @see https://docs.aws.amazon.com/elasticloadbalancing/latest/application/listener-rules.html
+   */
+  private validateRoute(p: Problems, props: TwelveFactorServiceProps): void {
+    const route = this.listenerRoute(props);
+    const taken = route ? routeTakenBy(route.listener, route.claim) : undefined;
+    if (!route || !taken) return;
+    const host = props.hostName !== undefined ? `\`hostName\` ${show(props.hostName)}` : 'no `hostName`';
+    const paths = props.pathPatterns !== undefined ? `\`pathPatterns\` ${show(props.pathPatterns)}` : 'no `pathPatterns`';
+    p.add(`${host} with ${paths} is already routed on this listener to ${taken.owner}: the listener sends those requests to the first matching rule, so one of ${taken.owner} and ${this.node.path} would never receive any; give each service its own \`hostName\` (host names match without case) or distinct \`pathPatterns\``);
   }
 }
 

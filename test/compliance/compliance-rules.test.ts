@@ -318,6 +318,59 @@ describe('ComplianceRules: refusals', () => {
   });
 });
 
+/**
+ * AWS Config rule names are 1 to 128 characters (ConfigRuleName,
+ * https://docs.aws.amazon.com/config/latest/APIReference/API_ConfigRule.html): every name built
+ * from `ruleNamePrefix` stays within it, and a name that would not is refused with its length.
+ */
+describe('ComplianceRules: rule names within the AWS Config limit', () => {
+  const PREFIX = 'store-';
+  type Add = 'addCustomPolicy' | 'addManagedRule';
+  const add = (rules: ComplianceRules, method: Add, id: string) => (method === 'addCustomPolicy'
+    ? rules.addCustomPolicy(id, { policyText: 'rule x { resourceType exists }' })
+    : rules.addManagedRule(id, { identifier: 'REQUIRED_TAGS' }));
+
+  test.each<[Add, number]>([
+    ['addCustomPolicy', 200],
+    ['addCustomPolicy', 123],
+    ['addManagedRule', 200],
+    ['addManagedRule', 123],
+  ])('%s with an id of %d characters after the prefix is refused with the length of the name', (method, length) => {
+    const { rules } = synth({ ruleNamePrefix: PREFIX });
+    expect(() => add(rules, method, 'x'.repeat(length))).toThrow(new RegExp(
+      `^\`ComplianceRules\` at Test/Rules: \`${method}\\(\\)\`: \`id\` 'x+\\.\\.\\. with \`ruleNamePrefix\` 'store-' does not make an AWS Config rule name: `
+      + `the name would have ${PREFIX.length + length} characters and AWS Config allows at most 128; use an id of at most ${128 - PREFIX.length} characters$`));
+    expect(rules.rules).toHaveLength(ALL.length);
+  });
+
+  test.each<Add>(['addCustomPolicy', 'addManagedRule'])('%s with a name of exactly 128 characters is accepted, named so', (method) => {
+    const stack = newStack();
+    const rules = new ComplianceRules(stack, 'Rules', { ruleNamePrefix: PREFIX });
+    add(rules, method, 'x'.repeat(128 - PREFIX.length));
+    const name = `${PREFIX}${'x'.repeat(122)}`;
+    expect(name).toHaveLength(128);
+    Template.fromStack(stack).hasResourceProperties(RULE, { ConfigRuleName: name });
+    expect(rules.ruleNames).toContain(name);
+  });
+
+  test('the longest prefix keeps every name of the set within 128 characters', () => {
+    const longest = 'p'.repeat(89);
+    const { template } = synth({ ruleNamePrefix: longest });
+    const names = Object.values(template.findResources(RULE)).map((r) => r.Properties.ConfigRuleName as string);
+    expect(names).toHaveLength(ALL.length);
+    expect(Math.max(...names.map((n) => n.length))).toBeLessThanOrEqual(128);
+    expect(() => synth({ ruleNamePrefix: `${longest}p` })).toThrow(/`ruleNamePrefix` 'p+\.\.\. is not valid; use 1 to 89 letters/);
+  });
+
+  test('without a prefix the id does not name the rule: CloudFormation generates the name', () => {
+    const stack = newStack();
+    const rules = new ComplianceRules(stack, 'Rules');
+    add(rules, 'addCustomPolicy', 'x'.repeat(200));
+    const added = rules.rules[rules.rules.length - 1];
+    expect(propsOf(stack, Template.fromStack(stack), added).ConfigRuleName).toBeUndefined();
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // The Guard policies, evaluated locally with the cfn-guard binary that cdk-validator-cfnguard
 // bundles (3.1.x; AWS Config runs Guard 2.x, and the policies use 2.x syntax only) on sample

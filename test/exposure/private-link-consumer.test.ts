@@ -308,6 +308,7 @@ describe('allowFrom', () => {
   test.each<[string, () => ec2.IPeer, RegExp]>([
     ['any IPv4 address', () => ec2.Peer.anyIpv4(), /`allowFrom` 0\.0\.0\.0\/0 lets any address in; name the security groups or ranges that need the endpoint/],
     ['any IPv6 address', () => ec2.Peer.anyIpv6(), /`allowFrom` ::\/0 lets any address in/],
+    ['an invalid range', () => ec2.Peer.ipv4('10.1.0.0/99'), /`allowFrom` '10\.1\.0\.0\/99' is not an IPv4 CIDR range/],
     ['something that is not a peer', () => ({}) as ec2.IPeer, /`allowFrom` \{\} is not an ec2\.IConnectable \(a service, a security group or an ec2\.Peer\)/],
   ])('allowFrom() refuses %s', (_name, peer, message) => {
     const { consumer } = consume();
@@ -573,6 +574,9 @@ describe('refusals', () => {
       /`allowFrom\[0\]` 0\.0\.0\.0\/0 lets any address in; name the security groups or ranges that need the endpoint/],
     ['0.0.0.0/0 spelled out', { allowFrom: [ec2.Peer.ipv4('10.1.0.0/16'), ec2.Peer.ipv4('0.0.0.0/0')] }, {}, /`allowFrom\[1\]` 0\.0\.0\.0\/0 lets any address in/],
     ['any IPv6 address allowed', { allowFrom: [ec2.Peer.anyIpv6()] }, {}, /`allowFrom\[0\]` ::\/0 lets any address in/],
+    ['an IPv4 range with an octet over 255', { allowFrom: [ec2.Peer.ipv4('999.1.0.0/16')] }, {},
+      /`allowFrom\[0\]` '999\.1\.0\.0\/16' is not an IPv4 CIDR range; use four numbers from 0 to 255 and a prefix length from \/0 to \/32/],
+    ['an IPv4 prefix over 32', { allowFrom: [ec2.Peer.ipv4('10.1.0.0/99')] }, {}, /`allowFrom\[0\]` '10\.1\.0\.0\/99' is not an IPv4 CIDR range/],
     ['a peer that is not one', { allowFrom: [{} as ec2.IConnectable] }, {}, /`allowFrom\[0\]` \{\} is not an ec2\.IConnectable/],
     ['peers that are not a list', { allowFrom: ec2.Peer.ipv4('10.1.0.0/16') as unknown as ec2.IConnectable[] }, {},
       /`allowFrom` .* is not a list of ec2\.IConnectable/],

@@ -1091,3 +1091,68 @@ describe('accepted edge cases', () => {
     expect(() => Template.fromStack(w.stack)).not.toThrow();
   });
 });
+
+// ---------------------------------------------------------------------------------------
+// Client ranges that EC2 would refuse (issue 13): ec2.Peer.ipv4 checks only the shape.
+// ---------------------------------------------------------------------------------------
+
+/** A peer as a custom IPeer (or plain JavaScript) gives it, past ec2.Peer's shape checks. */
+function rawPeer(config: { cidrIp?: string; cidrIpv6?: string }): ec2.IPeer {
+  return {
+    canInlineRule: true,
+    uniqueId: config.cidrIp ?? config.cidrIpv6 ?? 'peer',
+    connections: undefined as unknown as ec2.Connections,
+    toIngressRuleConfig: () => config,
+    toEgressRuleConfig: () => config,
+  };
+}
+
+describe('allowedClients: invalid ranges', () => {
+  test.each<[string, () => ec2.IPeer, RegExp]>([
+    ['an octet over 255', () => ec2.Peer.ipv4('999.1.0.0/16'), /`allowedClients\[0\]` '999\.1\.0\.0\/16' is not an IPv4 CIDR range; use four numbers from 0 to 255 and a prefix length from \/0 to \/32/],
+    ['the last octet over 255', () => ec2.Peer.ipv4('10.1.0.256/32'), /'10\.1\.0\.256\/32' is not an IPv4 CIDR range/],
+    ['a prefix over 32', () => ec2.Peer.ipv4('10.1.0.0/99'), /`allowedClients\[0\]` '10\.1\.0\.0\/99' is not an IPv4 CIDR range/],
+    ['a prefix of 33', () => ec2.Peer.ipv4('10.1.0.0/33'), /'10\.1\.0\.0\/33' is not an IPv4 CIDR range/],
+    ['a prefix of four digits', () => ec2.Peer.ipv4('10.1.0.0/0016'), /'10\.1\.0\.0\/0016' is not an IPv4 CIDR range/],
+    ['a leading zero (octal to some parsers)', () => ec2.Peer.ipv4('010.1.0.0/16'), /'010\.1\.0\.0\/16' is not an IPv4 CIDR range/],
+    ['no prefix, from a custom peer', () => rawPeer({ cidrIp: '10.1.0.0' }), /`allowedClients\[0\]` '10\.1\.0\.0' is not an IPv4 CIDR range/],
+    ['an empty range, from a custom peer', () => rawPeer({ cidrIp: '' }), /`allowedClients\[0\]` '' is not an IPv4 CIDR range/],
+    ['two prefixes, from a custom peer', () => rawPeer({ cidrIp: '10.1.0.0/16/8' }), /is not an IPv4 CIDR range/],
+    ['an IPv6 prefix over 128', () => ec2.Peer.ipv6('2001:db8::/200'), /`allowedClients\[0\]` '2001:db8::\/200' is not an IPv6 CIDR range; use an IPv6 address and a prefix length from \/0 to \/128/],
+    ['an IPv6 prefix of 129', () => ec2.Peer.ipv6('fd00:1::/129'), /'fd00:1::\/129' is not an IPv6 CIDR range/],
+    ['two double colons', () => ec2.Peer.ipv6('fd00::1::/64'), /'fd00::1::\/64' is not an IPv6 CIDR range/],
+    ['nine groups, from a custom peer', () => rawPeer({ cidrIpv6: '1:2:3:4:5:6:7:8:9/64' }), /is not an IPv6 CIDR range/],
+    ['an IPv6 range without prefix, from a custom peer', () => rawPeer({ cidrIpv6: 'fd00:1::' }), /'fd00:1::' is not an IPv6 CIDR range/],
+    ['an IPv6 range with a zone, from a custom peer', () => rawPeer({ cidrIpv6: 'fe80::1%eth0/64' }), /is not an IPv6 CIDR range/],
+  ])('%s is refused', (_name, peer, message) => {
+    const w = world();
+    const text = expectRefusal(() => new PrivateLinkExposure(w.stack, 'Link', propsIn(w, { allowedClients: [peer()] })));
+    expect(text).toMatch(message);
+  });
+
+  test('each invalid range is its own problem, with its index', () => {
+    const w = world();
+    const err = attempt(() => new PrivateLinkExposure(w.stack, 'Link', propsIn(w, {
+      allowedClients: [ec2.Peer.ipv4('10.1.0.0/16'), ec2.Peer.ipv4('999.1.0.0/16'), ec2.Peer.ipv4('10.2.0.0/99')],
+    })));
+    expectValidationError(err, { classes: ['PrivateLinkExposure'], path: PATH, props: PROPS });
+    expect((err as { problems: string[] }).problems).toEqual([
+      expect.stringMatching(/^`allowedClients\[1\]` '999\.1\.0\.0\/16'/),
+      expect.stringMatching(/^`allowedClients\[2\]` '10\.2\.0\.0\/99'/),
+    ]);
+  });
+
+  test.each<[string, () => ec2.IPeer]>([
+    ['a /32 address', () => ec2.Peer.ipv4('10.1.2.3/32')],
+    ['the largest octets', () => ec2.Peer.ipv4('255.255.255.0/24')],
+    ['a /8 range', () => ec2.Peer.ipv4('10.0.0.0/8')],
+    ['an IPv6 /128', () => ec2.Peer.ipv6('fd00:1::1/128')],
+    ['a full IPv6 address', () => ec2.Peer.ipv6('2001:0db8:0000:0000:0000:0000:0000:0000/32')],
+    ['a prefix list', () => ec2.Peer.prefixList('pl-12345678')],
+    ['a security group', () => ec2.Peer.securityGroupId('sg-12345678')],
+    ['a range from a token', () => ec2.Peer.ipv4(Token.asString({ Ref: 'ClientRange' }))],
+  ])('%s is accepted', (_name, peer) => {
+    const w = world();
+    expectConstructs(() => new PrivateLinkExposure(w.stack, 'Link', propsIn(w, { allowedClients: [peer()] })));
+  });
+});

@@ -707,6 +707,11 @@ function materializeService(spec: ServiceSpec, fixtures: Fixtures): TwelveFactor
     environmentFiles: spec.environmentFiles ? [fixtures.environmentFile] : undefined,
     deploymentAlarms: spec.deploymentAlarms === undefined ? undefined : spec.deploymentAlarms === 'one' ? [fixtures.alarm] : [],
   };
+  // The services of a chunk share one listener, where two services with the same host name and
+  // path patterns are refused (issue 13): each valid spec gets its own host or path in the chunk.
+  const n = fixtures.nextId('');
+  if (props.hostName === 'api.example.com') props.hostName = `api-${n}.example.com`;
+  else if (Array.isArray(props.pathPatterns) && props.pathPatterns.join() === '/api/*,/v2/*') props.pathPatterns = [`/api${n}/*`, '/v2/*'];
   if (spec.wrongTyped) props[spec.wrongTyped[0]] = spec.wrongTyped[1];
   return props as TwelveFactorServiceProps;
 }
