@@ -7,6 +7,7 @@ import {
   aws_applicationautoscaling as appscaling,
   aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as cloudwatchActions,
+  aws_ec2 as ec2,
   aws_iam as iam,
   aws_kms as kms,
   aws_sns as sns,
@@ -310,6 +311,8 @@ export class EventSubscription extends Construct {
 
     // The service consumes its own queue only.
     this.queue.grantConsumeMessages(service.taskRole);
+    // Without a NAT gateway the task reaches SQS through the environment's endpoint.
+    service.environment._requireEndpoint(ec2.InterfaceVpcEndpointAwsService.SQS);
     service._addVariable(this.envVarName, this.queue.queueUrl, `${topic.node.path} subscribe`);
 
     if (props.alarms ?? true) {

@@ -3,6 +3,7 @@ import {
   Duration,
   aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as cloudwatchActions,
+  aws_ec2 as ec2,
   aws_iam as iam,
   aws_sns as sns,
 } from 'aws-cdk-lib';
@@ -212,6 +213,8 @@ export class EventTopic extends Construct {
     }
     service._addVariable(envVarName, this.topic.topicArn, `${this.node.path} grantPublish`);
     const grant = this.topic.grantPublish(service.taskRole);
+    // Without a NAT gateway the task reaches SNS through the environment's endpoint.
+    service.environment._requireEndpoint(ec2.InterfaceVpcEndpointAwsService.SNS);
     this.publishersByPath.set(service.node.path, { service, envVarName, grant });
     return grant;
   }

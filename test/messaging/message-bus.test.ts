@@ -7,7 +7,7 @@ import {
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { EventTopic, MessageBus, MicroserviceEnvironment, TwelveFactorService, TwelveFactorServiceProps } from '../../src';
+import { BackingService, EventTopic, MessageBus, MicroserviceEnvironment, TwelveFactorService, TwelveFactorServiceProps } from '../../src';
 import { containerOf, ENV, IMAGE, withEnvironment } from '../service/fixtures';
 
 function setup(serviceProps: Partial<TwelveFactorServiceProps> = {}): {
@@ -593,5 +593,48 @@ describe('EventTopic.subscribe', () => {
     const { stack, topic, worker } = setup();
     topic.subscribe(worker, { retentionPeriod: Duration.minutes(10) });
     Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateAgeOfOldestMessage', Threshold: 300 });
+  });
+});
+
+describe('VPC endpoints the bus needs without a NAT gateway (issue 13, defect 6)', () => {
+  function endpointServices(t: Template): string[] {
+    return Object.values(t.findResources('AWS::EC2::VPCEndpoint'))
+      .map((e: any) => JSON.stringify(e.Properties.ServiceName))
+      .map((name) => (/\.(sqs|sns)"/.exec(name)?.[1] ?? 'other'))
+      .filter((name) => name !== 'other')
+      .sort();
+  }
+
+  function build(vpcEndpoints: boolean, wire: (w: { stack: Stack; topic: EventTopic; users: TwelveFactorService; worker: TwelveFactorService }) => void): Template {
+    const { stack, env } = withEnvironment({ vpcEndpoints }, false);
+    const users = new TwelveFactorService(stack, 'Users', { environment: env, image: IMAGE, port: 8080, user: '1000' });
+    const worker = new TwelveFactorService(stack, 'Worker', { environment: env, image: IMAGE, user: '1000' });
+    const topic = new MessageBus(stack, 'Bus', { environment: env }).addTopic('user-signup');
+    wire({ stack, topic, users, worker });
+    return Template.fromStack(stack);
+  }
+
+  test('a subscriber gets an SQS endpoint and a publisher an SNS endpoint, once each', () => {
+    const t = build(true, ({ topic, users, worker }) => {
+      topic.subscribe(worker);
+      topic.grantPublish(users);
+    });
+    expect(endpointServices(t)).toEqual(['sns', 'sqs']);
+  });
+
+  test('a queue and a topic attached as backing services get their endpoints', () => {
+    const t = build(true, ({ stack, worker }) => {
+      worker.attach(BackingService.sqsQueue(new sqs.Queue(stack, 'Jobs', { encryption: sqs.QueueEncryption.SQS_MANAGED })));
+      worker.attach(BackingService.snsTopic(new sns.Topic(stack, 'Out')));
+    });
+    expect(endpointServices(t)).toEqual(['sns', 'sqs']);
+  });
+
+  test('no endpoint without vpcEndpoints (the NAT gateway reaches SQS and SNS)', () => {
+    const t = build(false, ({ topic, users, worker }) => {
+      topic.subscribe(worker);
+      topic.grantPublish(users);
+    });
+    expect(endpointServices(t)).toEqual([]);
   });
 });
