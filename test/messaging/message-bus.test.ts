@@ -605,7 +605,8 @@ describe('VPC endpoints the bus needs without a NAT gateway (issue 13, defect 6)
       .sort();
   }
 
-  function build(vpcEndpoints: boolean, wire: (w: { stack: Stack; topic: EventTopic; users: TwelveFactorService; worker: TwelveFactorService }) => void): Template {
+  type Wiring = (w: { stack: Stack; topic: EventTopic; users: TwelveFactorService; worker: TwelveFactorService }) => void;
+  function build(vpcEndpoints: boolean, wire: Wiring): Template {
     const { stack, env } = withEnvironment({ vpcEndpoints }, false);
     const users = new TwelveFactorService(stack, 'Users', { environment: env, image: IMAGE, port: 8080, user: '1000' });
     const worker = new TwelveFactorService(stack, 'Worker', { environment: env, image: IMAGE, user: '1000' });
