@@ -26,6 +26,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { StateMachine as StateMachineClass } from 'aws-local-stepfunctions' with { 'resolution-mode': 'import' };
 import { Construct } from 'constructs';
 import { CanaryDeployment, CanaryStep, OldSlot } from '../../src';
+import { callOfTask, checkAnswer, checkCall } from '../contract/aws-models';
 import { CERT_ARN, ENV, IMAGE, withEnvironment } from '../service/fixtures';
 
 // aws-local-stepfunctions 3 uses Promise.withResolvers (Node 22); Node 20 lacks it.
@@ -356,122 +357,6 @@ const THROTTLING_CODE: { [error: string]: string } = {
   'CloudWatch.CloudWatchException': 'Throttling',
 };
 
-// ---------------------------------------------------------------------------------------------
-// The calls as AWS accepts them: the published API models (aws-sdk v2's apis/*.min.json)
-// ---------------------------------------------------------------------------------------------
-
-/** The API model and operation of each API, and whether its integration is an AWS SDK one (Java v2 member names). */
-export const API_MODELS: { [api: string]: { model: string; operation: string; sdk: boolean } } = {
-  'dynamodb:updateItem': { model: 'dynamodb-2012-08-10', operation: 'UpdateItem', sdk: false },
-  'dynamodb:putItem': { model: 'dynamodb-2012-08-10', operation: 'PutItem', sdk: false },
-  'dynamodb:getItem': { model: 'dynamodb-2012-08-10', operation: 'GetItem', sdk: false },
-  'ecs:describeServices': { model: 'ecs-2014-11-13', operation: 'DescribeServices', sdk: true },
-  'ecs:describeTaskDefinition': { model: 'ecs-2014-11-13', operation: 'DescribeTaskDefinition', sdk: true },
-  'ecs:registerTaskDefinition': { model: 'ecs-2014-11-13', operation: 'RegisterTaskDefinition', sdk: true },
-  'ecs:updateService': { model: 'ecs-2014-11-13', operation: 'UpdateService', sdk: true },
-  'applicationautoscaling:registerScalableTarget': { model: 'application-autoscaling-2016-02-06', operation: 'RegisterScalableTarget', sdk: true },
-  'route53:changeResourceRecordSets': { model: 'route53-2013-04-01', operation: 'ChangeResourceRecordSets', sdk: true },
-  'route53:getChange': { model: 'route53-2013-04-01', operation: 'GetChange', sdk: true },
-  'cloudwatch:describeAlarms': { model: 'monitoring-2010-08-01', operation: 'DescribeAlarms', sdk: true },
-  'events:putEvents': { model: 'eventbridge-2015-10-07', operation: 'PutEvents', sdk: false },
-  'sns:publish': { model: 'sns-2010-03-31', operation: 'Publish', sdk: false },
-};
-
-/**
- * A member name as an AWS SDK integration of Step Functions takes it: as the AWS SDK for Java v2
- * spells it, capitalized, a leading run of capitals lowered (`DNSName` -> `DnsName`, `TTL` ->
- * `Ttl`, `BOOL` -> `Bool`, `DBInstanceIdentifier` -> `DbInstanceIdentifier`, `taskRoleArn` ->
- * `TaskRoleArn`). https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
- */
-export function sdkMemberName(name: string): string {
-  const run = /^[A-Z]{2,}/.exec(name);
-  if (!run) return name.charAt(0).toUpperCase() + name.slice(1);
-  const word = run[0];
-  const head = name.length > word.length && /[a-z]/.test(name.charAt(word.length)) ? word.slice(0, -1) : word;
-  return head.charAt(0) + head.slice(1).toLowerCase() + name.slice(head.length);
-}
-
-type Shape = { type?: string; shape?: string; members?: { [name: string]: Shape }; member?: Shape; value?: Shape; required?: string[] };
-const models = new Map<string, { shapes: { [id: string]: Shape }; operations: { [name: string]: { input?: Shape; output?: Shape } } }>();
-
-function modelOf(name: string) {
-  let model = models.get(name);
-  if (!model) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    model = require(`aws-sdk/apis/${name}.min.json`) as { shapes: { [id: string]: Shape }; operations: { [name: string]: { input?: Shape; output?: Shape } } };
-    models.set(name, model);
-  }
-  return model;
-}
-
-/**
- * The problems of a value against a shape of an API model, members named as the integration
- * names them: unknown members, missing required ones, and values of the wrong JSON type.
- * `looseMembers` lists members (by path suffix) the integration also takes as a JSON object
- * (EventBridge's Detail: the optimized integration serializes it).
- */
-export function shapeProblems(api: string, direction: 'input' | 'output', value: Json): string[] {
-  const spec = API_MODELS[api];
-  if (!spec) return [`${api}: no API model`];
-  const model = modelOf(spec.model);
-  const operation = model.operations[spec.operation];
-  if (!operation) return [`${api}: the model has no operation ${spec.operation}`];
-  const problems: string[] = [];
-  const resolve = (shape: Shape): Shape => (shape.shape ? resolve({ ...model.shapes[shape.shape], ...Object.fromEntries(Object.entries(shape).filter(([k]) => k !== 'shape')) }) : shape);
-  const name = (member: string) => (spec.sdk ? sdkMemberName(member) : member);
-  const check = (raw: Shape, v: Json, path: string): void => {
-    const shape = resolve(raw);
-    const type = shape.type ?? 'string';
-    const fail = (what: string) => problems.push(`${api} ${direction} ${path}: ${what}`);
-    switch (type) {
-      case 'structure': {
-        if (v === null || typeof v !== 'object' || Array.isArray(v)) return void fail(`${JSON.stringify(v)} is not an object`);
-        const members = shape.members ?? {};
-        const byName = new Map(Object.keys(members).map((m) => [name(m), m]));
-        for (const key of Object.keys(v)) {
-          const member = byName.get(key);
-          if (member === undefined) {
-            fail(`has no member ${key}${spec.sdk ? ` (the integration's members: ${[...byName.keys()].join(', ')})` : ''}`);
-            continue;
-          }
-          if (api === 'events:putEvents' && key === 'Detail' && v[key] !== null && typeof v[key] === 'object') continue;
-          check(members[member], v[key], `${path}.${key}`);
-        }
-        for (const required of shape.required ?? []) if (!(name(required) in v)) fail(`misses the required member ${name(required)}`);
-        return;
-      }
-      case 'list':
-        if (!Array.isArray(v)) return void fail(`${JSON.stringify(v)} is not a list`);
-        v.forEach((e: Json, i: number) => check(shape.member ?? {}, e, `${path}[${i}]`));
-        return;
-      case 'map':
-        if (v === null || typeof v !== 'object' || Array.isArray(v)) return void fail(`${JSON.stringify(v)} is not a map`);
-        for (const [k, e] of Object.entries(v)) check(shape.value ?? {}, e, `${path}.${k}`);
-        return;
-      case 'string': case 'blob':
-        if (typeof v !== 'string') fail(`${JSON.stringify(v)} is not a string`);
-        return;
-      case 'timestamp':
-        if (typeof v !== 'string' && typeof v !== 'number') fail(`${JSON.stringify(v)} is not a timestamp`);
-        return;
-      case 'integer': case 'long':
-        if (!Number.isInteger(v)) fail(`${JSON.stringify(v)} is not an integer`);
-        return;
-      case 'double': case 'float':
-        if (typeof v !== 'number') fail(`${JSON.stringify(v)} is not a number`);
-        return;
-      case 'boolean':
-        if (typeof v !== 'boolean') fail(`${JSON.stringify(v)} is not a boolean`);
-        return;
-      default:
-        fail(`type ${type} not checked`);
-    }
-  };
-  const root = operation[direction];
-  if (root) check(root, value ?? {}, '$');
-  return problems;
-}
-
 /** How the idle slot's deployment goes. */
 export type DeploymentOutcome =
   /** RolloutState IN_PROGRESS for `describesUntilSteady` describes, then COMPLETED with one deployment. */
@@ -535,32 +420,6 @@ interface EcsService {
   desired: number;
   deployments: Deployment[];
 }
-
-const ALLOWED_PARAMETERS: { [api: string]: string[] } = {
-  'dynamodb:updateItem': ['TableName', 'Key', 'UpdateExpression', 'ConditionExpression', 'ExpressionAttributeNames', 'ExpressionAttributeValues',
-    'ReturnValues', 'ReturnConsumedCapacity', 'ReturnItemCollectionMetrics', 'ReturnValuesOnConditionCheckFailure'],
-  'dynamodb:putItem': ['TableName', 'Item', 'ConditionExpression', 'ExpressionAttributeNames', 'ExpressionAttributeValues', 'ReturnValues',
-    'ReturnConsumedCapacity', 'ReturnItemCollectionMetrics', 'ReturnValuesOnConditionCheckFailure'],
-  'dynamodb:getItem': ['TableName', 'Key', 'ConsistentRead', 'ProjectionExpression', 'ExpressionAttributeNames', 'ReturnConsumedCapacity'],
-  'ecs:describeServices': ['Cluster', 'Services', 'Include'],
-  'ecs:describeTaskDefinition': ['TaskDefinition', 'Include'],
-  'ecs:registerTaskDefinition': ['Family', 'TaskRoleArn', 'ExecutionRoleArn', 'NetworkMode', 'ContainerDefinitions', 'Volumes', 'PlacementConstraints',
-    'RequiresCompatibilities', 'Cpu', 'Memory', 'Tags', 'PidMode', 'IpcMode', 'ProxyConfiguration', 'InferenceAccelerators', 'EphemeralStorage',
-    'RuntimePlatform', 'EnableFaultInjection'],
-  'ecs:updateService': ['Cluster', 'Service', 'DesiredCount', 'TaskDefinition', 'CapacityProviderStrategy', 'DeploymentConfiguration',
-    'AvailabilityZoneRebalancing', 'NetworkConfiguration', 'PlacementConstraints', 'PlacementStrategy', 'PlatformVersion', 'ForceNewDeployment',
-    'HealthCheckGracePeriodSeconds', 'DeploymentController', 'EnableExecuteCommand', 'EnableEcsManagedTags', 'LoadBalancers', 'PropagateTags',
-    'ServiceRegistries', 'ServiceConnectConfiguration', 'VolumeConfigurations', 'VpcLatticeConfigurations'],
-  'applicationautoscaling:registerScalableTarget': ['ServiceNamespace', 'ResourceId', 'ScalableDimension', 'MinCapacity', 'MaxCapacity', 'RoleARN',
-    'SuspendedState', 'Tags', 'PredictedCapacity'],
-  'route53:changeResourceRecordSets': ['HostedZoneId', 'ChangeBatch'],
-  'route53:getChange': ['Id'],
-  'cloudwatch:describeAlarms': ['AlarmNames', 'AlarmNamePrefix', 'AlarmTypes', 'ChildrenOfAlarmName', 'ParentsOfAlarmName', 'StateValue',
-    'ActionPrefix', 'MaxRecords', 'NextToken'],
-  'events:putEvents': ['Entries', 'EndpointId'],
-  'sns:publish': ['TopicArn', 'TargetArn', 'PhoneNumber', 'Message', 'Subject', 'MessageStructure', 'MessageAttributes', 'MessageDeduplicationId',
-    'MessageGroupId'],
-};
 
 /** The Task resources the rollout uses, and the API each one is. */
 export const RESOURCE_API: { [resource: string]: string } = {
@@ -706,12 +565,10 @@ export class World {
         try {
           if (!api) this.violate(`${name}: no simulation of ${state.Resource}`);
           if (this.beforeCall) await this.beforeCall(call);
-          const allowed = ALLOWED_PARAMETERS[api];
-          for (const key of Object.keys(input ?? {})) {
-            if (!allowed.includes(key)) this.violate(`${name}: ${api} has no parameter ${key}`);
-          }
-          // Every member, at any depth, under the name the integration takes (AWS refuses others).
-          const problems = shapeProblems(api, 'input', input);
+          // Every member, at any depth, under the name the integration takes, checked against the
+          // AWS API model (test/contract/aws-models.ts): AWS refuses any other.
+          const modelCall = callOfTask(state.Resource, input, name)!;
+          const problems = checkCall(modelCall);
           if (problems.length > 0) this.violate(`${name}: ${problems.join('; ')}`);
           const queued = this.failures.get(api);
           if (queued && queued.length > 0) {
@@ -721,7 +578,7 @@ export class World {
           }
           const output = await this.dispatch(name, api, input);
           // The stand-ins answer in the shapes (and member names) the integration gives.
-          const answered = shapeProblems(api, 'output', output);
+          const answered = checkAnswer(modelCall, output);
           if (answered.length > 0) this.violate(`${name}: the stand-in's answer: ${answered.join('; ')}`);
           return output;
         } catch (e) {
