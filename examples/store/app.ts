@@ -59,6 +59,9 @@ export class BillingStack extends Stack {
       namespaceName: 'billing.internal',
       vpcCidr: BILLING_CIDR,
       stage: Stage.PRODUCTION,
+      // No NAT gateway: the billing API calls nothing on the internet, and its tasks reach ECR,
+      // CloudWatch Logs, Secrets Manager, SSM and KMS through VPC endpoints.
+      vpcEndpoints: true,
     });
     this.billing = new TwelveFactorService(this, 'Billing', {
       environment: this.platform,

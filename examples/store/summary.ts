@@ -1,8 +1,11 @@
 import * as fs from 'fs';
-import { App, Stack, aws_config as config, aws_s3 as s3 } from 'aws-cdk-lib';
+import { App, Stack, aws_config as config, aws_ec2 as ec2, aws_s3 as s3 } from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { IConstruct } from 'constructs';
-import { CanaryDeployment, ComplianceAudit, ComplianceRule, ComplianceRules, MessageBus, PrivateLinkConsumer, PrivateLinkExposure, TwelveFactorService } from '../../src';
+import {
+  CanaryDeployment, ComplianceAudit, ComplianceRule, ComplianceRules, MessageBus, MicroserviceEnvironment, PrivateLinkConsumer, PrivateLinkExposure,
+  TwelveFactorService,
+} from '../../src';
 
 /** CloudFormation's limits per template. */
 const MAX_RESOURCES = 500;
@@ -15,6 +18,10 @@ function table(rows: string[][]): string {
 
 function all<T extends IConstruct>(root: IConstruct, guard: (c: IConstruct) => c is T): T[] {
   return root.node.findAll().filter(guard);
+}
+
+function isEnvironment(c: IConstruct): c is MicroserviceEnvironment {
+  return c instanceof MicroserviceEnvironment;
 }
 
 function isService(c: IConstruct): c is TwelveFactorService {
@@ -85,6 +92,22 @@ export function summarize(app: App, assembly: cxapi.CloudAssembly): string {
     ]);
   }
   out.push('Stacks', table(stackRows), '');
+
+  // How each environment's tasks reach AWS: a NAT gateway, or VPC endpoints (named by their ids).
+  const environmentRows = [['environment', 'stage', 'egress', 'VPC endpoints']];
+  for (const env of all(app, isEnvironment)) {
+    const nat = env.vpc.node.findAll().filter((c) => c instanceof ec2.CfnNatGateway).length;
+    const endpoints = env.vpc.node.findAll()
+      .filter((c) => c instanceof ec2.InterfaceVpcEndpoint || c instanceof ec2.GatewayVpcEndpoint)
+      .map((c) => c.node.id.replace(/Endpoint$/, '') + (c instanceof ec2.GatewayVpcEndpoint ? ' (gateway)' : ''));
+    environmentRows.push([
+      env.node.path,
+      env.stage,
+      nat > 0 ? `${nat} NAT gateway${nat > 1 ? 's' : ''}` : 'no NAT gateway',
+      endpoints.join(', ') || '-',
+    ]);
+  }
+  out.push('Environments', table(environmentRows), '');
 
   const services = all(app, isService);
   const links = new Map(all(app, isExposure).map((e) => [e.service, e]));
