@@ -13,8 +13,39 @@ export enum Discovery {
    * ECS Service Connect in the environment's namespace: clients reach
    * `<serviceName>.<namespace>:<port>` through the Service Connect proxy, with retries and
    * per-request metrics. Needs a port.
+   *
+   * Who can reach the name: only tasks that ECS services create with a Service Connect
+   * configuration in the same namespace, that is the other services of the environment
+   * with `Discovery.SERVICE_CONNECT` (the proxy in the client task resolves the name; ECS
+   * registers the endpoints in Cloud Map for API discovery, with no DNS record). It does not
+   * resolve in services with `Discovery.CLOUD_MAP`, admin tasks (started with RunTask or by an
+   * EventBridge schedule: "Only the tasks that Amazon ECS services create are supported with
+   * Service Connect"), Lambda functions or anything else in the VPC. Use `CLOUD_MAP` for a
+   * service those must reach.
+   *
+   * @see https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ClusterServiceConnectDefaults.html
+   * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect.html
    */
   SERVICE_CONNECT = 'service-connect',
+}
+
+/** The environments (by their namespace) that have a Service Connect service. */
+const SERVICE_CONNECT_NAMESPACES = new WeakSet<object>();
+
+/**
+ * Records that a service of the namespace uses Service Connect.
+ * @internal
+ */
+export function markServiceConnect(namespace: servicediscovery.INamespace): void {
+  SERVICE_CONNECT_NAMESPACES.add(namespace);
+}
+
+/**
+ * Whether a service of the namespace uses Service Connect.
+ * @internal
+ */
+export function usesServiceConnect(namespace: servicediscovery.INamespace): boolean {
+  return SERVICE_CONNECT_NAMESPACES.has(namespace);
 }
 
 /** Limits of Cloud Map custom service attributes. */

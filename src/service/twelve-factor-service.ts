@@ -1,8 +1,13 @@
 import {
   Annotations,
   Duration,
+  AspectPriority,
+  Aspects,
+  IAspect,
   Lazy,
   Size,
+  Stack,
+  Token,
   aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as cloudwatchActions,
   aws_ec2 as ec2,
@@ -25,10 +30,12 @@ import {
   cloudMapOptions,
   Discovery,
   discoveryAttributeProblems,
+  markServiceConnect,
   serviceConnectConfiguration,
+  usesServiceConnect,
 } from '../discovery/discovery';
 import { MicroserviceEnvironment } from '../environment/microservice-environment';
-import { acknowledge, nistAndHipaa } from '../private/acknowledge';
+import { acknowledge, nistAndHipaa, suppressGuard } from '../private/acknowledge';
 import { words } from '../private/naming';
 import {
   checkInt, checkKinds, checkSeconds, enumProblem, Kind, known, logRetentionProblem, MicroservicesValidationError, Problems, show,
@@ -36,6 +43,9 @@ import {
 
 const CLASS = 'TwelveFactorService';
 const CONTAINER_NAME = 'app';
+const SCRATCH_VOLUME = 'scratch';
+const SCRATCH_INIT_CONTAINER = 'scratch-init';
+const SCRATCH_INIT_MEMORY_MIB = 32;
 const PORT_NAME = 'http';
 
 /**
@@ -185,9 +195,35 @@ export interface TwelveFactorServiceProps {
    * An absolute path in the container where an ephemeral, task-local writable volume is
    * mounted (for example `/tmp`). Its contents are lost when the task stops (VI).
    *
+   * On Fargate the volume is a bind mount that ECS creates owned by root with mode 0755,
+   * unless the image declares a `VOLUME` at that same path, whose owner and mode it then
+   * keeps. A non-root `user` could not write it, so with a non-root `user` (and
+   * `prepareScratchVolume`, on by default) a non-essential `scratch-init` container of the
+   * same image runs first, as root, `chmod 1777 <path>` (world-writable with the sticky bit,
+   * like `/tmp`), and the app container starts only once it has exited with 0 (dependency
+   * condition SUCCESS). The image must then have a `chmod` program on its `PATH` (coreutils
+   * or busybox; distroless images have none) and the task needs no other image, so it also
+   * works without a NAT gateway. For an image without `chmod`, declare the volume in the
+   * image instead (`RUN mkdir -p /scratch && chown 1000:1000 /scratch` then
+   * `VOLUME ["/scratch"]`) and set `prepareScratchVolume: false`.
+   *
+   * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/bind-mounts.html
    * @default - no writable volume
    */
   readonly scratchVolumePath?: string;
+
+  /**
+   * Whether a non-essential init container of the same image, run as root, makes the
+   * scratch volume writable (`chmod 1777`) for a non-root `user` before the app starts (see
+   * `scratchVolumePath`). It runs as root: AWS Control Tower's CT.ECS.PR.3 (every container
+   * of a task definition names a non-root user) is suppressed on the task definition with the
+   * reason, but an account enforcing CT.ECS.PR.3 as a proactive control (CloudFormation hook)
+   * refuses the task definition: there, set false and declare the `VOLUME` in the image.
+   * Only with `scratchVolumePath` and a non-root `user`.
+   *
+   * @default true with `scratchVolumePath` and a non-root `user`
+   */
+  readonly prepareScratchVolume?: boolean;
 
   /**
    * Ephemeral storage of the task in GiB (21 to 200).
@@ -422,7 +458,11 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
   public readonly connections: ec2.Connections;
   /** The service's name. */
   public readonly serviceName: string;
-  /** The DNS name other services use: `<serviceName>.<namespace>`. */
+  /**
+   * The DNS name other services use: `<serviceName>.<namespace>`. With
+   * `Discovery.SERVICE_CONNECT` only other Service Connect services of the environment can
+   * resolve it (see `Discovery.SERVICE_CONNECT`).
+   */
   public readonly discoveryName: string;
   /** The Cloud Map service, with `Discovery.CLOUD_MAP`. */
   public readonly cloudMapService?: servicediscovery.IService;
@@ -459,8 +499,10 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
   private readonly adminTasks = new Map<string, AdminTask>();
   private readonly containers: ecs.ContainerDefinition[] = [];
   private readonly errorMetricName: string;
+  private readonly errorMetricNamespace: string;
   private readonly props: TwelveFactorServiceProps;
   private readonly deploymentAlarmNames = new Set<string>();
+  private supportLogs?: logs.ILogGroup;
 
   constructor(scope: Construct, id: string, given: TwelveFactorServiceProps) {
     super(scope, id);
@@ -502,7 +544,7 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
     for (const [name, value] of Object.entries(props.config ?? {})) this.environmentVariables[name] = value;
     for (const [name, value] of Object.entries(props.secrets ?? {})) this.secretVariables[name] = value;
 
-    this.container = this.addAppContainer(this.taskDefinition, this.serviceName, props);
+    this.container = this.addAppContainer(this.taskDefinition, this.serviceName, props, this.logGroup);
     if (props.port !== undefined) {
       this.container.addPortMappings({ containerPort: props.port, name: PORT_NAME, protocol: ecs.Protocol.TCP });
     }
@@ -515,11 +557,19 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
       allowAllOutbound: props.allowAllOutbound ?? true,
     });
 
+    // Service names are unique only within an environment, and a metric filter can set no
+    // constant dimension (a dimension's value is a field of the log event), so the metric
+    // lives in a namespace of the environment. The filter applies to every stream of the
+    // group: the group holds only the app container's streams (admin tasks, the Service
+    // Connect proxy and the scratch volume's init container log to `supportLogGroup`).
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-metricfilter-dimension.html
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntaxForMetricFilters.html
     this.errorMetricName = `${this.serviceName}-errors`;
+    this.errorMetricNamespace = errorMetricNamespace(env);
     new logs.MetricFilter(this, 'ErrorMetricFilter', {
       logGroup: this.logGroup,
       filterPattern: logs.FilterPattern.anyTerm(props.errorLogPattern ?? 'ERROR'),
-      metricNamespace: 'CdkMicroservices',
+      metricNamespace: this.errorMetricNamespace,
       metricName: this.errorMetricName,
       metricValue: '1',
       defaultValue: 0,
@@ -567,12 +617,14 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
       cloudMapOptions: discovery === Discovery.CLOUD_MAP ? cloudMapOptions(env.namespace, this.serviceName) : undefined,
       serviceConnectConfiguration: discovery === Discovery.SERVICE_CONNECT
         ? serviceConnectConfiguration(env.namespace, this.serviceName, props.port, PORT_NAME,
-          ecs.LogDrivers.awsLogs({ streamPrefix: `${this.serviceName}-service-connect`, logGroup: this.logGroup }))
+          ecs.LogDrivers.awsLogs({ streamPrefix: `${this.serviceName}-service-connect`, logGroup: this.obtainSupportLogGroup() }))
         : undefined,
       enableExecuteCommand: false,
       propagateTags: ecs.PropagatedTagSource.SERVICE,
     });
     this.connections = this.service.connections;
+    if (discovery === Discovery.SERVICE_CONNECT) markServiceConnect(env.namespace);
+    if (spotWeight > 0 || !known(spotWeight)) dependOnCapacityProviders(this.service);
     // Deployment alarms render from a list `addDeploymentAlarm` grows (the L2's
     // enableDeploymentAlarms drops every call after the first: it concats without assigning).
     (this.service.node.defaultChild as ecs.CfnService).addPropertyOverride('DeploymentConfiguration.Alarms', Lazy.any({
@@ -690,7 +742,10 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
 
   /**
    * Adds an admin process (XII): a task with the same image, config, secrets, role and
-   * network as the service, run once by hand (`aws ecs run-task`) or on a schedule.
+   * network as the service, run once by hand (`aws ecs run-task`) or on a schedule. It is
+   * not a Service Connect client: it reaches services with `Discovery.CLOUD_MAP` by name,
+   * not those with `Discovery.SERVICE_CONNECT` (a warning says so when the environment has
+   * one). Its logs go to `supportLogGroup`.
    */
   public addAdminTask(name: string, options: AdminTaskOptions): AdminTask {
     const problems = adminTaskProblems({ ...options, name, service: this });
@@ -700,6 +755,13 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
     }
     const task = new AdminTask(this, `Admin-${name}`, { ...options, name, service: this });
     this.adminTasks.set(name, task);
+    // ECS supports Service Connect only in tasks its services create: a task started with
+    // RunTask (by hand or by an EventBridge schedule) has no proxy and cannot resolve
+    // Service Connect names. https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ClusterServiceConnectDefaults.html
+    if (usesServiceConnect(this.environment.namespace)) {
+      Annotations.of(task).addWarningV2('cdk-microservices:serviceConnectAdminTask',
+        `Admin task '${name}' runs outside any ECS service, so it is no Service Connect client: the names of the environment's Discovery.SERVICE_CONNECT services do not resolve in it. If it must call one of them, give that service \`discovery: Discovery.CLOUD_MAP\` (a DNS name every task of the VPC resolves).`);
+    }
     return task;
   }
 
@@ -709,7 +771,9 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
    * @internal
    */
   public _addAppContainer(taskDefinition: ecs.FargateTaskDefinition, streamPrefix: string, command?: string[]): ecs.ContainerDefinition {
-    const container = this.addAppContainer(taskDefinition, streamPrefix, this.props, command);
+    // Admin task logs go to the support log group: the service's error metric counts only
+    // the service's own app container (see `supportLogGroup`).
+    const container = this.addAppContainer(taskDefinition, streamPrefix, this.props, this.obtainSupportLogGroup(), command);
     container.addEnvironment('RELEASE_ID', this.props.releaseId ?? container.imageName);
     return container;
   }
@@ -717,6 +781,15 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
   /** The backing services attached, with what each injects. */
   public get attachments(): BackingServiceBinding[] {
     return [...this.attached.values()].map((a) => a.binding);
+  }
+
+  /**
+   * The log group of what is not the service's app container: admin tasks, the Service
+   * Connect proxy and the scratch volume's init container. Undefined until one of them is
+   * added. The error metric (`metricErrors`) counts only `logGroup`, the app container's.
+   */
+  public get supportLogGroup(): logs.ILogGroup | undefined {
+    return this.supportLogs;
   }
 
   /** The admin tasks added. */
@@ -727,7 +800,7 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
   /** Error log lines per minute (XI). */
   public metricErrors(options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
     return new cloudwatch.Metric({
-      namespace: 'CdkMicroservices',
+      namespace: this.errorMetricNamespace,
       metricName: this.errorMetricName,
       statistic: cloudwatch.Stats.SUM,
       period: Duration.minutes(1),
@@ -749,6 +822,7 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
     taskDefinition: ecs.FargateTaskDefinition,
     streamPrefix: string,
     props: TwelveFactorServiceProps,
+    logGroup: logs.ILogGroup,
     command?: string[],
   ): ecs.ContainerDefinition {
     const readonlyRoot = props.readonlyRootFilesystem ?? true;
@@ -756,7 +830,9 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
       image: props.image,
       command,
       essential: true,
-      memoryLimitMiB: taskDefinition.memoryMiB,
+      // With the scratch volume's init container, the two hard limits add up to the task's
+      // memory, as the app's alone does without it.
+      memoryLimitMiB: this.preparesScratchVolume(props) ? taskDefinition.memoryMiB - SCRATCH_INIT_MEMORY_MIB : taskDefinition.memoryMiB,
       readonlyRootFilesystem: readonlyRoot,
       privileged: false,
       user: props.user,
@@ -770,17 +846,86 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
       }),
       logging: ecs.LogDrivers.awsLogs({
         streamPrefix,
-        logGroup: this.logGroup,
+        logGroup,
         mode: ecs.AwsLogDriverMode.NON_BLOCKING,
         maxBufferSize: Size.mebibytes(25),
       }),
     });
     if (props.scratchVolumePath !== undefined) {
-      taskDefinition.addVolume({ name: 'scratch' });
-      container.addMountPoints({ containerPath: props.scratchVolumePath, sourceVolume: 'scratch', readOnly: false });
+      taskDefinition.addVolume({ name: SCRATCH_VOLUME });
+      container.addMountPoints({ containerPath: props.scratchVolumePath, sourceVolume: SCRATCH_VOLUME, readOnly: false });
+      if (this.preparesScratchVolume(props)) this.addScratchInit(taskDefinition, container, streamPrefix, props.scratchVolumePath, props);
     }
     this.containers.push(container);
     return container;
+  }
+
+  /**
+   * Whether a `scratch-init` container makes the scratch volume writable: asked for, or by
+   * default with a non-root `user`.
+   */
+  private preparesScratchVolume(props: TwelveFactorServiceProps): boolean {
+    if (props.scratchVolumePath === undefined) return false;
+    if (props.prepareScratchVolume !== undefined) return props.prepareScratchVolume;
+    return props.user !== undefined && !isRootUser(props.user);
+  }
+
+  /**
+   * A Fargate bind mount is created owned by root with mode 0755 (unless the image declares a
+   * VOLUME at that path), so a non-root app cannot write it. A non-essential container of
+   * the same image (no other image to pull: works without a NAT gateway) runs as root
+   * `chmod 1777 <path>` on the shared volume; the app container starts only after it exited
+   * with 0 (condition SUCCESS, which ECS allows only on a non-essential container). It keeps
+   * a read-only root file system, is not privileged and logs to the support log group.
+   *
+   * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/bind-mounts.html
+   * @see https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDependency.html
+   */
+  private addScratchInit(
+    taskDefinition: ecs.FargateTaskDefinition,
+    app: ecs.ContainerDefinition,
+    streamPrefix: string,
+    path: string,
+    props: TwelveFactorServiceProps,
+  ): void {
+    const init = taskDefinition.addContainer(SCRATCH_INIT_CONTAINER, {
+      image: props.image,
+      // Both replace the image's ENTRYPOINT and CMD, so none of the image's program runs and
+      // no image CMD is appended as arguments.
+      entryPoint: ['chmod'],
+      command: ['1777', path],
+      essential: false,
+      // A hard limit on every container (AWS Control Tower CT.ECS.PR.7); ECS asks for at
+      // least 6 MiB. https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html
+      memoryLimitMiB: SCRATCH_INIT_MEMORY_MIB,
+      user: '0',
+      readonlyRootFilesystem: true,
+      privileged: false,
+      logging: ecs.LogDrivers.awsLogs({
+        streamPrefix: `${streamPrefix}-${SCRATCH_INIT_CONTAINER}`,
+        logGroup: this.obtainSupportLogGroup(),
+      }),
+    });
+    init.addMountPoints({ containerPath: path, sourceVolume: SCRATCH_VOLUME, readOnly: false });
+    app.addContainerDependencies({ container: init, condition: ecs.ContainerDependencyCondition.SUCCESS });
+    // Only the init container is root: with the app's `user` left to the image (which may be
+    // root) the finding stays.
+    if (props.user === undefined || isRootUser(props.user)) return;
+    suppressGuard(taskDefinition, ['CT.ECS.PR.3', 'ecs_task_definition_nonroot_user_check'],
+      `The non-essential '${SCRATCH_INIT_CONTAINER}' container runs as root only to chmod 1777 the task's scratch volume (ECS creates it owned by root, mode 0755) and exits before the app container, which runs as the non-root user '${props.user ?? 'of the image'}'. Set prepareScratchVolume: false and declare the VOLUME in the image where CT.ECS.PR.3 is enforced.`);
+  }
+
+  /**
+   * The log group of what is not the service's app container, created on first use: admin
+   * tasks, the Service Connect proxy and the scratch volume's init container. Keeping them
+   * out of `logGroup` keeps them out of the error metric: a metric filter applies to every
+   * log stream of its group and cannot select streams by name.
+   *
+   * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-metricfilter.html
+   */
+  private obtainSupportLogGroup(): logs.ILogGroup {
+    this.supportLogs ??= this.environment._createLogGroup(this, 'SupportLogs', this.props.logRetention);
+    return this.supportLogs;
   }
 
   private addVariable(name: string, value: string, source: string): void {
@@ -960,7 +1105,7 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
       ['routePriority', 'number'], ['healthCheckPath', 'string'], ['healthCheckGracePeriod', 'Duration'],
       ['containerHealthCheck', 'map'], ['cpu', 'number'], ['memoryMiB', 'number'], ['config', 'map of strings'],
       ['allowPlainConfig', 'list of strings'], ['secrets', 'map'], ['readonlyRootFilesystem', 'boolean'],
-      ['scratchVolumePath', 'string'], ['ephemeralStorageGiB', 'number'], ['releaseId', 'string'], ['circuitBreaker', 'boolean'],
+      ['scratchVolumePath', 'string'], ['prepareScratchVolume', 'boolean'], ['ephemeralStorageGiB', 'number'], ['releaseId', 'string'], ['circuitBreaker', 'boolean'],
       ['deploymentBakeTime', 'Duration'], ['trafficShiftPercent', 'number'], ['trafficShiftBakeTime', 'Duration'],
       ['minTasks', 'number'], ['maxTasks', 'number'], ['desiredTasks', 'number'], ['cpuTargetPercent', 'number'],
       ['memoryTargetPercent', 'number'], ['requestsPerTarget', 'number'], ['spotWeight', 'number'], ['onDemandWeight', 'number'],
@@ -1086,6 +1231,8 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
     if (known(props.scratchVolumePath) && !/^\/[^\s]*$/.test(props.scratchVolumePath)) {
       p.add(`\`scratchVolumePath\` ${show(props.scratchVolumePath)} is not an absolute path; use one like '/tmp'`);
     }
+    p.when(props.prepareScratchVolume !== undefined && props.scratchVolumePath === undefined,
+      '`prepareScratchVolume` makes the scratch volume writable; set `scratchVolumePath` or remove it');
     const user = userProblem(props.user);
     if (user) p.add(user);
     if (props.releaseId !== undefined && known(props.releaseId) && props.releaseId.trim() === '') {
@@ -1162,6 +1309,49 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
     const paths = props.pathPatterns !== undefined ? `\`pathPatterns\` ${show(props.pathPatterns)}` : 'no `pathPatterns`';
     p.add(`${host} with ${paths} is already routed on this listener to ${taken.owner}: the listener sends those requests to the first matching rule, so one of ${taken.owner} and ${this.node.path} would never receive any; give each service its own \`hostName\` (host names match without case) or distinct \`pathPatterns\``);
   }
+}
+
+/**
+ * The namespace of the error metrics of an environment's services:
+ * `CdkMicroservices/<stack name>/<environment path in its stack>`. A stack's name is unique
+ * in its account and Region, and the path within the stack tells its environments apart.
+ * Characters CloudWatch does not allow in a namespace become '-'; the result is at most
+ * 255 characters.
+ *
+ * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Metric.html
+ */
+function errorMetricNamespace(env: MicroserviceEnvironment): string {
+  const stack = Stack.of(env);
+  const inStack = env.node.scopes.slice(stack.node.scopes.length).map((c) => c.node.id).join('/');
+  const stackName = Token.isUnresolved(stack.stackName) ? stack.stackName : stack.stackName.replace(/[^0-9A-Za-z._\-/#: ]/g, '-');
+  const namespace = `CdkMicroservices/${stackName}/${inStack.replace(/[^0-9A-Za-z._\-/#: ]/g, '-')}`;
+  return Token.isUnresolved(namespace) ? namespace : namespace.slice(0, 255);
+}
+
+/**
+ * Makes a service with a capacity provider strategy depend on its cluster's capacity
+ * provider association: without it CloudFormation may create the service before FARGATE and
+ * FARGATE_SPOT are associated with the cluster ("capacity provider ... is not associated
+ * with the cluster") and delete the association while the service still uses it ("in use")
+ * (aws-cdk #15366). The association (AWS::ECS::ClusterCapacityProviderAssociations) is
+ * created by the cluster's own aspect at synthesis, as its child named after the cluster, so
+ * it is looked up by an aspect that runs after that one (a read-only priority). An imported
+ * cluster has no association here: nothing to depend on.
+ *
+ * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-clustercapacityproviderassociations.html
+ * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-capacity-providers.html
+ */
+function dependOnCapacityProviders(service: ecs.FargateService): void {
+  const cluster = service.cluster;
+  if (!(cluster instanceof ecs.Cluster)) return;
+  const aspect: IAspect = {
+    visit(node) {
+      if (node !== service) return;
+      const association = cluster.node.tryFindChild(cluster.node.id);
+      if (association instanceof ecs.CfnClusterCapacityProviderAssociations) service.node.addDependency(association);
+    },
+  };
+  Aspects.of(service).add(aspect, { priority: AspectPriority.READONLY });
 }
 
 function defaultServiceName(id: string): string {

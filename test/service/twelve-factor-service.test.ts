@@ -110,7 +110,7 @@ describe('defaults of a web service', () => {
     t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365, KmsKeyId: Match.anyValue() });
     t.hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: '"ERROR"',
-      MetricTransformations: [Match.objectLike({ MetricName: 'users-errors', MetricNamespace: 'CdkMicroservices', MetricValue: '1' })],
+      MetricTransformations: [Match.objectLike({ MetricName: 'users-errors', MetricNamespace: 'CdkMicroservices/Test/Env', MetricValue: '1' })],
     });
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { Threshold: 10, MetricName: 'users-errors', TreatMissingData: 'notBreaching' });
   });
