@@ -40,10 +40,10 @@ const integ = integTest(app, 'ComplianceAuditTest', stack, assertionStack);
 expectComplianceChangeRule(integ, audit.rule.ruleName);
 
 // 2. The stream writes to the bucket an event as AWS Config would send it (EventBridge puts the
-// whole event on the stream).
+// whole event on the stream, with no delimiter: the stream appends a newline to each record).
 const put = integ.assertions.awsApiCall('Firehose', 'putRecord', {
   DeliveryStreamName: audit.deliveryStream.deliveryStreamName,
-  Record: { Data: `${JSON.stringify(COMPLIANCE_CHANGE_EVENT)}\n` },
+  Record: { Data: JSON.stringify(COMPLIANCE_CHANGE_EVENT) },
 });
 put.provider.addToRolePolicy({
   Effect: 'Allow',

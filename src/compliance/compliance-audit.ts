@@ -178,12 +178,14 @@ export interface ComplianceAuditProps {
   /**
    * The bucket that receives the audit bucket's server access logs (under `audit-bucket/`).
    * It must be encrypted with SSE-S3 (S3 does not deliver server access logs to SSE-KMS
-   * buckets) and must not have an Object Lock default retention. CDK adds a statement to its
-   * policy that lets `logging.s3.amazonaws.com` write there from the audit bucket; for an
-   * imported bucket a warning says what to add.
+   * buckets) and must not have Object Lock (S3 buckets with Object Lock cannot be destinations
+   * of server access logs): a bucket of this app with Object Lock is refused. CDK adds a
+   * statement to its policy that lets `logging.s3.amazonaws.com` write there from the audit
+   * bucket; for an imported bucket a warning says what to add and what it must not have.
    *
-   * @default - a new bucket: SSE-S3, TLS only, versioned, Object Lock activated without a
-   * default retention, objects expire after `retention`
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-configure.html
+   * @default - a new bucket: SSE-S3, TLS only, versioned, without Object Lock, objects expire
+   * after `retention`
    */
   readonly accessLogsBucket?: s3.IBucket;
 
@@ -299,10 +301,10 @@ export interface ComplianceAuditProps {
  *
  * An EventBridge rule on the default event bus matches the compliance changes (every result,
  * optionally of some rules only) and sends them to an Amazon Data Firehose delivery stream,
- * which writes them GZIP-compressed and encrypted with the audit key under
- * `compliance-changes/yyyy/MM/dd/` (failed deliveries under `compliance-errors/`). No Lambda
- * function is involved. EventBridge retries the stream for 24 hours (185 attempts) and then
- * keeps the event in `deadLetterQueue` (14 days).
+ * which writes them one JSON object a line (newline-delimited), GZIP-compressed and encrypted
+ * with the audit key under `compliance-changes/yyyy/MM/dd/` (failed deliveries under
+ * `compliance-errors/`). No Lambda function is involved. EventBridge retries the stream for
+ * 24 hours (185 attempts) and then keeps the event in `deadLetterQueue` (14 days).
  *
  * The bucket: SSE-KMS with an S3 Bucket Key, versioned, public access blocked, ACLs off,
  * server access logs, EventBridge notifications, objects moved to Glacier Instant Retrieval
@@ -398,6 +400,12 @@ export class ComplianceAudit extends Construct {
         errorOutputPrefix: ERRORS_PREFIX,
         bufferingInterval: props.bufferingInterval ?? Duration.seconds(300),
         loggingConfig: new firehose.EnableLogging(this.logGroup),
+        // Firehose concatenates records as they come: without a delimiter an object is one line
+        // of JSON objects back to back, which Athena and line-based JSON readers cannot split.
+        // The AppendDelimiterToRecord processor (no parameters) adds a newline after each record.
+        // https://docs.aws.amazon.com/firehose/latest/APIReference/API_Processor.html
+        // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-processor.html
+        processors: [new firehose.AppendDelimiterToRecordProcessor()],
       }),
     });
     const firehoseGrants = 'Grants aws-kinesisfirehose makes for the delivery role of the S3 destination, scoped to the audit bucket and key; '
@@ -530,12 +538,14 @@ export class ComplianceAudit extends Construct {
    * server access logs of its own (the end of the log chain).
    */
   private createAccessLogsBucket(props: ComplianceAuditProps, removalPolicy: RemovalPolicy): s3.Bucket {
-    // Object Lock without a default retention: S3 does not deliver server access logs to a
-    // bucket with a default retention.
+    // No Object Lock at all (the audit bucket itself may have it): "S3 buckets with Object
+    // Lock can't be used as destination buckets for server access logs."
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-configure.html
     return createLogBucket(this, 'AccessLogs', {
       writer: 'Amazon S3',
       logs: 'the audit bucket\'s server access logs',
       expiration: props.retention ?? DEFAULT_RETENTION,
+      objectLock: false,
       removalPolicy,
     });
   }
@@ -562,7 +572,8 @@ export class ComplianceAudit extends Construct {
     }));
     if (!added.statementAdded) {
       Annotations.of(this).addWarningV2('cdk-microservices:importedAccessLogsBucket',
-        `The bucket ${target.bucketName} is imported: CDK cannot change its policy. Let logging.s3.amazonaws.com use s3:PutObject on ${ACCESS_LOGS_PREFIX}* with aws:SourceArn the audit bucket of ${this.node.path}, or its access logs are lost.`);
+        `The bucket ${target.bucketName} is imported: CDK cannot change its policy. Let logging.s3.amazonaws.com use s3:PutObject on ${ACCESS_LOGS_PREFIX}* with aws:SourceArn the audit bucket of ${this.node.path}, or its access logs are lost. `
+        + 'It must not have Object Lock either: S3 does not deliver server access logs to such a bucket.');
     }
     if (target.encryptionKey) {
       Annotations.of(this).addWarningV2('cdk-microservices:accessLogsBucketKms',
@@ -688,6 +699,11 @@ export class ComplianceAudit extends Construct {
     if (o.accessLogsBucket !== undefined && typeof (o.accessLogsBucket as s3.IBucket)?.bucketName !== 'string') {
       p.add(`\`accessLogsBucket\` ${show(o.accessLogsBucket)} is not an s3.IBucket`);
     }
+    if (objectLockOf(o.accessLogsBucket)) {
+      // https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-configure.html
+      p.add(`\`accessLogsBucket\` ${(o.accessLogsBucket as s3.Bucket).node.path} has Object Lock, and S3 does not deliver server access logs `
+        + 'to a bucket with Object Lock; bring a bucket without Object Lock (Object Lock cannot be turned off), or omit `accessLogsBucket` for a new one');
+    }
     if (o.objectLock === false && o.objectLockRetention !== undefined) {
       p.add('`objectLockRetention` needs Object Lock, which `objectLock: false` turns off; remove one of them');
     }
@@ -766,6 +782,16 @@ export class ComplianceAudit extends Construct {
     }
     return p.all;
   }
+}
+
+/** Whether a bucket of this app (not an imported one) has Object Lock, as far as synthesis can tell. */
+function objectLockOf(bucket: unknown): boolean {
+  if (!(bucket instanceof s3.Bucket)) return false;
+  const cfn = bucket.node.defaultChild as s3.CfnBucket | undefined;
+  if (!cfn) return false;
+  const lock = cfn.objectLockEnabled;
+  const configured = cfn.objectLockConfiguration as s3.CfnBucket.ObjectLockConfigurationProperty | undefined;
+  return lock === true || configured?.objectLockEnabled === 'Enabled';
 }
 
 /** Adds a DependsOn on the recorder to every AWS Config rule of the recorder's stack. */

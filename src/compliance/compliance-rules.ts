@@ -278,10 +278,13 @@ export interface ComplianceRulesProps {
    * checks: an AWS Config rule scope is either resource types or one tag, never both. The
    * managed rules still evaluate only their own resource types, and the Guard rules only
    * theirs (`when resourceType == ...`); a change to a tagged resource of another type
-   * triggers an evaluation that does not apply to it. For the periodic rules
-   * (`ALB_HTTP_TO_HTTPS_REDIRECTION`, `VPC_FLOW_LOGS`) the scope is not a trigger. Rules
-   * added with `addManagedRule()` or `addCustomPolicy()` get this scope only when they are
-   * given no resource types.
+   * triggers an evaluation that does not apply to it. The periodic rules
+   * (`ALB_HTTP_TO_HTTPS_REDIRECTION`, `VPC_FLOW_LOGS`) get no scope at all: a scope names the
+   * resource changes that trigger an evaluation, and these rules are triggered by time only.
+   * They evaluate every load balancer and VPC of the account and Region, tagged or not (a
+   * remediation still changes tagged resources only), and a warning says so. Rules added
+   * with `addManagedRule()` or `addCustomPolicy()` get this scope only when they are given
+   * no resource types.
    *
    * A tag key is 1 to 128 letters, digits, spaces and `_ . : / = + - @`, and does not start
    * with `aws:`.
@@ -598,10 +601,27 @@ export class ComplianceRules extends Construct {
     this.node.addValidation({ validate: () => this.validateStartGrants() });
 
     const disabled = new Set<string>(props.disabledRules ?? []);
+    const periodicUnscoped: string[] = [];
     const secretKeys = [...new Set(props.environmentSecretKeys ?? DEFAULT_SECRET_KEYS)];
     for (const [which, d] of Object.entries(DEFINITIONS)) {
       if (disabled.has(which)) continue;
-      const ruleScope = this.tagScope ?? config.RuleScope.fromResources(d.resourceTypes.map((t) => config.ResourceType.of(t)));
+      // A scope says which resource changes trigger an evaluation
+      // (https://docs.aws.amazon.com/config/latest/APIReference/API_Scope.html); the periodic-only
+      // managed rules ("Trigger type: Periodic" on
+      // https://docs.aws.amazon.com/config/latest/developerguide/vpc-flow-logs-enabled.html and
+      // https://docs.aws.amazon.com/config/latest/developerguide/alb-http-to-https-redirection-check.html)
+      // have no change trigger ("Periodic rules are rules that AWS Config evaluates periodically
+      // at a frequency that you specify":
+      // https://docs.aws.amazon.com/config/latest/developerguide/managed-rules-by-trigger-type.html),
+      // so they get neither the resource-type nor the tag scope. AWS
+      // Config is also reported to refuse a scope on a periodic rule with
+      // InvalidParameterValueException since early 2025 (cloud-custodian/cloud-custodian#10008,
+      // confirmed there by AWS Support); the Config pages above do not say so.
+      const periodic = d.kind === 'managed' && d.periodic === true;
+      const ruleScope = periodic
+        ? undefined
+        : this.tagScope ?? config.RuleScope.fromResources(d.resourceTypes.map((t) => config.ResourceType.of(t)));
+      if (periodic && this.tagScope !== undefined) periodicUnscoped.push(`ComplianceRule.${which}`);
       const configRuleName = this.prefix === undefined ? undefined : `${this.prefix}${d.name}`;
       let rule: config.IRule;
       if (d.kind === 'managed') {
@@ -627,6 +647,13 @@ export class ComplianceRules extends Construct {
       this.nameByRule.set(which, configRuleName ?? rule.configRuleName);
       this.all.push(rule);
       this.names.push(configRuleName ?? rule.configRuleName);
+    }
+    if (periodicUnscoped.length > 0) {
+      Annotations.of(this).addWarningV2('cdk-microservices:periodicRulesIgnoreTagScope',
+        `\`scopeTagKey\` scopes the rules of ${this.node.path} to tagged resources, but ${periodicUnscoped.join(' and ')} `
+        + 'are periodic: AWS Config takes no scope for them, so they evaluate every resource of their type in the account and Region. '
+        + 'A remediation of theirs (`remediate()`) still changes tagged resources only (its role is limited to the tag) and fails on the others. '
+        + 'Disable them with `disabledRules` if only tagged resources may be judged.');
     }
   }
 

@@ -264,10 +264,29 @@ export interface MicroserviceEnvironmentProps {
    * The bucket the environment's load balancers (the shared one and canary slots') write
    * their access logs to. ALB access logs support only SSE-S3 encryption.
    *
-   * @default - a new bucket (SSE-S3, TLS only, public access blocked, versioned, expiring
-   * log objects after the log retention)
+   * @default - a new bucket (SSE-S3, TLS only, public access blocked, versioned, Object Lock
+   * activated without a default retention, expiring log objects after the log retention)
    */
   readonly accessLogsBucket?: s3.IBucket;
+
+  /**
+   * Give the access-log bucket we create an S3 Object Lock default retention: no log object
+   * can be deleted or overwritten before it ends (in COMPLIANCE mode not even by the root
+   * user).
+   *
+   * With a default retention, S3 refuses every PutObject that carries neither a `Content-MD5`
+   * nor an `x-amz-checksum-*` header, and whether Elastic Load Balancing sends one is not
+   * documented: a warning says so; deliver a log in a test account before relying on it.
+   * Refused with `accessLogsBucket` (a bucket you bring keeps its own settings).
+   *
+   * It applies once a load balancer of the environment writes access logs (the shared one,
+   * canary slots, PrivateLink exposures): the bucket is created then.
+   *
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
+   * @default - Object Lock activated without a default retention: nothing is locked unless
+   * asked, and every write is accepted
+   */
+  readonly accessLogsObjectLockRetention?: s3.ObjectLockRetention;
 
   /**
    * The public or private hosted zone in which services with a `hostName` get an alias
@@ -657,6 +676,14 @@ export class MicroserviceEnvironment extends Construct {
       p.when(props.sslPolicy !== undefined && props.certificate === undefined,
         '`sslPolicy` applies to the HTTPS listener, which needs a `certificate`');
     }
+    if (props.accessLogsObjectLockRetention !== undefined) {
+      if (!(props.accessLogsObjectLockRetention instanceof s3.ObjectLockRetention)) {
+        p.add(`\`accessLogsObjectLockRetention\` ${show(props.accessLogsObjectLockRetention)} is not an s3.ObjectLockRetention; `
+          + 'use s3.ObjectLockRetention.governance(...) or .compliance(...)');
+      }
+      p.when(props.accessLogsBucket !== undefined,
+        '`accessLogsObjectLockRetention` configures the access-log bucket we create, but `accessLogsBucket` brings one; set its retention on your bucket, or remove one of them');
+    }
     p.when(props.webAclArn !== undefined && props.webAcl === true,
       '`webAcl: true` creates a web ACL and `webAclArn` brings one; set only one of them');
     if (known(props.webAclArn) && !/^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional\/webacl\/.+/.test(props.webAclArn)) {
@@ -882,12 +909,16 @@ export class MicroserviceEnvironment extends Construct {
         managed('AWSManagedRulesCommonRuleSet', 2),
       ],
     });
-    // WAF logs to CloudWatch Logs only into log groups named aws-waf-logs-*.
+    // WAF logs to CloudWatch Logs only into log groups named aws-waf-logs-*, so the name is
+    // fixed. Kept on update and delete but not when its creation is rolled back
+    // (DeletionPolicy RetainExceptOnCreate): a log group kept by a failed first deployment
+    // would make the next one fail with "already exists".
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html
     const logGroup = new logs.LogGroup(this, 'WebAclLogs', {
       logGroupName: `aws-waf-logs-${Names.uniqueResourceName(this, { maxLength: 400, separator: '-' })}`,
       retention: this.logRetention,
       encryptionKey: this.encryptionKey,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     new wafv2.CfnLoggingConfiguration(this, 'WebAclLogging', {
       resourceArn: webAcl.attrArn,
@@ -899,11 +930,26 @@ export class MicroserviceEnvironment extends Construct {
   private createAccessLogsBucket(): s3.Bucket {
     const expiration = Token.isUnresolved(this.logRetention) || this.logRetention <= 0
       ? undefined : Duration.days(this.logRetention);
+    const retention = this.props.accessLogsObjectLockRetention;
+    if (retention) {
+      // "The Content-MD5 or x-amz-sdk-checksum-algorithm header is required for any request to
+      // upload an object with a retention period configured using Amazon S3 Object Lock";
+      // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html. The Elastic Load
+      // Balancing guide says nothing of the headers it sends:
+      // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html
+      Annotations.of(this).addWarningV2('cdk-microservices:accessLogsObjectLockChecksum',
+        `\`accessLogsObjectLockRetention\` gives the access-log bucket of ${this.node.path} a default retention: S3 then refuses every PutObject without a Content-MD5 or x-amz-checksum-* header. `
+        + 'Whether Elastic Load Balancing sends one is not documented: deliver an access log in a test account before relying on it.');
+    }
+    // Object Lock stays activated (without a default retention unless asked): these are
+    // Elastic Load Balancing access logs, not S3 server access logs, and the ELB bucket
+    // requirements (same Region, SSE-S3, a bucket policy) say nothing against Object Lock.
     return createLogBucket(this, 'AccessLogs', {
       writer: 'Elastic Load Balancing',
       logs: 'load balancer access logs',
       expiration,
-      defaultRetention: s3.ObjectLockRetention.governance(Duration.days(30)),
+      objectLock: true,
+      defaultRetention: retention,
       removalPolicy: RemovalPolicy.RETAIN,
     });
   }

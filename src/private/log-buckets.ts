@@ -20,15 +20,28 @@ export interface LogBucketOptions {
   readonly logs: string;
   /** When log objects expire. @default - never */
   readonly expiration?: Duration;
-  /** The Object Lock default retention. @default - Object Lock activated without one */
+  /**
+   * Activate Object Lock. Must be false for a bucket that receives S3 server access logs:
+   * "S3 buckets with Object Lock can't be used as destination buckets for server access logs"
+   * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-configure.html).
+   * Elastic Load Balancing states no such requirement for its access-log bucket
+   * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html).
+   */
+  readonly objectLock: boolean;
+  /**
+   * The Object Lock default retention (ignored without `objectLock`). With one, S3 refuses every
+   * PutObject without a Content-MD5 or x-amz-checksum-* header
+   * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html).
+   * @default - Object Lock (when activated) without a default retention
+   */
   readonly defaultRetention?: s3.ObjectLockRetention;
   readonly removalPolicy: RemovalPolicy;
 }
 
 /**
  * The last bucket of a log chain: SSE-S3 (what the log writers accept), TLS only, public access
- * blocked, ACLs off, versioned, Object Lock activated, lifecycle, EventBridge notifications; the
- * rules it cannot meet acknowledged with their reasons.
+ * blocked, ACLs off, versioned, Object Lock activated when the writer allows it, lifecycle,
+ * EventBridge notifications; the rules it cannot meet acknowledged with their reasons.
  */
 export function createLogBucket(scope: Construct, id: string, options: LogBucketOptions): s3.Bucket {
   const bucket = new s3.Bucket(scope, id, {
@@ -37,8 +50,8 @@ export function createLogBucket(scope: Construct, id: string, options: LogBucket
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
     objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
     versioned: true,
-    objectLockEnabled: true,
-    objectLockDefaultRetention: options.defaultRetention,
+    objectLockEnabled: options.objectLock ? true : undefined,
+    objectLockDefaultRetention: options.objectLock ? options.defaultRetention : undefined,
     removalPolicy: options.removalPolicy,
     lifecycleRules: [{
       expiration: options.expiration,
@@ -47,9 +60,14 @@ export function createLogBucket(scope: Construct, id: string, options: LogBucket
     }],
   });
   announceOnEventBridge(bucket);
-  suppressGuard(bucket, ['s3_bucket_default_encryption_kms_check', 's3_bucket_logging_enabled_check'],
-    `${options.writer} writes ${options.logs} only to SSE-S3 buckets (CT.S3.PR.10); this bucket is the end of the log chain, `
-    + 'so logging its own access would log the log writes (CT.S3.PR.2).');
+  const noLock = options.objectLock ? '' : ` ${options.writer} does not deliver ${options.logs} to a bucket with Object Lock (CT.S3.PR.9).`;
+  suppressGuard(bucket, [
+    's3_bucket_default_encryption_kms_check',
+    's3_bucket_logging_enabled_check',
+    ...(options.objectLock ? [] : ['s3_bucket_object_lock_enabled_check']),
+  ],
+  `${options.writer} writes ${options.logs} only to SSE-S3 buckets (CT.S3.PR.10); this bucket is the end of the log chain, `
+    + `so logging its own access would log the log writes (CT.S3.PR.2).${noLock}`);
   const selfLogging = `This bucket receives ${options.logs}; logging its own access would log the log writes.`;
   acknowledge(bucket, [
     { id: 'AwsSolutions-S1', reason: selfLogging },

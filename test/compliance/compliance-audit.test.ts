@@ -209,14 +209,19 @@ describe('ComplianceAudit: the audit bucket', () => {
     expect(logs3.Properties).toMatchObject({
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
       VersioningConfiguration: { Status: 'Enabled' },
-      ObjectLockEnabled: true,
       OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
       NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
       LifecycleConfiguration: { Rules: [{ ExpirationInDays: 2557, NoncurrentVersionExpiration: { NoncurrentDays: 30 } }] },
     });
-    // No default retention: S3 does not deliver server access logs to such a bucket.
+    // No Object Lock at all: S3 does not deliver server access logs to a bucket with Object Lock.
+    expect(logs3.Properties.ObjectLockEnabled).toBeUndefined();
     expect(logs3.Properties.ObjectLockConfiguration).toBeUndefined();
     expect(logs3.Properties.LoggingConfiguration).toBeUndefined();
+    // ... and its Control Tower control (CT.S3.PR.9) is suppressed with that reason.
+    expect(logs3.Metadata.guard.SuppressedRules).toContain('s3_bucket_object_lock_enabled_check');
+    expect(logs3.Metadata.guard.Reason).toContain('Amazon S3 does not deliver the audit bucket\'s server access logs to a bucket with Object Lock');
+    // The audit bucket itself keeps Object Lock.
+    expect(bucketOf(template, bucket).Properties.ObjectLockEnabled).toBe(true);
     expect(bucketPolicy(template, logsBucket)).toContainEqual({
       Effect: 'Allow',
       Principal: { Service: 'logging.s3.amazonaws.com' },
@@ -240,13 +245,31 @@ describe('ComplianceAudit: the audit bucket', () => {
     expect(bucketOf(template, id(stack, mine)).Properties.AccessControl).toBeUndefined();
   });
 
+  test.each<[string, s3.BucketProps]>([
+    ['Object Lock', { objectLockEnabled: true }],
+    ['an Object Lock default retention', { objectLockDefaultRetention: s3.ObjectLockRetention.governance(Duration.days(1)) }],
+  ])('a brought access-log bucket with %s is refused: S3 would not deliver to it', (_name, bucketProps) => {
+    const stack = newStack();
+    const locked = new s3.Bucket(stack, 'Locked', { encryption: s3.BucketEncryption.S3_MANAGED, ...bucketProps });
+    const message = expectValidationError(attempt(() => new ComplianceAudit(stack, 'Audit', { accessLogsBucket: locked })),
+      { classes: CLASSES, path: 'Test/Audit', props: PROPS });
+    expect(message).toContain('`accessLogsBucket` Test/Locked has Object Lock, and S3 does not deliver server access logs to a bucket with Object Lock');
+  });
+
+  test('a brought access-log bucket whose Object Lock is set on the L1 is refused too', () => {
+    const stack = newStack();
+    const locked = new s3.Bucket(stack, 'Locked');
+    (locked.node.defaultChild as s3.CfnBucket).objectLockConfiguration = { objectLockEnabled: 'Enabled' };
+    expect(() => new ComplianceAudit(stack, 'Audit', { accessLogsBucket: locked })).toThrow('`accessLogsBucket` Test/Locked has Object Lock');
+  });
+
   test('an imported or KMS-encrypted access-log bucket gets a warning', () => {
     const stack = newStack();
     new ComplianceAudit(stack, 'Audit', { accessLogsBucket: s3.Bucket.fromBucketName(stack, 'Imported', 'their-logs') });
     const kmsLogs = new s3.Bucket(stack, 'KmsLogs', { encryption: s3.BucketEncryption.KMS });
     new ComplianceAudit(stack, 'Audit2', { accessLogsBucket: kmsLogs });
     const annotations = Annotations.fromStack(stack);
-    expect(annotations.findWarning('/Test/Audit', Match.stringLikeRegexp('their-logs is imported'))).toHaveLength(1);
+    expect(annotations.findWarning('/Test/Audit', Match.stringLikeRegexp('their-logs is imported.*must not have Object Lock'))).toHaveLength(1);
     expect(annotations.findWarning('/Test/Audit2', Match.stringLikeRegexp('only to buckets encrypted with SSE-S3'))).toHaveLength(1);
   });
 });
@@ -311,6 +334,16 @@ describe('ComplianceAudit: compliance changes to the bucket', () => {
         EncryptionConfiguration: { KMSEncryptionConfig: { AWSKMSKeyARN: { 'Fn::GetAtt': [id(stack, audit.encryptionKey as kms.Key), 'Arn'] } } },
         CloudWatchLoggingOptions: { Enabled: true, LogGroupName: { Ref: id(stack, audit.logGroup) } },
       },
+    });
+  });
+
+  test('records are newline-delimited: the AppendDelimiterToRecord processor, and no other', () => {
+    const { template } = synth();
+    const streams = Object.values(template.findResources('AWS::KinesisFirehose::DeliveryStream'));
+    expect(streams).toHaveLength(1);
+    expect(streams[0].Properties.ExtendedS3DestinationConfiguration.ProcessingConfiguration).toEqual({
+      Enabled: true,
+      Processors: [{ Type: 'AppendDelimiterToRecord', Parameters: [] }],
     });
   });
 
