@@ -1,6 +1,7 @@
 import {
   Annotations,
   Fn,
+  Stack,
   Token,
   Tokenization,
   aws_ec2 as ec2,
@@ -29,13 +30,49 @@ export interface PrivateLinkConsumerProps {
   readonly vpc: ec2.IVpc;
 
   /**
-   * The subnets of the endpoint's network interfaces, one per Availability Zone. The zones
-   * must be among the provider load balancer's zones (zone ids, which differ from names
-   * across accounts).
+   * The subnets of the endpoint's network interfaces, one per Availability Zone. The
+   * endpoint can only be created in zones where the provider's load balancer is: when those
+   * are known (an exposure of this app, `serviceAvailabilityZoneIds` or
+   * `lookupSupportedAzs`), the subnets are narrowed to them, and a selection with none of
+   * them is refused.
    *
    * @default - the VPC's private subnets
    */
   readonly subnets?: ec2.SubnetSelection;
+
+  /**
+   * The zone ids (AZ IDs, like `use1-az1`) of the provider's load balancer, for an exposure
+   * in another account: zone names (`us-east-1a`) map to different physical zones in each
+   * account, zone ids are the same in all. The provider reads them with
+   * `aws ec2 describe-subnets` on its load balancer's subnets (`AvailabilityZoneId`). The
+   * endpoint is put only in the subnets whose zone id is one of these, which needs
+   * `availabilityZoneIds`.
+   *
+   * @default - the zones of a `PrivateLinkExposure` of this app; for an imported exposure,
+   * none: the endpoint goes in every zone of `subnets`, with a warning
+   */
+  readonly serviceAvailabilityZoneIds?: string[];
+
+  /**
+   * The zone id of each zone name of `vpc` in this (the consumer's) account, for
+   * `serviceAvailabilityZoneIds`, for example `{ 'us-east-1a': 'use1-az6', 'us-east-1b': 'use1-az1' }`
+   * (`aws ec2 describe-availability-zones` lists `ZoneName` and `ZoneId`). It must name every
+   * zone of the selected subnets.
+   *
+   * @default - none; required with `serviceAvailabilityZoneIds`
+   */
+  readonly availabilityZoneIds?: { [zoneName: string]: string };
+
+  /**
+   * Ask EC2 at synth time which zones of this account the endpoint service supports
+   * (`lookupSupportedAzs` of `ec2.InterfaceVpcEndpoint`, a context lookup cached in
+   * `cdk.context.json`), and put the endpoint only there. The stack needs an account and
+   * Region, the exposure a literal endpoint service name, and this account the permission
+   * to create endpoints to the service.
+   *
+   * @default false
+   */
+  readonly lookupSupportedAzs?: boolean;
 
   /**
    * Resolve the provider's private DNS name to the endpoint inside the VPC.
@@ -85,7 +122,8 @@ export interface PrivateLinkBackingOptions {
  * The consumer side of AWS PrivateLink: an interface VPC endpoint to a service exposed with
  * `PrivateLinkExposure` (in another stack, VPC or account), its security group closed to
  * all but the peers named, private DNS when the provider has a name, otherwise an optional
- * private record with a friendly name. Services reach it with
+ * private record with a friendly name. The endpoint goes only in the zones of the provider's
+ * load balancer when they are known (see `serviceAvailabilityZoneIds`). Services reach it with
  * `service.attach(consumer.asBackingService())`, which opens the endpoint to them and injects
  * `<PREFIX>_HOST` and `<PREFIX>_PORT`.
  *
@@ -99,6 +137,9 @@ export interface PrivateLinkBackingOptions {
  *   }),
  *   vpc: users.environment.vpc,
  *   domainName: 'billing.example.com',
+ *   // The provider's zone ids, and this account's zone id of each zone name.
+ *   serviceAvailabilityZoneIds: ['use1-az1', 'use1-az4'],
+ *   availabilityZoneIds: { 'us-east-1a': 'use1-az4', 'us-east-1b': 'use1-az6', 'us-east-1c': 'use1-az1' },
  * });
  * users.attach(billing.asBackingService());
  */
@@ -139,6 +180,7 @@ export class PrivateLinkConsumer extends Construct implements ec2.IConnectable {
   constructor(scope: Construct, id: string, props: PrivateLinkConsumerProps) {
     super(scope, id);
     const checked = this.validate(props);
+    const subnets = this.endpointSubnets(checked);
     const exposure = checked.exposure;
     this.exposure = exposure;
     this._vpc = checked.vpc;
@@ -153,7 +195,8 @@ export class PrivateLinkConsumer extends Construct implements ec2.IConnectable {
     this.endpoint = new ec2.InterfaceVpcEndpoint(this, 'Endpoint', {
       vpc: checked.vpc,
       service: new ec2.InterfaceVpcEndpointService(exposure.endpointServiceName, exposure.port),
-      subnets: checked.subnets,
+      subnets,
+      lookupSupportedAzs: checked.lookupSupportedAzs,
       securityGroups: [this.securityGroup],
       privateDnsEnabled: this.privateDnsEnabled,
       open: false,
@@ -205,13 +248,83 @@ export class PrivateLinkConsumer extends Construct implements ec2.IConnectable {
     return new PrivateLinkBacking(this, options);
   }
 
+  /**
+   * The endpoint's subnets: one per zone of the selection, narrowed to the zones of the
+   * provider's load balancer when we know them. An interface endpoint can only be created in
+   * a zone where the endpoint service's load balancer is ("The VPC endpoint service ... does
+   * not support the Availability Zone of the subnet"),
+   * https://repost.aws/knowledge-center/interface-endpoint-availability-zone, and
+   * https://docs.aws.amazon.com/vpc/latest/privatelink/endpoint-service-overview.html (a
+   * consumer creates its endpoint "in each Availability Zone in which you configured your
+   * service"). Zone names map to physical zones per account; zone ids are the same in every
+   * account: https://docs.aws.amazon.com/ram/latest/userguide/working-with-az-ids.html
+   */
+  private endpointSubnets(props: PrivateLinkConsumerProps): ec2.SubnetSelection | undefined {
+    const vpc = props.vpc;
+    const exposure = props.exposure;
+    const ids = props.serviceAvailabilityZoneIds;
+    const zoneIdsGiven = ids !== undefined && !Token.isUnresolved(ids) && ids.length > 0 && ids.every((id) => known(id));
+    const sameApp = exposure instanceof PrivateLinkExposure;
+    if (!zoneIdsGiven && !sameApp) {
+      const narrowed = props.subnets?.availabilityZones !== undefined || props.subnets?.subnets !== undefined;
+      if (!props.lookupSupportedAzs && !narrowed) {
+        Annotations.of(this).addWarningV2('cdk-microservices:privateLinkConsumerZones',
+          `The endpoint goes in every zone of the selected subnets, but ${ids !== undefined ? 'the zone ids in `serviceAvailabilityZoneIds` are known only at deployment' : 'the zones of the provider\'s load balancer are not known here'}: its creation fails if the provider's load balancer is not in one of them (zone names differ per account). `
+          + 'Give `serviceAvailabilityZoneIds` (the provider\'s zone ids) with `availabilityZoneIds` (this account\'s zone ids by name), or `lookupSupportedAzs`, or `subnets` in the provider\'s zones.');
+      }
+      return props.subnets;
+    }
+    const p = new Problems(CLASS, this);
+    const selection = vpc.selectSubnets({ ...props.subnets, onePerAz: true });
+    const stack = Stack.of(this);
+    const zoneKey = (zone: string): string => JSON.stringify(stack.resolve(zone));
+    let supported: (zone: string) => boolean | undefined;
+    let theirs: string;
+    if (zoneIdsGiven) {
+      const byName = props.availabilityZoneIds ?? {};
+      const wanted = new Set(ids);
+      theirs = `the zone ids ${[...wanted].join(', ')}`;
+      const unmapped = selection.subnets.map((s) => s.availabilityZone).filter((zone) => !known(zone) || byName[zone] === undefined);
+      if (props.availabilityZoneIds === undefined) {
+        p.add(`\`serviceAvailabilityZoneIds\` needs \`availabilityZoneIds\`, the zone id of each zone of \`vpc\` in this account (\`aws ec2 describe-availability-zones\` lists ZoneName and ZoneId), like { '${known(selection.subnets[0]?.availabilityZone) ? selection.subnets[0].availabilityZone : 'us-east-1a'}': 'use1-az1' }`);
+      } else if (unmapped.length > 0) {
+        const named = unmapped.map((zone) => known(zone) ? `'${zone}'` : 'a zone known only at deployment');
+        p.add(`\`availabilityZoneIds\` has no zone id for ${[...new Set(named)].join(', ')} of the selected subnets; name every zone of \`subnets\`${unmapped.some((zone) => !known(zone)) ? ', and give the stack an account and Region (or import the VPC) so that its zones are names' : ''}`);
+      }
+      p.throwIfAny();
+      supported = (zone) => wanted.has(byName[zone]);
+    } else {
+      // An exposure of this app: its endpoint service name is a reference, which CloudFormation
+      // resolves only in the same account and Region, where zone names mean the same zones.
+      const env = (exposure as PrivateLinkExposure).service.environment;
+      const zones = env.vpc.selectSubnets(env.serviceSubnets).availabilityZones;
+      const keys = new Set(zones.map(zoneKey));
+      const allKnown = zones.every((zone) => known(zone));
+      theirs = `the zones ${zones.map((zone) => known(zone) ? zone : '(a zone known only at deployment)').join(', ')} of ${exposure.node.path}`;
+      // A zone is supported when it is the same (the same name or the same expression), not
+      // when it is a name the exposure lacks; one known only at deployment is kept.
+      supported = (zone) => keys.has(zoneKey(zone)) ? true : (known(zone) && allKnown ? false : undefined);
+    }
+    const kept = selection.subnets.filter((s) => supported(s.availabilityZone) !== false);
+    if (kept.length === 0) {
+      const mine = selection.subnets.map((s) => zoneIdsGiven ? `${s.availabilityZone} (${props.availabilityZoneIds![s.availabilityZone]})` : s.availabilityZone);
+      p.add(`\`subnets\` are in the zones ${mine.join(', ')}, none of which the service's load balancer is in (${theirs}); choose subnets of \`vpc\` in its zones, or ask the provider to add a subnet in one of yours to its load balancer`);
+      p.throwIfAny();
+    }
+    return kept.length === selection.subnets.length ? props.subnets : { subnets: kept };
+  }
+
   private validate(given: PrivateLinkConsumerProps): PrivateLinkConsumerProps {
     const p = new Problems(CLASS, this);
     if (given === undefined || given === null || typeof given !== 'object') {
       p.add('needs props with `exposure` and `vpc`');
       p.throwIfAny();
     }
-    const props = checkKinds(p, given, [['privateDnsEnabled', 'boolean'], ['domainName', 'string']]);
+    const props = checkKinds(p, given, [
+      ['privateDnsEnabled', 'boolean'], ['domainName', 'string'], ['lookupSupportedAzs', 'boolean'],
+      ['serviceAvailabilityZoneIds', 'list of strings'], ['availabilityZoneIds', 'map of strings'],
+    ]);
+    zoneProblems(p, props, this);
     const exposure = props.exposure;
     const exposureOk = !!exposure && typeof exposure.endpointServiceName === 'string' && typeof exposure.port === 'number';
     if (!exposureOk) {
@@ -260,6 +373,48 @@ export class PrivateLinkConsumer extends Construct implements ec2.IConnectable {
     }
     p.throwIfAny();
     return props;
+  }
+}
+
+const ZONE_ID = /^[a-z]{2,}[0-9]*(-[a-z]+[0-9]+)*-az[0-9]+$/;
+const ZONE_NAME = /^[a-z]{2}-[a-z0-9-]+-[0-9]+[a-z]$/;
+
+/** Checks the zone props (tokens skipped); records the problems. */
+function zoneProblems(p: Problems, props: PrivateLinkConsumerProps, scope: Construct): void {
+  const ids = props.serviceAvailabilityZoneIds;
+  // A list from a token (a parameter) is known only at deployment: not checked.
+  if (ids !== undefined && !Token.isUnresolved(ids)) {
+    if (ids.length === 0) p.add('`serviceAvailabilityZoneIds` is empty; give the zone ids of the provider\'s load balancer, like [\'use1-az1\', \'use1-az2\'], or leave it out');
+    ids.forEach((id, i) => {
+      if (known(id) && !ZONE_ID.test(id)) {
+        p.add(`\`serviceAvailabilityZoneIds[${i}]\` ${show(id)} is not a zone id; use AZ IDs like 'use1-az1' (${ZONE_NAME.test(id) ? 'zone names differ per account' : 'the ZoneId of describe-availability-zones'})`);
+      }
+    });
+  }
+  const byName = props.availabilityZoneIds;
+  if (byName !== undefined) {
+    for (const [name, id] of Object.entries(byName)) {
+      if (known(name) && !ZONE_NAME.test(name)) p.add(`\`availabilityZoneIds\` key ${show(name)} is not a zone name; use names like 'us-east-1a' as keys, their zone ids as values`);
+      if (known(id) && !ZONE_ID.test(id)) p.add(`\`availabilityZoneIds\` value ${show(id)} of '${name}' is not a zone id; use AZ IDs like 'use1-az1' as values`);
+    }
+    if (ids === undefined) {
+      p.add('`availabilityZoneIds` is only used with `serviceAvailabilityZoneIds`, to match the provider\'s zone ids; give those or remove it');
+    }
+  }
+  if (props.lookupSupportedAzs === true) {
+    // CDK's lookup calls DescribeVpcEndpointServices in this account, which answers with the
+    // zones the provider and this account have in common, by this account's names:
+    // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeVpcEndpointServices.html
+    // It needs a concrete environment and service name:
+    // https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_ec2.InterfaceVpcEndpointOptions.html
+    const stack = Stack.of(scope);
+    if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)) {
+      p.add('`lookupSupportedAzs` needs the stack\'s account and Region, which are known only at deployment; give the stack an `env`, or use `serviceAvailabilityZoneIds`');
+    }
+    const name = props.exposure?.endpointServiceName;
+    if (typeof name === 'string' && Token.isUnresolved(name)) {
+      p.add('`lookupSupportedAzs` needs a literal endpoint service name, but the exposure\'s is known only at deployment; import the exposure by name, or leave `lookupSupportedAzs` out (an exposure of this app gives its zones)');
+    }
   }
 }
 

@@ -8,6 +8,7 @@ import {
   App,
   CfnParameter,
   Stack,
+  Token,
   aws_ec2 as ec2,
   aws_iam as iam,
   aws_route53 as route53,
@@ -28,7 +29,7 @@ import { attempt, expectConstructs, expectValidationError } from '../error-contr
 import { ENV, IMAGE, containerOf, importedVpc } from '../service/fixtures';
 
 const PATH = 'Test/Billing';
-const PROPS = ['exposure', 'vpc', 'subnets', 'privateDnsEnabled', 'domainName', 'hostedZone', 'allowFrom', 'envVarPrefix', 'attach'];
+const PROPS = ['exposure', 'vpc', 'subnets', 'serviceAvailabilityZoneIds', 'availabilityZoneIds', 'lookupSupportedAzs', 'privateDnsEnabled', 'domainName', 'hostedZone', 'allowFrom', 'envVarPrefix', 'attach'];
 const ATTRIBUTES = ['endpointServiceName', 'port', 'protocol', 'privateDnsName'];
 const SERVICE_NAME = 'com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0';
 const CONSUMER_VPC_ID = 'vpc-0fedcba9876543210';
@@ -204,6 +205,157 @@ describe('subnets', () => {
   test('public subnets by type', () => {
     const { t } = consume({ subnets: { subnetType: ec2.SubnetType.PUBLIC } });
     t.hasResourceProperties('AWS::EC2::VPCEndpoint', { SubnetIds: ['subnet-1000000000000000a', 'subnet-1000000000000000b'] });
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Zones: the endpoint only where the provider's load balancer is (issue 14, defect 6).
+// ---------------------------------------------------------------------------------------
+
+/** This account's zone ids of the consumer VPC's zones (us-east-1a, us-east-1b). */
+const ZONE_IDS = { 'us-east-1a': 'use1-az6', 'us-east-1b': 'use1-az4' };
+const ZONES_WARNING = /cdk-microservices:privateLinkConsumerZones/;
+
+function zoneWarnings(stack: Stack): string[] {
+  return Annotations.fromStack(stack).findWarning('*', Match.anyValue())
+    .map((w) => String(w.entry.data))
+    .filter((text) => ZONES_WARNING.test(text));
+}
+
+/** A provider whose load balancer is in the given zones of the provider VPC (us-east-1a, us-east-1b, us-east-1c). */
+function providerIn(stack: Stack, zones: string[]) {
+  const vpc = ec2.Vpc.fromVpcAttributes(stack, 'ProviderVpc', {
+    vpcId: 'vpc-0123456789abcdef0',
+    vpcCidrBlock: '10.0.0.0/16',
+    availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+    privateSubnetIds: ['subnet-0000000000000000c', 'subnet-0000000000000000d', 'subnet-0000000000000000e'],
+    privateSubnetRouteTableIds: ['rtb-0000000000000000c', 'rtb-0000000000000000d', 'rtb-0000000000000000e'],
+  });
+  const env = new MicroserviceEnvironment(stack, 'ProviderEnv', { vpc, serviceSubnets: { availabilityZones: zones } });
+  const service = new TwelveFactorService(stack, 'Payments', { environment: env, image: IMAGE, port: 8080, user: '1000' });
+  return new PrivateLinkExposure(stack, 'PaymentsLink', {
+    service,
+    allowedPrincipals: [new iam.AccountPrincipal('111111111111')],
+    allowedClients: [ec2.Peer.ipv4('10.1.0.0/16')],
+  });
+}
+
+describe('zones of the provider\'s load balancer', () => {
+  test('an exposure of this app in one zone: the endpoint only in the consumer subnet of that zone, no warning', () => {
+    const w = consumerWorld();
+    const link = providerIn(w.stack, ['us-east-1b']);
+    new PrivateLinkConsumer(w.stack, 'Billing', { exposure: link, vpc: w.vpc });
+    Template.fromStack(w.stack).hasResourceProperties('AWS::EC2::VPCEndpoint', { SubnetIds: ['subnet-1000000000000000d'] });
+    expect(zoneWarnings(w.stack)).toEqual([]);
+  });
+
+  test('an exposure of this app in another stack of the same environment: its zones too', () => {
+    const app = new App();
+    const link = providerIn(new Stack(app, 'Provider', { env: ENV }), ['us-east-1a']);
+    const stack = new Stack(app, 'Test', { env: ENV });
+    new PrivateLinkConsumer(stack, 'Billing', { exposure: link, vpc: consumerVpc(stack) });
+    Template.fromStack(stack).hasResourceProperties('AWS::EC2::VPCEndpoint', { SubnetIds: ['subnet-1000000000000000c'] });
+  });
+
+  test('an exposure of this app in all the consumer\'s zones and more: every consumer subnet', () => {
+    const w = consumerWorld();
+    const link = providerIn(w.stack, ['us-east-1a', 'us-east-1b', 'us-east-1c']);
+    new PrivateLinkConsumer(w.stack, 'Billing', { exposure: link, vpc: w.vpc });
+    Template.fromStack(w.stack).hasResourceProperties('AWS::EC2::VPCEndpoint', { SubnetIds: CONSUMER_SUBNETS });
+  });
+
+  test('env-agnostic stacks: zones from the same Fn::GetAZs expressions are the same zones', () => {
+    const stack = new Stack(new App(), 'Test');
+    const providerVpc = new ec2.Vpc(stack, 'ProviderVpc', { maxAzs: 2, natGateways: 0 });
+    const env = new MicroserviceEnvironment(stack, 'ProviderEnv', { vpc: providerVpc, serviceSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } });
+    const service = new TwelveFactorService(stack, 'Payments', { environment: env, image: IMAGE, port: 8080, user: '1000' });
+    const link = new PrivateLinkExposure(stack, 'PaymentsLink', {
+      service, allowedPrincipals: [new iam.AccountPrincipal('111111111111')], allowedClients: [ec2.Peer.ipv4('10.1.0.0/16')],
+    });
+    const vpc = new ec2.Vpc(stack, 'ConsumerVpc', { ipAddresses: ec2.IpAddresses.cidr('10.1.0.0/16'), maxAzs: 2, natGateways: 0 });
+    new PrivateLinkConsumer(stack, 'Billing', { exposure: link, vpc, subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } });
+    const [endpoint] = Object.values(Template.fromStack(stack).findResources('AWS::EC2::VPCEndpoint'));
+    expect(endpoint.Properties.SubnetIds).toHaveLength(2);
+  });
+
+  test('an imported exposure with the provider\'s zone ids: the consumer subnets whose zone id matches, no warning', () => {
+    const { t, stack } = consume({ serviceAvailabilityZoneIds: ['use1-az4', 'use1-az1'], availabilityZoneIds: ZONE_IDS });
+    t.hasResourceProperties('AWS::EC2::VPCEndpoint', { SubnetIds: ['subnet-1000000000000000d'] });
+    expect(zoneWarnings(stack)).toEqual([]);
+  });
+
+  test('the zone ids narrow the user\'s subnets too', () => {
+    const { t } = consume({ subnets: { subnetType: ec2.SubnetType.PUBLIC }, serviceAvailabilityZoneIds: ['use1-az6'], availabilityZoneIds: ZONE_IDS });
+    t.hasResourceProperties('AWS::EC2::VPCEndpoint', { SubnetIds: ['subnet-1000000000000000a'] });
+  });
+
+  test('an imported exposure without zone ids: every subnet, and a warning naming the risk and the props that fix it', () => {
+    const { t, stack } = consume();
+    t.hasResourceProperties('AWS::EC2::VPCEndpoint', { SubnetIds: CONSUMER_SUBNETS });
+    const [warning] = zoneWarnings(stack);
+    expect(warning).toMatch(/its creation fails if the provider's load balancer is not in one of them \(zone names differ per account\)/);
+    expect(warning).toMatch(/`serviceAvailabilityZoneIds`.*`availabilityZoneIds`.*`lookupSupportedAzs`/);
+  });
+
+  test('zone ids known only at deployment: not checked, every subnet, the warning', () => {
+    const { t, stack } = consume((w) => ({
+      serviceAvailabilityZoneIds: Token.asList(new CfnParameter(w.stack, 'ZoneIds', { type: 'CommaDelimitedList' }).valueAsList),
+      availabilityZoneIds: ZONE_IDS,
+    }));
+    t.hasResourceProperties('AWS::EC2::VPCEndpoint', { SubnetIds: CONSUMER_SUBNETS });
+    expect(zoneWarnings(stack)[0]).toMatch(/zone ids in `serviceAvailabilityZoneIds` are known only at deployment/);
+  });
+
+  test('no warning when the user picks the zones', () => {
+    const { stack } = consume({ subnets: { availabilityZones: ['us-east-1a'] } });
+    expect(zoneWarnings(stack)).toEqual([]);
+  });
+
+  test('lookupSupportedAzs: the zones EC2 reports for this account, from the context', () => {
+    const app = new App({ context: { [`endpoint-service-availability-zones:account=${ENV.account}:region=${ENV.region}:serviceName=${SERVICE_NAME}`]: ['us-east-1b'] } });
+    const stack = new Stack(app, 'Test', { env: ENV });
+    const exposure = PrivateLinkExposure.fromPrivateLinkExposureAttributes(stack, 'BillingService', { endpointServiceName: SERVICE_NAME, port: 443 });
+    new PrivateLinkConsumer(stack, 'Billing', { exposure, vpc: consumerVpc(stack), lookupSupportedAzs: true });
+    Template.fromStack(stack).hasResourceProperties('AWS::EC2::VPCEndpoint', { SubnetIds: ['subnet-1000000000000000d'] });
+    expect(zoneWarnings(stack)).toEqual([]);
+  });
+
+  test.each<[string, Extra, RegExp]>([
+    ['empty zone ids', { serviceAvailabilityZoneIds: [], availabilityZoneIds: ZONE_IDS }, /`serviceAvailabilityZoneIds` is empty; give the zone ids of the provider's load balancer/],
+    ['a zone name given as a zone id', { serviceAvailabilityZoneIds: ['us-east-1a'], availabilityZoneIds: ZONE_IDS },
+      /`serviceAvailabilityZoneIds\[0\]` 'us-east-1a' is not a zone id; use AZ IDs like 'use1-az1' \(zone names differ per account\)/],
+    ['a zone id that is not one', { serviceAvailabilityZoneIds: ['use1-az4', 'az 9'], availabilityZoneIds: ZONE_IDS }, /`serviceAvailabilityZoneIds\[1\]` 'az 9' is not a zone id/],
+    ['zone ids that are not a list', { serviceAvailabilityZoneIds: 'use1-az4' as unknown as string[], availabilityZoneIds: ZONE_IDS },
+      /`serviceAvailabilityZoneIds` 'use1-az4' is not a list of strings/],
+    ['zone ids without this account\'s mapping', { serviceAvailabilityZoneIds: ['use1-az4'] },
+      /`serviceAvailabilityZoneIds` needs `availabilityZoneIds`, the zone id of each zone of `vpc` in this account .*describe-availability-zones/],
+    ['a mapping that misses a zone of the subnets', { serviceAvailabilityZoneIds: ['use1-az4'], availabilityZoneIds: { 'us-east-1a': 'use1-az6' } },
+      /`availabilityZoneIds` has no zone id for 'us-east-1b' of the selected subnets; name every zone of `subnets`/],
+    ['a mapping with ids as keys', { serviceAvailabilityZoneIds: ['use1-az4'], availabilityZoneIds: { 'use1-az6': 'us-east-1a' } },
+      /`availabilityZoneIds` key 'use1-az6' is not a zone name; use names like 'us-east-1a' as keys, their zone ids as values/],
+    ['a mapping to something that is not a zone id', { serviceAvailabilityZoneIds: ['use1-az4'], availabilityZoneIds: { 'us-east-1a': 'use1-az6', 'us-east-1b': 'b' } },
+      /`availabilityZoneIds` value 'b' of 'us-east-1b' is not a zone id; use AZ IDs like 'use1-az1' as values/],
+    ['a mapping that is not a map', { serviceAvailabilityZoneIds: ['use1-az4'], availabilityZoneIds: ['use1-az6'] as unknown as { [name: string]: string } },
+      /`availabilityZoneIds` \["use1-az6"\] is not a map of strings/],
+    ['a mapping without zone ids', { availabilityZoneIds: ZONE_IDS }, /`availabilityZoneIds` is only used with `serviceAvailabilityZoneIds`/],
+    ['none of the consumer\'s zones is the provider\'s', { serviceAvailabilityZoneIds: ['use1-az1', 'use1-az2'], availabilityZoneIds: ZONE_IDS },
+      /`subnets` are in the zones us-east-1a \(use1-az6\), us-east-1b \(use1-az4\), none of which the service's load balancer is in \(the zone ids use1-az1, use1-az2\); choose subnets of `vpc` in its zones/],
+    ['lookupSupportedAzs that is not a boolean', { lookupSupportedAzs: 'yes' as unknown as boolean }, /`lookupSupportedAzs` 'yes' is not a boolean/],
+    ['lookupSupportedAzs with a service name known only at deployment', (w) => ({ exposure: providerIn(w.stack, ['us-east-1a']), lookupSupportedAzs: true }),
+      /`lookupSupportedAzs` needs a literal endpoint service name, but the exposure's is known only at deployment/],
+    ['an exposure of this app in none of the consumer\'s zones', (w) => ({ exposure: providerIn(w.stack, ['us-east-1c']) }),
+      /`subnets` are in the zones us-east-1a, us-east-1b, none of which the service's load balancer is in \(the zones us-east-1c of Test\/PaymentsLink\)/],
+  ])('refused: %s', (_name, extra, message) => {
+    const w = consumerWorld();
+    const text = expectRefusal(() => new PrivateLinkConsumer(w.stack, 'Billing', propsIn(w, extra)));
+    expect(text).toMatch(message);
+  });
+
+  test('refused: lookupSupportedAzs in a stack without account and Region', () => {
+    const stack = new Stack(new App(), 'Test');
+    const exposure = PrivateLinkExposure.fromPrivateLinkExposureAttributes(stack, 'BillingService', { endpointServiceName: SERVICE_NAME, port: 443 });
+    const text = expectRefusal(() => new PrivateLinkConsumer(stack, 'Billing', { exposure, vpc: consumerVpc(stack), lookupSupportedAzs: true }));
+    expect(text).toMatch(/`lookupSupportedAzs` needs the stack's account and Region, which are known only at deployment; give the stack an `env`, or use `serviceAvailabilityZoneIds`/);
   });
 });
 
