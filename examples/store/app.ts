@@ -142,8 +142,14 @@ export class StoreStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    // The vault's name is derived from its construct path, so it is the same on every attempt:
+    // kept by a failed first create (Retain), it would make the retry fail with "already exists".
+    // RETAIN_ON_UPDATE_OR_DELETE (DeletionPolicy RetainExceptOnCreate) deletes it when the
+    // operation that created it rolls back (it is empty then) and keeps it on every later
+    // update or delete:
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html
     const backups = new backup.BackupPlan(this, 'Backups', {
-      backupVault: new backup.BackupVault(this, 'BackupVault', { encryptionKey: dataKey, removalPolicy: RemovalPolicy.RETAIN }),
+      backupVault: new backup.BackupVault(this, 'BackupVault', { encryptionKey: dataKey, removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE }),
       backupPlanRules: [backup.BackupPlanRule.daily(), backup.BackupPlanRule.monthly1Year()],
     });
     const selection = backups.addSelection('Tables', { resources: [backup.BackupResource.fromDynamoDbTable(usersTable)] });
@@ -219,7 +225,7 @@ export class StoreStack extends Stack {
       spotWeight: 1,
       onDemandBase: 0,
     });
-    signups.subscribe(this.emailWorker, {
+    const emailSignups = signups.subscribe(this.emailWorker, {
       acceptableLatency: Duration.minutes(1),
       messageProcessingTime: Duration.seconds(2),
     });
@@ -269,25 +275,54 @@ export class StoreStack extends Stack {
     const alertsQueue = this.complianceAlerts.queue!;
     this.complianceWorker.attach(BackingService.sqsQueue(alertsQueue, { access: Access.READ, envVarPrefix: 'COMPLIANCE_ALERTS' }));
     this.complianceRules.grantStartRemediation(this.complianceWorker.taskRole, ComplianceRule.ELBV2_LISTENER_HTTPS);
-    // From zero tasks: one task while alerts wait or are being handled, none 15 minutes after.
+    // From zero tasks: one task within a minute or two of an alert (SQS sends its queue metrics to
+    // CloudWatch every minute, and the scale-out alarm needs one breaching minute), none after 15
+    // minutes without an alert waiting or being handled. Two policies, because a step scaling
+    // policy's alarms share its evaluation periods: in one policy the 15 minutes of the scale-in
+    // would delay the scale-out as long. A step with no change creates no alarm, so each policy
+    // has one.
+    // https://docs.aws.amazon.com/autoscaling/application/userguide/step-scaling-policy-overview.html
+    // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html
+    // SQS documents ApproximateNumberOfMessagesNotVisible as reported when in-flight messages
+    // exist, and a sum with a missing term has no value: each term counts as 0 when missing, so
+    // that an alert waiting with none in flight still starts the task.
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html
+    const alertsWaiting = new cloudwatch.MathExpression({
+      expression: 'FILL(visible, 0) + FILL(inFlight, 0)',
+      usingMetrics: {
+        visible: alertsQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+        inFlight: alertsQueue.metricApproximateNumberOfMessagesNotVisible({ period: Duration.minutes(1) }),
+      },
+      period: Duration.minutes(1),
+    });
     this.complianceWorker.scaling!.scaleOnMetric('Alerts', {
-      metric: new cloudwatch.MathExpression({
-        expression: 'visible + inFlight',
-        usingMetrics: {
-          visible: alertsQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
-          inFlight: alertsQueue.metricApproximateNumberOfMessagesNotVisible({ period: Duration.minutes(1) }),
-        },
-        period: Duration.minutes(1),
-      }),
-      scalingSteps: [{ upper: 0, change: -1 }, { lower: 1, change: +1 }],
+      metric: alertsWaiting,
+      scalingSteps: [{ upper: 0, change: 0 }, { lower: 1, change: +1 }],
+      adjustmentType: appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+      evaluationPeriods: 1,
+      cooldown: Duration.minutes(1),
+    });
+    this.complianceWorker.scaling!.scaleOnMetric('AlertsDrained', {
+      metric: alertsWaiting,
+      scalingSteps: [{ upper: 0, change: -1 }, { lower: 1, change: 0 }],
       adjustmentType: appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
       evaluationPeriods: 15,
       datapointsToAlarm: 15,
     });
 
-    this.emailWorker.addAdminTask('replay-dead-letters', {
-      command: ['node', 'worker.js', '--replay'],
+    // Every day at 04:00 UTC, the sign-ups that went to the email worker's dead-letter queue are
+    // sent back to its queue (the worker's `--replay` mode: receive from the DLQ, SendMessageBatch
+    // to the queue, delete from the DLQ what SQS accepted, then exit). The task runs with the
+    // service's task role (an admin process sees what the service sees), which is granted the
+    // DLQ's receive and delete and the queue's send; the DLQ's URL is injected as
+    // USER_SIGNUP_DLQ_URL next to the queue's USER_SIGNUP_QUEUE_URL.
+    const emailDeadLetters = emailSignups.deadLetterQueue!;
+    this.emailWorker.addEnvironment('USER_SIGNUP_DLQ_URL', emailDeadLetters.queueUrl);
+    const replay = this.emailWorker.addAdminTask('replay-dead-letters', {
+      command: ['node', 'dist/main.js', '--replay'],
       schedule: events.Schedule.cron({ minute: '0', hour: '4' }),
     });
+    emailDeadLetters.grantConsumeMessages(replay.taskDefinition.taskRole);
+    emailSignups.queue.grantSendMessages(replay.taskDefinition.taskRole);
   }
 }
