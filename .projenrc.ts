@@ -85,6 +85,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       testTimeout: 120_000,
+      // Jest's default on 2 cores is one worker (cores - 1); the suites are independent and
+      // CPU-bound, so two workers keep the build within its time budget.
+      maxWorkers: 2,
     },
   },
   gitignore: ['/cdk.out', '.jsii.tabl.json', '**/*.snapshot/**/asset.*', 'dist/code-only', '.cdk.staging'],
