@@ -14,13 +14,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ConfigServiceClient, DescribeRemediationExecutionStatusCommand, StartRemediationExecutionCommand } from '@aws-sdk/client-config-service';
-import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { App, Duration, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_route53 as route53, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Json, callOfTask, checkCall, checkErrorNames, checkOutputPath, parsePath, taskResource } from './aws-models';
 import { BillingStack, StoreStack } from '../../examples/store/app';
 import { handleMessage, pollOnce } from '../../examples/store/services/compliance-worker/src/consumer';
+import { pollOnce as pollSignups, replayDeadLetters } from '../../examples/store/services/email-worker/src/worker';
 import { ComplianceRule, ComplianceRules, MicroserviceEnvironment, PrivateLinkExposure, TwelveFactorService } from '../../src';
 import { enableVpcFlowLogsContent, restoreHttpsOnlyContent } from '../../src/compliance/remediation-documents';
 import { resolveTokens, synthesizeCanary } from '../deployment/rollout-harness';
@@ -542,6 +543,36 @@ describe('(d) AWS SDK v3 commands of the compliance worker', () => {
     expect(problems).toEqual([]);
     sqs.restore();
     config.restore();
+  });
+
+  test('the email worker: every command of its loop and of --replay, with the input it builds, matches the models', async () => {
+    const sqs = mockClient(SQSClient);
+    const signup = (id: string, attributes = false) => ({
+      MessageId: id,
+      ReceiptHandle: `handle-${id}`,
+      Body: JSON.stringify({ Type: 'Notification', MessageId: `sns-${id}`, Message: JSON.stringify({ userId: id, plan: 'pro' }) }),
+      ...(attributes ? { MessageAttributes: { plan: { DataType: 'String', StringValue: 'pro' } } } : {}),
+    });
+    sqs.onAnyCommand().resolves({});
+    sqs.on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [signup('s1'), signup('s2')] })
+      .resolvesOnce({ Messages: [signup('d1', true), signup('d2')] })
+      .resolves({ Messages: [] });
+    sqs.on(SendMessageBatchCommand).resolves({ Successful: [{ Id: 'm0', MessageId: 'x1', MD5OfMessageBody: 'a' }, { Id: 'm1', MessageId: 'x2', MD5OfMessageBody: 'b' }], Failed: [] });
+    sqs.on(DeleteMessageBatchCommand).resolves({ Successful: [{ Id: 'm0' }, { Id: 'm1' }], Failed: [] });
+    const deps = { sqs: new SQSClient({ region: 'us-east-1' }), log: () => undefined, handle: async () => undefined };
+    const queueUrl = 'https://sqs.us-east-1.amazonaws.com/111111111111/Store-UserSignupQueue-AbC123';
+    await pollSignups(deps, { queueUrl, waitTimeSeconds: 1 });
+    await replayDeadLetters(deps, { queueUrl, deadLetterQueueUrl: `${queueUrl}-dlq`, waitTimeSeconds: 1 });
+
+    const sent = sqs.calls().map((c) => c.args[0] as Json);
+    expect([...new Set(sent.map((c) => c.constructor.name))].sort()).toEqual(['DeleteMessageBatchCommand', 'ReceiveMessageCommand', 'SendMessageBatchCommand']);
+    count('worker commands', sent.length);
+    const problems = sent.flatMap((command) => checkCall({
+      kind: 'api', service: 'sqs', action: command.constructor.name.replace(/Command$/, ''), params: command.input, where: `email-worker ${command.constructor.name}`,
+    }));
+    expect(problems).toEqual([]);
+    sqs.restore();
   });
 
   test('the other example services call no AWS API (nothing to check; a new call needs a contract test)', () => {

@@ -290,10 +290,12 @@ function attributesOf(m: Message): Record<string, MessageAttributeValue> | undef
 
 function sendEntry(m: Message, id: string): SendMessageBatchRequestEntry {
   const groupId = m.Attributes?.MessageGroupId;
+  const attributes = attributesOf(m);
   return {
     Id: id,
     MessageBody: m.Body!,
-    MessageAttributes: attributesOf(m),
+    // Only members the message has: the API model has no "absent" value for a map.
+    ...(attributes !== undefined ? { MessageAttributes: attributes } : {}),
     // A FIFO queue's message keeps its group; it gets a new deduplication id (its DLQ message id),
     // or SQS would drop it as a duplicate of the first send within the 5-minute window:
     // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/using-messagededuplicationid-property.html
