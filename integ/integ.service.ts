@@ -2,16 +2,20 @@
  * A web service behind the shared load balancer: nginx answers on `/` through plain HTTP
  * (a test account has no domain or certificate).
  *
- * The assertions wait until ECS runs the one task and the load balancer answers 200.
+ * A second nginx uses Service Connect; its name must also be registered for DNS discovery
+ * (clients without the proxy, such as admin tasks, resolve it there).
+ *
+ * The assertions wait until ECS runs the one task and the load balancer answers 200, and
+ * until Cloud Map lists the Service Connect service's task under its DNS registration.
  */
-import { ExpectedResult } from '@aws-cdk/integ-tests-alpha';
+import { ExpectedResult, Match } from '@aws-cdk/integ-tests-alpha';
 import {
   Duration,
   RemovalPolicies,
   Stack,
   aws_ecs as ecs,
 } from 'aws-cdk-lib';
-import { MicroserviceEnvironment, Stage, TwelveFactorService } from '../src';
+import { Discovery, MicroserviceEnvironment, Stage, TwelveFactorService } from '../src';
 import { accessLogsBucketOf, expectRunningTasks, integApp, integTest } from './common';
 
 const app = integApp();
@@ -45,12 +49,34 @@ const service = new TwelveFactorService(stack, 'Web', {
   maxTasks: 2,
 });
 
+const internal = new TwelveFactorService(stack, 'Internal', {
+  environment,
+  image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable'),
+  port: 80,
+  discovery: Discovery.SERVICE_CONNECT,
+  readonlyRootFilesystem: false,
+  minTasks: 1,
+  maxTasks: 1,
+});
+internal.allowFrom(service);
+
 // Everything the test creates goes away with the stack (keys, log groups included).
 RemovalPolicies.of(stack).destroy();
 
 const integ = integTest(app, 'ServiceTest', stack, assertionStack);
 
 expectRunningTasks(integ, environment.cluster, service.service, 1);
+
+expectRunningTasks(integ, environment.cluster, internal.service, 1);
+
+// The A record clients without a Service Connect proxy resolve: one healthy instance.
+integ.assertions
+  .awsApiCall('ServiceDiscovery', 'discoverInstances', {
+    NamespaceName: environment.namespaceName,
+    ServiceName: internal.serviceName,
+  })
+  .expect(ExpectedResult.objectLike({ Instances: Match.arrayWith([Match.objectLike({ ServiceName: internal.serviceName })]) }))
+  .waitForAssertions({ totalTimeout: Duration.minutes(10), interval: Duration.seconds(30) });
 
 integ.assertions
   .httpApiCall(`http://${environment.loadBalancer!.loadBalancerDnsName}/`)

@@ -214,9 +214,12 @@ export class StoreStack extends Stack {
     const signups = this.bus.addTopic('user-signup');
     for (const slot of this.users.slots) signups.grantPublish(slot);
 
+    // Both workers run the sign-up worker image (services/signup-worker), each with its handler.
+    const signupWorkerImage = ecs.ContainerImage.fromAsset(path.join(__dirname, 'services', 'signup-worker'));
     this.emailWorker = new TwelveFactorService(this, 'EmailWorker', {
       environment: this.platform,
-      image: ecs.ContainerImage.fromAsset(path.join(__dirname, 'services', 'email-worker')),
+      image: signupWorkerImage,
+      config: { SIGNUP_HANDLER: 'welcome-email' },
       user: 'node',
       scratchVolumePath: '/tmp',
       containerHealthCheck: WORKER_HEALTH_CHECK,
@@ -232,7 +235,8 @@ export class StoreStack extends Stack {
 
     this.billingWorker = new TwelveFactorService(this, 'BillingWorker', {
       environment: this.platform,
-      image: ecs.ContainerImage.fromAsset(path.join(__dirname, 'services', 'billing-worker')),
+      image: signupWorkerImage,
+      config: { SIGNUP_HANDLER: 'invoice' },
       user: 'node',
       scratchVolumePath: '/tmp',
       containerHealthCheck: WORKER_HEALTH_CHECK,

@@ -10,42 +10,24 @@ export enum Discovery {
    */
   CLOUD_MAP = 'cloud-map',
   /**
-   * ECS Service Connect in the environment's namespace: clients reach
-   * `<serviceName>.<namespace>:<port>` through the Service Connect proxy, with retries and
-   * per-request metrics. Needs a port.
+   * ECS Service Connect in the environment's namespace, on top of the DNS registration of
+   * `CLOUD_MAP`: `<serviceName>.<namespace>:<port>` resolves in every task of the VPC.
+   * Needs a port.
    *
-   * Who can reach the name: only tasks that ECS services create with a Service Connect
-   * configuration in the same namespace, that is the other services of the environment
-   * with `Discovery.SERVICE_CONNECT` (the proxy in the client task resolves the name; ECS
-   * registers the endpoints in Cloud Map for API discovery, with no DNS record). It does not
-   * resolve in services with `Discovery.CLOUD_MAP`, admin tasks (started with RunTask or by an
-   * EventBridge schedule: "Only the tasks that Amazon ECS services create are supported with
-   * Service Connect"), Lambda functions or anything else in the VPC. Use `CLOUD_MAP` for a
-   * service those must reach.
+   * In the tasks of the environment's other `SERVICE_CONNECT` services the name goes through
+   * their Service Connect proxy (retries, outlier detection, per-request metrics). Everywhere
+   * else (services with `CLOUD_MAP`, admin tasks started with RunTask or by a schedule,
+   * Lambda functions) it is the A record of the DNS registration and connections go to the
+   * tasks directly: "Only the tasks that Amazon ECS services create are supported with Service
+   * Connect", so those clients could not resolve a Service Connect name alone. The Service
+   * Connect endpoint is the Cloud Map service `<serviceName>-sc` (two Cloud Map services of a
+   * namespace cannot share a name); its client alias is the DNS name, as AWS's migration path
+   * from DNS discovery to Service Connect does.
    *
    * @see https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ClusterServiceConnectDefaults.html
-   * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect.html
+   * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect-concepts-deploy.html
    */
   SERVICE_CONNECT = 'service-connect',
-}
-
-/** The environments (by their namespace) that have a Service Connect service. */
-const SERVICE_CONNECT_NAMESPACES = new WeakSet<object>();
-
-/**
- * Records that a service of the namespace uses Service Connect.
- * @internal
- */
-export function markServiceConnect(namespace: servicediscovery.INamespace): void {
-  SERVICE_CONNECT_NAMESPACES.add(namespace);
-}
-
-/**
- * Whether a service of the namespace uses Service Connect.
- * @internal
- */
-export function usesServiceConnect(namespace: servicediscovery.INamespace): boolean {
-  return SERVICE_CONNECT_NAMESPACES.has(namespace);
 }
 
 /** Limits of Cloud Map custom service attributes. */
@@ -97,8 +79,13 @@ export function applyDiscoveryAttributes(cloudMapService: servicediscovery.IServ
   if (cfn && Object.keys(attributes).length > 0) cfn.serviceAttributes = attributes;
 }
 
+/** What the Service Connect endpoint's Cloud Map service adds to the service's name. */
+export const SERVICE_CONNECT_SUFFIX = '-sc';
+
 /**
- * Service Connect configuration of a service.
+ * Service Connect configuration of a service: its endpoint is the Cloud Map service
+ * `<name>-sc` (the DNS registration has `<name>`), its client alias `<name>.<namespace>`.
+ * @see https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ServiceConnectService.html
  * @internal
  */
 export function serviceConnectConfiguration(
@@ -110,7 +97,7 @@ export function serviceConnectConfiguration(
 ): ecs.ServiceConnectProps {
   return {
     namespace: namespace.namespaceArn,
-    services: port === undefined ? [] : [{ portMappingName, discoveryName: name, dnsName: `${name}.${namespace.namespaceName}`, port }],
+    services: port === undefined ? [] : [{ portMappingName, discoveryName: `${name}${SERVICE_CONNECT_SUFFIX}`, dnsName: `${name}.${namespace.namespaceName}`, port }],
     logDriver,
   };
 }

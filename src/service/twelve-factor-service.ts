@@ -30,9 +30,8 @@ import {
   cloudMapOptions,
   Discovery,
   discoveryAttributeProblems,
-  markServiceConnect,
+  SERVICE_CONNECT_SUFFIX,
   serviceConnectConfiguration,
-  usesServiceConnect,
 } from '../discovery/discovery';
 import { MicroserviceEnvironment } from '../environment/microservice-environment';
 import { acknowledge, nistAndHipaa, suppressGuard } from '../private/acknowledge';
@@ -402,8 +401,8 @@ export interface TwelveFactorServiceProps {
   readonly discovery?: Discovery;
 
   /**
-   * Custom attributes on the service's Cloud Map entry, for API discovery (at most 30).
-   * Only with `Discovery.CLOUD_MAP`.
+   * Custom attributes on the service's Cloud Map entry (the DNS registration's Cloud Map
+   * service `<serviceName>`), for API discovery (at most 30).
    *
    * @default - none
    */
@@ -459,12 +458,12 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
   /** The service's name. */
   public readonly serviceName: string;
   /**
-   * The DNS name other services use: `<serviceName>.<namespace>`. With
-   * `Discovery.SERVICE_CONNECT` only other Service Connect services of the environment can
-   * resolve it (see `Discovery.SERVICE_CONNECT`).
+   * The DNS name other services use: `<serviceName>.<namespace>`. It resolves in every task
+   * of the VPC; with `Discovery.SERVICE_CONNECT` the environment's other Service Connect
+   * services reach it through their proxy (see `Discovery.SERVICE_CONNECT`).
    */
   public readonly discoveryName: string;
-  /** The Cloud Map service, with `Discovery.CLOUD_MAP`. */
+  /** The Cloud Map service of the DNS registration (`<serviceName>`). */
   public readonly cloudMapService?: servicediscovery.IService;
   /** The port, when the service listens on one. */
   public readonly port?: number;
@@ -614,7 +613,9 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
         { capacityProvider: 'FARGATE', weight: props.onDemandWeight ?? 1, base: props.onDemandBase ?? 1 },
         { capacityProvider: 'FARGATE_SPOT', weight: spotWeight },
       ] : undefined,
-      cloudMapOptions: discovery === Discovery.CLOUD_MAP ? cloudMapOptions(env.namespace, this.serviceName) : undefined,
+      // Both kinds register the DNS name; Service Connect adds its proxy for the clients that
+      // have one (see Discovery.SERVICE_CONNECT).
+      cloudMapOptions: cloudMapOptions(env.namespace, this.serviceName),
       serviceConnectConfiguration: discovery === Discovery.SERVICE_CONNECT
         ? serviceConnectConfiguration(env.namespace, this.serviceName, props.port, PORT_NAME,
           ecs.LogDrivers.awsLogs({ streamPrefix: `${this.serviceName}-service-connect`, logGroup: this.obtainSupportLogGroup() }))
@@ -623,7 +624,6 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
       propagateTags: ecs.PropagatedTagSource.SERVICE,
     });
     this.connections = this.service.connections;
-    if (discovery === Discovery.SERVICE_CONNECT) markServiceConnect(env.namespace);
     if (spotWeight > 0 || !known(spotWeight)) dependOnCapacityProviders(this.service);
     // Deployment alarms render from a list `addDeploymentAlarm` grows (the L2's
     // enableDeploymentAlarms drops every call after the first: it concats without assigning).
@@ -742,10 +742,10 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
 
   /**
    * Adds an admin process (XII): a task with the same image, config, secrets, role and
-   * network as the service, run once by hand (`aws ecs run-task`) or on a schedule. It is
-   * not a Service Connect client: it reaches services with `Discovery.CLOUD_MAP` by name,
-   * not those with `Discovery.SERVICE_CONNECT` (a warning says so when the environment has
-   * one). Its logs go to `supportLogGroup`.
+   * network as the service, run once by hand (`aws ecs run-task`) or on a schedule. It
+   * reaches the environment's services by their `discoveryName` through DNS (it is no
+   * Service Connect client: ECS runs the proxy only in tasks its services create). Its logs
+   * go to `supportLogGroup`.
    */
   public addAdminTask(name: string, options: AdminTaskOptions): AdminTask {
     const problems = adminTaskProblems({ ...options, name, service: this });
@@ -755,13 +755,6 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
     }
     const task = new AdminTask(this, `Admin-${name}`, { ...options, name, service: this });
     this.adminTasks.set(name, task);
-    // ECS supports Service Connect only in tasks its services create: a task started with
-    // RunTask (by hand or by an EventBridge schedule) has no proxy and cannot resolve
-    // Service Connect names. https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ClusterServiceConnectDefaults.html
-    if (usesServiceConnect(this.environment.namespace)) {
-      Annotations.of(task).addWarningV2('cdk-microservices:serviceConnectAdminTask',
-        `Admin task '${name}' runs outside any ECS service, so it is no Service Connect client: the names of the environment's Discovery.SERVICE_CONNECT services do not resolve in it. If it must call one of them, give that service \`discovery: Discovery.CLOUD_MAP\` (a DNS name every task of the VPC resolves).`);
-    }
     return task;
   }
 
@@ -1274,8 +1267,15 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
     // Discovery.
     const discovery = props.discovery ?? Discovery.CLOUD_MAP;
     if (discovery === Discovery.SERVICE_CONNECT) {
-      p.when(props.discoveryAttributes !== undefined, '`discoveryAttributes` are Cloud Map attributes; they need `discovery: Discovery.CLOUD_MAP`');
       p.when(props.port === undefined, '`Discovery.SERVICE_CONNECT` needs a `port` for clients to reach');
+      // The endpoint's Cloud Map service `<name>-sc` has at most 64 characters.
+      // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ServiceConnectService.html
+      p.when(this.serviceName.length + SERVICE_CONNECT_SUFFIX.length > 64,
+        `\`serviceName\` '${this.serviceName}' is too long for \`Discovery.SERVICE_CONNECT\`: its endpoint '${this.serviceName}${SERVICE_CONNECT_SUFFIX}' must have at most 64 characters; use at most ${64 - SERVICE_CONNECT_SUFFIX.length}`);
+      const endpoint = `${this.serviceName}${SERVICE_CONNECT_SUFFIX}`;
+      const owner = props.environment._claimServiceName(endpoint, this.node.path);
+      p.when(owner !== undefined,
+        `\`serviceName\` '${this.serviceName}' with \`Discovery.SERVICE_CONNECT\` registers the Cloud Map service '${endpoint}', which ${owner} already uses in the same environment; rename one of them`);
     }
     for (const problem of discoveryAttributeProblems(props.discoveryAttributes)) p.add(problem);
     p.throwIfAny();

@@ -99,7 +99,7 @@ describe('the replay-dead-letters admin task of the email worker', () => {
   });
 
   test('its command runs the worker program the image builds', () => {
-    const dir = path.join(__dirname, '..', '..', 'examples', 'store', 'services', 'email-worker');
+    const dir = path.join(__dirname, '..', '..', 'examples', 'store', 'services', 'signup-worker');
     const [node, script, ...args] = container.Command as string[];
     expect([node, args]).toEqual(['node', ['--replay']]);
     // The image compiles src/*.ts (tsconfig rootDir src, outDir dist) and copies dist: the script is a compiled source.

@@ -198,20 +198,33 @@ describe('4: error metrics are the environment\'s and the app container\'s own',
 });
 
 describe('5: who can reach a Service Connect name', () => {
-  // "Only the tasks that Amazon ECS services create are supported with Service Connect."
-  // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ClusterServiceConnectDefaults.html
-  test('an admin task in an environment with a Service Connect service is warned it cannot resolve its names', () => {
+  // "Only the tasks that Amazon ECS services create are supported with Service Connect": an
+  // admin task (RunTask) has no proxy. https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ClusterServiceConnectDefaults.html
+  // A Service Connect service keeps its DNS name for clients without the proxy, its client
+  // alias being that same name (AWS's migration path from DNS discovery):
+  // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect-concepts-deploy.html
+  test('the name of a Service Connect service is an A record in the namespace, which admin tasks and Cloud Map services resolve', () => {
     const { stack, env } = withEnvironment({}, false);
-    new TwelveFactorService(stack, 'Internal', { environment: env, image: IMAGE, port: 9000, discovery: Discovery.SERVICE_CONNECT, user: '1000' });
+    const internal = new TwelveFactorService(stack, 'Internal', { environment: env, image: IMAGE, port: 9000, discovery: Discovery.SERVICE_CONNECT, user: '1000' });
     const users = new TwelveFactorService(stack, 'Users', { environment: env, image: IMAGE, user: '1000' });
     users.addAdminTask('migrate', { command: ['migrate'] });
-    Annotations.fromStack(stack).hasWarning('/Test/Users/Admin-migrate', Match.stringLikeRegexp('no Service Connect client.*Discovery.CLOUD_MAP'));
-  });
-
-  test('no warning where no service uses Service Connect', () => {
-    const { stack, env } = withEnvironment({}, false);
-    const users = new TwelveFactorService(stack, 'Users', { environment: env, image: IMAGE, user: '1000' });
-    users.addAdminTask('migrate', { command: ['migrate'] });
+    internal.allowFrom(users);
+    const t = Template.fromStack(stack);
+    const registry = stack.resolve((internal.cloudMapService!.node.defaultChild as any).logicalId);
+    t.hasResourceProperties('AWS::ServiceDiscovery::Service', {
+      Name: 'internal',
+      NamespaceId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EnvNamespace'), 'Id'] },
+      DnsConfig: Match.objectLike({ DnsRecords: [{ Type: 'A', TTL: 10 }] }),
+    });
+    const services = t.findResources('AWS::ECS::Service');
+    const internalService = Object.entries(services).find(([id]) => id.startsWith('InternalService'))![1];
+    expect(internalService.Properties.ServiceRegistries).toEqual([{ RegistryArn: { 'Fn::GetAtt': [registry, 'Arn'] } }]);
+    const alias = internalService.Properties.ServiceConnectConfiguration.Services[0];
+    expect(alias.ClientAliases[0].DnsName).toBe(internal.discoveryName);
+    expect(alias.DiscoveryName).toBe('internal-sc');
+    // The name the admin task uses is that record: no warning that it cannot resolve it.
     Annotations.fromStack(stack).hasNoWarning('/Test/Users/Admin-migrate', Match.anyValue());
+    // Direct clients reach the tasks on the same port the alias names.
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { FromPort: 9000, ToPort: 9000 });
   });
 });

@@ -356,17 +356,36 @@ describe('discovery', () => {
     t.hasResourceProperties('AWS::ServiceDiscovery::Service', { Name: 'users', ServiceAttributes: { version: 'v2', protocol: 'http' } });
   });
 
-  test('Service Connect instead of DNS registration', () => {
-    const { t, service } = web({ discovery: Discovery.SERVICE_CONNECT, serviceName: 'users-api' });
-    t.resourceCountIs('AWS::ServiceDiscovery::Service', 0);
+  test('Service Connect on top of the DNS registration, its endpoint under its own Cloud Map name', () => {
+    const { t, service } = web({ discovery: Discovery.SERVICE_CONNECT, serviceName: 'users-api', discoveryAttributes: { version: 'v2' } });
+    // The A record every task of the VPC resolves (admin tasks, CLOUD_MAP services, Lambda).
+    t.resourceCountIs('AWS::ServiceDiscovery::Service', 1);
+    t.hasResourceProperties('AWS::ServiceDiscovery::Service', {
+      Name: 'users-api', DnsConfig: Match.objectLike({ DnsRecords: [{ Type: 'A', TTL: 10 }] }), ServiceAttributes: { version: 'v2' },
+    });
+    const [svc] = Object.values(t.findResources('AWS::ECS::Service'));
+    expect(svc.Properties.ServiceRegistries).toHaveLength(1);
+    expect(svc.Properties.ServiceRegistries[0].RegistryArn['Fn::GetAtt'][0]).toMatch(/^UsersServiceCloudmapService/);
     t.hasResourceProperties('AWS::ECS::Service', {
       ServiceConnectConfiguration: Match.objectLike({
         Enabled: true,
         Namespace: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EnvNamespace'), 'Arn'] },
-        Services: [Match.objectLike({ PortName: 'http', DiscoveryName: 'users-api', ClientAliases: [{ DnsName: 'users-api.env.internal', Port: 8080 }] })],
+        // Two Cloud Map services of a namespace cannot share a name: the endpoint is '-sc',
+        // the client alias the DNS name.
+        Services: [Match.objectLike({ PortName: 'http', DiscoveryName: 'users-api-sc', ClientAliases: [{ DnsName: 'users-api.env.internal', Port: 8080 }] })],
       }),
     });
     expect(service.discoveryName).toBe('users-api.env.internal');
+    expect(service.cloudMapService).toBeDefined();
+  });
+
+  test('a Service Connect endpoint name is refused when too long or taken', () => {
+    expect(() => web({ discovery: Discovery.SERVICE_CONNECT, serviceName: 'a'.repeat(62) }))
+      .toThrow(/`serviceName` 'a{62}' is too long for `Discovery.SERVICE_CONNECT`: its endpoint 'a{62}-sc' must have at most 64 characters; use at most 61/);
+    const { stack, env } = withEnvironment();
+    new TwelveFactorService(stack, 'Plain', { environment: env, image: IMAGE, serviceName: 'users-sc', user: '1' });
+    expect(() => new TwelveFactorService(stack, 'Connected', { environment: env, image: IMAGE, serviceName: 'users', port: 80, discovery: Discovery.SERVICE_CONNECT, user: '1' }))
+      .toThrow(/`serviceName` 'users' with `Discovery.SERVICE_CONNECT` registers the Cloud Map service 'users-sc', which Test\/Plain already uses/);
   });
 
   test('one service allows another on its port', () => {
@@ -453,7 +472,6 @@ describe('TwelveFactorService bad input', () => {
     ['linear step under 3%', { deploymentStrategy: ecs.DeploymentStrategy.LINEAR, trafficShiftPercent: 2 }, /`trafficShiftPercent` 2 is not valid for LINEAR; use 3 to 100/],
     ['bake not whole minutes', { deploymentStrategy: ecs.DeploymentStrategy.BLUE_GREEN, deploymentBakeTime: Duration.seconds(90) }, /`deploymentBakeTime` 1 minute 30 seconds is not valid/],
     ['spot knobs without spot', { onDemandBase: 1 }, /`onDemandWeight` and `onDemandBase` split tasks/],
-    ['attributes with Service Connect', { discovery: Discovery.SERVICE_CONNECT, discoveryAttributes: { a: 'b' } }, /`discoveryAttributes` are Cloud Map attributes/],
     ['scratch path not absolute', { scratchVolumePath: 'tmp' }, /`scratchVolumePath` 'tmp' is not an absolute path/],
     ['ephemeral storage 10 GiB', { ephemeralStorageGiB: 10 }, /`ephemeralStorageGiB` 10 is not valid; use a whole number from 21 to 200/],
     ['error pattern with a space', { errorLogPattern: 'two words' }, /`errorLogPattern` 'two words' is not valid/],

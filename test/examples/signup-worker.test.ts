@@ -1,5 +1,6 @@
-// The email worker of the reference app (examples/store/services/email-worker), against an
-// in-memory SQS (aws-sdk-client-mock): the service's loop handles sign-ups and touches its
+// The sign-up worker of the reference app (examples/store/services/signup-worker: the email worker
+// and the billing worker), against an in-memory SQS (aws-sdk-client-mock): the service's loop
+// handles sign-ups with the handler SIGNUP_HANDLER names and touches its
 // heartbeat; `--replay` (the scheduled admin task) moves the dead-letter queue back to the queue
 // within SQS's batch limits, deletes only what was re-sent, and ends.
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
@@ -9,10 +10,10 @@ import {
   DeleteMessageBatchCommand, Message, MessageAttributeValue, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient,
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DLQ_URL_VARIABLE, main, parseConfig, QUEUE_URL_VARIABLE, Stopper } from '../../examples/store/services/email-worker/src/main';
+import { DLQ_URL_VARIABLE, HANDLER_VARIABLE, main, parseConfig, QUEUE_URL_VARIABLE, Stopper } from '../../examples/store/services/signup-worker/src/main';
 import {
   MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, messageBytes, replayDeadLetters, sendBatches, WorkerDeps,
-} from '../../examples/store/services/email-worker/src/worker';
+} from '../../examples/store/services/signup-worker/src/worker';
 
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/111111111111/Store-EmailWorkerBususersignupQueue-AbC';
 const DLQ_URL = 'https://sqs.us-east-1.amazonaws.com/111111111111/Store-EmailWorkerBususersignupDeadLetterQueue-DeF';
@@ -260,7 +261,7 @@ describe('--replay (the replay-dead-letters admin task)', () => {
 describe('the service (no argument)', () => {
   let dir: string;
   beforeEach(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'email-worker-'));
+    dir = mkdtempSync(path.join(tmpdir(), 'signup-worker-'));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -298,8 +299,24 @@ describe('the service (no argument)', () => {
   });
 
   test('the service does not need the DLQ URL; a missing queue URL is refused', async () => {
-    expect(parseConfig([], { [QUEUE_URL_VARIABLE]: QUEUE_URL })).toEqual({ mode: 'consume', queueUrl: QUEUE_URL, deadLetterQueueUrl: undefined, region: undefined });
+    expect(parseConfig([], { [QUEUE_URL_VARIABLE]: QUEUE_URL })).toEqual({ mode: 'consume', handler: 'welcome-email', queueUrl: QUEUE_URL, deadLetterQueueUrl: undefined, region: undefined });
     expect(await main([], {}, { deps })).toBe(1);
+    expect(sqsMock.calls()).toHaveLength(0);
+  });
+
+  test('as the billing worker (SIGNUP_HANDLER=invoice) it opens an invoice per raw paid sign-up, with its plan attribute', async () => {
+    const plan = { plan: { DataType: 'String', StringValue: 'paid' } };
+    fake.put(QUEUE_URL, JSON.stringify({ userId: 'u7', plan: 'paid' }), plan);
+    const env = { ...ENV, [HANDLER_VARIABLE]: 'invoice' };
+    expect(await main([], env, { deps, stopper: stopAfter(1), heartbeat: () => undefined })).toBe(0);
+    expect(fake.bodies(QUEUE_URL)).toEqual([]);
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'invoice opened', plan: 'paid', signup: JSON.stringify({ userId: 'u7', plan: 'paid' }) }));
+    expect(lines.filter((l) => l.msg === 'welcome email')).toEqual([]);
+  });
+
+  test('an unknown handler is refused before any call', async () => {
+    expect(() => parseConfig([], { ...ENV, [HANDLER_VARIABLE]: 'sms' })).toThrow('SIGNUP_HANDLER "sms" is not known: use welcome-email or invoice');
+    expect(await main([], { ...ENV, [HANDLER_VARIABLE]: 'sms' }, { deps })).toBe(1);
     expect(sqsMock.calls()).toHaveLength(0);
   });
 });

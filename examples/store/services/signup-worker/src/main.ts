@@ -1,5 +1,7 @@
-// The email worker's entry point: reads its configuration from the environment, wires the real SQS
-// client, and runs one of two modes:
+// The sign-up worker's entry point. The store runs the image twice: as the email worker (welcome
+// emails) and as the billing worker (invoices for paid plans), each on its own queue of the
+// user-signup topic; SIGNUP_HANDLER says which. It reads its configuration from the environment,
+// wires the real SQS client, and runs one of two modes:
 // - no argument (the service): turns the loop until SIGTERM (ECS stopping the task) or SIGINT;
 //   the batch under way is finished first, then the process exits 0. Each turn touches
 //   /tmp/heartbeat (the task's scratch volume): the container health check fails when the loop
@@ -12,11 +14,12 @@
 // Environment:
 // - USER_SIGNUP_QUEUE_URL (required): the sign-up queue (`topic.subscribe` injects it).
 // - USER_SIGNUP_DLQ_URL (required with --replay): its dead-letter queue (the app injects it).
+// - SIGNUP_HANDLER: `welcome-email` (the default) or `invoice`.
 // - AWS_REGION: the Region of the SQS client (ECS sets it in the task).
 import { EventEmitter } from 'events';
 import { writeFileSync } from 'fs';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { LoopSummary, ReplaySummary, replayDeadLetters, runLoop, WorkerDeps } from './worker';
+import { Log, LoopSummary, ReplaySummary, replayDeadLetters, runLoop, Signup, WorkerDeps } from './worker';
 
 /** The variable holding the queue URL. */
 export const QUEUE_URL_VARIABLE = 'USER_SIGNUP_QUEUE_URL';
@@ -24,12 +27,31 @@ export const QUEUE_URL_VARIABLE = 'USER_SIGNUP_QUEUE_URL';
 export const DLQ_URL_VARIABLE = 'USER_SIGNUP_DLQ_URL';
 /** The argument that runs the replay. */
 export const REPLAY_ARGUMENT = '--replay';
+/** The variable naming what the worker does with a sign-up. */
+export const HANDLER_VARIABLE = 'SIGNUP_HANDLER';
+
+/** What the worker does with each sign-up (one per log line: the reference app sends nothing). */
+export const HANDLERS = {
+  'welcome-email': (log: Log) => async (signup: Signup) => {
+    log({ level: 'info', msg: 'welcome email', snsMessageId: signup.snsMessageId, signup: signup.message });
+  },
+  // The billing subscription delivers raw messages of paid plans only (its filter policy on the
+  // `plan` attribute, which raw delivery passes on as an SQS message attribute).
+  'invoice': (log: Log) => async (signup: Signup, message: { MessageAttributes?: Record<string, { StringValue?: string }> }) => {
+    log({ level: 'info', msg: 'invoice opened', plan: message.MessageAttributes?.plan?.StringValue, signup: signup.message });
+  },
+} as const;
+
+/** The names SIGNUP_HANDLER takes. */
+export type HandlerName = keyof typeof HANDLERS;
+
 /** The file touched each turn for the container health check. */
 export const HEARTBEAT_FILE = '/tmp/heartbeat';
 
 /** The worker's configuration, from the arguments and the environment. */
 export interface WorkerConfig {
   readonly mode: 'consume' | 'replay';
+  readonly handler: HandlerName;
   readonly queueUrl: string;
   /** Set in replay mode. */
   readonly deadLetterQueueUrl?: string;
@@ -49,8 +71,13 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Wo
   if (unknown.length > 0) throw new Error(`unknown arguments ${JSON.stringify(unknown)}: the only one is ${REPLAY_ARGUMENT}`);
   const replay = argv.includes(REPLAY_ARGUMENT);
   const region = (env.AWS_REGION ?? '').trim();
+  const handler = (env[HANDLER_VARIABLE] ?? '').trim() || 'welcome-email';
+  if (!Object.keys(HANDLERS).includes(handler)) {
+    throw new Error(`${HANDLER_VARIABLE} ${JSON.stringify(handler)} is not known: use ${Object.keys(HANDLERS).join(' or ')}`);
+  }
   return {
     mode: replay ? 'replay' : 'consume',
+    handler: handler as HandlerName,
     queueUrl: queueUrlOf(env, QUEUE_URL_VARIABLE),
     deadLetterQueueUrl: replay ? queueUrlOf(env, DLQ_URL_VARIABLE) : undefined,
     region: region === '' ? undefined : region,
@@ -98,7 +125,8 @@ export async function main(
     jsonLine({ level: 'error', msg: 'configuration refused', error: (e as Error).message });
     return 1;
   }
-  const deps: WorkerDeps = overrides.deps ?? { sqs: new SQSClient({ region: config.region }) };
+  const given: WorkerDeps = overrides.deps ?? { sqs: new SQSClient({ region: config.region }) };
+  const deps: WorkerDeps = { ...given, handle: given.handle ?? HANDLERS[config.handler](given.log ?? jsonLine) };
   const stopper = overrides.stopper ?? stopOnSignals(process);
 
   if (config.mode === 'replay') {
