@@ -66,7 +66,7 @@ function isTooManyResources(e: unknown): boolean {
 /** Our library: one environment with the shared HTTPS load balancer, N services routed on it. */
 function buildOurs(stack: Stack, n: number): void {
   const env = new MicroserviceEnvironment(stack, 'Env', {
-    loadBalancer: true,
+    createLoadBalancer: true,
     certificate: acm.Certificate.fromCertificateArn(stack, 'Certificate', CERTIFICATE_ARN),
   });
   for (let i = 0; i < n; i++) {

@@ -21,7 +21,7 @@ import {
   aws_ecs as ecs,
   aws_route53 as route53,
 } from 'aws-cdk-lib';
-import { CanaryDeployment, CanaryStep, MicroserviceEnvironment, Stage } from '../src';
+import { CanaryDeployment, CanaryStep, MicroserviceEnvironment, StageProfile } from '../src';
 import { accessLogsBucketOf, exactly, integApp, integTest } from './common';
 
 const app = integApp();
@@ -34,7 +34,7 @@ const assertionStack = new Stack(app, 'IntegCanaryAssertions', { env });
 const accessLogsBucket = accessLogsBucketOf(stack);
 
 const environment = new MicroserviceEnvironment(stack, 'Env', {
-  stage: Stage.DEVELOPMENT,
+  stageProfile: StageProfile.DEVELOPMENT,
   maxAzs: 2,
   natGateways: 1,
   accessLogsBucket,

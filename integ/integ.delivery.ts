@@ -54,7 +54,7 @@ import {
   aws_sns_subscriptions as subscriptions,
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
-import { ComplianceAlerts, MicroserviceEnvironment, Stage } from '../src';
+import { ComplianceAlerts, MicroserviceEnvironment, StageProfile } from '../src';
 import { COMPLIANCE_CHANGE_EVENT, integApp, integTest } from './common';
 
 const app = integApp();
@@ -66,7 +66,7 @@ const assertionStack = new Stack(app, 'IntegDeliveryAssertions', { env });
 // The cheapest environment: one zone, no NAT gateway (isolated private subnets), no load
 // balancer. Nothing runs in it; it brings the alarm topic and the key that encrypts it.
 const environment = new MicroserviceEnvironment(stack, 'Env', {
-  stage: Stage.DEVELOPMENT,
+  stageProfile: StageProfile.DEVELOPMENT,
   maxAzs: 1,
   natGateways: 0,
 });

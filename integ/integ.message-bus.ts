@@ -15,14 +15,14 @@ import {
   aws_ecs as ecs,
   aws_sns as sns,
 } from 'aws-cdk-lib';
-import { MessageBus, MicroserviceEnvironment, Stage, TwelveFactorService } from '../src';
+import { MessageBus, MicroserviceEnvironment, StageProfile, TwelveFactorService } from '../src';
 import { exactly, integApp, integTest } from './common';
 
 const app = integApp();
 const stack = new Stack(app, 'IntegMessageBusStack');
 
 const environment = new MicroserviceEnvironment(stack, 'Env', {
-  stage: Stage.DEVELOPMENT,
+  stageProfile: StageProfile.DEVELOPMENT,
   maxAzs: 2,
   natGateways: 1,
 });

@@ -22,7 +22,7 @@ import {
   aws_lambda as lambda,
   aws_logs as logs,
 } from 'aws-cdk-lib';
-import { MicroserviceEnvironment, PrivateLinkConsumer, PrivateLinkExposure, Stage, TwelveFactorService } from '../src';
+import { MicroserviceEnvironment, PrivateLinkConsumer, PrivateLinkExposure, StageProfile, TwelveFactorService } from '../src';
 import { accessLogsBucketOf, exactly, expectRunningTasks, integApp, integTest } from './common';
 
 const app = integApp();
@@ -36,7 +36,7 @@ const assertionStack = new Stack(app, 'IntegPrivateLinkAssertions', { env });
 
 // The provider: nginx behind an internal Network Load Balancer and an endpoint service.
 const providerEnvironment = new MicroserviceEnvironment(providerStack, 'Env', {
-  stage: Stage.DEVELOPMENT,
+  stageProfile: StageProfile.DEVELOPMENT,
   vpcCidr: '10.20.0.0/16',
   maxAzs: 2,
   accessLogsBucket: accessLogsBucketOf(providerStack),
@@ -64,7 +64,7 @@ const exposure = new PrivateLinkExposure(providerStack, 'WebLink', {
 
 // The consumer: its own VPC, the endpoint under a friendly name, a service attached to it.
 const consumerEnvironment = new MicroserviceEnvironment(consumerStack, 'Env', {
-  stage: Stage.DEVELOPMENT,
+  stageProfile: StageProfile.DEVELOPMENT,
   vpcCidr: CONSUMER_CIDR,
   maxAzs: 2,
 });

@@ -15,7 +15,7 @@ import {
   Stack,
   aws_ecs as ecs,
 } from 'aws-cdk-lib';
-import { Discovery, MicroserviceEnvironment, Stage, TwelveFactorService } from '../src';
+import { Discovery, MicroserviceEnvironment, StageProfile, TwelveFactorService } from '../src';
 import { accessLogsBucketOf, expectRunningTasks, integApp, integTest } from './common';
 
 const app = integApp();
@@ -29,8 +29,8 @@ const assertionStack = new Stack(app, 'IntegServiceAssertions', { env });
 const accessLogsBucket = accessLogsBucketOf(stack);
 
 const environment = new MicroserviceEnvironment(stack, 'Env', {
-  stage: Stage.DEVELOPMENT,
-  loadBalancer: true,
+  stageProfile: StageProfile.DEVELOPMENT,
+  createLoadBalancer: true,
   allowPlainHttp: true,
   loadBalancerDeletionProtection: false,
   accessLogsBucket,

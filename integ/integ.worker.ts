@@ -12,14 +12,14 @@ import {
   aws_ecs as ecs,
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
-import { BackingService, MicroserviceEnvironment, Stage, TwelveFactorService } from '../src';
+import { BackingService, MicroserviceEnvironment, StageProfile, TwelveFactorService } from '../src';
 import { expectRunningTasks, integApp, integTest } from './common';
 
 const app = integApp();
 const stack = new Stack(app, 'IntegWorkerStack');
 
 const environment = new MicroserviceEnvironment(stack, 'Env', {
-  stage: Stage.DEVELOPMENT,
+  stageProfile: StageProfile.DEVELOPMENT,
   maxAzs: 2,
 });
 

@@ -16,7 +16,7 @@ export interface Expected {
 
 /**
  * Asserts the error keeps the contract and returns its message. A problem names a prop when
- * it holds one of the props in backticks (`port`, `loadBalancer: true`, or an entry `allowFrom[0]`).
+ * it holds one of the props in backticks (`port`, `createLoadBalancer: true`, or an entry `allowFrom[0]`).
  */
 export function expectValidationError(err: unknown, expected: Expected): string {
   if (!(err instanceof Error) || err.name !== 'MicroservicesValidationError') {

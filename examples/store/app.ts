@@ -21,7 +21,7 @@ import {
 import { Construct } from 'constructs';
 import {
   Access, BackingService, CanaryDeployment, CanaryStep, ComplianceAlerts, ComplianceAudit, ComplianceRule, ComplianceRules, IPrivateLinkExposure,
-  MessageBus, MicroserviceEnvironment, PrivateLinkConsumer, PrivateLinkExposure, Stage, TwelveFactorService,
+  MessageBus, MicroserviceEnvironment, PrivateLinkConsumer, PrivateLinkExposure, StageProfile, TwelveFactorService,
 } from '../../src';
 
 /** A worker is healthy while its loop turns: it touches /tmp/heartbeat every second. */
@@ -58,10 +58,10 @@ export class BillingStack extends Stack {
     this.platform = new MicroserviceEnvironment(this, 'Env', {
       namespaceName: 'billing.internal',
       vpcCidr: BILLING_CIDR,
-      stage: Stage.PRODUCTION,
+      stageProfile: StageProfile.PRODUCTION,
       // No NAT gateway: the billing API calls nothing on the internet, and its tasks reach ECR,
       // CloudWatch Logs, Secrets Manager, SSM and KMS through VPC endpoints.
-      vpcEndpoints: true,
+      createVpcEndpoints: true,
     });
     this.billing = new TwelveFactorService(this, 'Billing', {
       environment: this.platform,
@@ -127,7 +127,7 @@ export class StoreStack extends Stack {
     this.platform = new MicroserviceEnvironment(this, 'Env', {
       namespaceName: 'store.internal',
       vpcCidr: STORE_CIDR,
-      stage: Stage.PRODUCTION,
+      stageProfile: StageProfile.PRODUCTION,
     });
 
     // Data: encrypted with the environment's customer-managed key, recoverable, backed up.

@@ -102,7 +102,7 @@ export function summarize(app: App, assembly: cxapi.CloudAssembly): string {
       .map((c) => c.node.id.replace(/Endpoint$/, '') + (c instanceof ec2.GatewayVpcEndpoint ? ' (gateway)' : ''));
     environmentRows.push([
       env.node.path,
-      env.stage,
+      env.stageProfile,
       nat > 0 ? `${nat} NAT gateway${nat > 1 ? 's' : ''}` : 'no NAT gateway',
       endpoints.join(', ') || '-',
     ]);

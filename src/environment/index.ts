@@ -1,2 +1,2 @@
 export * from './microservice-environment';
-export { Stage, StageDefaults } from './stage';
+export { StageProfile, StageDefaults } from './stage-profile';

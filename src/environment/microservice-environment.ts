@@ -20,7 +20,7 @@ import {
   aws_wafv2 as wafv2,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { Stage, stageDefaults, StageDefaults } from './stage';
+import { StageProfile, stageDefaults, StageDefaults } from './stage-profile';
 import { acknowledge, nistAndHipaa } from '../private/acknowledge';
 import { imageReachableThroughEndpoints } from '../private/image-reach';
 import { denyGrantsNotForAwsResources } from '../private/kms';
@@ -55,7 +55,7 @@ const BASE_ENDPOINTS: Array<[string, ec2.InterfaceVpcEndpointAwsService]> = [
  * The interface endpoint a task needs for the actions of an IAM service prefix its task role
  * is allowed, for the services our constructs grant or that tasks commonly call (service
  * names from https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-privatelink-support.html).
- * S3 and DynamoDB have gateway endpoints, always created with `vpcEndpoints`.
+ * S3 and DynamoDB have gateway endpoints, always created with `createVpcEndpoints`.
  */
 const ENDPOINT_OF_ACTION_PREFIX: { [prefix: string]: ec2.InterfaceVpcEndpointAwsService } = {
   sqs: ec2.InterfaceVpcEndpointAwsService.SQS,
@@ -118,9 +118,9 @@ export interface MicroserviceEnvironmentProps {
 
   /**
    * How many NAT gateways a new VPC gets. Only with a VPC we create. With 0 the private
-   * subnets are isolated and tasks reach AWS through VPC endpoints (`vpcEndpoints`).
+   * subnets are isolated and tasks reach AWS through VPC endpoints (`createVpcEndpoints`).
    *
-   * @default - 1, or 0 when `vpcEndpoints` is on
+   * @default - 1, or 0 when `createVpcEndpoints` is on
    */
   readonly natGateways?: number;
 
@@ -140,17 +140,17 @@ export interface MicroserviceEnvironmentProps {
    * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/vpc-endpoints.html
    * @default false
    */
-  readonly vpcEndpoints?: boolean;
+  readonly createVpcEndpoints?: boolean;
 
   /**
    * More interface VPC endpoints for what your tasks call, for example
    * `ec2.InterfaceVpcEndpointAwsService.EVENTBRIDGE`, `XRAY`, `STEP_FUNCTIONS`, `CONFIG` or
    * `SSM_MESSAGES` (ECS Exec). Each gets private DNS, the endpoint security group (services
-   * let in on 443) and the service subnets, like the ones `vpcEndpoints` creates. Needs
-   * `vpcEndpoints: true`.
+   * let in on 443) and the service subnets, like the ones `createVpcEndpoints` creates. Needs
+   * `createVpcEndpoints: true`.
    *
    * @see https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-privatelink-support.html
-   * @default - only the endpoints `vpcEndpoints` creates and the ones the library's constructs add
+   * @default - only the endpoints `createVpcEndpoints` creates and the ones the library's constructs add
    */
   readonly additionalVpcEndpoints?: ec2.InterfaceVpcEndpointAwsService[];
 
@@ -211,9 +211,9 @@ export interface MicroserviceEnvironmentProps {
   /**
    * The stage profile: it sets the task sizes and counts a service does not set itself.
    *
-   * @default Stage.PRODUCTION
+   * @default StageProfile.PRODUCTION
    */
-  readonly stage?: Stage;
+  readonly stageProfile?: StageProfile;
 
   /**
    * Create one shared Application Load Balancer that serves many services by host name or
@@ -221,7 +221,7 @@ export interface MicroserviceEnvironmentProps {
    *
    * @default false
    */
-  readonly loadBalancer?: boolean;
+  readonly createLoadBalancer?: boolean;
 
   /**
    * The ACM certificate of the shared load balancer's HTTPS listener. Plain HTTP on port 80
@@ -300,7 +300,7 @@ export interface MicroserviceEnvironmentProps {
    * The ARN of an AWS WAF web ACL (scope REGIONAL) to associate with the environment's load
    * balancers (the shared one and canary slots').
    *
-   * @default - a web ACL we create (see `webAcl`)
+   * @default - a web ACL we create (see `createWebAcl`)
    */
   readonly webAclArn?: string;
 
@@ -311,7 +311,7 @@ export interface MicroserviceEnvironmentProps {
    *
    * @default true when there is a load balancer
    */
-  readonly webAcl?: boolean;
+  readonly createWebAcl?: boolean;
 }
 
 /**
@@ -324,7 +324,7 @@ export interface MicroserviceEnvironmentProps {
  * declare const certificate: acm.ICertificate;
  * declare const hostedZone: route53.IHostedZone;
  * const env = new MicroserviceEnvironment(this, 'Env', {
- *   loadBalancer: true,
+ *   createLoadBalancer: true,
  *   certificate,
  *   hostedZone,
  * });
@@ -341,7 +341,7 @@ export class MicroserviceEnvironment extends Construct {
   /** How long log groups keep events. */
   public readonly logRetention: logs.RetentionDays;
   /** The stage profile. */
-  public readonly stage: Stage;
+  public readonly stageProfile: StageProfile;
   /** The topic the services' alarms notify. */
   public readonly alarmTopic: sns.ITopic;
   /** The subnets the tasks run in. */
@@ -358,7 +358,7 @@ export class MicroserviceEnvironment extends Construct {
   public readonly flowLog?: ec2.FlowLog;
   /** Whether the listener is HTTPS. */
   public readonly https: boolean;
-  /** The security group of the interface VPC endpoints, when `vpcEndpoints` is on; services are let in on 443. */
+  /** The security group of the interface VPC endpoints, when `createVpcEndpoints` is on; services are let in on 443. */
   public readonly endpointSecurityGroup?: ec2.ISecurityGroup;
 
   private readonly props: MicroserviceEnvironmentProps;
@@ -378,7 +378,7 @@ export class MicroserviceEnvironment extends Construct {
     super(scope, id);
     this.validate(id, props);
 
-    this.stage = props.stage ?? Stage.PRODUCTION;
+    this.stageProfile = props.stageProfile ?? StageProfile.PRODUCTION;
     this.logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
     this.encryptionKey = props.encryptionKey ?? this.createKey();
     this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic();
@@ -395,7 +395,7 @@ export class MicroserviceEnvironment extends Construct {
     this.serviceSubnets = props.serviceSubnets ?? {
       subnetType: this.vpc.privateSubnets.length > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED,
     };
-    this.endpointSecurityGroup = props.vpcEndpoints ? this.addVpcEndpoints(props.additionalVpcEndpoints ?? []) : undefined;
+    this.endpointSecurityGroup = props.createVpcEndpoints ? this.addVpcEndpoints(props.additionalVpcEndpoints ?? []) : undefined;
     // Once the tree is complete (every grant made), report tasks allowed to call an AWS
     // service they cannot reach: no route to the internet and no endpoint for it.
     this.node.addValidation({ validate: () => this.reportUnreachableServices() });
@@ -416,7 +416,7 @@ export class MicroserviceEnvironment extends Construct {
     this.hostedZone = props.hostedZone;
     this.certificate = props.certificate;
     this.https = props.certificate !== undefined;
-    if (props.loadBalancer) {
+    if (props.createLoadBalancer) {
       const lb = this._addLoadBalancer(this, {
         certificate: props.certificate,
         internetFacing: props.internetFacing ?? true,
@@ -451,7 +451,7 @@ export class MicroserviceEnvironment extends Construct {
 
   /** The sizes and counts the stage profile sets. */
   public get stageDefaults(): StageDefaults {
-    return stageDefaults(this.stage);
+    return stageDefaults(this.stageProfile);
   }
 
   /** The name of the Cloud Map namespace. */
@@ -504,9 +504,9 @@ export class MicroserviceEnvironment extends Construct {
 
   /**
    * Makes sure the VPC has an interface endpoint for `service` when the environment creates
-   * VPC endpoints (`vpcEndpoints`): constructs call it for the AWS services their tasks call
+   * VPC endpoints (`createVpcEndpoints`): constructs call it for the AWS services their tasks call
    * (SQS for a consumer or sender, SNS for a publisher). Idempotent; does nothing without
-   * `vpcEndpoints`. Returns the endpoint, if any.
+   * `createVpcEndpoints`. Returns the endpoint, if any.
    * @internal
    */
   public _requireEndpoint(service: ec2.InterfaceVpcEndpointAwsService): ec2.IInterfaceVpcEndpoint | undefined {
@@ -568,8 +568,8 @@ export class MicroserviceEnvironment extends Construct {
         Annotations.of(owner).addWarningV2(`cdk-microservices:endpoint-missing-${shortName}`,
           `The tasks of ${owner.node.path} may call ${[...actions].sort().join(', ')}, but the service subnets of ${this.node.path} `
           + `have no route to the internet (no NAT gateway) and it created no '${shortName}' interface endpoint: the calls would time out. `
-          + (BASE_ENDPOINTS.some(([, base]) => base === endpoint) ? 'Set `vpcEndpoints: true`'
-            : `${this.endpointSecurityGroup ? 'Add' : 'Set `vpcEndpoints: true` and add'} ec2.InterfaceVpcEndpointAwsService.${name} to \`additionalVpcEndpoints\``)
+          + (BASE_ENDPOINTS.some(([, base]) => base === endpoint) ? 'Set `createVpcEndpoints: true`'
+            : `${this.endpointSecurityGroup ? 'Add' : 'Set `createVpcEndpoints: true` and add'} ec2.InterfaceVpcEndpointAwsService.${name} to \`additionalVpcEndpoints\``)
           + ', or give the environment a NAT gateway (`natGateways`).');
       }
     }
@@ -607,26 +607,26 @@ export class MicroserviceEnvironment extends Construct {
   private validate(id: string, given: MicroserviceEnvironmentProps): void {
     const p = new Problems(CLASS, this);
     const props = checkKinds(p, given, [
-      ['maxAzs', 'number'], ['vpcCidr', 'string'], ['natGateways', 'number'], ['vpcEndpoints', 'boolean'], ['namespaceName', 'string'],
-      ['logRetention', 'number'], ['loadBalancer', 'boolean'], ['allowPlainHttp', 'boolean'], ['internetFacing', 'boolean'],
-      ['loadBalancerDeletionProtection', 'boolean'], ['webAclArn', 'string'], ['webAcl', 'boolean'],
+      ['maxAzs', 'number'], ['vpcCidr', 'string'], ['natGateways', 'number'], ['createVpcEndpoints', 'boolean'], ['namespaceName', 'string'],
+      ['logRetention', 'number'], ['createLoadBalancer', 'boolean'], ['allowPlainHttp', 'boolean'], ['internetFacing', 'boolean'],
+      ['loadBalancerDeletionProtection', 'boolean'], ['webAclArn', 'string'], ['createWebAcl', 'boolean'],
     ]);
     const retention = logRetentionProblem('logRetention', props.logRetention);
     if (retention) p.add(retention);
-    const stage = enumProblem('stage', props.stage, Stage, 'Stage');
+    const stage = enumProblem('stageProfile', props.stageProfile, StageProfile, 'StageProfile');
     if (stage) p.add(stage);
     if (props.additionalVpcEndpoints !== undefined) {
       const list = props.additionalVpcEndpoints as unknown;
       if (!Array.isArray(list) || list.some((e) => typeof (e as { name?: unknown } | undefined)?.name !== 'string')) {
         p.add(`\`additionalVpcEndpoints\` ${show(list)} is not a list of ec2.InterfaceVpcEndpointAwsService; use for example [ec2.InterfaceVpcEndpointAwsService.EVENTBRIDGE]`);
-      } else if (props.vpcEndpoints !== true) {
-        p.add('`additionalVpcEndpoints` adds to the endpoints `vpcEndpoints` creates; set `vpcEndpoints: true` or remove it');
+      } else if (props.createVpcEndpoints !== true) {
+        p.add('`additionalVpcEndpoints` adds to the endpoints `createVpcEndpoints` creates; set `createVpcEndpoints: true` or remove it');
       }
     }
-    if (props.vpcEndpoints && props.vpc) {
+    if (props.createVpcEndpoints && props.vpc) {
       const owner = ENDPOINT_OWNERS.get(props.vpc);
       p.when(owner !== undefined,
-        `\`vpcEndpoints\`: the VPC already has endpoints from ${owner}; turn them on in one environment per VPC (they share private DNS names)`);
+        `\`createVpcEndpoints\`: the VPC already has endpoints from ${owner}; turn them on in one environment per VPC (they share private DNS names)`);
     }
     const imported = props.vpc !== undefined || props.cluster !== undefined;
     if (imported) {
@@ -656,23 +656,23 @@ export class MicroserviceEnvironment extends Construct {
     if (props.namespaceName === undefined && props.namespace === undefined && !isDnsName(defaultNamespaceName(id))) {
       p.add(`the construct id ${show(id)} does not make a DNS name for the namespace; set \`namespaceName\``);
     }
-    if (!props.loadBalancer) {
+    if (!props.createLoadBalancer) {
       const lbOnly: Array<[string, unknown]> = [
         ['certificate', props.certificate], ['allowPlainHttp', props.allowPlainHttp], ['internetFacing', props.internetFacing],
         ['sslPolicy', props.sslPolicy], ['loadBalancerDeletionProtection', props.loadBalancerDeletionProtection],
       ];
       for (const [name, value] of lbOnly) {
-        p.when(value !== undefined, `\`${name}\` configures the shared load balancer; set \`loadBalancer: true\` or remove it`);
+        p.when(value !== undefined, `\`${name}\` configures the shared load balancer; set \`createLoadBalancer: true\` or remove it`);
       }
     } else {
       p.when(props.certificate === undefined && props.allowPlainHttp !== true,
-        '`loadBalancer` needs a `certificate` for HTTPS; to serve plain HTTP (development only) set `allowPlainHttp: true`');
+        '`createLoadBalancer` needs a `certificate` for HTTPS; to serve plain HTTP (development only) set `allowPlainHttp: true`');
       p.when(props.certificate !== undefined && props.allowPlainHttp === true,
         '`allowPlainHttp` conflicts with `certificate`: with a certificate, HTTP is redirected to HTTPS; remove one of them');
       p.when(!imported && known(props.maxAzs) && props.maxAzs < 2,
         `\`maxAzs\` ${props.maxAzs} is too few for a load balancer, which needs subnets in at least 2 Availability Zones; use 2 or more`);
       p.when(Token.isUnresolved(Stack.of(this).region),
-        '`loadBalancer` writes access logs, whose bucket policy names the region\'s load balancing account: give the stack a region (`env: { region }`)');
+        '`createLoadBalancer` writes access logs, whose bucket policy names the region\'s load balancing account: give the stack a region (`env: { region }`)');
       p.when(props.sslPolicy !== undefined && props.certificate === undefined,
         '`sslPolicy` applies to the HTTPS listener, which needs a `certificate`');
     }
@@ -684,8 +684,8 @@ export class MicroserviceEnvironment extends Construct {
       p.when(props.accessLogsBucket !== undefined,
         '`accessLogsObjectLockRetention` configures the access-log bucket we create, but `accessLogsBucket` brings one; set its retention on your bucket, or remove one of them');
     }
-    p.when(props.webAclArn !== undefined && props.webAcl === true,
-      '`webAcl: true` creates a web ACL and `webAclArn` brings one; set only one of them');
+    p.when(props.webAclArn !== undefined && props.createWebAcl === true,
+      '`createWebAcl: true` creates a web ACL and `webAclArn` brings one; set only one of them');
     if (known(props.webAclArn) && !/^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional\/webacl\/.+/.test(props.webAclArn)) {
       p.add(`\`webAclArn\` ${show(props.webAclArn)} is not the ARN of a regional WAFv2 web ACL (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>)`);
     }
@@ -745,7 +745,7 @@ export class MicroserviceEnvironment extends Construct {
   }
 
   private createVpc(props: MicroserviceEnvironmentProps): { vpc: ec2.Vpc; flowLog: ec2.FlowLog } {
-    const natGateways = props.natGateways ?? (props.vpcEndpoints ? 0 : 1);
+    const natGateways = props.natGateways ?? (props.createVpcEndpoints ? 0 : 1);
     const vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: props.maxAzs ?? 2,
       ipAddresses: props.vpcCidr !== undefined ? ec2.IpAddresses.cidr(props.vpcCidr) : undefined,
@@ -878,7 +878,7 @@ export class MicroserviceEnvironment extends Construct {
         reason: 'An internet-facing load balancer accepts clients from any IPv4 address on its listener ports only.',
       }]);
     }
-    if (this.props.webAclArn === undefined && this.props.webAcl !== false) this.sharedWebAcl ??= this.createWebAcl();
+    if (this.props.webAclArn === undefined && this.props.createWebAcl !== false) this.sharedWebAcl ??= this.createWebAcl();
     const webAclArn = this.props.webAclArn ?? this.sharedWebAcl?.attrArn;
     if (webAclArn) {
       new wafv2.CfnWebACLAssociation(scope, 'WebAclAssociation', {

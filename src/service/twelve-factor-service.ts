@@ -1157,7 +1157,7 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
     } else {
       p.when(props.port === undefined, '`hostName`, `pathPatterns` and `listener` route requests to the service\'s `port`; set `port`');
       p.when(!env.loadBalancer && props.listener === undefined,
-        `\`hostName\` and \`pathPatterns\` need the environment's shared load balancer; create ${env.node.path} with \`loadBalancer: true\` or give a \`listener\``);
+        `\`hostName\` and \`pathPatterns\` need the environment's shared load balancer; create ${env.node.path} with \`createLoadBalancer: true\` or give a \`listener\``);
     }
     if (props.listener !== undefined) {
       const conditioned = props.hostName !== undefined || props.pathPatterns !== undefined;

@@ -56,7 +56,7 @@ describe('compliance gates over everything the constructs create', () => {
     const stack = new Stack(app, 'Test', { env: { account: '111111111111', region: 'us-east-1' } });
     const zone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z1', zoneName: 'example.com' });
     const certificate = acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:us-east-1:111111111111:certificate/abc');
-    const env = new MicroserviceEnvironment(stack, 'Env', { loadBalancer: true, certificate, hostedZone: zone, vpcEndpoints: true, natGateways: 1 });
+    const env = new MicroserviceEnvironment(stack, 'Env', { createLoadBalancer: true, certificate, hostedZone: zone, createVpcEndpoints: true, natGateways: 1 });
     const key = env.encryptionKey;
 
     const table = new dynamodb.Table(stack, 'Orders', {

@@ -33,7 +33,7 @@ export function canaryWorld(options: { certificate?: boolean; env?: Partial<Micr
   const stack = new Stack(new App(), 'Test', { env: ENV });
   const vpc = importedVpc(stack);
   const lb: Partial<MicroserviceEnvironmentProps> = options.certificate
-    ? { loadBalancer: true, certificate: acm.Certificate.fromCertificateArn(stack, 'EnvCert', CERT_ARN) }
+    ? { createLoadBalancer: true, certificate: acm.Certificate.fromCertificateArn(stack, 'EnvCert', CERT_ARN) }
     : {};
   const env = new MicroserviceEnvironment(stack, 'Env', { vpc, ...lb, ...options.env });
   const zone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: ZONE_ID, zoneName: ZONE_NAME });

@@ -14,7 +14,7 @@ function stack(): Stack {
 function withLoadBalancer(props: MicroserviceEnvironmentProps = {}): { s: Stack; env: MicroserviceEnvironment; t: Template } {
   const s = stack();
   const env = new MicroserviceEnvironment(s, 'Env', {
-    loadBalancer: true,
+    createLoadBalancer: true,
     certificate: acm.Certificate.fromCertificateArn(s, 'Cert', CERT_ARN),
     ...props,
   });

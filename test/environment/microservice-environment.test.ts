@@ -19,7 +19,7 @@ import {
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { MicroserviceEnvironment, Stage, TwelveFactorService } from '../../src';
+import { MicroserviceEnvironment, StageProfile, TwelveFactorService } from '../../src';
 import { expectValidationError } from '../error-contract';
 
 const ENV = { account: '111111111111', region: 'us-east-1' };
@@ -107,7 +107,7 @@ describe('MicroserviceEnvironment defaults (we create)', () => {
   test('no load balancer, no VPC endpoints, production stage', () => {
     t.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 0);
     t.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
-    expect(env.stage).toBe(Stage.PRODUCTION);
+    expect(env.stageProfile).toBe(StageProfile.PRODUCTION);
     expect(env.stageDefaults).toEqual({ cpu: 512, memoryMiB: 1024, minTasks: 2, maxTasks: 10 });
     expect(env.loadBalancer).toBeUndefined();
   });
@@ -160,7 +160,7 @@ describe('MicroserviceEnvironment with what the user brings', () => {
   });
 
   test('the development stage profile', () => {
-    const env = new MicroserviceEnvironment(stack(), 'Env', { stage: Stage.DEVELOPMENT });
+    const env = new MicroserviceEnvironment(stack(), 'Env', { stageProfile: StageProfile.DEVELOPMENT });
     expect(env.stageDefaults).toEqual({ cpu: 256, memoryMiB: 512, minTasks: 1, maxTasks: 2 });
   });
 });
@@ -168,7 +168,7 @@ describe('MicroserviceEnvironment with what the user brings', () => {
 describe('VPC endpoints', () => {
   test('interface endpoints for ECR, logs, Secrets Manager, SSM and KMS, gateway endpoints for S3 and DynamoDB, no NAT', () => {
     const s = stack();
-    new MicroserviceEnvironment(s, 'Env', { vpcEndpoints: true });
+    new MicroserviceEnvironment(s, 'Env', { createVpcEndpoints: true });
     const t = Template.fromStack(s);
     t.resourceCountIs('AWS::EC2::NatGateway', 0);
     for (const service of ['ecr.api', 'ecr.dkr', 'logs', 'secretsmanager', 'ssm', 'kms']) {
@@ -189,7 +189,7 @@ describe('VPC endpoints', () => {
 
   test('interface endpoints admit only the services, on 443, not the VPC range', () => {
     const s = stack();
-    const env = new MicroserviceEnvironment(s, 'Env', { vpcEndpoints: true });
+    const env = new MicroserviceEnvironment(s, 'Env', { createVpcEndpoints: true });
     new TwelveFactorService(s, 'Worker', { environment: env, image: ecs.ContainerImage.fromRegistry('nginx'), user: '1000' });
     const t = Template.fromStack(s);
     t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
@@ -228,7 +228,7 @@ describe('interface endpoints the constructs need (defect 6)', () => {
 
   test('_requireEndpoint adds an SQS endpoint once, with private DNS, the endpoint security group and the service subnets', () => {
     const s = stack();
-    const env = new MicroserviceEnvironment(s, 'Env', { vpcEndpoints: true });
+    const env = new MicroserviceEnvironment(s, 'Env', { createVpcEndpoints: true });
     const first = env._requireEndpoint(SQS);
     const again = env._requireEndpoint(SQS);
     env._requireEndpoint(SNS);
@@ -243,7 +243,7 @@ describe('interface endpoints the constructs need (defect 6)', () => {
 
   test('_requireEndpoint of a base endpoint adds nothing', () => {
     const s = stack();
-    const env = new MicroserviceEnvironment(s, 'Env', { vpcEndpoints: true });
+    const env = new MicroserviceEnvironment(s, 'Env', { createVpcEndpoints: true });
     env._requireEndpoint(ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER);
     env._requireEndpoint(ec2.InterfaceVpcEndpointAwsService.ECR);
     Template.fromStack(s).resourceCountIs('AWS::EC2::VPCEndpoint', 8);
@@ -251,7 +251,7 @@ describe('interface endpoints the constructs need (defect 6)', () => {
 
   test('a queue worker admitted to the endpoints reaches SQS through one (the endpoint security group lets it in on 443)', () => {
     const s = stack();
-    const env = new MicroserviceEnvironment(s, 'Env', { vpcEndpoints: true });
+    const env = new MicroserviceEnvironment(s, 'Env', { createVpcEndpoints: true });
     new TwelveFactorService(s, 'Worker', { environment: env, image: ecs.ContainerImage.fromRegistry('123456789012.dkr.ecr.us-east-1.amazonaws.com/w:1'), user: '1000' });
     env._requireEndpoint(SQS);
     const t = Template.fromStack(s);
@@ -275,7 +275,7 @@ describe('interface endpoints the constructs need (defect 6)', () => {
   test('additionalVpcEndpoints: each one wired like the base ones, duplicates of base endpoints ignored', () => {
     const s = stack();
     const env = new MicroserviceEnvironment(s, 'Env', {
-      vpcEndpoints: true,
+      createVpcEndpoints: true,
       additionalVpcEndpoints: [
         ec2.InterfaceVpcEndpointAwsService.EVENTBRIDGE,
         ec2.InterfaceVpcEndpointAwsService.XRAY,
@@ -294,7 +294,7 @@ describe('interface endpoints the constructs need (defect 6)', () => {
 
   test('additionalVpcEndpoints with vpcEndpoints and a NAT gateway', () => {
     const s = stack();
-    new MicroserviceEnvironment(s, 'Env', { vpcEndpoints: true, natGateways: 1, additionalVpcEndpoints: [ec2.InterfaceVpcEndpointAwsService.STEP_FUNCTIONS] });
+    new MicroserviceEnvironment(s, 'Env', { createVpcEndpoints: true, natGateways: 1, additionalVpcEndpoints: [ec2.InterfaceVpcEndpointAwsService.STEP_FUNCTIONS] });
     const t = Template.fromStack(s);
     t.resourceCountIs('AWS::EC2::NatGateway', 1);
     expect(interfaceEndpoints(t, 'states')).toHaveLength(1);
@@ -302,11 +302,11 @@ describe('interface endpoints the constructs need (defect 6)', () => {
 
   test.each<[string, object, RegExp]>([
     ['without vpcEndpoints', { additionalVpcEndpoints: [ec2.InterfaceVpcEndpointAwsService.SQS] },
-      /`additionalVpcEndpoints` adds to the endpoints `vpcEndpoints` creates; set `vpcEndpoints: true` or remove it/],
-    ['with vpcEndpoints false', { vpcEndpoints: false, additionalVpcEndpoints: [] }, /set `vpcEndpoints: true` or remove it/],
-    ['not a list', { vpcEndpoints: true, additionalVpcEndpoints: 'sqs' },
+      /`additionalVpcEndpoints` adds to the endpoints `createVpcEndpoints` creates; set `createVpcEndpoints: true` or remove it/],
+    ['with vpcEndpoints false', { createVpcEndpoints: false, additionalVpcEndpoints: [] }, /set `createVpcEndpoints: true` or remove it/],
+    ['not a list', { createVpcEndpoints: true, additionalVpcEndpoints: 'sqs' },
       /`additionalVpcEndpoints` 'sqs' is not a list of ec2.InterfaceVpcEndpointAwsService; use for example \[ec2.InterfaceVpcEndpointAwsService.EVENTBRIDGE\]/],
-    ['a list of names', { vpcEndpoints: true, additionalVpcEndpoints: ['sqs'] }, /is not a list of ec2.InterfaceVpcEndpointAwsService/],
+    ['a list of names', { createVpcEndpoints: true, additionalVpcEndpoints: ['sqs'] }, /is not a list of ec2.InterfaceVpcEndpointAwsService/],
   ])('refuses additionalVpcEndpoints %s', (_name, props, message) => {
     const s = stack();
     let err: unknown;
@@ -340,7 +340,7 @@ describe('images the tasks cannot pull without a NAT gateway (defect 6)', () => 
    * under test passes only if the check runs and reports the control.
    */
   function passesBesideControl(image: ecs.ContainerImage, s = stack()): void {
-    const env = new MicroserviceEnvironment(s, 'Env', { vpcEndpoints: true });
+    const env = new MicroserviceEnvironment(s, 'Env', { createVpcEndpoints: true });
     new TwelveFactorService(s, 'Worker', { environment: env, image, user: '1000' });
     new TwelveFactorService(s, 'Other', { environment: env, image: ecs.ContainerImage.fromRegistry('nginx:latest'), user: '1000' });
     expect(warnings(s)).toEqual([]);
@@ -355,7 +355,7 @@ describe('images the tasks cannot pull without a NAT gateway (defect 6)', () => 
     'quay.io/org/app:2',
     '123456789012.dkr.ecr.eu-west-1.amazonaws.com/repo:tag',
   ])('vpcEndpoints and no NAT: %s is reported on the service, with what to do', (image) => {
-    const found = warnings(check({ vpcEndpoints: true }, ecs.ContainerImage.fromRegistry(image)));
+    const found = warnings(check({ createVpcEndpoints: true }, ecs.ContainerImage.fromRegistry(image)));
     expect(found).toHaveLength(1);
     expect(found[0]).toMatch(WARNING);
     expect(found[0]).toContain(`The image ${image} of Test/Worker`);
@@ -371,7 +371,7 @@ describe('images the tasks cannot pull without a NAT gateway (defect 6)', () => 
 
   test('an explicit _checkImage and the synthesis check report an image once', () => {
     const s = stack();
-    const env = new MicroserviceEnvironment(s, 'Env', { vpcEndpoints: true });
+    const env = new MicroserviceEnvironment(s, 'Env', { createVpcEndpoints: true });
     const service = new TwelveFactorService(s, 'Worker', { environment: env, image: ecs.ContainerImage.fromRegistry('nginx'), user: '1000' });
     env._checkImage(service, service.container.imageName);
     env._checkImage(service, service.container.imageName);
@@ -380,7 +380,7 @@ describe('images the tasks cannot pull without a NAT gateway (defect 6)', () => 
 
   test('every container of the task is checked (a sidecar on Docker Hub)', () => {
     const s = stack();
-    const env = new MicroserviceEnvironment(s, 'Env', { vpcEndpoints: true });
+    const env = new MicroserviceEnvironment(s, 'Env', { createVpcEndpoints: true });
     const service = new TwelveFactorService(s, 'Worker', {
       environment: env, image: ecs.ContainerImage.fromRegistry('123456789012.dkr.ecr.us-east-1.amazonaws.com/w:1'), user: '1000',
     });
@@ -411,9 +411,9 @@ describe('images the tasks cannot pull without a NAT gateway (defect 6)', () => 
 
   test('with a NAT gateway (the default, or vpcEndpoints with natGateways 1) any registry passes; the same images without are reported', () => {
     expect(warnings(check({}, ecs.ContainerImage.fromRegistry('nginx:latest')))).toEqual([]);
-    expect(warnings(check({ vpcEndpoints: true, natGateways: 1 }, ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1')))).toEqual([]);
+    expect(warnings(check({ createVpcEndpoints: true, natGateways: 1 }, ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1')))).toEqual([]);
     expect(warnings(check({ natGateways: 0 }, ecs.ContainerImage.fromRegistry('nginx:latest')))).toHaveLength(1);
-    expect(warnings(check({ vpcEndpoints: true, natGateways: 0 }, ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1')))).toHaveLength(1);
+    expect(warnings(check({ createVpcEndpoints: true, natGateways: 0 }, ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1')))).toHaveLength(1);
   });
 
   test('natGateways 0 without vpcEndpoints: reported too', () => {
@@ -463,7 +463,7 @@ describe('tasks allowed to call a service they cannot reach (defect 6)', () => {
   }
 
   test('a queue consumer with no SQS endpoint and no NAT is reported, naming the actions and what to add', () => {
-    const { s, service } = worker({ vpcEndpoints: true });
+    const { s, service } = worker({ createVpcEndpoints: true });
     new sqs.Queue(s, 'Jobs').grantConsumeMessages(service.taskRole);
     const found = endpointWarnings(s);
     expect(found).toHaveLength(1);
@@ -474,18 +474,18 @@ describe('tasks allowed to call a service they cannot reach (defect 6)', () => {
   });
 
   test('once the SQS endpoint exists (_requireEndpoint or additionalVpcEndpoints), nothing is reported', () => {
-    const a = worker({ vpcEndpoints: true });
+    const a = worker({ createVpcEndpoints: true });
     new sqs.Queue(a.s, 'Jobs').grantConsumeMessages(a.service.taskRole);
     a.env._requireEndpoint(ec2.InterfaceVpcEndpointAwsService.SQS);
     expect(endpointWarnings(a.s)).toEqual([]);
 
-    const b = worker({ vpcEndpoints: true, additionalVpcEndpoints: [ec2.InterfaceVpcEndpointAwsService.SQS] });
+    const b = worker({ createVpcEndpoints: true, additionalVpcEndpoints: [ec2.InterfaceVpcEndpointAwsService.SQS] });
     new sqs.Queue(b.s, 'Jobs').grantConsumeMessages(b.service.taskRole);
     expect(endpointWarnings(b.s)).toEqual([]);
   });
 
   test('a publisher to an event bus: EventBridge reported; SNS publisher: SNS reported', () => {
-    const { s, service } = worker({ vpcEndpoints: true });
+    const { s, service } = worker({ createVpcEndpoints: true });
     new events.EventBus(s, 'Bus').grantPutEventsTo(service.taskRole);
     new sns.Topic(s, 'Topic').grantPublish(service.taskRole);
     const found = endpointWarnings(s);
@@ -495,10 +495,10 @@ describe('tasks allowed to call a service they cannot reach (defect 6)', () => {
   });
 
   test('with a NAT gateway nothing is reported; the same grant without one is', () => {
-    const { s, service } = worker({ vpcEndpoints: true, natGateways: 1 });
+    const { s, service } = worker({ createVpcEndpoints: true, natGateways: 1 });
     new sqs.Queue(s, 'Jobs').grantConsumeMessages(service.taskRole);
     expect(endpointWarnings(s)).toEqual([]);
-    const without = worker({ vpcEndpoints: true, natGateways: 0 });
+    const without = worker({ createVpcEndpoints: true, natGateways: 0 });
     new sqs.Queue(without.s, 'Jobs').grantConsumeMessages(without.service.taskRole);
     expect(endpointWarnings(without.s)).toHaveLength(1);
   });
@@ -508,7 +508,7 @@ describe('tasks allowed to call a service they cannot reach (defect 6)', () => {
     new sqs.Queue(s, 'Jobs').grantConsumeMessages(service.taskRole);
     const found = endpointWarnings(s);
     expect(found).toHaveLength(1);
-    expect(found[0]).toContain('Set `vpcEndpoints: true` and add ec2.InterfaceVpcEndpointAwsService.SQS');
+    expect(found[0]).toContain('Set `createVpcEndpoints: true` and add ec2.InterfaceVpcEndpointAwsService.SQS');
   });
 });
 
@@ -516,7 +516,7 @@ describe('shared load balancer', () => {
   test('HTTPS with the recommended TLS policy, HTTP redirected, access logs, deletion protection, invalid headers dropped', () => {
     const s = stack();
     const env = new MicroserviceEnvironment(s, 'Env', {
-      loadBalancer: true,
+      createLoadBalancer: true,
       certificate: acm.Certificate.fromCertificateArn(s, 'Cert', CERT_ARN),
     });
     const t = Template.fromStack(s);
@@ -557,7 +557,7 @@ describe('shared load balancer', () => {
 
   test('an AWS WAF web ACL with AWS managed rules and logging, associated with the load balancer', () => {
     const s = stack();
-    const env = new MicroserviceEnvironment(s, 'Env', { loadBalancer: true, certificate: acm.Certificate.fromCertificateArn(s, 'Cert', CERT_ARN) });
+    const env = new MicroserviceEnvironment(s, 'Env', { createLoadBalancer: true, certificate: acm.Certificate.fromCertificateArn(s, 'Cert', CERT_ARN) });
     const t = Template.fromStack(s);
     t.hasResourceProperties('AWS::WAFv2::WebACL', {
       Scope: 'REGIONAL',
@@ -579,7 +579,7 @@ describe('shared load balancer', () => {
 
   test('no web ACL when turned off', () => {
     const s = stack();
-    new MicroserviceEnvironment(s, 'Env', { loadBalancer: true, allowPlainHttp: true, webAcl: false });
+    new MicroserviceEnvironment(s, 'Env', { createLoadBalancer: true, allowPlainHttp: true, createWebAcl: false });
     const t = Template.fromStack(s);
     t.resourceCountIs('AWS::WAFv2::WebACL', 0);
     t.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
@@ -588,7 +588,7 @@ describe('shared load balancer', () => {
   test('an internal load balancer accepts only the VPC range', () => {
     const s = stack();
     new MicroserviceEnvironment(s, 'Env', {
-      loadBalancer: true,
+      createLoadBalancer: true,
       internetFacing: false,
       certificate: acm.Certificate.fromCertificateArn(s, 'Cert', CERT_ARN),
     });
@@ -601,7 +601,7 @@ describe('shared load balancer', () => {
 
   test('plain HTTP only when allowed, with a warning', () => {
     const s = stack();
-    new MicroserviceEnvironment(s, 'Env', { loadBalancer: true, allowPlainHttp: true });
+    new MicroserviceEnvironment(s, 'Env', { createLoadBalancer: true, allowPlainHttp: true });
     const t = Template.fromStack(s);
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, Protocol: 'HTTP' });
     t.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 1);
@@ -611,7 +611,7 @@ describe('shared load balancer', () => {
   test('access log bucket and web ACL options are accepted without a shared load balancer (canary slots use them), and create nothing alone', () => {
     const s = stack();
     const bucket = s3.Bucket.fromBucketName(s, 'Logs', 'my-logs');
-    const env = new MicroserviceEnvironment(s, 'Env', { accessLogsBucket: bucket, webAcl: false });
+    const env = new MicroserviceEnvironment(s, 'Env', { accessLogsBucket: bucket, createWebAcl: false });
     expect(env.accessLogsBucket).toBe(bucket);
     expect(env.webAcl).toBeUndefined();
     const t = Template.fromStack(s);
@@ -624,7 +624,7 @@ describe('shared load balancer', () => {
     const s = stack();
     const bucket = s3.Bucket.fromBucketName(s, 'Logs', 'my-logs');
     const env = new MicroserviceEnvironment(s, 'Env', {
-      loadBalancer: true,
+      createLoadBalancer: true,
       certificate: acm.Certificate.fromCertificateArn(s, 'Cert', CERT_ARN),
       accessLogsBucket: bucket,
       loadBalancerDeletionProtection: false,
@@ -644,15 +644,15 @@ describe('shared load balancer', () => {
 describe('MicroserviceEnvironment bad input', () => {
   const cert = (s: Stack) => acm.Certificate.fromCertificateArn(s, 'Cert', CERT_ARN);
   test.each<[string, (s: Stack) => object, RegExp]>([
-    ['load balancer without certificate', () => ({ loadBalancer: true }), /`loadBalancer` needs a `certificate`/],
+    ['load balancer without certificate', () => ({ createLoadBalancer: true }), /`createLoadBalancer` needs a `certificate`/],
     ['certificate without load balancer', (s) => ({ certificate: cert(s) }), /`certificate` configures the shared load balancer/],
-    ['plain HTTP with a certificate', (s) => ({ loadBalancer: true, certificate: cert(s), allowPlainHttp: true }), /`allowPlainHttp` conflicts with `certificate`/],
+    ['plain HTTP with a certificate', (s) => ({ createLoadBalancer: true, certificate: cert(s), allowPlainHttp: true }), /`allowPlainHttp` conflicts with `certificate`/],
     ['maxAzs 0', () => ({ maxAzs: 0 }), /`maxAzs` 0 is not valid/],
-    ['maxAzs 1 with a load balancer', () => ({ maxAzs: 1, loadBalancer: true, allowPlainHttp: true }), /`maxAzs` 1 is too few/],
+    ['maxAzs 1 with a load balancer', () => ({ maxAzs: 1, createLoadBalancer: true, allowPlainHttp: true }), /`maxAzs` 1 is too few/],
     ['more NAT gateways than zones', () => ({ maxAzs: 2, natGateways: 3 }), /`natGateways` 3 is not valid/],
     ['namespace name not DNS', () => ({ namespaceName: 'Not A Name' }), /`namespaceName` 'Not A Name' is not a DNS name/],
-    ['web ACL not an ARN', (s) => ({ loadBalancer: true, certificate: cert(s), webAclArn: 'acl' }), /`webAclArn` 'acl' is not the ARN/],
-    ['web ACL created and brought', (s) => ({ loadBalancer: true, certificate: cert(s), webAcl: true, webAclArn: 'arn:aws:wafv2:us-east-1:111111111111:regional/webacl/a/b' }), /set only one of them/],
+    ['web ACL not an ARN', (s) => ({ createLoadBalancer: true, certificate: cert(s), webAclArn: 'acl' }), /`webAclArn` 'acl' is not the ARN/],
+    ['web ACL created and brought', (s) => ({ createLoadBalancer: true, certificate: cert(s), createWebAcl: true, webAclArn: 'arn:aws:wafv2:us-east-1:111111111111:regional/webacl/a/b' }), /set only one of them/],
     ['sslPolicy without load balancer', () => ({ sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS }), /`sslPolicy` configures the shared load balancer/],
     ['maxAzs with an imported VPC', (s) => ({ vpc: ec2.Vpc.fromLookup(s, 'V', { vpcId: 'vpc-1' }), maxAzs: 2 }), /`maxAzs` applies only to a VPC we create/],
   ])('%s', (_name, props, message) => {
@@ -662,14 +662,14 @@ describe('MicroserviceEnvironment bad input', () => {
 
   test('a load balancer in a stack without a region', () => {
     const s = new Stack(new App(), 'NoRegion');
-    expect(() => new MicroserviceEnvironment(s, 'Env', { loadBalancer: true, allowPlainHttp: true }))
+    expect(() => new MicroserviceEnvironment(s, 'Env', { createLoadBalancer: true, allowPlainHttp: true }))
       .toThrow(/give the stack a region/);
   });
 
   test('all conflicting props in one error naming the path', () => {
     const s = stack();
-    expect(() => new MicroserviceEnvironment(s, 'Env', { maxAzs: 0, namespaceName: 'x y', loadBalancer: true }))
-      .toThrow(/^`MicroserviceEnvironment` at Test\/Env:\s+- `maxAzs` 0.*\n\s+- .*namespaceName.*\n\s+- `loadBalancer` needs/s);
+    expect(() => new MicroserviceEnvironment(s, 'Env', { maxAzs: 0, namespaceName: 'x y', createLoadBalancer: true }))
+      .toThrow(/^`MicroserviceEnvironment` at Test\/Env:\s+- `maxAzs` 0.*\n\s+- .*namespaceName.*\n\s+- `createLoadBalancer` needs/s);
   });
 
 });
@@ -746,7 +746,7 @@ describe('vpcCidr', () => {
 
   test('the range with VPC endpoints and no NAT gateway', () => {
     const s = stack();
-    new MicroserviceEnvironment(s, 'Env', { vpcCidr: '10.5.0.0/16', vpcEndpoints: true });
+    new MicroserviceEnvironment(s, 'Env', { vpcCidr: '10.5.0.0/16', createVpcEndpoints: true });
     const t = Template.fromStack(s);
     t.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '10.5.0.0/16' });
     t.resourceCountIs('AWS::EC2::NatGateway', 0);

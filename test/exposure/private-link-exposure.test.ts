@@ -449,7 +449,7 @@ describe('load balancer options', () => {
 
   test('one bucket shared with the environment\'s application load balancer (prefix alb)', () => {
     const { t } = expose({}, {
-      env: (stack) => ({ loadBalancer: true, certificate: acm.Certificate.fromCertificateArn(stack, 'EnvCert', CERT_ARN) }),
+      env: (stack) => ({ createLoadBalancer: true, certificate: acm.Certificate.fromCertificateArn(stack, 'EnvCert', CERT_ARN) }),
     });
     t.resourceCountIs('AWS::S3::Bucket', 1);
     t.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 2);
@@ -1001,7 +1001,7 @@ describe('refusals', () => {
     for (const strategy of [ecs.DeploymentStrategy.BLUE_GREEN, ecs.DeploymentStrategy.LINEAR, ecs.DeploymentStrategy.CANARY]) {
       const w = world({
         env: (stack) => ({
-          loadBalancer: true,
+          createLoadBalancer: true,
           certificate: acm.Certificate.fromCertificateArn(stack, 'EnvCert', CERT_ARN),
           hostedZone: route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z123', zoneName: 'example.com' }),
         }),

@@ -49,7 +49,7 @@ import {
   PrivateLinkConsumer,
   PrivateLinkExposure,
   PrivateLinkProtocol,
-  Stage,
+  StageProfile,
   TwelveFactorService,
 } from '../../src';
 import { Expected, attempt, expectValidationError } from '../error-contract';
@@ -96,7 +96,7 @@ function consumerVpc(stack: Stack): ec2.IVpc {
 
 /** A development environment on an imported VPC and a service on it (a worker without a port when asked). */
 function provider(stack: Stack, withPort = true): TwelveFactorService {
-  const env = new MicroserviceEnvironment(stack, 'Env', { stage: Stage.DEVELOPMENT, vpc: importedVpc(stack) });
+  const env = new MicroserviceEnvironment(stack, 'Env', { stageProfile: StageProfile.DEVELOPMENT, vpc: importedVpc(stack) });
   return new TwelveFactorService(stack, 'Billing', { environment: env, image: IMAGE, port: withPort ? SERVICE_PORT : undefined });
 }
 

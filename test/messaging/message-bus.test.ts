@@ -607,7 +607,7 @@ describe('VPC endpoints the bus needs without a NAT gateway (issue 13, defect 6)
 
   type Wiring = (w: { stack: Stack; topic: EventTopic; users: TwelveFactorService; worker: TwelveFactorService }) => void;
   function build(vpcEndpoints: boolean, wire: Wiring): Template {
-    const { stack, env } = withEnvironment({ vpcEndpoints }, false);
+    const { stack, env } = withEnvironment({ createVpcEndpoints: vpcEndpoints }, false);
     const users = new TwelveFactorService(stack, 'Users', { environment: env, image: IMAGE, port: 8080, user: '1000' });
     const worker = new TwelveFactorService(stack, 'Worker', { environment: env, image: IMAGE, user: '1000' });
     const topic = new MessageBus(stack, 'Bus', { environment: env }).addTopic('user-signup');

@@ -32,7 +32,7 @@ import {
   EventTopic,
   MessageBus,
   MicroserviceEnvironment,
-  Stage,
+  StageProfile,
   SubscribeOptions,
   TwelveFactorService,
 } from '../../src';
@@ -119,7 +119,7 @@ interface World {
 /** A stack with a development environment (imported VPC) and a bus on it. */
 function world(): World {
   const stack = freshStack();
-  const env = new MicroserviceEnvironment(stack, 'Env', { stage: Stage.DEVELOPMENT, vpc: importedVpc(stack) });
+  const env = new MicroserviceEnvironment(stack, 'Env', { stageProfile: StageProfile.DEVELOPMENT, vpc: importedVpc(stack) });
   const bus = new MessageBus(stack, 'Bus', { environment: env });
   return { stack, env, bus };
 }

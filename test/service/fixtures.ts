@@ -11,7 +11,7 @@ export function withEnvironment(props: Partial<MicroserviceEnvironmentProps> = {
 } {
   const stack = new Stack(new App(), 'Test', { env: ENV });
   const lbProps: MicroserviceEnvironmentProps = loadBalancer ? {
-    loadBalancer: true,
+    createLoadBalancer: true,
     certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', CERT_ARN),
     hostedZone: route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z123', zoneName: 'example.com' }),
   } : {};

@@ -36,7 +36,7 @@ import {
   Discovery,
   MicroserviceEnvironment,
   MicroserviceEnvironmentProps,
-  Stage,
+  StageProfile,
   TwelveFactorService,
   TwelveFactorServiceProps,
 } from '../../src';
@@ -55,8 +55,8 @@ const SYNTH_EVERY = 20;
 // ---------------------------------------------------------------------------------------
 
 const ENV_PROPS = [
-  'vpc', 'maxAzs', 'natGateways', 'vpcEndpoints', 'serviceSubnets', 'cluster', 'namespace', 'namespaceName',
-  'logRetention', 'encryptionKey', 'stage', 'loadBalancer', 'certificate', 'allowPlainHttp', 'internetFacing',
+  'vpc', 'maxAzs', 'natGateways', 'createVpcEndpoints', 'serviceSubnets', 'cluster', 'namespace', 'namespaceName',
+  'logRetention', 'encryptionKey', 'stageProfile', 'createLoadBalancer', 'certificate', 'allowPlainHttp', 'internetFacing',
   'sslPolicy', 'loadBalancerDeletionProtection', 'accessLogsBucket', 'hostedZone', 'webAclArn', 'alarmTopic',
 ];
 const SERVICE_PROPS = [
@@ -111,15 +111,15 @@ class Fixtures {
       switch (kind) {
         case 'dev':
           // An imported VPC keeps the many per-chunk environments cheap; 'lb' and 'http' create theirs.
-          return new MicroserviceEnvironment(this.stack, 'DevEnv', { stage: Stage.DEVELOPMENT, vpc: this.importedVpc('DevVpc') });
+          return new MicroserviceEnvironment(this.stack, 'DevEnv', { stageProfile: StageProfile.DEVELOPMENT, vpc: this.importedVpc('DevVpc') });
         case 'lb':
           return new MicroserviceEnvironment(this.stack, 'LbEnv', {
-            loadBalancer: true,
+            createLoadBalancer: true,
             certificate: acm.Certificate.fromCertificateArn(this.stack, 'Cert', CERT_ARN),
             hostedZone: route53.HostedZone.fromHostedZoneAttributes(this.stack, 'Zone', { hostedZoneId: 'Z0123456789', zoneName: 'example.com' }),
           });
         case 'http':
-          return new MicroserviceEnvironment(this.stack, 'HttpEnv', { loadBalancer: true, allowPlainHttp: true });
+          return new MicroserviceEnvironment(this.stack, 'HttpEnv', { createLoadBalancer: true, allowPlainHttp: true });
       }
     });
   }
@@ -315,7 +315,7 @@ const dnsName = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?(\.[a-z0-9
 
 // Wrong-typed namespaceName and logRetention crash (BUGS 1 and 2, it.failing below).
 const ENV_WRONG_TYPED_PROPS = [
-  'maxAzs', 'natGateways', 'vpcEndpoints', 'stage', 'loadBalancer', 'allowPlainHttp', 'internetFacing', 'sslPolicy',
+  'maxAzs', 'natGateways', 'createVpcEndpoints', 'stageProfile', 'createLoadBalancer', 'allowPlainHttp', 'internetFacing', 'sslPolicy',
   'loadBalancerDeletionProtection', 'webAclArn',
 ];
 
@@ -332,12 +332,12 @@ const wildEnvSpec: fc.Arbitrary<EnvSpec> = fc.record({
   props: fc.record({
     maxAzs: sometimes(intProp(1, 6)),
     natGateways: sometimes(intProp(0, 3)),
-    vpcEndpoints: sometimes(fc.boolean()),
+    createVpcEndpoints: sometimes(fc.boolean()),
     // Only strings: a wrong-typed name crashes (BUG 1, pinned by an it.failing test below).
     namespaceName: sometimes(fc.oneof(dnsName, oddString)),
     logRetention: sometimes(retentionProp),
-    stage: sometimes(fc.constantFrom(Stage.DEVELOPMENT, Stage.PRODUCTION)),
-    loadBalancer: sometimes(fc.boolean(), 2, 2),
+    stageProfile: sometimes(fc.constantFrom(StageProfile.DEVELOPMENT, StageProfile.PRODUCTION)),
+    createLoadBalancer: sometimes(fc.boolean(), 2, 2),
     allowPlainHttp: sometimes(fc.boolean()),
     internetFacing: sometimes(fc.boolean()),
     sslPolicy: sometimes(fc.constantFrom(elbv2.SslPolicy.RECOMMENDED_TLS, elbv2.SslPolicy.TLS13_13, elbv2.SslPolicy.TLS13_RES)),
@@ -350,7 +350,7 @@ const wildEnvSpec: fc.Arbitrary<EnvSpec> = fc.record({
 /** Environment props that are valid by construction. */
 const validEnvSpec: fc.Arbitrary<EnvSpec> = fc.record({
   network: fc.constantFrom<NetworkMode>('create', 'vpc', 'vpc', 'cluster', 'vpc+cluster'),
-  stage: sometimes(fc.constantFrom(Stage.DEVELOPMENT, Stage.PRODUCTION), 1, 1),
+  stageProfile: sometimes(fc.constantFrom(StageProfile.DEVELOPMENT, StageProfile.PRODUCTION), 1, 1),
   https: fc.boolean(),
   loadBalancer: fc.boolean(),
   maxAzs: sometimes(fc.integer({ min: 2, max: 6 }), 1, 1),
@@ -374,13 +374,13 @@ const validEnvSpec: fc.Arbitrary<EnvSpec> = fc.record({
     accessLogsBucket: false,
     hostedZone: rest.hostedZone,
     props: {
-      stage: rest.stage,
+      stageProfile: rest.stageProfile,
       maxAzs: creates ? maxAzs : undefined,
       natGateways: creates && natGateways !== undefined ? Math.min(natGateways, maxAzs ?? 2) : undefined,
-      vpcEndpoints: rest.vpcEndpoints,
+      createVpcEndpoints: rest.vpcEndpoints,
       namespaceName,
       logRetention: rest.logRetention,
-      loadBalancer,
+      createLoadBalancer: loadBalancer,
       allowPlainHttp: loadBalancer && !https ? true : undefined,
       internetFacing: loadBalancer ? rest.internetFacing : undefined,
       webAclArn: loadBalancer && webAcl ? WEB_ACL_ARN : undefined,
@@ -427,7 +427,7 @@ function envMustName(spec: EnvSpec): string[] {
   // The access log bucket and web ACL serve every load balancer of the environment (canary
   // slots too), so they are accepted without the shared one.
   if (p.webAclArn !== undefined && p.webAclArn !== WEB_ACL_ARN && !Token.isUnresolved(p.webAclArn)) names.push('webAclArn');
-  if (!p.loadBalancer) {
+  if (!p.createLoadBalancer) {
     if (spec.certificate) names.push('certificate');
     for (const name of ['allowPlainHttp', 'internetFacing', 'sslPolicy', 'loadBalancerDeletionProtection'] as const) {
       if (p[name] !== undefined) names.push(name);
@@ -464,7 +464,7 @@ describe('MicroserviceEnvironment props', () => {
       }
       expect(mustName).toEqual([]);
       if (!spec.wrongTyped) {
-        expect(env!.loadBalancer !== undefined).toBe(spec.props.loadBalancer === true);
+        expect(env!.loadBalancer !== undefined).toBe(spec.props.createLoadBalancer === true);
         expect(env!.https).toBe(spec.certificate);
       }
       if (tally.countValid()) {
@@ -491,13 +491,13 @@ describe('MicroserviceEnvironment props', () => {
     }), { numRuns: 300, seed: SEED });
   });
 
-  test('a load balancer prop without `loadBalancer: true` always throws naming it', () => {
+  test('a load balancer prop without `createLoadBalancer: true` always throws naming it', () => {
     const lbOnly = fc.constantFrom('allowPlainHttp', 'internetFacing', 'loadBalancerDeletionProtection', 'sslPolicy');
     let n = 0;
     fc.assert(fc.property(lbOnly, fc.constantFrom(undefined, false), (prop, loadBalancer) => {
       const stack = new Stack(new App(), `Lb${n++}`, { env: ENV });
       const value = prop === 'sslPolicy' ? elbv2.SslPolicy.RECOMMENDED_TLS : true;
-      const err = attempt(() => new MicroserviceEnvironment(stack, 'Env', { loadBalancer, [prop]: value }));
+      const err = attempt(() => new MicroserviceEnvironment(stack, 'Env', { createLoadBalancer: loadBalancer, [prop]: value }));
       const message = expectValidationError(err, { classes: ['MicroserviceEnvironment'], path: `Lb${n - 1}/Env`, props: ENV_PROPS });
       expect(message).toContain(`\`${prop}\``);
     }), { numRuns: 50, seed: SEED });
@@ -1262,13 +1262,13 @@ describe('bugs found by the property tests, now refused with our error', () => {
 
   // BUG 13: two environments on one VPC with vpcEndpoints both add endpoints under the same ids
   // to the VPC: "There is already a Construct with name 'EcrApiEndpoint' in Vpc".
-  it('BUG 13: two environments sharing a VPC with `vpcEndpoints` construct or are refused', () => {
+  it('BUG 13: two environments sharing a VPC with `createVpcEndpoints` construct or are refused', () => {
     const f = freshFixtures('Bug');
     const vpc = f.importedVpc('SharedVpc');
-    new MicroserviceEnvironment(f.stack, 'A', { vpc, vpcEndpoints: true });
-    const err = attempt(() => new MicroserviceEnvironment(f.stack, 'B', { vpc, vpcEndpoints: true }));
+    new MicroserviceEnvironment(f.stack, 'A', { vpc, createVpcEndpoints: true });
+    const err = attempt(() => new MicroserviceEnvironment(f.stack, 'B', { vpc, createVpcEndpoints: true }));
     if (err !== undefined) {
-      expect(expectValidationError(err, { classes: ['MicroserviceEnvironment'], path: 'Bug/B', props: ENV_PROPS })).toContain('`vpcEndpoints`');
+      expect(expectValidationError(err, { classes: ['MicroserviceEnvironment'], path: 'Bug/B', props: ENV_PROPS })).toContain('`createVpcEndpoints`');
     }
   });
 

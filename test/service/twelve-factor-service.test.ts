@@ -13,7 +13,7 @@ import {
 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { containerOf, IMAGE, withEnvironment } from './fixtures';
-import { Discovery, Stage, TwelveFactorService, TwelveFactorServiceProps } from '../../src';
+import { Discovery, StageProfile, TwelveFactorService, TwelveFactorServiceProps } from '../../src';
 
 function web(extra: Partial<TwelveFactorServiceProps> = {}, envProps = {}) {
   const { stack, env } = withEnvironment(envProps);
@@ -325,7 +325,7 @@ describe('what the user sets instead', () => {
   });
 
   test('X: the development stage changes only sizes and counts', () => {
-    const { t } = web({}, { stage: Stage.DEVELOPMENT });
+    const { t } = web({}, { stageProfile: StageProfile.DEVELOPMENT });
     t.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: '256', Memory: '512' });
     t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 1, MaxCapacity: 2 });
     expect(containerOf(t, 'UsersTaskDefinition').ReadonlyRootFilesystem).toBe(true);
@@ -484,7 +484,7 @@ describe('TwelveFactorService bad input', () => {
     expect(() => new TwelveFactorService(stack, 'W', { environment: env, image: IMAGE, healthCheckPath: '/health', requestsPerTarget: 10 }))
       .toThrow(/`healthCheckPath` applies to a service routed by the load balancer[\s\S]*`requestsPerTarget` applies/);
     expect(() => new TwelveFactorService(stack, 'W2', { environment: env, image: IMAGE, port: 80, hostName: 'a.example.com' }))
-      .toThrow(/need the environment's shared load balancer; create Test\/Env with `loadBalancer: true`/);
+      .toThrow(/need the environment's shared load balancer; create Test\/Env with `createLoadBalancer: true`/);
     expect(() => new TwelveFactorService(stack, 'W3', { environment: env, image: IMAGE, deploymentStrategy: ecs.DeploymentStrategy.CANARY }))
       .toThrow(/`deploymentStrategy` CANARY shifts load balancer traffic/);
   });

@@ -2,7 +2,7 @@
  * A stage profile (twelve-factor X, dev/prod parity): the same constructs in every stage;
  * the profile changes only sizes and counts.
  */
-export enum Stage {
+export enum StageProfile {
   /**
    * Small and cheap: 0.25 vCPU and 512 MiB per task, 1 to 2 tasks.
    */
@@ -26,11 +26,11 @@ export interface StageDefaults {
 }
 
 /** @internal */
-export function stageDefaults(stage: Stage): StageDefaults {
+export function stageDefaults(stage: StageProfile): StageDefaults {
   switch (stage) {
-    case Stage.DEVELOPMENT:
+    case StageProfile.DEVELOPMENT:
       return { cpu: 256, memoryMiB: 512, minTasks: 1, maxTasks: 2 };
-    case Stage.PRODUCTION:
+    case StageProfile.PRODUCTION:
     default:
       return { cpu: 512, memoryMiB: 1024, minTasks: 2, maxTasks: 10 };
   }
