@@ -18,7 +18,7 @@ import {
 import { Construct } from 'constructs';
 import { CanaryStep } from './canary-step';
 import { RolloutSlot, rolloutDefinition, shortAscii } from './rollout-definition';
-import { MicroserviceEnvironment } from '../environment';
+import { isMicroserviceEnvironment, addLoadBalancer, createLogGroup } from '../environment/environment-support';
 import { acknowledge, nistAndHipaa } from '../private/acknowledge';
 import { words } from '../private/naming';
 import { MicroservicesValidationError, Problems, checkInt, checkKinds, checkSeconds, enumProblem, known, show } from '../private/validation';
@@ -382,7 +382,7 @@ export class CanaryDeployment extends Construct {
       let lb = loadBalancer;
       let slotListener = listener;
       if (!lb || !slotListener) {
-        const created = env._addLoadBalancer(new Construct(this, `${scopeId}LoadBalancer`), {
+        const created = addLoadBalancer(env, new Construct(this, `${scopeId}LoadBalancer`), this, {
           certificate: props.certificate ?? (props.allowPlainHttp ? undefined : env.certificate),
           internetFacing: props.internetFacing ?? true,
           deletionProtection: props.loadBalancerDeletionProtection ?? true,
@@ -515,7 +515,7 @@ export class CanaryDeployment extends Construct {
       stateMachineType: sfn.StateMachineType.STANDARD,
       tracingEnabled: true,
       logs: {
-        destination: env._createLogGroup(this, 'Logs'),
+        destination: createLogGroup(env, this, 'Logs'),
         level: sfn.LogLevel.ALL,
         includeExecutionData: true,
       },
@@ -780,7 +780,7 @@ export class CanaryDeployment extends Construct {
       p.add('props are missing; pass at least `service`, `hostedZone` and `recordName`');
       p.throwIfAny();
     }
-    if (!given.service || typeof given.service !== 'object' || !(given.service.environment instanceof MicroserviceEnvironment)) {
+    if (!given.service || typeof given.service !== 'object' || !isMicroserviceEnvironment(given.service.environment)) {
       p.add(`\`service\` ${show(given.service)} is not TwelveFactorService props with an \`environment\``);
     }
     if (!given.hostedZone || typeof (given.hostedZone as { hostedZoneId?: unknown }).hostedZoneId !== 'string') {

@@ -1,2 +1,3 @@
+export * from './environment-interface';
 export * from './microservice-environment';
 export { StageProfile, StageDefaults } from './stage-profile';

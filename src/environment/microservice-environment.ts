@@ -1,7 +1,6 @@
 import {
   Annotations,
   Duration,
-  Lazy,
   Names,
   RemovalPolicy,
   Stack,
@@ -20,6 +19,7 @@ import {
   aws_wafv2 as wafv2,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { IMicroserviceEnvironment } from './environment-interface';
 import { StageProfile, stageDefaults, StageDefaults } from './stage-profile';
 import { acknowledge, nistAndHipaa } from '../private/acknowledge';
 import { imageReachableThroughEndpoints } from '../private/image-reach';
@@ -75,8 +75,8 @@ const ENDPOINT_OF_ACTION_PREFIX: { [prefix: string]: ec2.InterfaceVpcEndpointAws
   logs: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
 };
 
-/** How `_addLoadBalancer` builds a load balancer (internal). */
-interface LoadBalancerOptions {
+/** How `_addLoadBalancer` builds a load balancer. @internal */
+export interface LoadBalancerOptions {
   readonly certificate?: acm.ICertificate;
   readonly sslPolicy?: elbv2.SslPolicy;
   readonly internetFacing: boolean;
@@ -329,7 +329,7 @@ export interface MicroserviceEnvironmentProps {
  *   hostedZone,
  * });
  */
-export class MicroserviceEnvironment extends Construct {
+export class MicroserviceEnvironment extends Construct implements IMicroserviceEnvironment {
   /** The VPC the services run in. */
   public readonly vpc: ec2.IVpc;
   /** The ECS cluster. */
@@ -369,10 +369,6 @@ export class MicroserviceEnvironment extends Construct {
   private sharedAccessLogsBucket?: s3.IBucket;
   private sharedWebAcl?: wafv2.CfnWebACL;
 
-  private readonly explicitPriorities = new Set<number>();
-  private autoPriorityCount = 0;
-  private assignedPriorities?: number[];
-  private readonly serviceNames = new Map<string, string>();
 
   constructor(scope: Construct, id: string, props: MicroserviceEnvironmentProps = {}) {
     super(scope, id);
@@ -457,49 +453,6 @@ export class MicroserviceEnvironment extends Construct {
   /** The name of the Cloud Map namespace. */
   public get namespaceName(): string {
     return this.namespace.namespaceName;
-  }
-
-  /**
-   * Reserves a listener rule priority on the shared load balancer.
-   * @internal
-   */
-  public _reservePriority(requested: number | undefined, scope: Construct): number {
-    if (requested !== undefined) {
-      if (this.explicitPriorities.has(requested)) {
-        const p = new Problems('TwelveFactorService', scope);
-        p.add(`\`routePriority\` ${requested} is already used by another service on ${this.node.path}; use a unique priority from 1 to 50000`);
-        p.throwIfAny();
-      }
-      this.explicitPriorities.add(requested);
-      return requested;
-    }
-    // Services without a priority get the lowest free ones at synthesis, in the order they
-    // were created, so a priority chosen later by another service never collides.
-    const index = this.autoPriorityCount++;
-    return Lazy.number({ produce: () => this.autoPriorities()[index] });
-  }
-
-  private autoPriorities(): number[] {
-    if (!this.assignedPriorities) {
-      const assigned: number[] = [];
-      for (let next = 1; assigned.length < this.autoPriorityCount; next++) {
-        if (!this.explicitPriorities.has(next)) assigned.push(next);
-      }
-      this.assignedPriorities = assigned;
-    }
-    return this.assignedPriorities;
-  }
-
-  /**
-   * Claims a service name in the environment's namespace; returns the path of the service
-   * that already has it, if any.
-   * @internal
-   */
-  public _claimServiceName(name: string, path: string): string | undefined {
-    const owner = this.serviceNames.get(name);
-    if (owner !== undefined && owner !== path) return owner;
-    this.serviceNames.set(name, path);
-    return undefined;
   }
 
   /**

@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import { IPrivateLinkExposure, PrivateLinkExposure } from './private-link-exposure';
 import { isDomainName, normalDnsName, upperSnake, zoneNameOf } from '../private/naming';
 import { MicroservicesValidationError, Problems, anyAddressRange, checkKinds, cidrRangeProblem, known, show } from '../private/validation';
-import { Access, BackingService, BackingServiceBinding, TwelveFactorService } from '../service';
+import { Access, BackingService, BackingServiceBinding, ITwelveFactorService } from '../service';
 
 const CLASS = 'PrivateLinkConsumer';
 
@@ -429,7 +429,7 @@ class PrivateLinkBacking extends BackingService {
     this.envVarPrefix = options?.envVarPrefix;
   }
 
-  public bind(service: TwelveFactorService): BackingServiceBinding {
+  public bind(service: ITwelveFactorService): BackingServiceBinding {
     const prefix = this.envVarPrefix ?? upperSnake(this.consumer.node.id);
     if (this.envVarPrefix !== undefined && (typeof this.envVarPrefix !== 'string' || !/^[A-Z_][A-Z0-9_]*$/.test(this.envVarPrefix))) {
       throw new MicroservicesValidationError('TwelveFactorService', service, [

@@ -22,10 +22,12 @@ import {
 } from 'aws-cdk-lib';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct, IConstruct } from 'constructs';
+import { obtainAccessLogsBucket } from '../environment/environment-support';
 import { acknowledge, nistAndHipaa, suppressGuard } from '../private/acknowledge';
 import { isDomainName, normalDnsName, zoneNameOf } from '../private/naming';
 import { Problems, checkInt, checkKinds, checkSeconds, anyAddressRange, cidrRangeProblem, enumProblem, kindProblem, known, show } from '../private/validation';
-import { TwelveFactorService } from '../service';
+import { ITwelveFactorService } from '../service';
+import { isTwelveFactorService } from '../service/twelve-factor-service';
 
 const CLASS = 'PrivateLinkExposure';
 const DEFAULT_ENDPOINT_SERVICE_PREFIX = 'com.amazonaws.vpce';
@@ -115,7 +117,7 @@ export interface PrivateLinkExposureProps {
    * The service to expose. It must have a `port` and a rolling deployment, and be in the
    * exposure's stack.
    */
-  readonly service: TwelveFactorService;
+  readonly service: ITwelveFactorService;
 
   /**
    * Who may create endpoints to the service: accounts (`new iam.AccountPrincipal(...)`),
@@ -295,7 +297,7 @@ export class PrivateLinkExposure extends Resource implements IPrivateLinkExposur
   }
 
   /** The service exposed. */
-  public readonly service: TwelveFactorService;
+  public readonly service: ITwelveFactorService;
   /** The Network Load Balancer. */
   public readonly loadBalancer: elbv2.NetworkLoadBalancer;
   /** The load balancer's security group. */
@@ -374,7 +376,7 @@ export class PrivateLinkExposure extends Resource implements IPrivateLinkExposur
       enforceSecurityGroupInboundRulesOnPrivateLinkTraffic: checked.enforceInboundRulesOnPrivateLinkTraffic ?? true,
       deletionProtection: checked.deletionProtection ?? true,
     });
-    this.logAccessLogs(env._obtainAccessLogsBucket(), 'nlb');
+    this.logAccessLogs(obtainAccessLogsBucket(env, this), 'nlb');
     this.connections = this.loadBalancer.connections;
 
     this.targetGroup = new elbv2.NetworkTargetGroup(this, 'TargetGroup', {
@@ -600,8 +602,8 @@ export class PrivateLinkExposure extends Resource implements IPrivateLinkExposur
       ['connectionNotifications', 'boolean'], ['output', 'boolean'], ['deregistrationDelay', 'Duration'],
     ]);
     const service = props.service;
-    if (!(service instanceof TwelveFactorService)) {
-      p.add(`\`service\` needs a TwelveFactorService; got ${show(service)}`);
+    if (!isTwelveFactorService(service)) {
+      p.add(`\`service\` needs an ITwelveFactorService; got ${show(service)}`);
       p.throwIfAny();
     }
     if (Stack.of(service) !== Stack.of(this)) {

@@ -16,9 +16,11 @@ import {
 import { Construct } from 'constructs';
 import type { EventTopic } from './event-topic';
 import { envVarPrefix, filterPolicyProblems, tlsOnly } from './rules';
+import { requireEndpoint } from '../environment/environment-support';
 import { acknowledge } from '../private/acknowledge';
 import { checkInt, checkKinds, known, MicroservicesValidationError, Problems, show } from '../private/validation';
-import { TwelveFactorService } from '../service/twelve-factor-service';
+import { ITwelveFactorService } from '../service/service-interface';
+import { addIntegrationVariable, integrationVariableTaken, isTwelveFactorService } from '../service/twelve-factor-service';
 
 const CLASS = 'EventSubscription';
 const MAX_VISIBILITY_SECONDS = 12 * 3600;
@@ -164,7 +166,7 @@ export interface EventSubscriptionProps extends SubscribeOptions {
   /** The topic subscribed to. */
   readonly topic: EventTopic;
   /** The service that consumes the messages. */
-  readonly service: TwelveFactorService;
+  readonly service: ITwelveFactorService;
 }
 
 /**
@@ -177,7 +179,7 @@ export class EventSubscription extends Construct {
   /** The topic subscribed to. */
   public readonly topic: EventTopic;
   /** The consuming service. */
-  public readonly service: TwelveFactorService;
+  public readonly service: ITwelveFactorService;
   /** The queue the service consumes. */
   public readonly queue: sqs.IQueue;
   /** The queue's dead-letter queue, when known (created, or the brought queue's). */
@@ -312,8 +314,8 @@ export class EventSubscription extends Construct {
     // The service consumes its own queue only.
     this.queue.grantConsumeMessages(service.taskRole);
     // Without a NAT gateway the task reaches SQS through the environment's endpoint.
-    service.environment._requireEndpoint(ec2.InterfaceVpcEndpointAwsService.SQS);
-    service._addVariable(this.envVarName, this.queue.queueUrl, `${topic.node.path} subscribe`);
+    requireEndpoint(service.environment, ec2.InterfaceVpcEndpointAwsService.SQS);
+    addIntegrationVariable(service, this.envVarName, this.queue.queueUrl, `${topic.node.path} subscribe`);
 
     if (props.alarms ?? true) {
       const alarms = this.createAlarms(props);
@@ -415,7 +417,7 @@ export class EventSubscription extends Construct {
    * that starts the first task when none runs (target tracking cannot scale out from zero
    * capacity, Copilot issue #3376).
    */
-  private configureBacklogScaling(service: TwelveFactorService): BacklogScaling {
+  private configureBacklogScaling(service: ITwelveFactorService): BacklogScaling {
     const scaling = service.scaling!;
     const target = scaling.node.findChild('Target') as appscaling.ScalableTarget;
     const cluster = service.environment.cluster;
@@ -495,7 +497,7 @@ export class EventSubscription extends Construct {
   private validate(props: EventSubscriptionProps): string[] {
     const p = new Problems(CLASS, this);
     if (!props || typeof props !== 'object') return ['props are missing; pass at least `topic` and `service`'];
-    if (!(props.service instanceof TwelveFactorService)) return [`\`service\` ${show(props.service)} is not a TwelveFactorService`];
+    if (!isTwelveFactorService(props.service)) return [`\`service\` ${show(props.service)} is not an ITwelveFactorService; pass a TwelveFactorService`];
     if (!props.topic || typeof (props.topic as EventTopic).subscribe !== 'function') return [`\`topic\` ${show(props.topic)} is not an EventTopic`];
     const o = checkKinds(p, props, [
       ['filterPolicy', 'map'], ['filterPolicyWithMessageBody', 'map'], ['rawMessageDelivery', 'boolean'],
@@ -556,7 +558,7 @@ export class EventSubscription extends Construct {
       }
     }
     const prefix = envVarPrefix(o, props.topic.envVarPrefix, problems);
-    if (service._variableTaken(`${prefix}_QUEUE_URL`)) {
+    if (integrationVariableTaken(service, `${prefix}_QUEUE_URL`)) {
       problems.push(`\`envVarPrefix\`: the variable ${prefix}_QUEUE_URL is already set on ${service.node.path}; pass another \`envVarPrefix\``);
     }
     if (o.alarms === false) {

@@ -11,9 +11,11 @@ import { Construct } from 'constructs';
 import { EventSubscription, SubscribeOptions } from './event-subscription';
 import type { MessageBus } from './message-bus';
 import { envVarPrefix, eventTopicOptionProblems, tlsOnly, TOPIC_ACTIONS } from './rules';
+import { requireEndpoint } from '../environment/environment-support';
 import { upperSnake } from '../private/naming';
 import { MicroservicesValidationError, show } from '../private/validation';
-import { TwelveFactorService } from '../service/twelve-factor-service';
+import { ITwelveFactorService } from '../service/service-interface';
+import { addIntegrationVariable, isTwelveFactorService } from '../service/twelve-factor-service';
 
 const CLASS = 'EventTopic';
 
@@ -85,7 +87,7 @@ export interface PublishOptions {
 }
 
 interface Publisher {
-  readonly service: TwelveFactorService;
+  readonly service: ITwelveFactorService;
   readonly envVarName: string;
   readonly grant: iam.Grant;
 }
@@ -180,7 +182,7 @@ export class EventTopic extends Construct {
   }
 
   /** The services that may publish, in the order they were granted. */
-  public get publishers(): TwelveFactorService[] {
+  public get publishers(): ITwelveFactorService[] {
     return [...this.publishersByPath.values()].map((p) => p.service);
   }
 
@@ -194,10 +196,10 @@ export class EventTopic extends Construct {
    * key), and injects `<PREFIX>_TOPIC_ARN` into the service and its admin tasks. Granting the
    * same service again returns the first grant.
    */
-  public grantPublish(service: TwelveFactorService, options: PublishOptions = {}): iam.Grant {
+  public grantPublish(service: ITwelveFactorService, options: PublishOptions = {}): iam.Grant {
     const problems: string[] = [];
-    if (!(service instanceof TwelveFactorService)) {
-      throw new MicroservicesValidationError(CLASS, this, [`\`grantPublish\` needs a TwelveFactorService; got ${show(service)}`]);
+    if (!isTwelveFactorService(service)) {
+      throw new MicroservicesValidationError(CLASS, this, [`\`grantPublish\` needs an ITwelveFactorService; got ${show(service)}`]);
     }
     const prefix = envVarPrefix(options, this.envVarPrefix, problems);
     if (problems.length > 0) throw new MicroservicesValidationError(CLASS, this, problems);
@@ -211,10 +213,10 @@ export class EventTopic extends Construct {
       }
       return existing.grant;
     }
-    service._addVariable(envVarName, this.topic.topicArn, `${this.node.path} grantPublish`);
+    addIntegrationVariable(service, envVarName, this.topic.topicArn, `${this.node.path} grantPublish`);
     const grant = this.topic.grantPublish(service.taskRole);
     // Without a NAT gateway the task reaches SNS through the environment's endpoint.
-    service.environment._requireEndpoint(ec2.InterfaceVpcEndpointAwsService.SNS);
+    requireEndpoint(service.environment, ec2.InterfaceVpcEndpointAwsService.SNS);
     this.publishersByPath.set(service.node.path, { service, envVarName, grant });
     return grant;
   }
@@ -226,9 +228,9 @@ export class EventTopic extends Construct {
    * `<PREFIX>_QUEUE_URL` variable, alarms, and scaling on the backlog when
    * `acceptableLatency` is set. A service subscribes to a topic once.
    */
-  public subscribe(service: TwelveFactorService, options: SubscribeOptions = {}): EventSubscription {
-    if (!(service instanceof TwelveFactorService)) {
-      throw new MicroservicesValidationError(CLASS, this, [`\`subscribe\` needs a TwelveFactorService; got ${show(service)}`]);
+  public subscribe(service: ITwelveFactorService, options: SubscribeOptions = {}): EventSubscription {
+    if (!isTwelveFactorService(service)) {
+      throw new MicroservicesValidationError(CLASS, this, [`\`subscribe\` needs an ITwelveFactorService; got ${show(service)}`]);
     }
     if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
       throw new MicroservicesValidationError(CLASS, this, [`\`options\` ${show(options)} of \`subscribe\` is not a SubscribeOptions object`]);

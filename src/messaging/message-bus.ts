@@ -2,7 +2,8 @@ import { RemovalPolicy, aws_kms as kms, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { EventTopic, EventTopicOptions } from './event-topic';
 import { eventTopicOptionProblems } from './rules';
-import { MicroserviceEnvironment } from '../environment/microservice-environment';
+import { IMicroserviceEnvironment } from '../environment/environment-interface';
+import { isMicroserviceEnvironment } from '../environment/environment-support';
 import { denyGrantsNotForAwsResources } from '../private/kms';
 import { MicroservicesValidationError, Problems, show } from '../private/validation';
 
@@ -20,7 +21,7 @@ export interface MessageBusProps {
    * created when there is none (subscription alarms always notify the subscriber's
    * environment)
    */
-  readonly environment?: MicroserviceEnvironment;
+  readonly environment?: IMicroserviceEnvironment;
 
   /**
    * The customer-managed KMS key that encrypts the bus's topics and, unless a subscription
@@ -64,7 +65,7 @@ export interface MessageBusProps {
  */
 export class MessageBus extends Construct {
   /** The environment, when one was given. */
-  public readonly environment?: MicroserviceEnvironment;
+  public readonly environment?: IMicroserviceEnvironment;
   /** The key that encrypts the topics and, by default, the subscriber queues. */
   public readonly encryptionKey: kms.IKey;
   /** The topic the bus's alarms notify, when there is one. */
@@ -80,8 +81,8 @@ export class MessageBus extends Construct {
       p.add(`props ${show(given)} are not a MessageBusProps object`);
       p.throwIfAny();
     }
-    p.when(given.environment !== undefined && !(given.environment instanceof MicroserviceEnvironment),
-      `\`environment\` ${show(given.environment)} is not a MicroserviceEnvironment`);
+    p.when(given.environment !== undefined && !isMicroserviceEnvironment(given.environment),
+      `\`environment\` ${show(given.environment)} is not an IMicroserviceEnvironment; pass a MicroserviceEnvironment`);
     p.when(given.encryptionKey !== undefined && typeof (given.encryptionKey as kms.IKey)?.keyArn !== 'string',
       `\`encryptionKey\` ${show(given.encryptionKey)} is not a kms.IKey`);
     p.when(given.alarmTopic !== undefined && typeof (given.alarmTopic as sns.ITopic)?.topicArn !== 'string',

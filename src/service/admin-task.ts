@@ -6,6 +6,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { adminTaskNameProblem, fargateSizeProblem } from './rules';
+import type { ITwelveFactorService } from './service-interface';
 import type { TwelveFactorService } from './twelve-factor-service';
 import { acknowledge, nagString } from '../private/acknowledge';
 import { kindProblem, Problems, show } from '../private/validation';
@@ -43,8 +44,11 @@ export interface AdminTaskOptions {
  * Properties of an `AdminTask`.
  */
 export interface AdminTaskProps extends AdminTaskOptions {
-  /** The service whose image, config, secrets, role and network the task uses. */
-  readonly service: TwelveFactorService;
+  /**
+   * The service whose image, config, secrets, role and network the task uses: a
+   * `TwelveFactorService` (the task copies its app container).
+   */
+  readonly service: ITwelveFactorService;
   /** The admin task's name: lower case letters, digits and hyphens. */
   readonly name: string;
 }
@@ -82,11 +86,11 @@ export class AdminTask extends Construct {
       p.throwIfAny();
     }
     if (!isService(props.service)) {
-      p.add(`\`service\` ${show(props.service)} is not a TwelveFactorService; pass the service whose image, config and roles the task uses, or use service.addAdminTask(name, { command })`);
+      p.add(`\`service\` ${show(props.service)} is not a TwelveFactorService of this library (the admin task copies its app container); pass the service whose image, config and roles the task uses, or use service.addAdminTask(name, { command })`);
     }
     for (const problem of p.any ? adminTaskArgumentProblems(props) : adminTaskProblems(props)) p.add(problem);
     p.throwIfAny();
-    const service = props.service;
+    const service = props.service as TwelveFactorService;
     const { cpu, memoryMiB } = adminTaskSize(props);
 
     this.name = props.name;
@@ -141,7 +145,7 @@ function adminTaskSize(props: AdminTaskProps): { cpu: number; memoryMiB: number 
 }
 
 /** Whether a value is a TwelveFactorService (checked by shape: the service module imports this one). */
-function isService(value: unknown): value is TwelveFactorService {
+function isService(value: unknown): boolean {
   return value !== null && typeof value === 'object'
     && typeof (value as { _addAppContainer?: unknown })._addAppContainer === 'function'
     && (value as { taskDefinition?: unknown }).taskDefinition instanceof ecs.FargateTaskDefinition;

@@ -11,7 +11,8 @@ import {
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import type { TwelveFactorService } from './twelve-factor-service';
+import type { ITwelveFactorService } from './service-interface';
+import { requireEndpoint } from '../environment/environment-support';
 import { acknowledge, nagString } from '../private/acknowledge';
 import { upperSnake } from '../private/naming';
 import { MicroservicesValidationError, show } from '../private/validation';
@@ -145,7 +146,7 @@ export abstract class BackingService {
   public abstract readonly envVarPrefix?: string;
 
   /** Grants, opens the network and returns the variables to inject. */
-  public abstract bind(service: TwelveFactorService): BackingServiceBinding;
+  public abstract bind(service: ITwelveFactorService): BackingServiceBinding;
 }
 
 /** The variable name for a resource: prefix + suffix, without repeating the kind word. */
@@ -168,7 +169,7 @@ abstract class BaseBacking extends BackingService {
     this.envVarPrefix = this.options.envVarPrefix;
   }
   /** Checks the options against the service (called first in every bind). */
-  protected check(service: TwelveFactorService, extra: string[] = []): void {
+  protected check(service: ITwelveFactorService, extra: string[] = []): void {
     const problems: string[] = [...extra];
     if (this.options.envVarPrefix !== undefined && (typeof this.options.envVarPrefix !== 'string' || !/^[A-Z_][A-Z0-9_]*$/.test(this.options.envVarPrefix))) {
       problems.push(`\`envVarPrefix\` ${show(this.options.envVarPrefix)} is not valid; use upper case letters, digits and underscores, not starting with a digit, like 'ORDERS'`);
@@ -188,7 +189,7 @@ abstract class BaseBacking extends BackingService {
 
 class TableBacking extends BaseBacking {
   constructor(private readonly table: dynamodb.ITable, options: BackingServiceOptions) { super(table, options); }
-  public bind(service: TwelveFactorService): BackingServiceBinding {
+  public bind(service: ITwelveFactorService): BackingServiceBinding {
     this.check(service);
     if (this.rw) this.table.grantReadWriteData(service.taskRole);
     else this.table.grantReadData(service.taskRole);
@@ -205,7 +206,7 @@ class TableBacking extends BaseBacking {
 
 class BucketBacking extends BaseBacking {
   constructor(private readonly bucket: s3.IBucket, options: BackingServiceOptions) { super(bucket, options); }
-  public bind(service: TwelveFactorService): BackingServiceBinding {
+  public bind(service: ITwelveFactorService): BackingServiceBinding {
     this.check(service);
     if (this.rw) this.bucket.grantReadWrite(service.taskRole);
     else this.bucket.grantRead(service.taskRole);
@@ -222,12 +223,12 @@ class BucketBacking extends BaseBacking {
 
 class QueueBacking extends BaseBacking {
   constructor(private readonly queue: sqs.IQueue, options: BackingServiceOptions) { super(queue, options); }
-  public bind(service: TwelveFactorService): BackingServiceBinding {
+  public bind(service: ITwelveFactorService): BackingServiceBinding {
     this.check(service);
     this.queue.grantConsumeMessages(service.taskRole);
     if (this.rw) this.queue.grantSendMessages(service.taskRole);
     // Without a NAT gateway the task reaches SQS through the environment's endpoint.
-    service.environment._requireEndpoint(ec2.InterfaceVpcEndpointAwsService.SQS);
+    requireEndpoint(service.environment, ec2.InterfaceVpcEndpointAwsService.SQS);
     return { environment: { [this.name('QUEUE', 'URL')]: this.queue.queueUrl }, description: `SQS queue (${this.access})` };
   }
 }
@@ -236,13 +237,13 @@ class TopicBacking extends BaseBacking {
   constructor(private readonly topic: sns.ITopic, options: BackingServiceOptions) {
     super(topic, { ...options, access: options.access ?? Access.READ_WRITE });
   }
-  public bind(service: TwelveFactorService): BackingServiceBinding {
+  public bind(service: ITwelveFactorService): BackingServiceBinding {
     this.check(service, this.access === Access.READ
       ? [`\`access\` READ is not valid for the SNS topic ${this.topic.node.path}: a topic can only be published to (READ_WRITE); to receive its messages subscribe a queue`]
       : []);
     this.topic.grantPublish(service.taskRole);
     // Without a NAT gateway the task reaches SNS through the environment's endpoint.
-    service.environment._requireEndpoint(ec2.InterfaceVpcEndpointAwsService.SNS);
+    requireEndpoint(service.environment, ec2.InterfaceVpcEndpointAwsService.SNS);
     return { environment: { [this.name('TOPIC', 'ARN')]: this.topic.topicArn }, description: 'SNS topic (publish)' };
   }
 }
@@ -251,7 +252,7 @@ class SecretBacking extends BaseBacking {
   constructor(private readonly secret: secretsmanager.ISecret, private readonly secretOptions: SecretBackingOptions) {
     super(secret, secretOptions);
   }
-  public bind(service: TwelveFactorService): BackingServiceBinding {
+  public bind(service: ITwelveFactorService): BackingServiceBinding {
     this.check(service);
     if (this.rw) this.secret.grantWrite(service.taskRole);
     return {
@@ -266,7 +267,7 @@ class DatabaseBacking extends BaseBacking {
   constructor(private readonly cluster: rds.IDatabaseCluster, private readonly dbOptions: DatabaseBackingOptions) {
     super(cluster, dbOptions);
   }
-  public bind(service: TwelveFactorService): BackingServiceBinding {
+  public bind(service: ITwelveFactorService): BackingServiceBinding {
     this.check(service);
     this.cluster.connections.allowDefaultPortFrom(service, `from ${service.node.path}`);
     const endpoint = this.rw ? this.cluster.clusterEndpoint : this.cluster.clusterReadEndpoint;

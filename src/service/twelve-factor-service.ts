@@ -25,6 +25,7 @@ import { BackingService, BackingServiceBinding } from './backing-service';
 import {
   claimRoute, configProblems, ENV_VAR_NAME, fargateSizeProblem, healthCheckProblems, isRootUser, RouteClaim, routeClaim, routeTakenBy, userProblem,
 } from './rules';
+import { ITwelveFactorService } from './service-interface';
 import {
   applyDiscoveryAttributes,
   cloudMapOptions,
@@ -33,7 +34,9 @@ import {
   SERVICE_CONNECT_SUFFIX,
   serviceConnectConfiguration,
 } from '../discovery/discovery';
-import { MicroserviceEnvironment } from '../environment/microservice-environment';
+import { IMicroserviceEnvironment } from '../environment/environment-interface';
+import { createLogGroup, isMicroserviceEnvironment } from '../environment/environment-support';
+import { listenerPrioritiesOf, serviceNamesOf } from '../environment/registries';
 import { acknowledge, nistAndHipaa, suppressGuard } from '../private/acknowledge';
 import { words } from '../private/naming';
 import {
@@ -52,7 +55,7 @@ const PORT_NAME = 'http';
  */
 export interface TwelveFactorServiceProps {
   /** The environment the service runs in (VPC, cluster, namespace, load balancer). */
-  readonly environment: MicroserviceEnvironment;
+  readonly environment: IMicroserviceEnvironment;
 
   /** The image (twelve-factor I: one codebase, one image); it carries the dependencies (II). */
   readonly image: ecs.ContainerImage;
@@ -436,9 +439,11 @@ export interface TwelveFactorServiceProps {
  * users.attach(BackingService.dynamoDbTable(table, { access: Access.READ_WRITE }));
  * users.addAdminTask('migrate', { command: ['node', 'migrate.js'] });
  */
-export class TwelveFactorService extends Construct implements ec2.IConnectable {
+export class TwelveFactorService extends Construct implements ITwelveFactorService {
   /** The environment the service runs in. */
-  public readonly environment: MicroserviceEnvironment;
+  public readonly environment: IMicroserviceEnvironment;
+  /** The task role, as the principal grants go to. */
+  public readonly grantPrincipal: iam.IPrincipal;
   /** The ECS service. */
   public readonly service: ecs.FargateService;
   /** The task definition. */
@@ -537,8 +542,9 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
       },
     });
     this.taskRole = this.taskDefinition.taskRole;
+    this.grantPrincipal = this.taskRole;
     this.executionRole = this.taskDefinition.obtainExecutionRole();
-    this.logGroup = env._createLogGroup(this, 'Logs', props.logRetention);
+    this.logGroup = createLogGroup(env, this, 'Logs', props.logRetention);
 
     for (const [name, value] of Object.entries(props.config ?? {})) this.environmentVariables[name] = value;
     for (const [name, value] of Object.entries(props.secrets ?? {})) this.secretVariables[name] = value;
@@ -811,6 +817,22 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
     return this.service.metricMemoryUtilization(options);
   }
 
+  /**
+   * Running tasks of the service: Container Insights' `RunningTaskCount` (the environment's
+   * cluster has Container Insights on), average over one minute.
+   * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-metrics-ECS.html
+   */
+  public metricRunningTaskCount(options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'ECS/ContainerInsights',
+      metricName: 'RunningTaskCount',
+      dimensionsMap: { ClusterName: this.environment.cluster.clusterName, ServiceName: this.service.serviceName },
+      statistic: cloudwatch.Stats.AVERAGE,
+      period: Duration.minutes(1),
+      ...options,
+    });
+  }
+
   private addAppContainer(
     taskDefinition: ecs.FargateTaskDefinition,
     streamPrefix: string,
@@ -917,7 +939,7 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
    * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-metricfilter.html
    */
   private obtainSupportLogGroup(): logs.ILogGroup {
-    this.supportLogs ??= this.environment._createLogGroup(this, 'SupportLogs', this.props.logRetention);
+    this.supportLogs ??= createLogGroup(this.environment, this, 'SupportLogs', this.props.logRetention);
     return this.supportLogs;
   }
 
@@ -994,7 +1016,7 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
     }
     const listenerRule = new elbv2.ApplicationListenerRule(this, 'ListenerRule', {
       listener,
-      priority: shared ? env._reservePriority(props.routePriority, this) : props.routePriority!,
+      priority: shared ? listenerPrioritiesOf(env).reserve(props.routePriority, this) : props.routePriority!,
       conditions,
       action: alternateTargetGroup
         ? elbv2.ListenerAction.weightedForward([
@@ -1087,8 +1109,8 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
       p.add('props are missing; pass at least `environment` and `image`');
       p.throwIfAny();
     }
-    if (!(given.environment instanceof MicroserviceEnvironment)) {
-      p.add(`\`environment\` ${show(given.environment)} is not a MicroserviceEnvironment`);
+    if (!isMicroserviceEnvironment(given.environment)) {
+      p.add(`\`environment\` ${show(given.environment)} is not an IMicroserviceEnvironment; pass a MicroserviceEnvironment`);
       p.throwIfAny();
     }
     p.when(!given.image || typeof (given.image as { bind?: unknown }).bind !== 'function',
@@ -1129,7 +1151,7 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
 
   private validate(p: Problems, props: TwelveFactorServiceProps, cpu: number, memoryMiB: number): void {
     for (const problem of healthCheckProblems(props.containerHealthCheck)) p.add(problem);
-    const taken = props.environment._claimServiceName(this.serviceName, this.node.path);
+    const taken = serviceNamesOf(props.environment).claim(this.serviceName, this.node.path);
     p.when(taken !== undefined, `\`serviceName\` '${this.serviceName}' is already used by ${taken} in the same environment; give each service its own name`);
     const env = props.environment;
     const routed = props.hostName !== undefined || props.pathPatterns !== undefined || props.listener !== undefined;
@@ -1273,7 +1295,7 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
       p.when(this.serviceName.length + SERVICE_CONNECT_SUFFIX.length > 64,
         `\`serviceName\` '${this.serviceName}' is too long for \`Discovery.SERVICE_CONNECT\`: its endpoint '${this.serviceName}${SERVICE_CONNECT_SUFFIX}' must have at most 64 characters; use at most ${64 - SERVICE_CONNECT_SUFFIX.length}`);
       const endpoint = `${this.serviceName}${SERVICE_CONNECT_SUFFIX}`;
-      const owner = props.environment._claimServiceName(endpoint, this.node.path);
+      const owner = serviceNamesOf(props.environment).claim(endpoint, this.node.path);
       p.when(owner !== undefined,
         `\`serviceName\` '${this.serviceName}' with \`Discovery.SERVICE_CONNECT\` registers the Cloud Map service '${endpoint}', which ${owner} already uses in the same environment; rename one of them`);
     }
@@ -1320,7 +1342,7 @@ export class TwelveFactorService extends Construct implements ec2.IConnectable {
  *
  * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Metric.html
  */
-function errorMetricNamespace(env: MicroserviceEnvironment): string {
+function errorMetricNamespace(env: IMicroserviceEnvironment): string {
   const stack = Stack.of(env);
   const inStack = env.node.scopes.slice(stack.node.scopes.length).map((c) => c.node.id).join('/');
   const stackName = Token.isUnresolved(stack.stackName) ? stack.stackName : stack.stackName.replace(/[^0-9A-Za-z._\-/#: ]/g, '-');
@@ -1358,3 +1380,33 @@ function defaultServiceName(id: string): string {
   return words(id).join('-').toLowerCase().slice(0, 63);
 }
 
+
+/**
+ * Sets an integration's environment variable on a service (`source` names it in errors): with
+ * the source on a `TwelveFactorService`, with `addEnvironment` on another implementation.
+ * @internal
+ */
+export function addIntegrationVariable(service: ITwelveFactorService, name: string, value: string, source: string): void {
+  if (service instanceof TwelveFactorService) service._addVariable(name, value, source);
+  else service.addEnvironment(name, value);
+}
+
+/**
+ * Whether a service already has the variable `name` (known of a `TwelveFactorService` only).
+ * @internal
+ */
+export function integrationVariableTaken(service: ITwelveFactorService, name: string): boolean {
+  return service instanceof TwelveFactorService ? service._variableTaken(name) : false;
+}
+
+/**
+ * Whether a value is an `ITwelveFactorService` (checked by shape: values from JavaScript or
+ * another jsii language may be anything).
+ * @internal
+ */
+export function isTwelveFactorService(value: unknown): value is ITwelveFactorService {
+  if (value instanceof TwelveFactorService) return true;
+  const v = value as Partial<ITwelveFactorService> | undefined;
+  return typeof v === 'object' && v !== null && typeof v.node === 'object' && typeof v.serviceName === 'string'
+    && typeof v.attach === 'function' && typeof v.taskRole === 'object' && typeof v.environment === 'object';
+}

@@ -882,8 +882,8 @@ describe('refusals', () => {
     // Service.
     ['a worker without a port', (w) => ({ service: new TwelveFactorService(w.stack, 'Worker', { environment: w.env, image: IMAGE, user: '1000' }) }),
       /`service` Test\/Worker has no `port`: a worker takes no connections; give the service a `port` to expose it/],
-    ['no service', { service: undefined as unknown as TwelveFactorService }, /`service` needs a TwelveFactorService; got undefined/],
-    ['a service that is not a TwelveFactorService', { service: {} as unknown as TwelveFactorService }, /`service` needs a TwelveFactorService/],
+    ['no service', { service: undefined as unknown as TwelveFactorService }, /`service` needs an ITwelveFactorService; got undefined/],
+    ['a service that is not a TwelveFactorService', { service: {} as unknown as TwelveFactorService }, /`service` needs an ITwelveFactorService/],
     // Network.
     ['no allowed clients while enforcing', { allowedClients: [] },
       /`allowedClients` is empty while inbound rules are enforced on PrivateLink traffic: no client could connect; name the consumer VPCs' ranges .* or set `enforceInboundRulesOnPrivateLinkTraffic` to false/],

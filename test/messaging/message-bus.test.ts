@@ -224,7 +224,7 @@ describe('EventTopic.grantPublish', () => {
 
   test('refuses what is not a service, and a variable already set', () => {
     const { topic, users } = setup();
-    expect(() => topic.grantPublish({} as any)).toThrow(/`grantPublish` needs a TwelveFactorService/);
+    expect(() => topic.grantPublish({} as any)).toThrow(/`grantPublish` needs an ITwelveFactorService/);
     users.addEnvironment('USER_SIGNUP_TOPIC_ARN', 'x');
     expect(() => topic.grantPublish(users)).toThrow(/USER_SIGNUP_TOPIC_ARN .*already set/);
   });
@@ -564,7 +564,7 @@ describe('EventTopic.subscribe', () => {
 
   test('refuses what is not a service, and options that are not an object', () => {
     const { topic, worker } = setup();
-    expect(() => topic.subscribe('worker' as any)).toThrow(/`subscribe` needs a TwelveFactorService/);
+    expect(() => topic.subscribe('worker' as any)).toThrow(/`subscribe` needs an ITwelveFactorService/);
     expect(() => topic.subscribe(worker, 'abc' as any)).toThrow(/`options` 'abc' of `subscribe` is not a SubscribeOptions object/);
   });
 

@@ -144,7 +144,7 @@ describe('plain JavaScript: required props left out', () => {
     ['props undefined', undefined, /^`AdminTask` at Test\/Admin: props undefined are missing; pass at least `service`, `name` and `command`/],
     ['props null', null, /props null are missing; pass at least `service`/],
     ['no service', { name: 'migrate', command: ['node', 'migrate.js'] },
-      /^`AdminTask` at Test\/Admin: `service` undefined is not a TwelveFactorService; pass the service whose image, config and roles the task uses/],
+      /^`AdminTask` at Test\/Admin: `service` undefined is not a TwelveFactorService of this library \(the admin task copies its app container\); pass the service whose image, config and roles the task uses/],
     ['a service that is not one', { service: {}, name: 'migrate', command: ['node', 'migrate.js'] }, /`service` \{\} is not a TwelveFactorService/],
     ['no service and no command', { name: 'migrate' }, /`service` undefined is not a TwelveFactorService[\s\S]*`command` must be a non-empty list of strings/],
   ])('AdminTask with %s is refused naming the prop', (_name, props, message) => {
