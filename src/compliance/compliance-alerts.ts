@@ -15,7 +15,7 @@ import { Construct } from 'constructs';
 import { acknowledge } from '../private/acknowledge';
 import { checkRuleNames, complianceChangePattern } from '../private/compliance-events';
 import { denyGrantsNotForAwsResources } from '../private/kms';
-import { checkInt, checkKinds, checkSeconds, enumProblem, MicroservicesValidationError, Problems, show } from '../private/validation';
+import { checkInt, checkKinds, checkSeconds, enumProblem, MicroservicesValidationError, Problems, refuseConstruction, show } from '../private/validation';
 
 const CLASS = 'ComplianceAlerts';
 
@@ -201,10 +201,7 @@ export class ComplianceAlerts extends Construct {
   constructor(scope: Construct, id: string, props: ComplianceAlertsProps = {}) {
     super(scope, id);
     const problems = this.validate(props);
-    if (problems.length > 0) {
-      scope.node.tryRemoveChild(id);
-      throw new MicroservicesValidationError(CLASS, this, problems);
-    }
+    if (problems.length > 0) refuseConstruction(CLASS, this, problems);
 
     if (props.encryptionKey) {
       this.encryptionKey = props.encryptionKey;

@@ -24,16 +24,7 @@ import { checkRuleNames, complianceChangePattern } from '../private/compliance-e
 import { resourceTypeProblem } from '../private/config-resource-types';
 import { denyGrantsNotForAwsResources } from '../private/kms';
 import { announceOnEventBridge, createLogBucket } from '../private/log-buckets';
-import {
-  checkKinds,
-  checkSeconds,
-  enumProblem,
-  known,
-  logRetentionProblem,
-  MicroservicesValidationError,
-  Problems,
-  show,
-} from '../private/validation';
+import { checkKinds, checkSeconds, enumProblem, known, logRetentionProblem, MicroservicesValidationError, Problems, refuseConstruction, show } from '../private/validation';
 
 const CLASS = 'ComplianceAudit';
 
@@ -349,10 +340,7 @@ export class ComplianceAudit extends Construct {
     super(scope, id);
     const problems = this.validate(props);
     if (problems.length === 0 && props.configurationRecorder === true) problems.push(...this.recordersAlreadyThere());
-    if (problems.length > 0) {
-      scope.node.tryRemoveChild(id);
-      throw new MicroservicesValidationError(CLASS, this, problems);
-    }
+    if (problems.length > 0) refuseConstruction(CLASS, this, problems);
     const stack = Stack.of(this);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 

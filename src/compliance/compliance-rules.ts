@@ -16,7 +16,7 @@ import { enableVpcFlowLogsContent, restoreHttpsOnlyContent } from './remediation
 import { acknowledge, Acknowledgement, nagString, nistAndHipaa } from '../private/acknowledge';
 import { resourceTypeProblem } from '../private/config-resource-types';
 import { CONFIG_RULE_NAME } from '../private/naming';
-import { checkInt, checkKinds, checkSeconds, enumProblem, MicroservicesValidationError, Problems, show } from '../private/validation';
+import { checkInt, checkKinds, checkSeconds, enumProblem, MicroservicesValidationError, Problems, refuseConstruction, show } from '../private/validation';
 
 const CLASS = 'ComplianceRules';
 
@@ -590,10 +590,7 @@ export class ComplianceRules extends Construct {
   constructor(scope: Construct, id: string, props: ComplianceRulesProps = {}) {
     super(scope, id);
     const problems = this.validate(props);
-    if (problems.length > 0) {
-      scope.node.tryRemoveChild(id);
-      throw new MicroservicesValidationError(CLASS, this, problems);
-    }
+    if (problems.length > 0) refuseConstruction(CLASS, this, problems);
     this.prefix = props.ruleNamePrefix;
     if (props.scopeTagKey !== undefined) this.tagScope = config.RuleScope.fromTag(props.scopeTagKey, props.scopeTagValue);
     this.scopeTagKey = props.scopeTagKey;

@@ -11,7 +11,7 @@ import {
 import { Construct } from 'constructs';
 import { IPrivateLinkExposure, PrivateLinkExposure } from './private-link-exposure';
 import { isDomainName, normalDnsName, upperSnake, zoneNameOf } from '../private/naming';
-import { MicroservicesValidationError, Problems, anyAddressRange, checkKinds, cidrRangeProblem, known, show } from '../private/validation';
+import { anyAddressRange, checkKinds, cidrRangeProblem, envVarPrefixProblem, known, MicroservicesValidationError, Problems, show } from '../private/validation';
 import { Access, BackingService, BackingServiceBinding, ITwelveFactorService } from '../service';
 
 const CLASS = 'PrivateLinkConsumer';
@@ -431,11 +431,8 @@ class PrivateLinkBacking extends BackingService {
 
   public bind(service: ITwelveFactorService): BackingServiceBinding {
     const prefix = this.envVarPrefix ?? upperSnake(this.consumer.node.id);
-    if (this.envVarPrefix !== undefined && (typeof this.envVarPrefix !== 'string' || !/^[A-Z_][A-Z0-9_]*$/.test(this.envVarPrefix))) {
-      throw new MicroservicesValidationError('TwelveFactorService', service, [
-        `\`envVarPrefix\` ${show(this.envVarPrefix)} is not valid; use upper case letters, digits and underscores, not starting with a digit, like 'BILLING'`,
-      ]);
-    }
+    const prefixProblem = envVarPrefixProblem(this.envVarPrefix);
+    if (prefixProblem) throw new MicroservicesValidationError('TwelveFactorService', service, [prefixProblem]);
     if (differentVpcs(service.environment.vpc, this.consumer._vpc)) {
       throw new MicroservicesValidationError('TwelveFactorService', service, [
         `\`attach\` ${this.consumer.node.path} is an endpoint in another VPC than the service's; create the PrivateLinkConsumer with the service's VPC (\`vpc: service.environment.vpc\`)`,

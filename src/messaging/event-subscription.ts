@@ -3,7 +3,6 @@ import {
   Duration,
   Names,
   Stack,
-  Token,
   aws_applicationautoscaling as appscaling,
   aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as cloudwatchActions,
@@ -18,7 +17,7 @@ import type { EventTopic } from './event-topic';
 import { envVarPrefix, filterPolicyProblems, tlsOnly } from './rules';
 import { requireEndpoint } from '../environment/environment-support';
 import { acknowledge } from '../private/acknowledge';
-import { checkInt, checkKinds, known, MicroservicesValidationError, Problems, show } from '../private/validation';
+import { checkInt, checkKinds, known, Problems, refuseConstruction, show } from '../private/validation';
 import { ITwelveFactorService } from '../service/service-interface';
 import { addIntegrationVariable, integrationVariableTaken, isTwelveFactorService } from '../service/twelve-factor-service';
 
@@ -208,10 +207,7 @@ export class EventSubscription extends Construct {
   constructor(scope: Construct, id: string, props: EventSubscriptionProps) {
     super(scope, id);
     const problems = this.validate(props);
-    if (problems.length > 0) {
-      scope.node.tryRemoveChild(id);
-      throw new MicroservicesValidationError(CLASS, this, problems);
-    }
+    if (problems.length > 0) refuseConstruction(CLASS, this, problems);
     const topic = props.topic;
     const service = props.service;
     this.topic = topic;
@@ -591,7 +587,6 @@ export class EventSubscription extends Construct {
         problems.push(`\`acceptableLatency\` ${latency.toHumanString()} is shorter than \`messageProcessingTime\` ${processing.toHumanString()}: no backlog would be acceptable; use a latency of at least one processing time`);
       }
     }
-    if (Token.isUnresolved(o.envVarPrefix ?? '')) problems.push('`envVarPrefix` must be known at synth time');
     return problems;
   }
 }

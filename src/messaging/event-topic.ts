@@ -13,7 +13,7 @@ import type { MessageBus } from './message-bus';
 import { envVarPrefix, eventTopicOptionProblems, tlsOnly, TOPIC_ACTIONS } from './rules';
 import { requireEndpoint } from '../environment/environment-support';
 import { upperSnake } from '../private/naming';
-import { MicroservicesValidationError, show } from '../private/validation';
+import { MicroservicesValidationError, refuseConstruction, show } from '../private/validation';
 import { ITwelveFactorService } from '../service/service-interface';
 import { addIntegrationVariable, isTwelveFactorService } from '../service/twelve-factor-service';
 
@@ -123,10 +123,7 @@ export class EventTopic extends Construct {
     if (!props?.bus || !(props.bus instanceof Construct) || typeof (props.bus as MessageBus).addTopic !== 'function') {
       problems.push(`\`bus\` ${show(props?.bus)} is not a MessageBus`);
     }
-    if (problems.length > 0) {
-      scope.node.tryRemoveChild(id);
-      throw new MicroservicesValidationError(CLASS, scope, problems);
-    }
+    if (problems.length > 0) refuseConstruction(CLASS, this, problems);
     this.bus = props.bus;
     this.name = props.name;
     this.envVarPrefix = upperSnake(props.name);

@@ -1,8 +1,7 @@
 import { Token, aws_iam as iam, aws_sns as sns } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import type { EventTopicOptions } from './event-topic';
-import { checkKinds, Problems, show } from '../private/validation';
-import { ENV_VAR_NAME } from '../service/rules';
+import { checkKinds, envVarPrefixProblem, Problems, show } from '../private/validation';
 
 /** SNS limits on a subscription filter policy. */
 export const FILTER_POLICY_MAX_KEYS = 5;
@@ -218,8 +217,9 @@ export function tlsOnly(resource: string, actions: string[], sid = 'DenyRequests
 export function envVarPrefix(options: { readonly envVarPrefix?: string } | undefined, fallback: string, problems: string[]): string {
   const given = options?.envVarPrefix;
   if (given === undefined) return fallback;
-  if (typeof given !== 'string' || !ENV_VAR_NAME.test(given)) {
-    problems.push(`\`envVarPrefix\` ${show(given)} is not valid; use letters, digits and underscores, not starting with a digit, for example USER_SIGNUP`);
+  const problem = envVarPrefixProblem(given);
+  if (problem) {
+    problems.push(problem);
     return fallback;
   }
   return given;

@@ -27,6 +27,32 @@ export class MicroservicesValidationError extends Error {
 }
 
 /**
+ * Refuses a construct from its own constructor: takes the half-built construct out of the tree,
+ * then throws. A caller that catches the error (a test, a loop that tries props, an app that
+ * falls back to other props) can reuse the id, and the app still synthesizes without it.
+ */
+export function refuseConstruction(className: string, construct: IConstruct, problems: string[]): never {
+  const error = new MicroservicesValidationError(className, construct, problems);
+  construct.node.scope?.node.tryRemoveChild(construct.node.id);
+  throw error;
+}
+
+/** An environment variable name: letters, digits and underscores, not starting with a digit. */
+const ENV_VAR_PREFIX = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The problem of an `envVarPrefix` (the one rule, wherever a prefix is taken), if any.
+ */
+export function envVarPrefixProblem(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && Token.isUnresolved(value)) return '`envVarPrefix` must be known at synth time';
+  if (typeof value !== 'string' || !ENV_VAR_PREFIX.test(value)) {
+    return `\`envVarPrefix\` ${show(value)} is not valid; use letters, digits and underscores, not starting with a digit, for example USER_SIGNUP`;
+  }
+  return undefined;
+}
+
+/**
  * Collects the problems of one construct's props and throws them together, so that a user
  * sees every conflicting prop in one error.
  */

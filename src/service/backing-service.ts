@@ -15,7 +15,7 @@ import type { ITwelveFactorService } from './service-interface';
 import { requireEndpoint } from '../environment/environment-support';
 import { acknowledge, nagString } from '../private/acknowledge';
 import { upperSnake } from '../private/naming';
-import { MicroservicesValidationError, show } from '../private/validation';
+import { envVarPrefixProblem, MicroservicesValidationError, show } from '../private/validation';
 
 /**
  * How much a service may do with a backing service it attaches.
@@ -171,9 +171,8 @@ abstract class BaseBacking extends BackingService {
   /** Checks the options against the service (called first in every bind). */
   protected check(service: ITwelveFactorService, extra: string[] = []): void {
     const problems: string[] = [...extra];
-    if (this.options.envVarPrefix !== undefined && (typeof this.options.envVarPrefix !== 'string' || !/^[A-Z_][A-Z0-9_]*$/.test(this.options.envVarPrefix))) {
-      problems.push(`\`envVarPrefix\` ${show(this.options.envVarPrefix)} is not valid; use upper case letters, digits and underscores, not starting with a digit, like 'ORDERS'`);
-    }
+    const prefixProblem = envVarPrefixProblem(this.options.envVarPrefix);
+    if (prefixProblem) problems.push(prefixProblem);
     if (!Object.values(Access).includes(this.access)) {
       problems.push(`\`access\` ${show(this.access)} is not an Access; use Access.READ or Access.READ_WRITE`);
     }
