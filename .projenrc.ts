@@ -97,6 +97,10 @@ project.addPackageIgnore('/examples');
 project.addPackageIgnore('/bench');
 project.addPackageIgnore('/rosetta');
 project.addPackageIgnore('/.ci');
+// What `npx projen example` synthesizes, and contributor docs: not for users of the package.
+project.addPackageIgnore('/cdk.out');
+project.addPackageIgnore('/CONTRIBUTING.md');
+project.addPackageIgnore('/docs');
 
 // Packaging: only JavaScript can be packaged on this machine (no PyPI, Maven Central, NuGet or
 // Go proxy). `package` builds the JS tarball; `package-all` stays for machines that can.
