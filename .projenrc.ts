@@ -14,6 +14,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   authorAddress: 'platform@cdk-microservices.dev',
   authorOrganization: true,
   license: 'Apache-2.0',
+  // Before 1.0 the API may still change (README, Stability).
+  stability: 'experimental',
   repositoryUrl: 'https://github.com/cdk-microservices/cdk-microservices.git',
   keywords: ['cdk', 'awscdk', 'aws-cdk', 'microservices', 'fargate', 'ecs', 'canary'],
   defaultReleaseBranch: 'main',
