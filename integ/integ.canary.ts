@@ -42,7 +42,7 @@ const environment = new MicroserviceEnvironment(stack, 'Env', {
 const zone = new route53.PrivateHostedZone(stack, 'Zone', { zoneName: 'integ-canary.internal', vpc: environment.vpc });
 
 const canary = new CanaryDeployment(stack, 'Web', {
-  service: {
+  serviceProps: {
     environment,
     image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable'),
     port: 80,

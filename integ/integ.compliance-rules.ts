@@ -12,7 +12,7 @@
  * document is an active Automation document.
  */
 import { RemovalPolicies, Stack } from 'aws-cdk-lib';
-import { ComplianceRule, ComplianceRules } from '../src';
+import { ComplianceRule, ComplianceRules, Remediation } from '../src';
 import { exactly, integApp, integTest } from './common';
 
 const app = integApp();
@@ -27,7 +27,7 @@ rules.addCustomPolicy('s3-tls-only', {
   resourceTypes: ['AWS::S3::Bucket'],
 });
 
-rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS);
+rules.remediate(Remediation.elbv2ListenerHttps());
 
 RemovalPolicies.of(stack).destroy();
 

@@ -44,7 +44,7 @@ const billing = worker('Billing');
 
 const bus = new MessageBus(stack, 'Bus', { environment });
 const signups = bus.addTopic('user-signup');
-signups.grantPublish(users);
+users.attach(signups.asBackingService());
 const emailSubscription = signups.subscribe(email);
 const billingSubscription = signups.subscribe(billing, {
   filterPolicy: { plan: sns.SubscriptionFilter.stringFilter({ allowlist: ['paid'] }) },

@@ -21,7 +21,7 @@ import {
 import { Construct } from 'constructs';
 import {
   Access, BackingService, CanaryDeployment, CanaryStep, ComplianceAlerts, ComplianceAudit, ComplianceRule, ComplianceRules, IPrivateLinkExposure,
-  MessageBus, MicroserviceEnvironment, PrivateLinkConsumer, PrivateLinkExposure, StageProfile, TwelveFactorService,
+  MessageBus, MicroserviceEnvironment, PrivateLinkConsumer, PrivateLinkExposure, Remediation, StageProfile, TwelveFactorService,
 } from '../../src';
 
 /** A worker is healthy while its loop turns: it touches /tmp/heartbeat every second. */
@@ -170,7 +170,7 @@ export class StoreStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.users = new CanaryDeployment(this, 'UsersCanary', {
-      service: {
+      serviceProps: {
         environment: this.platform,
         serviceName: 'users',
         image: ecs.ContainerImage.fromAsset(path.join(__dirname, 'services', 'users')),
@@ -212,7 +212,7 @@ export class StoreStack extends Stack {
     // those of paid plans (a filter policy on the `plan` message attribute).
     this.bus = new MessageBus(this, 'Bus', { environment: this.platform });
     const signups = this.bus.addTopic('user-signup');
-    for (const slot of this.users.slots) signups.grantPublish(slot);
+    for (const slot of this.users.slots) slot.attach(signups.asBackingService());
 
     // Both workers run the sign-up worker image (services/signup-worker), each with its handler.
     const signupWorkerImage = ecs.ContainerImage.fromAsset(path.join(__dirname, 'services', 'signup-worker'));
@@ -247,7 +247,7 @@ export class StoreStack extends Stack {
     signups.subscribe(this.billingWorker, {
       filterPolicy: { plan: sns.SubscriptionFilter.stringFilter({ allowlist: ['paid'] }) },
       rawMessageDelivery: true,
-      deploymentAlarms: true,
+      enableDeploymentAlarms: true,
     });
     // The curated AWS Config rules (the account records with AWS Config: Control Tower set up
     // its recorder, so ours stays off), every compliance change kept in an audit bucket, and
@@ -263,8 +263,8 @@ export class StoreStack extends Stack {
     // Repair: a VPC without flow logs gets them (to the audit bucket) automatically; a listener
     // that starts to accept plain HTTP is restored to HTTPS-only once the compliance worker,
     // reading the alerts queue, starts the remediation (the guidance's example).
-    this.complianceRules.remediate(ComplianceRule.VPC_FLOW_LOGS, { flowLogsBucket: this.complianceAudit.bucket });
-    this.complianceRules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS, { automatic: false });
+    this.complianceRules.remediate(Remediation.vpcFlowLogs({ bucket: this.complianceAudit.bucket }));
+    this.complianceRules.remediate(Remediation.elbv2ListenerHttps({ automatic: false }));
     this.complianceWorker = new TwelveFactorService(this, 'ComplianceWorker', {
       environment: this.platform,
       image: ecs.ContainerImage.fromAsset(path.join(__dirname, 'services', 'compliance-worker')),
@@ -277,7 +277,7 @@ export class StoreStack extends Stack {
       cpuTargetPercent: 0,
     });
     const alertsQueue = this.complianceAlerts.queue!;
-    this.complianceWorker.attach(BackingService.sqsQueue(alertsQueue, { access: Access.READ, envVarPrefix: 'COMPLIANCE_ALERTS' }));
+    this.complianceWorker.attach(this.complianceAlerts.asBackingService());
     this.complianceRules.grantStartRemediation(this.complianceWorker.taskRole, ComplianceRule.ELBV2_LISTENER_HTTPS);
     // From zero tasks: one task within a minute or two of an alert (SQS sends its queue metrics to
     // CloudWatch every minute, and the scale-out alarm needs one breaching minute), none after 15

@@ -15,7 +15,9 @@ import { Construct } from 'constructs';
 import { acknowledge } from '../private/acknowledge';
 import { checkRuleNames, complianceChangePattern } from '../private/compliance-events';
 import { denyGrantsNotForAwsResources } from '../private/kms';
+import { upperSnake } from '../private/naming';
 import { checkInt, checkKinds, checkSeconds, enumProblem, MicroservicesValidationError, Problems, refuseConstruction, show } from '../private/validation';
+import { Access, BackingService } from '../service/backing-service';
 
 const CLASS = 'ComplianceAlerts';
 
@@ -103,12 +105,12 @@ export interface ComplianceAlertsProps {
 
   /**
    * Create an SQS queue subscribed to the topic, for an automated consumer (for example a
-   * worker that restores the compliant state); `grantConsume()` lets it read. `false` skips
+   * worker that restores the compliant state); attach it with `asBackingService()`. `false` skips
    * the queue, its dead-letter queue and the queue options below.
    *
    * @default true
    */
-  readonly queue?: boolean;
+  readonly createQueue?: boolean;
 
   /**
    * Deliver the EventBridge event itself to the queue (the JSON with `source`,
@@ -146,6 +148,20 @@ export interface ComplianceAlertsProps {
 }
 
 /**
+ * Options of `ComplianceAlerts.asBackingService()`.
+ */
+export interface ComplianceAlertsBackingOptions {
+  /**
+   * The prefix of the injected variable name (upper snake case): the queue URL is
+   * `<PREFIX>_QUEUE_URL`.
+   *
+   * @default - the construct id in upper snake case, for example `COMPLIANCE_ALERTS` for
+   * `ComplianceAlerts` (`COMPLIANCE_ALERTS_QUEUE_URL`)
+   */
+  readonly envVarPrefix?: string;
+}
+
+/**
  * Sends AWS Config compliance changes to people and to automated consumers, as the AWS
  * microservices guidance describes: an EventBridge rule on the default event bus matches
  * "Config Rules Compliance Change" events with the chosen results (NON_COMPLIANT unless
@@ -168,7 +184,7 @@ export interface ComplianceAlertsProps {
  *   emails: ['platform@example.com'],
  *   ruleNames: [httpsOnly.configRuleName],
  * });
- * alerts.grantConsume(remediator.taskRole);
+ * remediator.attach(alerts.asBackingService());
  */
 export class ComplianceAlerts extends Construct {
   /** The EventBridge rule on the default event bus that matches the compliance changes. */
@@ -179,10 +195,10 @@ export class ComplianceAlerts extends Construct {
   public readonly encryptionKey: kms.IKey;
   /**
    * The queue the automated consumer reads, subscribed to the topic; undefined with
-   * `queue: false`.
+   * `createQueue: false`.
    */
   public readonly queue?: sqs.Queue;
-  /** The queue's dead-letter queue: messages the consumer failed to process; undefined with `queue: false`. */
+  /** The queue's dead-letter queue: messages the consumer failed to process; undefined with `createQueue: false`. */
   public readonly deadLetterQueue?: sqs.Queue;
   /**
    * Where undeliverable changes are kept: events EventBridge could not publish to the topic
@@ -277,7 +293,7 @@ export class ComplianceAlerts extends Construct {
     if (topic.masterKey) keys.add(topic.masterKey);
     for (const k of keys) this.allowEventBridge(k);
 
-    if (props.queue ?? true) {
+    if (props.createQueue ?? true) {
       const queues = this.createQueue(props);
       this.queue = queues.queue;
       this.deadLetterQueue = queues.deadLetterQueue;
@@ -320,18 +336,24 @@ export class ComplianceAlerts extends Construct {
   }
 
   /**
-   * Lets a consumer receive and delete the queue's messages (and decrypt them with the key).
-   * Refused with `queue: false`.
+   * The queue as a backing service of its consumer: `service.attach(alerts.asBackingService())`
+   * lets the service receive and delete the queue's messages (and decrypt them with the key),
+   * injects the queue URL as `<PREFIX>_QUEUE_URL`, and asks the service's environment for the
+   * SQS interface endpoint, as `BackingService.sqsQueue()` does with `Access.READ`. Refused
+   * with `createQueue: false`.
    *
-   * @param grantee the consumer, for example a service's task role
+   * @param options the prefix of the variable
    */
-  public grantConsume(grantee: iam.IGrantable): iam.Grant {
+  public asBackingService(options: ComplianceAlertsBackingOptions = {}): BackingService {
     if (!this.queue) {
       throw new MicroservicesValidationError(CLASS, this, [
-        '`grantConsume()` needs the queue, which `queue: false` turned off; subscribe the consumer to `topic` instead, or keep the queue',
+        '`asBackingService()` needs the queue, which `createQueue: false` turned off; subscribe the consumer to `topic` instead, or keep the queue',
       ]);
     }
-    return this.queue.grantConsumeMessages(grantee);
+    return BackingService.sqsQueue(this.queue, {
+      access: Access.READ,
+      envVarPrefix: options?.envVarPrefix ?? upperSnake(this.node.id),
+    });
   }
 
   private subscribeEmail(address: string): void {
@@ -449,7 +471,7 @@ export class ComplianceAlerts extends Construct {
     const p = new Problems(CLASS, this);
     const o = checkKinds(p, props, [
       ['complianceTypes', 'list of strings'], ['ruleNames', 'list of strings'], ['emails', 'list of strings'],
-      ['queue', 'boolean'], ['rawMessageDelivery', 'boolean'], ['maxReceiveCount', 'number'], ['visibilityTimeout', 'Duration'],
+      ['createQueue', 'boolean'], ['rawMessageDelivery', 'boolean'], ['maxReceiveCount', 'number'], ['visibilityTimeout', 'Duration'],
     ]);
 
     if (o.complianceTypes !== undefined) {
@@ -483,9 +505,9 @@ export class ComplianceAlerts extends Construct {
         p.add('`alarmTopic` is the `topic`: its subscribers would get the alarms as compliance changes; use another topic');
       }
     }
-    if (o.queue === false) {
+    if (o.createQueue === false) {
       for (const prop of ['rawMessageDelivery', 'maxReceiveCount', 'visibilityTimeout'] as const) {
-        if (o[prop] !== undefined) p.add(`\`${prop}\` configures the queue, which \`queue: false\` turns off; remove one of them`);
+        if (o[prop] !== undefined) p.add(`\`${prop}\` configures the queue, which \`createQueue: false\` turns off; remove one of them`);
       }
     }
     const count = checkInt('maxReceiveCount', o.maxReceiveCount, 1, 1000);

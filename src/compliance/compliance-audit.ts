@@ -1,13 +1,8 @@
 import {
   Annotations,
-  AspectPriority,
-  Aspects,
-  CfnResource,
   Duration,
-  IAspect,
   RemovalPolicy,
   Stack,
-  Token,
   aws_config as config,
   aws_events as events,
   aws_events_targets as targets,
@@ -19,12 +14,13 @@ import {
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
+import { checkRecorderProps, createRecorder, dependOnRecorder, recordersAlreadyThere } from './configuration-recorder';
+import { RecordingFrequency } from './recording-frequency';
 import { acknowledge, nagString, nistAndHipaa, suppressGuard } from '../private/acknowledge';
 import { checkRuleNames, complianceChangePattern } from '../private/compliance-events';
-import { resourceTypeProblem } from '../private/config-resource-types';
 import { denyGrantsNotForAwsResources } from '../private/kms';
 import { announceOnEventBridge, createLogBucket } from '../private/log-buckets';
-import { checkKinds, checkSeconds, enumProblem, known, logRetentionProblem, MicroservicesValidationError, Problems, refuseConstruction, show } from '../private/validation';
+import { checkKinds, checkSeconds, known, logRetentionProblem, MicroservicesValidationError, Problems, refuseConstruction, show } from '../private/validation';
 
 const CLASS = 'ComplianceAudit';
 
@@ -40,47 +36,6 @@ const RETRY_ATTEMPTS = 185;
 const ACCESS_LOGS_PREFIX = 'audit-bucket/';
 const CHANGES_PREFIX = 'compliance-changes/!{timestamp:yyyy/MM/dd}/';
 const ERRORS_PREFIX = 'compliance-errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/';
-const RECORDER_TYPE = 'AWS::Config::ConfigurationRecorder';
-const CONFIG_RULE_TYPE = 'AWS::Config::ConfigRule';
-/** The service-linked role of AWS Config, below `role/`. */
-const CONFIG_SERVICE_LINKED_ROLE = 'aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig';
-/** S3 key prefixes of the delivery channel: at most 256 characters (the S3 key limit is higher, AWS Config's lower). */
-const MAX_KEY_PREFIX = 256;
-
-/**
- * The resource types the rules of `ComplianceRules` evaluate, plus
- * `AWS::Config::ResourceCompliance` (the history of compliance results).
- */
-const DEFAULT_RECORDED_TYPES = [
-  'AWS::ECS::TaskDefinition',
-  'AWS::ECS::Service',
-  'AWS::SNS::Topic',
-  'AWS::SQS::Queue',
-  'AWS::ElasticLoadBalancingV2::LoadBalancer',
-  'AWS::ElasticLoadBalancingV2::Listener',
-  'AWS::ApiGateway::Stage',
-  'AWS::EC2::VPC',
-  'AWS::Config::ResourceCompliance',
-];
-
-/** Resource types AWS Config records continuously only: daily recording is refused for them. */
-const CONTINUOUS_ONLY_TYPES = ['AWS::Config::ResourceCompliance', 'AWS::Config::ConformancePackCompliance', 'AWS::Config::ConfigurationRecorder'];
-
-/**
- * How often the configuration recorder records changes.
- *
- * @see https://docs.aws.amazon.com/config/latest/developerguide/select-resources.html#select-resources-recording-frequency
- */
-export enum RecordingFrequency {
-  /** Every change, when it happens. Change-triggered rules evaluate at once. */
-  CONTINUOUS = 'CONTINUOUS',
-  /**
-   * At most one configuration item a day per resource, when it changed: cheaper, but
-   * change-triggered rules see a change up to a day late.
-   */
-  DAILY = 'DAILY',
-}
-
 /**
  * Properties of `ComplianceAudit`.
  */
@@ -114,7 +69,7 @@ export interface ComplianceAuditProps {
    *
    * @default true
    */
-  readonly transition?: boolean;
+  readonly enableTransition?: boolean;
 
   /**
    * When objects move to `transitionStorageClass`: whole days, at least 1 (30 for the
@@ -148,7 +103,7 @@ export interface ComplianceAuditProps {
    * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html
    * @default true
    */
-  readonly objectLock?: boolean;
+  readonly objectLockEnabled?: boolean;
 
   /**
    * Give S3 Object Lock this default retention: no object version can be deleted or
@@ -159,10 +114,10 @@ export interface ComplianceAuditProps {
    * header. Whether Amazon Data Firehose and AWS Config send one is not verified here: a
    * warning says so; prove it in a test account before relying on it.
    *
-   * Refused with `objectLock: false`.
+   * Refused with `objectLockEnabled: false`.
    *
    * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html
-   * @default - Object Lock active (`objectLock`) but no default retention
+   * @default - Object Lock active (`objectLockEnabled`) but no default retention
    */
   readonly objectLockRetention?: s3.ObjectLockRetention;
 
@@ -236,7 +191,7 @@ export interface ComplianceAuditProps {
    * @see https://docs.aws.amazon.com/config/latest/developerguide/stop-start-recorder.html
    * @default false
    */
-  readonly configurationRecorder?: boolean;
+  readonly createConfigurationRecorder?: boolean;
 
   /**
    * The role the recorder uses instead of the service-linked role. It must trust
@@ -310,7 +265,7 @@ export interface ComplianceAuditProps {
  * const audit = new ComplianceAudit(this, 'ComplianceAudit', {
  *   ruleNames: rules.ruleNames,
  *   // Only where no recorder exists yet in the account and Region.
- *   configurationRecorder: true,
+ *   createConfigurationRecorder: true,
  * });
  */
 export class ComplianceAudit extends Construct {
@@ -331,15 +286,15 @@ export class ComplianceAudit extends Construct {
    * with the `ERROR_CODE`, `ERROR_MESSAGE`, `RULE_ARN` and `TARGET_ARN` message attributes.
    */
   public readonly deadLetterQueue: sqs.Queue;
-  /** The configuration recorder, with `configurationRecorder: true`. */
+  /** The configuration recorder, with `createConfigurationRecorder: true`. */
   public readonly recorder?: config.CfnConfigurationRecorder;
-  /** The delivery channel to the bucket, with `configurationRecorder: true`. */
+  /** The delivery channel to the bucket, with `createConfigurationRecorder: true`. */
   public readonly deliveryChannel?: config.CfnDeliveryChannel;
 
   constructor(scope: Construct, id: string, props: ComplianceAuditProps = {}) {
     super(scope, id);
     const problems = this.validate(props);
-    if (problems.length === 0 && props.configurationRecorder === true) problems.push(...this.recordersAlreadyThere());
+    if (problems.length === 0 && props.createConfigurationRecorder === true) problems.push(...recordersAlreadyThere(this));
     if (problems.length > 0) refuseConstruction(CLASS, this, problems);
     const stack = Stack.of(this);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
@@ -373,7 +328,7 @@ export class ComplianceAudit extends Construct {
       encryptionKey: key,
       removalPolicy,
     });
-    this.allowKeyUse(key, 'AllowCloudWatchLogsOfThisAccount', new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`),
+    this._allowKeyUse(key, 'AllowCloudWatchLogsOfThisAccount', new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`),
       ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
       { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*` } },
       'CloudWatch Logs cannot encrypt the Firehose error log group');
@@ -433,7 +388,7 @@ export class ComplianceAudit extends Construct {
     // not as key conditions. Scoping stays on the queue policy.
     // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
     // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html#eb-dlq-perms
-    this.allowKeyUse(key, 'AllowEventBridgeToUseKey', new iam.ServicePrincipal('events.amazonaws.com'),
+    this._allowKeyUse(key, 'AllowEventBridgeToUseKey', new iam.ServicePrincipal('events.amazonaws.com'),
       ['kms:Decrypt', 'kms:GenerateDataKey*'], undefined,
       'EventBridge cannot keep undelivered compliance changes in the dead-letter queue');
 
@@ -449,17 +404,11 @@ export class ComplianceAudit extends Construct {
       }),
     });
 
-    if (props.configurationRecorder === true) {
-      const recorded = this.createRecorder(props);
+    if (props.createConfigurationRecorder === true) {
+      const recorded = createRecorder(this, props);
       this.recorder = recorded.recorder;
       this.deliveryChannel = recorded.deliveryChannel;
-      // Rules evaluate only with a recorder: every Config rule of this stack depends on ours.
-      // An Aspect is the only way to reach rules created after this construct without the user
-      // doing anything; it is added only with `configurationRecorder: true` (documented on the
-      // prop), and it only adds a DependsOn on this recorder to AWS::Config::ConfigRule
-      // resources of this stack. A node.addValidation must not change the tree.
-      Aspects.of(stack).add(new RulesDependOnRecorder(this.recorder), { priority: AspectPriority.MUTATING });
-      this.node.addValidation({ validate: () => this.recordersAddedLater() });
+      dependOnRecorder(this, this.recorder);
     }
   }
 
@@ -467,14 +416,14 @@ export class ComplianceAudit extends Construct {
    * Makes a construct (and everything below it) wait for the configuration recorder: for
    * AWS Config rules in another stack (`audit.addDependent(rules)`; the stacks then deploy in
    * order). Rules in this construct's stack depend on the recorder without it. Refused
-   * without `configurationRecorder: true`.
+   * without `createConfigurationRecorder: true`.
    *
    * @param dependent the construct that needs the recorder, for example a `ComplianceRules`
    */
   public addDependent(dependent: IConstruct): void {
     if (!this.recorder) {
       throw new MicroservicesValidationError(CLASS, this, [
-        '`addDependent()` makes a construct wait for the configuration recorder, which only `configurationRecorder: true` creates; set it, or remove the call',
+        '`addDependent()` makes a construct wait for the configuration recorder, which only `createConfigurationRecorder: true` creates; set it, or remove the call',
       ]);
     }
     dependent.node.addDependency(this.recorder);
@@ -482,8 +431,8 @@ export class ComplianceAudit extends Construct {
 
   private createBucket(props: ComplianceAuditProps, removalPolicy: RemovalPolicy): s3.Bucket {
     const lock = props.objectLockRetention;
-    const locked = props.objectLock !== false;
-    const transition = props.transition ?? true;
+    const locked = props.objectLockEnabled !== false;
+    const transition = props.enableTransition ?? true;
     const bucket = new s3.Bucket(this, 'Resource', {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.encryptionKey,
@@ -515,7 +464,7 @@ export class ComplianceAudit extends Construct {
         + 'Whether Amazon Data Firehose and the AWS Config delivery channel send one is not verified by this library: deliver a record in a test account before relying on it.');
     } else if (!locked) {
       suppressGuard(bucket, ['s3_bucket_object_lock_enabled_check'],
-        'Object Lock was turned off on purpose (objectLock: false) for this audit bucket; it is versioned, and only lifecycle rules expire its records.');
+        'Object Lock was turned off on purpose (objectLockEnabled: false) for this audit bucket; it is versioned, and only lifecycle rules expire its records.');
     }
     return bucket;
   }
@@ -569,90 +518,11 @@ export class ComplianceAudit extends Construct {
     }
   }
 
-  private createRecorder(props: ComplianceAuditProps): { recorder: config.CfnConfigurationRecorder; deliveryChannel: config.CfnDeliveryChannel } {
-    const stack = Stack.of(this);
-    const prefix = props.deliveryKeyPrefix ?? 'config';
-    const frequency = props.recordingFrequency ?? RecordingFrequency.CONTINUOUS;
-    const resourceTypes = [...new Set(props.recordedResourceTypes ?? DEFAULT_RECORDED_TYPES)];
-    const continuousOnly = frequency === RecordingFrequency.DAILY ? resourceTypes.filter((t) => CONTINUOUS_ONLY_TYPES.includes(t)) : [];
-    const roleArn = props.recorderRole?.roleArn
-      ?? stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: CONFIG_SERVICE_LINKED_ROLE });
-
-    const recorder = new config.CfnConfigurationRecorder(this, 'Recorder', {
-      roleArn,
-      recordingGroup: {
-        allSupported: false,
-        includeGlobalResourceTypes: false,
-        resourceTypes,
-        recordingStrategy: { useOnly: 'INCLUSION_BY_RESOURCE_TYPES' },
-      },
-      recordingMode: {
-        recordingFrequency: frequency,
-        recordingModeOverrides: continuousOnly.length > 0 ? [{
-          description: 'AWS Config records these types continuously only',
-          recordingFrequency: RecordingFrequency.CONTINUOUS,
-          resourceTypes: continuousOnly,
-        }] : undefined,
-      },
-    });
-
-    const deliveryArn = this.bucket.arnForObjects(`${prefix}/AWSLogs/${stack.account}/Config/*`);
-    if (props.recorderRole) {
-      // AWS Config delivers with the recorder's role: grant it what the service principal gets below.
-      const role = props.recorderRole;
-      role.addToPrincipalPolicy(new iam.PolicyStatement({
-        actions: ['s3:PutObject', 's3:PutObjectAcl'],
-        resources: [deliveryArn],
-        conditions: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control' } },
-      }));
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetBucketAcl', 's3:ListBucket'], resources: [this.bucket.bucketArn] }));
-      this.encryptionKey.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
-    } else {
-      // The service-linked role has no S3 permissions: AWS Config delivers as the service principal.
-      const sourceAccount = { 'aws:SourceAccount': stack.account };
-      const service = new iam.ServicePrincipal('config.amazonaws.com');
-      this.bucket.addToResourcePolicy(new iam.PolicyStatement({
-        sid: 'AWSConfigBucketPermissionsCheck',
-        principals: [service],
-        actions: ['s3:GetBucketAcl'],
-        resources: [this.bucket.bucketArn],
-        conditions: { StringEquals: sourceAccount },
-      }));
-      this.bucket.addToResourcePolicy(new iam.PolicyStatement({
-        sid: 'AWSConfigBucketExistenceCheck',
-        principals: [service],
-        actions: ['s3:ListBucket'],
-        resources: [this.bucket.bucketArn],
-        conditions: { StringEquals: sourceAccount },
-      }));
-      this.bucket.addToResourcePolicy(new iam.PolicyStatement({
-        sid: 'AWSConfigBucketDelivery',
-        principals: [service],
-        actions: ['s3:PutObject'],
-        resources: [deliveryArn],
-        conditions: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', ...sourceAccount } },
-      }));
-      this.allowKeyUse(this.encryptionKey, 'AllowConfigOfThisAccount', service, ['kms:Decrypt', 'kms:GenerateDataKey'],
-        { StringEquals: sourceAccount }, 'AWS Config cannot deliver to the audit bucket');
-    }
-
-    // No DependsOn between the recorder and the channel, either way: CloudFormation starts the
-    // recorder, which needs the channel, and the channel needs the recorder.
-    const deliveryChannel = new config.CfnDeliveryChannel(this, 'DeliveryChannel', {
-      s3BucketName: this.bucket.bucketName,
-      s3KeyPrefix: prefix,
-      s3KmsKeyArn: this.encryptionKey.keyArn,
-      configSnapshotDeliveryProperties: {
-        deliveryFrequency: props.snapshotDeliveryFrequency ?? config.MaximumExecutionFrequency.TWENTY_FOUR_HOURS,
-      },
-    });
-    // AWS Config checks that it may write when the channel is created.
-    if (this.bucket.policy) deliveryChannel.node.addDependency(this.bucket.policy);
-    return { recorder, deliveryChannel };
-  }
-
-  /** Adds a statement to the key policy, or warns what an imported key needs. */
-  private allowKeyUse(key: kms.IKey, sid: string, principal: iam.IPrincipal, actions: string[],
+  /**
+   * Adds a statement to the key policy, or warns what an imported key needs.
+   * @internal
+   */
+  public _allowKeyUse(key: kms.IKey, sid: string, principal: iam.IPrincipal, actions: string[],
     conditions: { [key: string]: unknown } | undefined, otherwise: string): void {
     const added = key.addToResourcePolicy(new iam.PolicyStatement({ sid, principals: [principal], actions, resources: ['*'], conditions }), true);
     if (!added.statementAdded) {
@@ -661,23 +531,13 @@ export class ComplianceAudit extends Construct {
     }
   }
 
-  /** The problems with recorders already in the app for this construct's account and Region. */
-  private recordersAlreadyThere(): string[] {
-    return otherRecorders(this, undefined).map((other) => recorderConflict(this, other));
-  }
-
-  /** The same, at synthesis: recorders added to the app after this construct. */
-  private recordersAddedLater(): string[] {
-    return otherRecorders(this, this.recorder).map((other) => new MicroservicesValidationError(CLASS, this, [recorderConflict(this, other)]).message);
-  }
-
   private validate(props: ComplianceAuditProps): string[] {
     if (props === null || typeof props !== 'object') return [`props ${show(props)} are not an object of ComplianceAuditProps`];
     const p = new Problems(CLASS, this);
     const o = checkKinds(p, props, [
-      ['retention', 'Duration'], ['objectLock', 'boolean'], ['transition', 'boolean'], ['transitionAfter', 'Duration'], ['noncurrentVersionExpiration', 'Duration'],
+      ['retention', 'Duration'], ['objectLockEnabled', 'boolean'], ['enableTransition', 'boolean'], ['transitionAfter', 'Duration'], ['noncurrentVersionExpiration', 'Duration'],
       ['removalPolicy', 'string'], ['ruleNames', 'list of strings'], ['bufferingInterval', 'Duration'], ['logRetention', 'number'],
-      ['configurationRecorder', 'boolean'], ['recordedResourceTypes', 'list of strings'], ['recordingFrequency', 'string'],
+      ['createConfigurationRecorder', 'boolean'], ['recordedResourceTypes', 'list of strings'], ['recordingFrequency', 'string'],
       ['deliveryKeyPrefix', 'string'], ['snapshotDeliveryFrequency', 'string'],
     ]);
 
@@ -692,8 +552,8 @@ export class ComplianceAudit extends Construct {
       p.add(`\`accessLogsBucket\` ${(o.accessLogsBucket as s3.Bucket).node.path} has Object Lock, and S3 does not deliver server access logs `
         + 'to a bucket with Object Lock; bring a bucket without Object Lock (Object Lock cannot be turned off), or omit `accessLogsBucket` for a new one');
     }
-    if (o.objectLock === false && o.objectLockRetention !== undefined) {
-      p.add('`objectLockRetention` needs Object Lock, which `objectLock: false` turns off; remove one of them');
+    if (o.objectLockEnabled === false && o.objectLockRetention !== undefined) {
+      p.add('`objectLockRetention` needs Object Lock, which `objectLockEnabled: false` turns off; remove one of them');
     }
     if (o.objectLockRetention !== undefined && !(o.objectLockRetention instanceof s3.ObjectLockRetention)) {
       p.add(`\`objectLockRetention\` ${show(o.objectLockRetention)} is not an s3.ObjectLockRetention; use s3.ObjectLockRetention.governance(...) or .compliance(...)`);
@@ -706,9 +566,9 @@ export class ComplianceAudit extends Construct {
     // Lifecycle.
     const retention = days(p, 'retention', o.retention, 1, MAX_DAYS);
     days(p, 'noncurrentVersionExpiration', o.noncurrentVersionExpiration, 1, MAX_DAYS);
-    if (o.transition === false) {
+    if (o.enableTransition === false) {
       for (const prop of ['transitionAfter', 'transitionStorageClass'] as const) {
-        if (o[prop] !== undefined) p.add(`\`${prop}\` configures the transition, which \`transition: false\` turns off; remove one of them`);
+        if (o[prop] !== undefined) p.add(`\`${prop}\` configures the transition, which \`enableTransition: false\` turns off; remove one of them`);
       }
     }
     const storageClass = o.transitionStorageClass;
@@ -722,9 +582,9 @@ export class ComplianceAudit extends Construct {
     // Compared only when both are known and valid (a default counts as known).
     const retentionDays = o.retention === undefined ? DEFAULT_RETENTION.toDays() : retention;
     const transitionDays = o.transitionAfter === undefined ? DEFAULT_TRANSITION_AFTER.toDays() : transitionAfter;
-    if (o.transition !== false && retentionDays !== undefined && transitionDays !== undefined && transitionDays >= retentionDays) {
+    if (o.enableTransition !== false && retentionDays !== undefined && transitionDays !== undefined && transitionDays >= retentionDays) {
       p.add(`\`transitionAfter\` ${transitionDays} days is not shorter than \`retention\` ${retentionDays} days: `
-        + 'objects would expire before they move; shorten `transitionAfter`, lengthen `retention`, or set `transition: false`');
+        + 'objects would expire before they move; shorten `transitionAfter`, lengthen `retention`, or set `enableTransition: false`');
     }
 
     // Compliance changes.
@@ -739,35 +599,7 @@ export class ComplianceAudit extends Construct {
     }
 
     // The recorder.
-    if (o.configurationRecorder !== true) {
-      for (const prop of ['recorderRole', 'recordedResourceTypes', 'recordingFrequency', 'deliveryKeyPrefix', 'snapshotDeliveryFrequency'] as const) {
-        if (o[prop] !== undefined) p.add(`\`${prop}\` configures the configuration recorder, which needs \`configurationRecorder: true\`; set it, or remove \`${prop}\``);
-      }
-    }
-    if (o.recorderRole !== undefined && typeof (o.recorderRole as iam.IRole)?.roleArn !== 'string') {
-      p.add(`\`recorderRole\` ${show(o.recorderRole)} is not an iam.IRole`);
-    }
-    if (o.recordedResourceTypes !== undefined) {
-      if (o.recordedResourceTypes.length === 0) {
-        p.add('`recordedResourceTypes` is empty, which would record nothing; omit it for the types of ComplianceRules, or name at least one type');
-      }
-      for (const t of o.recordedResourceTypes) {
-        const problem = resourceTypeProblem('recordedResourceTypes', t);
-        if (problem) p.add(problem);
-      }
-    }
-    const frequency = enumProblem('recordingFrequency', o.recordingFrequency, RecordingFrequency, 'RecordingFrequency');
-    if (frequency) p.add(frequency);
-    const snapshots = enumProblem('snapshotDeliveryFrequency', o.snapshotDeliveryFrequency, config.MaximumExecutionFrequency, 'config.MaximumExecutionFrequency');
-    if (snapshots) p.add(snapshots);
-    if (known(o.deliveryKeyPrefix)) {
-      const prefix = o.deliveryKeyPrefix;
-      if (prefix.includes('AWSLogs/') || prefix.endsWith('AWSLogs')) {
-        p.add(`\`deliveryKeyPrefix\` ${show(prefix)} contains AWSLogs/, which AWS Config adds itself (it writes under <prefix>/AWSLogs/<account>/Config/); remove it`);
-      } else if (prefix.length === 0 || prefix.length > MAX_KEY_PREFIX || prefix.startsWith('/') || prefix.endsWith('/') || /[\u0000-\u001f\u007f]/.test(prefix)) {
-        p.add(`\`deliveryKeyPrefix\` ${show(prefix)} is not valid; use 1 to ${MAX_KEY_PREFIX} printable characters without a leading or trailing /, such as 'config'`);
-      }
-    }
+    checkRecorderProps(p, o);
     return p.all;
   }
 }
@@ -780,43 +612,6 @@ function objectLockOf(bucket: unknown): boolean {
   const lock = cfn.objectLockEnabled;
   const configured = cfn.objectLockConfiguration as s3.CfnBucket.ObjectLockConfigurationProperty | undefined;
   return lock === true || configured?.objectLockEnabled === 'Enabled';
-}
-
-/** Adds a DependsOn on the recorder to every AWS Config rule of the recorder's stack. */
-class RulesDependOnRecorder implements IAspect {
-  constructor(private readonly recorder: config.CfnConfigurationRecorder) {}
-
-  public visit(node: IConstruct): void {
-    if (CfnResource.isCfnResource(node) && node.cfnResourceType === CONFIG_RULE_TYPE && Stack.of(node) === Stack.of(this.recorder)) {
-      node.addDependency(this.recorder);
-    }
-  }
-}
-
-/**
- * The configuration recorders of the app (ours or not, other than `own`) that would land in
- * the same account and Region as `audit`: both resolved and equal, or both unresolved.
- */
-function otherRecorders(audit: ComplianceAudit, own: CfnResource | undefined): CfnResource[] {
-  const here = Stack.of(audit);
-  return audit.node.root.node.findAll()
-    .filter((c): c is CfnResource => CfnResource.isCfnResource(c) && c.cfnResourceType === RECORDER_TYPE && c !== own)
-    .filter((c) => sameEnvironment(here, Stack.of(c)));
-}
-
-function sameEnvironment(a: Stack, b: Stack): boolean {
-  const same = (x: string, y: string): boolean => (Token.isUnresolved(x) && Token.isUnresolved(y)) || (!Token.isUnresolved(x) && x === y);
-  return same(a.account, b.account) && same(a.region, b.region);
-}
-
-function recorderConflict(audit: ComplianceAudit, other: CfnResource): string {
-  const stack = Stack.of(audit);
-  const where = Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)
-    ? 'the same (environment-agnostic) account and Region'
-    : `account ${stack.account} and Region ${stack.region}`;
-  return `\`configurationRecorder\` asks for a configuration recorder, but ${other.node.path} is one too, in ${where}; `
-    + 'AWS Config allows one recorder per account and Region: keep one of them (turn `configurationRecorder` off here: '
-    + 'the audit bucket still records every compliance change), or deploy them to different accounts or Regions';
 }
 
 /** A known Duration as whole days within a range, or undefined (recording the problem when it is not). */

@@ -1,54 +1,46 @@
 import {
-  Arn, ArnFormat, Duration, Lazy, RemovalPolicy, Stack, Token,
+  Duration, RemovalPolicy, Stack,
   aws_certificatemanager as acm,
   aws_cloudwatch as cloudwatch,
-  aws_cloudwatch_actions as cloudwatchActions,
   aws_dynamodb as dynamodb,
   aws_ecr as ecr,
   aws_ecs as ecs,
   aws_elasticloadbalancingv2 as elbv2,
   aws_events as events,
-  aws_events_targets as eventsTargets,
   aws_iam as iam,
   aws_route53 as route53,
-  aws_route53_targets as route53targets,
   aws_sns as sns,
   aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { CanaryStep } from './canary-step';
-import { RolloutSlot, rolloutDefinition, shortAscii } from './rollout-definition';
-import { isMicroserviceEnvironment, addLoadBalancer, createLogGroup } from '../environment/environment-support';
+import { validateCanaryProps } from './canary-validation';
+import { OldSlot } from './old-slot';
+import { rolloutDefinition } from './rollout-definition';
+import { EVENT_SOURCE, ROLLOUT_STATUS, createPushRule, outcomeEventPattern } from './rollout-events';
+import { acknowledgeRolloutFindings, grantRollout, RolloutResources } from './rollout-role';
+import { RolloutSlot, createWeightedRecord, fullyQualified, rolloutSlot } from './rollout-slot';
+import { shortAscii } from './rollout-text';
+import { createSlotAlarms } from './slot-alarms';
+import { addLoadBalancer, createLogGroup } from '../environment/environment-support';
 import { acknowledge, nistAndHipaa } from '../private/acknowledge';
 import { words } from '../private/naming';
-import { MicroservicesValidationError, Problems, checkInt, checkKinds, checkSeconds, enumProblem, known, show } from '../private/validation';
+import { MicroservicesValidationError, show } from '../private/validation';
 import { TwelveFactorService, TwelveFactorServiceProps } from '../service';
 
 const CLASS = 'CanaryDeployment';
-/** The `source` of the events a rollout emits. */
-const EVENT_SOURCE = 'cdk-microservices.canary';
-const DNS_POLL_SECONDS = 5;
-const DNS_TIMEOUT_SECONDS = 300;
-
-/** What happens to the slot that served traffic before a successful rollout. */
-export enum OldSlot {
-  /** It keeps running its tasks, so that traffic can go back to it at once. */
-  KEEP_WARM = 'KEEP_WARM',
-  /** It scales in to zero tasks; the next rollout scales it out again before deploying. */
-  SCALE_IN = 'SCALE_IN',
-}
 
 /**
  * Properties of a `CanaryDeployment`.
  */
 export interface CanaryDeploymentProps {
   /**
-   * The service, as for a `TwelveFactorService`: both slots are built from it (named
-   * `<serviceName>-blue` and `<serviceName>-green`). It must have a `port`; the canary owns
+   * The props of the service, as for a `TwelveFactorService`: both slots are built from them (named
+   * `<serviceName>-blue` and `<serviceName>-green`). They must have a `port`; the canary owns
    * its routing, so `hostName`, `pathPatterns`, `routePriority` and `listener` are refused,
    * and only the ROLLING deployment strategy fits (the canary shifts the traffic).
    */
-  readonly service: TwelveFactorServiceProps;
+  readonly serviceProps: TwelveFactorServiceProps;
 
   /** The public or private hosted zone of `recordName`. */
   readonly hostedZone: route53.IHostedZone;
@@ -228,17 +220,17 @@ export interface CanaryDeploymentProps {
    *
    * @default false
    */
-  readonly approvalBeforeLastStep?: boolean;
+  readonly enableApprovalBeforeLastStep?: boolean;
 
   /**
-   * The topic the approval request goes to. Only with `approvalBeforeLastStep`.
+   * The topic the approval request goes to. Only with `enableApprovalBeforeLastStep`.
    *
    * @default - a new topic encrypted with the environment's key, TLS only
    */
   readonly approvalTopic?: sns.ITopic;
 
   /**
-   * How long an approval may wait (1 minute to 7 days). Only with `approvalBeforeLastStep`.
+   * How long an approval may wait (1 minute to 7 days). Only with `enableApprovalBeforeLastStep`.
    *
    * @default Duration.days(1)
    */
@@ -297,7 +289,7 @@ export interface CanaryDeploymentProps {
  * declare const repository: ecr.IRepository;
  *
  * const canary = new CanaryDeployment(this, 'Users', {
- *   service: {
+ *   serviceProps: {
  *     environment: env,
  *     image: ecs.ContainerImage.fromEcrRepository(repository, 'v1'),
  *     port: 8080,
@@ -334,7 +326,7 @@ export class CanaryDeployment extends Construct {
   public readonly blueAlarm?: cloudwatch.CompositeAlarm;
   /** The composite alarm of the green slot's default alarms, when they are on. */
   public readonly greenAlarm?: cloudwatch.CompositeAlarm;
-  /** The topic approval requests go to, with `approvalBeforeLastStep`. */
+  /** The topic approval requests go to, with `enableApprovalBeforeLastStep`. */
   public readonly approvalTopic?: sns.ITopic;
   /** The rule that starts a rollout on an ECR push, with `startOnPush`. */
   public readonly pushRule?: events.Rule;
@@ -365,8 +357,8 @@ export class CanaryDeployment extends Construct {
 
   constructor(scope: Construct, id: string, given: CanaryDeploymentProps) {
     super(scope, id);
-    const props = this.validate(given);
-    const serviceProps = props.service;
+    const { props, plan } = validateCanaryProps(this, given);
+    const serviceProps = props.serviceProps;
     const env = serviceProps.environment;
     const stack = Stack.of(this);
     const serviceName = serviceProps.serviceName ?? words(id).join('-').toLowerCase();
@@ -410,23 +402,15 @@ export class CanaryDeployment extends Construct {
     this.greenLoadBalancer = green.lb;
 
     // Weighted records: blue takes the traffic until the first rollout.
-    const record = (name: 'blue' | 'green', lb: elbv2.IApplicationLoadBalancer, weight: number): route53.RecordSet => {
-      const common = { zone: props.hostedZone, recordName: `${this.domainName}.`, weight, setIdentifier: name };
-      return props.recordTtl
-        ? new route53.CnameRecord(this, name === 'blue' ? 'BlueRecord' : 'GreenRecord', { ...common, domainName: lb.loadBalancerDnsName, ttl: props.recordTtl })
-        : new route53.ARecord(this, name === 'blue' ? 'BlueRecord' : 'GreenRecord', {
-          ...common,
-          target: route53.RecordTarget.fromAlias(new route53targets.LoadBalancerTarget(lb, { evaluateTargetHealth: true })),
-        });
-    };
-    this.blueRecord = record('blue', blue.lb, 100);
-    this.greenRecord = record('green', green.lb, 0);
+    const records = { zone: props.hostedZone, domainName: this.domainName, ttl: props.recordTtl };
+    this.blueRecord = createWeightedRecord(this, 'blue', blue.lb, 100, records);
+    this.greenRecord = createWeightedRecord(this, 'green', green.lb, 0, records);
 
     // Alarms.
     for (const alarm of props.alarms ?? []) this.addAlarm(alarm);
     if (props.defaultAlarms ?? true) {
-      this.blueAlarm = this.createAlarms('Blue', this.blue, props);
-      this.greenAlarm = this.createAlarms('Green', this.green, props);
+      this.blueAlarm = createSlotAlarms(this, 'Blue', this.blue, props);
+      this.greenAlarm = createSlotAlarms(this, 'Green', this.green, props);
     }
 
     // State.
@@ -442,7 +426,7 @@ export class CanaryDeployment extends Construct {
     acknowledge(this.table, nistAndHipaa('DynamoDBInBackupPlan',
       'The table holds the rollout state and history of one service; point-in-time recovery (on) restores it, and the live slot can be read back from the Route 53 weights.'));
 
-    if (props.approvalBeforeLastStep) {
+    if (props.enableApprovalBeforeLastStep) {
       this.approvalTopic = props.approvalTopic ?? new sns.Topic(this, 'ApprovalTopic', {
         // SNS display names hold at most 100 characters: a long path keeps its end.
         displayName: `Rollout approvals of ${shortAscii(this.node.path, 100 - 'Rollout approvals of '.length)}`,
@@ -452,63 +436,25 @@ export class CanaryDeployment extends Construct {
     }
 
     // The rollout.
-    const pollSeconds = (props.alarmPollInterval ?? Duration.seconds(10)).toSeconds();
-    const healthPollSeconds = (props.healthPollInterval ?? Duration.seconds(15)).toSeconds();
-    const healthTimeoutSeconds = (props.healthTimeout ?? Duration.minutes(20)).toSeconds();
-    const approvalTimeoutSeconds = (props.approvalTimeout ?? Duration.days(1)).toSeconds();
-    const bakeSeconds = this.steps.map((s) => Math.max(1, Math.ceil(s.bake.toSeconds() / pollSeconds)) * pollSeconds);
-    const planned = bakeSeconds.reduce((a, b) => a + b, 0) + this.steps.length * DNS_POLL_SECONDS;
-    const maximum = healthTimeoutSeconds + healthPollSeconds + bakeSeconds.reduce((a, b) => a + b, 0)
-      + this.steps.length * (DNS_TIMEOUT_SECONDS + pollSeconds) + (props.approvalBeforeLastStep ? approvalTimeoutSeconds : 0) + 300;
-    this.plannedDuration = Duration.seconds(planned);
-    this.maximumDuration = Duration.seconds(maximum);
-    this.rollbackReaction = Duration.seconds(pollSeconds);
+    this.plannedDuration = Duration.seconds(plan.plannedSeconds);
+    this.maximumDuration = Duration.seconds(plan.maximumSeconds);
+    this.rollbackReaction = Duration.seconds(plan.rollbackReactionSeconds);
 
     const scaleIn = (props.oldSlot ?? OldSlot.KEEP_WARM) === OldSlot.SCALE_IN;
-    const slotData = (name: 'blue' | 'green', service: TwelveFactorService, lb: elbv2.IApplicationLoadBalancer, composite?: cloudwatch.IAlarm): RolloutSlot => ({
-      name,
-      clusterArn: env.cluster.clusterArn,
-      serviceArn: service.service.serviceArn,
-      scalingResourceId: `service/${env.cluster.clusterName}/${service.service.serviceName}`,
-      taskDefinitionArn: service.taskDefinition.taskDefinitionArn,
-      record: props.recordTtl
-        // The Route 53 record as the AWS SDK integration takes it: member names spelled as the AWS
-        // SDK for Java v2 spells them (TTL -> Ttl, DNSName -> DnsName), not as the API reference does:
-        // https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
-        ? { Name: `${this.domainName}.`, Type: 'CNAME', SetIdentifier: name, Ttl: props.recordTtl.toSeconds(), ResourceRecords: [{ Value: lb.loadBalancerDnsName }] }
-        : {
-          Name: `${this.domainName}.`,
-          Type: 'A',
-          SetIdentifier: name,
-          AliasTarget: { HostedZoneId: lb.loadBalancerCanonicalHostedZoneId, DnsName: `dualstack.${lb.loadBalancerDnsName}`, EvaluateTargetHealth: true },
-        },
-      alarmNames: Lazy.list({ produce: () => [...(composite ? [composite.alarmName] : []), ...this.extraAlarms.map((a) => a.alarmName)] }),
-      minCapacity: service.minTasks,
-      maxCapacity: service.maxTasks,
-      scales: service.scaling !== undefined,
-    });
     const containers = this.blue.taskDefinition.node.children.filter((c): c is ecs.ContainerDefinition => c instanceof ecs.ContainerDefinition);
     const definition = rolloutDefinition({
       tableName: this.table.tableName,
       hostedZoneId: props.hostedZone.hostedZoneId,
-      blue: slotData('blue', this.blue, blue.lb, this.blueAlarm),
-      green: slotData('green', this.green, green.lb, this.greenAlarm),
+      blue: this.rolloutSlot('blue', this.blue, blue.lb, this.blueAlarm, props.recordTtl),
+      green: this.rolloutSlot('green', this.green, green.lb, this.greenAlarm, props.recordTtl),
       cname: props.recordTtl !== undefined,
-      steps: this.steps.map((s) => ({ percent: s.percent, bakeSeconds: s.bake.toSeconds() })),
-      alarmPollSeconds: pollSeconds,
-      healthPollSeconds,
-      healthTimeoutSeconds,
-      dnsPollSeconds: DNS_POLL_SECONDS,
-      dnsTimeoutSeconds: DNS_TIMEOUT_SECONDS,
+      plan,
       approvalTopicArn: this.approvalTopic?.topicArn,
-      approvalTimeoutSeconds,
       scaleInOldSlot: scaleIn,
       appContainerIndex: Math.max(0, containers.indexOf(this.blue.container)),
       ephemeralStorage: serviceProps.ephemeralStorageGiB !== undefined,
       label: this.node.path,
-      eventSource: EVENT_SOURCE,
-      // Twice the worst case: room for every call's retries with backoff.
-      timeoutSeconds: 2 * maximum,
+      eventSource: this.eventSource,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromString(stack.toJsonString(definition)),
@@ -520,10 +466,21 @@ export class CanaryDeployment extends Construct {
         includeExecutionData: true,
       },
     });
-    this.grantRollout(this.stateMachine.role, props, scaleIn);
+    const resources: RolloutResources = {
+      table: this.table,
+      slots: [this.blue, this.green],
+      hostedZoneId: props.hostedZone.hostedZoneId,
+      domainName: this.domainName,
+      cname: props.recordTtl !== undefined,
+      alarms: () => [this.blueAlarm, this.greenAlarm, ...this.extraAlarms].filter((a): a is cloudwatch.IAlarm => a !== undefined),
+      eventSource: this.eventSource,
+      approvalTopic: this.approvalTopic,
+      scaleIn,
+    };
+    grantRollout(this.stateMachine.role, resources);
 
-    if (props.startOnPush) this.pushRule = this.createPushRule(props);
-    this.acknowledgeFindings(scaleIn);
+    if (props.startOnPush) this.pushRule = createPushRule(this, this.stateMachine, props.imageRepository!, props.startOnPushTagPrefix);
+    acknowledgeRolloutFindings(this.stateMachine, resources);
   }
 
   /**
@@ -577,438 +534,92 @@ export class CanaryDeployment extends Construct {
     return this.stateMachine.metricSucceeded(options);
   }
 
-  private createAlarms(slotId: string, service: TwelveFactorService, props: CanaryDeploymentProps): cloudwatch.CompositeAlarm {
-    const targetGroup = service.targetGroup!;
-    const period = props.alarmPeriod ?? Duration.minutes(1);
-    const evaluationPeriods = props.alarmEvaluationPeriods ?? 2;
-    const errorRate = props.errorRatePercent ?? 5;
-    const latency = props.latencyThreshold ?? Duration.seconds(2);
-    const scope = new Construct(this, `${slotId}Alarms`);
-    const action = new cloudwatchActions.SnsAction(service.environment.alarmTopic);
-    const common = {
-      evaluationPeriods,
-      datapointsToAlarm: evaluationPeriods,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    };
-    const errors = new cloudwatch.Alarm(scope, 'ErrorRate', {
-      ...common,
-      alarmDescription: `Target 5XX responses above ${errorRate}% of requests in the ${slotId.toLowerCase()} slot of ${this.node.path}`,
-      metric: new cloudwatch.MathExpression({
-        expression: 'IF(requests > 0, 100 * FILL(errors, 0) / requests, 0)',
-        usingMetrics: {
-          errors: targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period, statistic: 'Sum' }),
-          requests: targetGroup.metrics.requestCount({ period, statistic: 'Sum' }),
-        },
-        period,
-        label: '5XX rate (%)',
-      }),
-      threshold: errorRate,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-    });
-    const slow = new cloudwatch.Alarm(scope, 'Latency', {
-      ...common,
-      alarmDescription: `p99 target response time above ${latency.toHumanString()} in the ${slotId.toLowerCase()} slot of ${this.node.path}`,
-      metric: targetGroup.metrics.targetResponseTime({ period, statistic: 'p99' }),
-      threshold: latency.toMilliseconds() / 1000,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-    });
-    const unhealthy = new cloudwatch.Alarm(scope, 'UnhealthyHosts', {
-      ...common,
-      alarmDescription: `Unhealthy targets in the ${slotId.toLowerCase()} slot of ${this.node.path}`,
-      metric: targetGroup.metrics.unhealthyHostCount({ period, statistic: 'Maximum' }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-    });
-    for (const alarm of [errors, slow, unhealthy]) alarm.addAlarmAction(action);
-    // The slot's error log alarm (TwelveFactorService errorAlarm) counts too.
-    const children: cloudwatch.IAlarm[] = [errors, slow, unhealthy, ...(service.errorAlarm ? [service.errorAlarm] : [])];
-    const composite = new cloudwatch.CompositeAlarm(scope, 'Composite', {
-      alarmDescription: `Any default alarm of the ${slotId.toLowerCase()} slot of ${this.node.path}, or its error log alarm: a rollout to this slot rolls back`,
-      alarmRule: cloudwatch.AlarmRule.anyOf(...children),
-    });
-    composite.addAlarmAction(action);
-    return composite;
+  /**
+   * Defines an EventBridge rule that fires when a rollout of this canary succeeds: every step
+   * passed and the new slot is live. The rule matches the event the state machine emits then:
+   * source `eventSource`, detail type `Canary Rollout SUCCEEDED`, and in the detail this
+   * canary (`service`, its construct path) and `status` `SUCCEEDED`. The detail also holds
+   * `rolloutId`, `image`, `reason` (`PROMOTED`), `percent` (`100`), `liveSlot` (the new slot)
+   * and `execution` (the execution ARN). `options.eventPattern` narrows the rule further.
+   *
+   * @param id the construct id of the rule, under this canary
+   * @param options the rule's target, name, description and any further pattern
+   *
+   * @example
+   * declare const canary: CanaryDeployment;
+   * declare const releaseNotes: events.IRuleTarget;
+   *
+   * canary.onRolloutSucceeded('Released', { target: releaseNotes });
+   */
+  public onRolloutSucceeded(id: string, options: events.OnEventOptions = {}): events.Rule {
+    return this.onRolloutEnded(id, ROLLOUT_STATUS.succeeded, options);
   }
 
-  private grantRollout(role: iam.IRole, props: CanaryDeploymentProps, scaleIn: boolean): void {
-    const stack = Stack.of(this);
-    const slots = [this.blue, this.green];
-    const add = (statement: iam.PolicyStatement) => role.addToPrincipalPolicy(statement);
-    this.table.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
-    // The table is encrypted with the environment's customer managed key, and `table.grant` grants
-    // no key use: DynamoDB uses the key on behalf of the caller, which needs kms:Decrypt (the
-    // table key, for reads and writes), kms:GenerateDataKey and kms:DescribeKey, through DynamoDB
-    // only ("Authorizing use of your customer managed key" and its kms:ViaService example):
-    // https://docs.aws.amazon.com/kms/latest/developerguide/services-dynamodb.html
-    // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.usagenotes.html
-    const key = this.table.encryptionKey;
-    if (key) {
-      add(new iam.PolicyStatement({
-        sid: 'UseStateTableKey',
-        actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey'],
-        resources: [key.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.${stack.urlSuffix}` } },
-      }));
-    }
-    add(new iam.PolicyStatement({
-      sid: 'DescribeTaskDefinitions',
-      actions: ['ecs:DescribeTaskDefinition'],
-      resources: ['*'],
-    }));
-    add(new iam.PolicyStatement({
-      sid: 'RegisterReleases',
-      actions: ['ecs:RegisterTaskDefinition'],
-      resources: slots.map((s) => stack.formatArn({
-        service: 'ecs', resource: 'task-definition', resourceName: `${s.taskDefinition.family}:*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-      })),
-    }));
-    add(new iam.PolicyStatement({
-      sid: 'PassSlotRoles',
-      actions: ['iam:PassRole'],
-      resources: slots.flatMap((s) => [s.taskRole.roleArn, s.executionRole.roleArn]),
-      conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-    }));
-    add(new iam.PolicyStatement({
-      sid: 'DeploySlots',
-      actions: ['ecs:UpdateService', 'ecs:DescribeServices'],
-      resources: slots.map((s) => s.service.serviceArn),
-    }));
-    add(new iam.PolicyStatement({
-      sid: 'ShiftWeights',
-      actions: ['route53:ChangeResourceRecordSets'],
-      resources: [Arn.format({ partition: stack.partition, service: 'route53', region: '', account: '', resource: 'hostedzone', resourceName: props.hostedZone.hostedZoneId })],
-      conditions: {
-        'ForAllValues:StringEquals': {
-          'route53:ChangeResourceRecordSetsNormalizedRecordNames': [Token.isUnresolved(this.domainName) ? this.domainName : this.domainName.toLowerCase()],
-          'route53:ChangeResourceRecordSetsRecordTypes': [props.recordTtl ? 'CNAME' : 'A'],
-          'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
-        },
-      },
-    }));
-    add(new iam.PolicyStatement({
-      sid: 'WatchDnsChanges',
-      actions: ['route53:GetChange'],
-      resources: [Arn.format({ partition: stack.partition, service: 'route53', region: '', account: '', resource: 'change', resourceName: '*' })],
-    }));
-    add(new iam.PolicyStatement({
-      sid: 'ReadAlarms',
-      actions: ['cloudwatch:DescribeAlarms'],
-      resources: Lazy.list({
-        produce: () => [this.blueAlarm, this.greenAlarm, ...this.extraAlarms]
-          .filter((a): a is cloudwatch.IAlarm => a !== undefined).map((a) => a.alarmArn),
-      }),
-    }));
-    add(new iam.PolicyStatement({
-      sid: 'EmitEvents',
-      actions: ['events:PutEvents'],
-      resources: [stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
-      conditions: { 'ForAllValues:StringEquals': { 'events:source': [EVENT_SOURCE] }, 'Null': { 'events:source': 'false' } },
-    }));
-    if (this.approvalTopic) this.approvalTopic.grantPublish(role);
-    if (scaleIn) {
-      add(new iam.PolicyStatement({
-        sid: 'ScaleSlots',
-        actions: ['application-autoscaling:RegisterScalableTarget'],
-        resources: ['*'],
-        conditions: {
-          StringEquals: { 'application-autoscaling:service-namespace': 'ecs', 'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount' },
-        },
-      }));
-    }
+  /**
+   * Defines an EventBridge rule that fires when a rollout of this canary is rolled back: the
+   * new slot had traffic and all of it went back to the live slot (an alarm fired, the last
+   * step was refused or not approved in time, Route 53 did not sync, or a call of a step
+   * failed). The rule matches the event the state machine emits then: source `eventSource`,
+   * detail type `Canary Rollout ROLLED_BACK`, and in the detail this canary (`service`) and
+   * `status` `ROLLED_BACK`; `reason` says why (`ALARM`, `ABORTED`, `APPROVAL_TIMED_OUT`,
+   * `DNS_NOT_IN_SYNC`, `STEP_FAILED`) and `percent` at which step.
+   *
+   * @param id the construct id of the rule, under this canary
+   * @param options the rule's target, name, description and any further pattern
+   *
+   * @example
+   * declare const canary: CanaryDeployment;
+   * declare const pager: events.IRuleTarget;
+   *
+   * canary.onRolloutRolledBack('RolledBack', {
+   *   target: pager,
+   *   description: 'Pages the team when a canary rolls back',
+   * });
+   */
+  public onRolloutRolledBack(id: string, options: events.OnEventOptions = {}): events.Rule {
+    return this.onRolloutEnded(id, ROLLOUT_STATUS.rolledBack, options);
   }
 
-  private createPushRule(props: CanaryDeploymentProps): events.Rule {
-    const repository = props.imageRepository!;
-    const rule = new events.Rule(this, 'PushRule', {
-      description: `Starts a canary rollout of ${this.node.path} when an image is pushed to its repository`,
-      eventPattern: {
-        source: ['aws.ecr'],
-        detailType: ['ECR Image Action'],
-        detail: {
-          'action-type': ['PUSH'],
-          'result': ['SUCCESS'],
-          'repository-name': [repository.repositoryName],
-          'image-tag': props.startOnPushTagPrefix !== undefined ? [{ prefix: props.startOnPushTagPrefix }] : [{ exists: true }],
-        },
-      },
-    });
-    rule.addTarget(new eventsTargets.SfnStateMachine(this.stateMachine, {
-      input: events.RuleTargetInput.fromObject({
-        image: `${repository.repositoryUri}@${events.EventField.fromPath('$.detail.image-digest')}`,
-        rolloutId: events.EventField.fromPath('$.detail.image-digest'),
-      }),
-      retryAttempts: 3,
-    }));
+  /**
+   * Defines an EventBridge rule that fires when a rollout of this canary fails before any
+   * traffic moved: the release could not be registered or deployed to the idle slot
+   * (`reason` `RELEASE_FAILED`), or the idle slot did not become healthy in time
+   * (`IDLE_SLOT_UNHEALTHY`). The rule matches the event the state machine emits then: source
+   * `eventSource`, detail type `Canary Rollout FAILED`, and in the detail this canary
+   * (`service`) and `status` `FAILED`. Refused starts (invalid input, a rollout in progress)
+   * and a failed rollback end the execution without an event: watch `metricRolloutsFailed()`.
+   *
+   * @param id the construct id of the rule, under this canary
+   * @param options the rule's target, name, description and any further pattern
+   *
+   * @example
+   * declare const canary: CanaryDeployment;
+   * declare const pager: events.IRuleTarget;
+   *
+   * canary.onRolloutFailed('Failed', { target: pager });
+   */
+  public onRolloutFailed(id: string, options: events.OnEventOptions = {}): events.Rule {
+    return this.onRolloutEnded(id, ROLLOUT_STATUS.failed, options);
+  }
+
+  private onRolloutEnded(id: string, status: string, options: events.OnEventOptions): events.Rule {
+    const rule = new events.Rule(this, id, options);
+    rule.addEventPattern(outcomeEventPattern(this.eventSource, this.node.path, status));
+    rule.addTarget(options.target);
     return rule;
   }
 
-  private acknowledgeFindings(scaleIn: boolean): void {
-    const role = this.stateMachine.role;
-    const stack = Stack.of(this);
-    const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
-    const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
-    acknowledge(role, [
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: scaleIn
-          ? 'ecs:DescribeTaskDefinition supports no resource-level permission; application-autoscaling:RegisterScalableTarget names scalable targets by generated ids unknown at synth, so it is limited to ECS service counts by condition keys.'
-          : 'ecs:DescribeTaskDefinition supports no resource-level permission; every other action names its table, services, task definition families, roles, zone, alarms or event bus.',
-      },
-      {
-        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53:::change/*]',
-        reason: 'route53:GetChange reads the status of a change by an id Route 53 gives at run time; change ids are not secret and reveal nothing else.',
-      },
-      ...[this.blue, this.green].map((slot) => ({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:${region}:${account}:task-definition/${slot.taskDefinition.family}:*]`,
-        reason: 'A release registers a new revision of the slot\'s task definition family; revisions are numbered at run time, so the family is named with any revision.',
-      })),
-      // The state table's key gets precise actions (grantRollout); only the approval topic's
-      // grantPublish (CDK) grants the GenerateDataKey* family, on the topic's key.
-      ...(this.approvalTopic ? [{
-        id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-        reason: 'CDK\'s grantPublish gives this KMS action family on the one key that encrypts the approval topic, so the state machine can publish to it; the resource is the key, not *.',
-      }] : []),
-    ]);
-    // On the state machine: its role and the push rule's role.
-    acknowledge(this.stateMachine, nistAndHipaa('IAMNoInlinePolicy',
-      'The state machine role and the push rule role are this canary\'s own, each with one policy scoped to its table, slots, records, alarms, event bus or state machine; a managed policy would add no reuse.'));
-  }
-
-  private validate(given: CanaryDeploymentProps): CanaryDeploymentProps {
-    const p = new Problems(CLASS, this);
-    if (!given || typeof given !== 'object') {
-      p.add('props are missing; pass at least `service`, `hostedZone` and `recordName`');
-      p.throwIfAny();
-    }
-    if (!given.service || typeof given.service !== 'object' || !isMicroserviceEnvironment(given.service.environment)) {
-      p.add(`\`service\` ${show(given.service)} is not TwelveFactorService props with an \`environment\``);
-    }
-    if (!given.hostedZone || typeof (given.hostedZone as { hostedZoneId?: unknown }).hostedZoneId !== 'string') {
-      p.add(`\`hostedZone\` ${show(given.hostedZone)} is not a route53.IHostedZone`);
-    } else {
-      try {
-        void given.hostedZone.zoneName;
-      } catch {
-        p.add('`hostedZone` has no zone name (HostedZone.fromHostedZoneId); import it with fromHostedZoneAttributes or fromLookup');
-      }
-    }
-    p.throwIfAny();
-    const props = checkKinds(p, given, [
-      ['recordName', 'string'], ['recordTtl', 'Duration'], ['allowPlainHttp', 'boolean'], ['internetFacing', 'boolean'],
-      ['loadBalancerDeletionProtection', 'boolean'], ['listenerRulePriority', 'number'], ['allowSlotsInDifferentVpcs', 'boolean'],
-      ['defaultAlarms', 'boolean'], ['errorRatePercent', 'number'], ['latencyThreshold', 'Duration'], ['alarmPeriod', 'Duration'],
-      ['alarmEvaluationPeriods', 'number'], ['alarmPollInterval', 'Duration'], ['healthTimeout', 'Duration'],
-      ['healthPollInterval', 'Duration'], ['approvalBeforeLastStep', 'boolean'], ['approvalTimeout', 'Duration'],
-      ['startOnPush', 'boolean'], ['startOnPushTagPrefix', 'string'],
-    ]);
-    const problem = enumProblem('oldSlot', props.oldSlot, OldSlot, 'OldSlot');
-    if (problem) p.add(problem);
-    const objects: Array<[keyof CanaryDeploymentProps & string, string, string]> = [
-      ['approvalTopic', 'topicArn', 'sns.ITopic'], ['imageRepository', 'repositoryName', 'ecr.IRepository'],
-      ['certificate', 'certificateArn', 'acm.ICertificate'], ['blueLoadBalancer', 'loadBalancerArn', 'elbv2.IApplicationLoadBalancer'],
-      ['greenLoadBalancer', 'loadBalancerArn', 'elbv2.IApplicationLoadBalancer'], ['blueListener', 'listenerArn', 'elbv2.IApplicationListener'],
-      ['greenListener', 'listenerArn', 'elbv2.IApplicationListener'],
-    ];
-    for (const [name, attribute, type] of objects) {
-      const value = props[name] as unknown;
-      if (value !== undefined && (value === null || typeof (value as Record<string, unknown>)[attribute] !== 'string')) {
-        p.add(`\`${name}\` ${show(value)} is not an ${type}`);
-        delete (props as unknown as Record<string, unknown>)[name];
-      }
-    }
-    if (Array.isArray(props.alarms)) {
-      props.alarms.forEach((alarm, i) => p.when(!alarm || typeof (alarm as { alarmName?: unknown }).alarmName !== 'string',
-        `\`alarms[${i}]\` ${show(alarm)} is not a cloudwatch.IAlarm`));
-    }
-    const s = props.service;
-    const env = s.environment;
-
-    // The service: the canary owns routing and shifting.
-    p.when(s.port === undefined, '`service.port` is missing; the slots\' load balancers route to it');
-    for (const name of ['hostName', 'pathPatterns', 'routePriority', 'listener'] as const) {
-      p.when(s[name] !== undefined, `\`service.${name}\` is not used by a canary, which routes each slot from its own load balancer; remove it`);
-    }
-    p.when(s.deploymentStrategy !== undefined && s.deploymentStrategy !== ecs.DeploymentStrategy.ROLLING,
-      `\`service.deploymentStrategy\` ${show(s.deploymentStrategy)} shifts traffic itself; a canary shifts Route 53 weights, so use ROLLING or leave it out`);
-    if (known(s.minTasks)) p.when(s.minTasks < 1, `\`service.minTasks\` ${s.minTasks} is not valid for a canary: the live slot must serve; use 1 or more`);
-    if (known(s.serviceName)) {
-      p.when(s.serviceName.length > 57, `\`service.serviceName\` ${show(s.serviceName)} is too long: the slots add -blue/-green; use at most 57 characters`);
-    } else if (s.serviceName === undefined) {
-      const fromId = words(this.node.id).join('-').toLowerCase();
-      p.when(fromId.length > 57 || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(fromId),
-        `the construct id gives the service name ${show(fromId)}, which does not fit '<name>-green' (at most 57 characters of a-z, 0-9 and '-'); set \`service.serviceName\``);
-    }
-
-    // The record.
-    const zoneName = known(props.hostedZone.zoneName) ? props.hostedZone.zoneName.replace(/\.$/, '').toLowerCase() : undefined;
-    if (props.recordName === undefined) {
-      p.add('`recordName` is missing; give the name clients use, for example \'users\'');
-    } else if (known(props.recordName)) {
-      const name = props.recordName.replace(/\.$/, '').toLowerCase();
-      p.when(!/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(name) || name.length > 253,
-        `\`recordName\` ${show(props.recordName)} is not a DNS name`);
-      if (zoneName !== undefined && name.includes('.') && name !== zoneName && !name.endsWith(`.${zoneName}`)) {
-        p.add(`\`recordName\` ${show(props.recordName)} is not in the hosted zone '${zoneName}'; use a name relative to it ('users') or ending in .${zoneName}`);
-      }
-      if (props.recordTtl !== undefined && zoneName !== undefined && name === zoneName) {
-        p.add(`\`recordTtl\` makes CNAME records, which cannot be at the zone apex '${zoneName}'; use a subdomain or leave \`recordTtl\` out for alias records`);
-      }
-    }
-    if (props.recordTtl !== undefined && props.recordTtl.isUnresolved()) {
-      p.add('`recordTtl` is a token; give a Duration known at synth time');
-    } else {
-      const ttl = checkSeconds('recordTtl', props.recordTtl, 1, 86_400);
-      if (ttl) p.add(ttl);
-    }
-
-    // Load balancers.
-    const broughtBlue = props.blueLoadBalancer !== undefined || props.blueListener !== undefined;
-    const broughtGreen = props.greenLoadBalancer !== undefined || props.greenListener !== undefined;
-    p.when(props.blueLoadBalancer !== undefined && props.blueListener === undefined, '`blueLoadBalancer` needs `blueListener`, the listener that routes to the slot');
-    p.when(props.blueListener !== undefined && props.blueLoadBalancer === undefined, '`blueListener` needs `blueLoadBalancer`, the load balancer the record points at');
-    p.when(props.greenLoadBalancer !== undefined && props.greenListener === undefined, '`greenLoadBalancer` needs `greenListener`, the listener that routes to the slot');
-    p.when(props.greenListener !== undefined && props.greenLoadBalancer === undefined, '`greenListener` needs `greenLoadBalancer`, the load balancer the record points at');
-    p.when(broughtBlue !== broughtGreen, 'bring load balancers for both slots (`blueLoadBalancer`/`blueListener` and `greenLoadBalancer`/`greenListener`) or for neither');
-    if (broughtBlue && broughtGreen) {
-      for (const name of ['certificate', 'allowPlainHttp', 'internetFacing', 'loadBalancerDeletionProtection'] as const) {
-        p.when(props[name] !== undefined, `\`${name}\` configures the load balancers the canary creates; with brought load balancers, remove it`);
-      }
-      if (props.listenerRulePriority !== undefined) {
-        const priority = checkInt('listenerRulePriority', props.listenerRulePriority, 1, 50000);
-        if (priority) p.add(priority);
-      }
-      p.when(props.blueListener === props.greenListener || props.blueLoadBalancer === props.greenLoadBalancer,
-        '`greenListener` and `greenLoadBalancer` must differ from the blue slot\'s: each slot needs its own load balancer for the weighted records');
-      if (props.allowSlotsInDifferentVpcs !== true) {
-        const vpcs = [props.blueLoadBalancer?.vpc, props.greenLoadBalancer?.vpc];
-        const same = (a?: { vpcId: string }, b?: { vpcId: string }) =>
-          !a || !b || a === b || !known(a.vpcId) || !known(b.vpcId) || a.vpcId === b.vpcId;
-        p.when(!same(vpcs[0], vpcs[1]),
-          '`blueLoadBalancer` and `greenLoadBalancer` are in different VPCs; put both slots in one VPC or set `allowSlotsInDifferentVpcs: true`');
-        for (const [i, vpc] of vpcs.entries()) {
-          p.when(!same(vpc, env.vpc),
-            `\`${i === 0 ? 'blue' : 'green'}LoadBalancer\` is not in the environment's VPC, where the slots' tasks run; use a load balancer in that VPC or set \`allowSlotsInDifferentVpcs: true\` (its VPC must reach the tasks)`);
-        }
-      }
-    } else {
-      p.when(props.listenerRulePriority !== undefined, '`listenerRulePriority` applies to brought listeners; remove it');
-      p.when(props.allowSlotsInDifferentVpcs !== undefined, '`allowSlotsInDifferentVpcs` applies to brought load balancers; remove it');
-      p.when(props.certificate === undefined && env.certificate === undefined && props.allowPlainHttp !== true,
-        '`certificate` is missing and the environment has none: the slots\' load balancers need one for HTTPS; to serve plain HTTP (development only) set `allowPlainHttp: true`');
-      p.when(props.certificate !== undefined && props.allowPlainHttp === true, '`allowPlainHttp` conflicts with `certificate`; remove one of them');
-    }
-
-    // Alarms and timing.
-    const alarmsOn = props.defaultAlarms ?? true;
-    p.when(props.alarms !== undefined && !Array.isArray(props.alarms), `\`alarms\` ${show(props.alarms)} is not a list`);
-    const extra = Array.isArray(props.alarms) ? props.alarms : [];
-    p.when(!alarmsOn && extra.length === 0, '`defaultAlarms` is off and no `alarms` are given: a canary needs at least one alarm to roll back on');
-    if (!alarmsOn) {
-      for (const name of ['errorRatePercent', 'latencyThreshold', 'alarmPeriod', 'alarmEvaluationPeriods'] as const) {
-        p.when(props[name] !== undefined, `\`${name}\` configures the default alarms, which are off; remove it or turn \`defaultAlarms\` on`);
-      }
-    }
-    if (known(props.errorRatePercent)) {
-      p.when(!(props.errorRatePercent > 0 && props.errorRatePercent <= 100), `\`errorRatePercent\` ${props.errorRatePercent} is not valid; use a percentage above 0 up to 100`);
-    }
-    for (const name of ['latencyThreshold', 'alarmPeriod', 'alarmPollInterval', 'healthTimeout', 'healthPollInterval', 'approvalTimeout'] as const) {
-      const value = props[name];
-      if (value !== undefined && value.isUnresolved()) {
-        p.add(`\`${name}\` is a token; the plan and alarms are computed at synth time, so give a Duration known then`);
-        delete (props as unknown as Record<string, unknown>)[name];
-      }
-    }
-    if (known(props.latencyThreshold)) {
-      const ms = props.latencyThreshold.toMilliseconds({ integral: false });
-      p.when(!(ms > 0 && ms <= 60_000), `\`latencyThreshold\` ${props.latencyThreshold.toHumanString()} is not valid; use more than 0 and at most 60 seconds`);
-    }
-    if (known(props.alarmPeriod)) {
-      const seconds = props.alarmPeriod.toMilliseconds({ integral: false }) / 1000;
-      // Load balancer metrics come once a minute: a shorter period would leave the alarms without data.
-      p.when(!(seconds >= 60 && seconds % 60 === 0 && seconds <= 86_400),
-        `\`alarmPeriod\` ${props.alarmPeriod.toHumanString()} is not valid; load balancer metrics come once a minute, so use a multiple of 60 s up to 1 day`);
-    }
-    const evaluation = checkInt('alarmEvaluationPeriods', props.alarmEvaluationPeriods, 1, 10);
-    if (evaluation) p.add(evaluation);
-    for (const timing of [
-      checkSeconds('alarmPollInterval', props.alarmPollInterval, 5, 300, '5 seconds to 5 minutes'),
-      checkSeconds('healthTimeout', props.healthTimeout, 60, 7200, '1 minute to 2 hours'),
-      checkSeconds('healthPollInterval', props.healthPollInterval, 5, 300, '5 seconds to 5 minutes'),
-      checkSeconds('approvalTimeout', props.approvalTimeout, 60, 7 * 86_400, '1 minute to 7 days'),
-    ]) if (timing) p.add(timing);
-    if (!props.approvalBeforeLastStep) {
-      p.when(props.approvalTopic !== undefined, '`approvalTopic` needs `approvalBeforeLastStep: true`');
-      p.when(props.approvalTimeout !== undefined, '`approvalTimeout` needs `approvalBeforeLastStep: true`');
-    }
-    if (props.startOnPush) {
-      p.when(props.imageRepository === undefined, '`startOnPush` needs `imageRepository`, the repository whose pushes start rollouts');
-    } else {
-      p.when(props.startOnPushTagPrefix !== undefined, '`startOnPushTagPrefix` needs `startOnPush: true`');
-    }
-    if (known(props.startOnPushTagPrefix)) {
-      p.when(!/^[a-zA-Z0-9._-]{1,127}$/.test(props.startOnPushTagPrefix), `\`startOnPushTagPrefix\` ${show(props.startOnPushTagPrefix)} is not the start of an image tag; use letters, digits, '.', '_' and '-'`);
-    }
-
-    // Steps.
-    this.validateSteps(p, props, alarmsOn);
-    p.throwIfAny();
-    return props;
-  }
-
-  private validateSteps(p: Problems, props: CanaryDeploymentProps, alarmsOn: boolean): void {
-    const steps = props.steps ?? CanaryStep.standard();
-    if (!Array.isArray(steps) || steps.length === 0) {
-      p.add(`\`steps\` ${show(props.steps)} is not a list of CanaryStep; use for example CanaryStep.standard()`);
-      return;
-    }
-    if (steps.length > 20) p.add(`\`steps\` has ${steps.length} steps; use at most 20`);
-    const window = alarmsOn && known(props.alarmPeriod ?? Duration.minutes(1)) && known(props.alarmEvaluationPeriods ?? 2)
-      ? (props.alarmPeriod ?? Duration.minutes(1)).toMilliseconds({ integral: false }) * (props.alarmEvaluationPeriods ?? 2) : 0;
-    let previous = 0;
-    Array.from(steps).forEach((step, i) => {
-      if (!(step instanceof CanaryStep)) {
-        p.add(`\`steps[${i}]\` ${show(step)} is not a CanaryStep; use CanaryStep.weight(percent, bake)`);
-        return;
-      }
-      const { percent, bake } = step;
-      if (typeof percent !== 'number' || !Number.isInteger(percent) || percent < 1 || percent > 100) {
-        p.add(`\`steps[${i}]\` weight ${show(percent)} is not valid; use a whole percentage from 1 to 100`);
-      } else {
-        p.when(percent <= previous, `\`steps[${i}]\` weight ${percent}% does not rise above the step before (${previous}%); percentages must rise`);
-        previous = Math.max(previous, percent);
-      }
-      if (!(bake instanceof Duration) || bake.isUnresolved()) {
-        p.add(`\`steps[${i}]\` bake ${show(bake)} is not a Duration`);
-        return;
-      }
-      const ms = bake.toMilliseconds({ integral: false });
-      if (!Number.isFinite(ms) || ms % 1000 !== 0 || ms < 1000 || ms > 86_400_000) {
-        p.add(`\`steps[${i}]\` bake ${bake.toHumanString()} is not valid; use whole seconds from 1 second to 1 day`);
-      } else if (ms < window) {
-        p.add(`\`steps[${i}]\` bake ${bake.toHumanString()} is shorter than the alarm evaluation window (${Duration.millis(window).toHumanString()}: alarmPeriod x alarmEvaluationPeriods); an alarm could not fire within the step`);
-      }
+  private rolloutSlot(name: 'blue' | 'green', service: TwelveFactorService, loadBalancer: elbv2.IApplicationLoadBalancer,
+    composite: cloudwatch.IAlarm | undefined, recordTtl: Duration | undefined): RolloutSlot {
+    return rolloutSlot({
+      name,
+      service,
+      loadBalancer,
+      recordTtl,
+      cluster: service.environment.cluster,
+      domainName: this.domainName,
+      alarms: () => [...(composite ? [composite] : []), ...this.extraAlarms],
     });
-    const poll = known(props.alarmPollInterval) ? props.alarmPollInterval.toMilliseconds({ integral: false }) / 1000 : 10;
-    const healthTimeout = known(props.healthTimeout) ? props.healthTimeout.toMilliseconds({ integral: false }) / 1000 : 1200;
-    const healthPoll = known(props.healthPollInterval) ? props.healthPollInterval.toMilliseconds({ integral: false }) / 1000 : 15;
-    if (!p.any && poll > 0 && healthPoll > 0) {
-      const polls = Array.from(steps).reduce((sum, s) => sum + Math.max(1, Math.ceil(s.bake.toSeconds() / poll)), 0);
-      // Events per poll: Wait 2, Task 5, Choice 2, Pass 2; a DNS poll also checks the alarms (Task 5).
-      const dnsPolls = Math.ceil(DNS_TIMEOUT_SECONDS / DNS_POLL_SECONDS);
-      const history = 11 * (polls + Math.ceil(healthTimeout / healthPoll)) + 16 * dnsPolls * steps.length + 40 * steps.length + 400;
-      p.when(history > 25_000, `\`steps\` need up to ${history} execution history events with \`alarmPollInterval\` ${poll} s; an execution holds 25,000: use fewer or shorter steps or a longer poll interval`);
-    }
-    const last = steps[steps.length - 1];
-    if (last instanceof CanaryStep && last.percent !== 100) {
-      p.add(`\`steps\` ends at ${show(last.percent)}%; the last step must send 100% of the traffic to the new slot`);
-    }
   }
-}
 
-function fullyQualified(recordName: string, zoneName: string): string {
-  if (Token.isUnresolved(recordName) || Token.isUnresolved(zoneName)) return `${recordName}.${zoneName}`;
-  const name = recordName.replace(/\.$/, '');
-  const zone = zoneName.toLowerCase();
-  const lower = name.toLowerCase();
-  return lower === zone || lower.endsWith(`.${zone}`) ? name : `${name}.${zoneName}`;
 }

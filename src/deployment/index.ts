@@ -1,2 +1,3 @@
 export * from './canary-step';
+export * from './old-slot';
 export * from './canary-deployment';

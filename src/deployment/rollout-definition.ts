@@ -3,31 +3,12 @@
  * optimized integrations only: no Lambda). Built as plain data so that tests can execute
  * the very definition CloudFormation receives.
  */
-
-/** A slot as the state machine sees it: everything is known at synth time (or a token). */
-export interface RolloutSlot {
-  /** 'blue' or 'green'. */
-  readonly name: string;
-  readonly clusterArn: string;
-  readonly serviceArn: string;
-  /** The ECS service's name and cluster name, for Application Auto Scaling's resource id. */
-  readonly scalingResourceId: string;
-  /** The task definition CloudFormation registered: a release copies it with the new image. */
-  readonly taskDefinitionArn: string;
-  /** The slot's Route 53 record without its weight (Route 53 API shape). */
-  readonly record: { [key: string]: unknown };
-  /** The alarms that roll a rollout to this slot back (any of them in ALARM). */
-  readonly alarmNames: string[];
-  readonly minCapacity: number;
-  readonly maxCapacity: number;
-  readonly scales: boolean;
-}
-
-/** One step of the plan. */
-export interface RolloutPlanStep {
-  readonly percent: number;
-  readonly bakeSeconds: number;
-}
+import { copyContainersState, registerReleaseParameters } from './release-states';
+import { ROLLOUT_STATUS, outcomeEventParameters } from './rollout-events';
+import { FAILURE_CAUSES, ROLLOUT_ERRORS, State, retry, sdk } from './rollout-integrations';
+import { RolloutPlan } from './rollout-plan';
+import { RolloutSlot } from './rollout-slot';
+import { approvalSubject } from './rollout-text';
 
 /** Everything the definition needs. */
 export interface RolloutConfig {
@@ -37,14 +18,10 @@ export interface RolloutConfig {
   readonly green: RolloutSlot;
   /** Whether records are CNAMEs with a TTL (otherwise alias records). */
   readonly cname: boolean;
-  readonly steps: RolloutPlanStep[];
-  readonly alarmPollSeconds: number;
-  readonly healthPollSeconds: number;
-  readonly healthTimeoutSeconds: number;
-  readonly dnsPollSeconds: number;
-  readonly dnsTimeoutSeconds: number;
+  /** The steps, polls, waits and timeout of a rollout (planRollout). */
+  readonly plan: RolloutPlan;
+  /** The topic of the approval request, when the plan has one. */
   readonly approvalTopicArn?: string;
-  readonly approvalTimeoutSeconds: number;
   readonly scaleInOldSlot: boolean;
   /** Index of the app container in the task definition. */
   readonly appContainerIndex: number;
@@ -52,106 +29,10 @@ export interface RolloutConfig {
   /** What the service is called in events and approval messages. */
   readonly label: string;
   readonly eventSource: string;
-  readonly timeoutSeconds: number;
 }
-
-/** The error names a rollout fails with. */
-export const ROLLOUT_ERRORS = {
-  invalidInput: 'CanaryDeployment.InvalidInput',
-  inProgress: 'CanaryDeployment.RolloutInProgress',
-  releaseFailed: 'CanaryDeployment.ReleaseFailed',
-  unhealthy: 'CanaryDeployment.IdleSlotUnhealthy',
-  rolledBack: 'CanaryDeployment.RolledBack',
-  aborted: 'CanaryDeployment.Aborted',
-  approvalTimedOut: 'CanaryDeployment.ApprovalTimedOut',
-  dnsNotInSync: 'CanaryDeployment.DnsNotInSync',
-  stepFailed: 'CanaryDeployment.StepFailed',
-  rollbackFailed: 'CanaryDeployment.RollbackFailed',
-};
-
-/**
- * Throttling and transient error names, per integration, retried with backoff: each one a name
- * the integration can raise, as Step Functions reports it.
- *
- * - AWS SDK integrations (`arn:aws:states:::aws-sdk:...`) report `<Service>.<ErrorName>`, the
- *   error name as the AWS SDK for Java v2 spells its exception class (the `Exception` suffix
- *   always there); see "Learning to use AWS service SDK integrations", section on errors:
- *   https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
- *   An error the service does not model (ECS, CloudWatch and Application Auto Scaling model no
- *   throttling error, yet answer `ThrottlingException` / `Throttling` with "Rate exceeded")
- *   reaches the SDK as the service's base exception, so Step Functions reports
- *   `<Service>.<Service>Exception`: `Ecs.EcsException`, `CloudWatch.CloudWatchException`,
- *   `ApplicationAutoScaling.ApplicationAutoScalingException`, `Route53.Route53Exception`
- *   (retried this way by github.com/CloudSnorkel/cdk-github-runners, src/providers/fargate.ts;
- *   the optimized ECS integration's "Rate exceeded ... Error Code: ThrottlingException" arrives
- *   as its base `ECS.AmazonECSException`: github.com/cdklabs/construct-hub/pull/415).
- *   CloudWatch's `InternalServiceFault` is the Java class `InternalServiceException`.
- * - Optimized integrations report the service's modeled error with the `Exception` suffix
- *   (DynamoDB `RequestLimitExceeded` -> `DynamoDB.RequestLimitExceededException`,
- *   `InternalServerError` -> `DynamoDB.InternalServerErrorException`), an unmodeled one under
- *   the integration's base exception (`DynamoDB.AmazonDynamoDBException`,
- *   `SNS.AmazonSNSException`, `EventBridge.AmazonEventBridgeException`), and PutEvents with a
- *   failed entry (a throttled entry among them) as `EventBridge.FailedEntry`:
- *   https://docs.aws.amazon.com/step-functions/latest/dg/connect-eventbridge.html
- *   https://docs.aws.amazon.com/step-functions/latest/dg/connect-ddb.html
- *   https://docs.aws.amazon.com/step-functions/latest/dg/connect-sns.html
- *
- * The modeled names are those the services' published models hold (the AWS SDK for
- * JavaScript v3 clients export each as an exception class).
- */
-export const RETRIED_ERRORS: { [service: string]: string[] } = {
-  dynamodb: [
-    'DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.ThrottlingException', 'DynamoDB.RequestLimitExceededException',
-    'DynamoDB.InternalServerErrorException', 'DynamoDB.AmazonDynamoDBException',
-  ],
-  ecs: ['Ecs.ServerException', 'Ecs.EcsException'],
-  route53: ['Route53.ThrottlingException', 'Route53.PriorRequestNotCompleteException', 'Route53.Route53Exception'],
-  cloudwatch: ['CloudWatch.InternalServiceException', 'CloudWatch.CloudWatchException'],
-  autoscaling: [
-    'ApplicationAutoScaling.ConcurrentUpdateException', 'ApplicationAutoScaling.InternalServiceException',
-    'ApplicationAutoScaling.ApplicationAutoScalingException',
-  ],
-  events: ['EventBridge.ThrottlingException', 'EventBridge.InternalException', 'EventBridge.FailedEntry', 'EventBridge.AmazonEventBridgeException'],
-  sns: ['SNS.ThrottledException', 'SNS.InternalErrorException', 'SNS.KMSThrottlingException', 'SNS.AmazonSNSException'],
-};
-
-/** The longest SNS message subject: https://docs.aws.amazon.com/sns/latest/api/API_Publish.html */
-export const SNS_SUBJECT_LIMIT = 100;
-
-/**
- * `text` as printable ASCII (other characters become '?') of at most `max` characters: a longer
- * text keeps its end (for a construct path, the ids that name the service) after '...'.
- * Deterministic, so that a synth gives the same value every time.
- */
-export function shortAscii(text: string, max: number): string {
-  const ascii = text.replace(/[^\x20-\x7e]/g, '?');
-  return ascii.length <= max ? ascii : `...${ascii.slice(ascii.length - (max - 3))}`;
-}
-
-/**
- * The Subject of an approval request: SNS takes ASCII text of at most 100 characters that
- * begins with a letter, number or punctuation mark, with no line break or control character
- * (`Subject` of https://docs.aws.amazon.com/sns/latest/api/API_Publish.html); a longer one
- * makes Publish fail. A long label keeps its end.
- */
-export function approvalSubject(label: string): string {
-  const before = 'Canary rollout of ';
-  const after = ' waits for approval';
-  return `${before}${shortAscii(label, SNS_SUBJECT_LIMIT - before.length - after.length)}${after}`;
-}
-
-type State = { [key: string]: unknown };
 
 const SERVICE_KEY = { pk: { S: 'service' } };
 const ROLLOUT_KEY = { pk: { 'S.$': "States.Format('rollout#{}', $.input.rolloutId)" } };
-
-function retry(service: string, attempts = 6): State[] {
-  return [{ ErrorEquals: RETRIED_ERRORS[service], IntervalSeconds: 1, BackoffRate: 2, MaxAttempts: attempts, MaxDelaySeconds: 20, JitterStrategy: 'FULL' }];
-}
-
-function sdk(service: string, action: string): string {
-  return `arn:aws:states:::aws-sdk:${service}:${action}`;
-}
 
 /** Builds the state machine definition of a canary rollout. */
 export function rolloutDefinition(c: RolloutConfig): State {
@@ -353,7 +234,7 @@ export function rolloutDefinition(c: RolloutConfig): State {
       { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RolloutNotRecorded' },
     ],
   }));
-  outcome('RolloutNotRecorded', 'FAILED', 'RELEASE_FAILED', ROLLOUT_ERRORS.releaseFailed, 'RecordOutcome', '0');
+  outcome('RolloutNotRecorded', ROLLOUT_STATUS.failed, 'RELEASE_FAILED', ROLLOUT_ERRORS.releaseFailed, 'RecordOutcome', '0');
   add('ReleaseLockOfRepeat', ddb('updateItem', {
     Key: SERVICE_KEY,
     UpdateExpression: 'REMOVE lockedBy, lockedAt',
@@ -363,14 +244,14 @@ export function rolloutDefinition(c: RolloutConfig): State {
   add('AlreadyDone', { Type: 'Succeed', Comment: 'This rollout id already ran: nothing to do.' });
 
   // 4. The plan, as data.
-  const plan = c.steps.map((step, index) => ({
-    index,
+  const plan = c.plan.steps.map((step) => ({
+    index: step.index,
     percent: step.percent,
     livePercent: 100 - step.percent,
     percentText: String(step.percent),
-    lastPoll: Math.max(1, Math.ceil(step.bakeSeconds / c.alarmPollSeconds)) - 1,
-    approvalBefore: c.approvalTopicArn !== undefined && index === c.steps.length - 1,
-    last: index === c.steps.length - 1,
+    lastPoll: step.polls - 1,
+    approvalBefore: step.approvalBefore,
+    last: step.last,
   }));
   add('PlanSteps', {
     Type: 'Pass',
@@ -413,140 +294,8 @@ export function rolloutDefinition(c: RolloutConfig): State {
     ResultPath: '$.release',
     Next: 'CopyContainers',
   });
-  // Every container the slot's task definition has now, the app's with the new image and
-  // RELEASE_ID. Copied at run time, not by a count known when the canary was built: a container
-  // added to the task definition later (a sidecar, by hand or by an Aspect) would otherwise be
-  // dropped from every release without a word. Its iterations are Choices, Passes and Maps of
-  // Choices and Passes: none can fail. No JSONPath filter is used (one that matches nothing
-  // gives [] in Step Functions): RELEASE_ID is found by a Map over the variable names, replaced
-  // where it is and appended where it is not, the rest kept in order.
-  add('CopyContainers', {
-    Type: 'Map',
-    ItemsPath: '$.current.definition.ContainerDefinitions',
-    ItemSelector: { 'index.$': '$$.Map.Item.Index', 'container.$': '$$.Map.Item.Value', 'release.$': '$.release' },
-    ItemProcessor: {
-      ProcessorConfig: { Mode: 'INLINE' },
-      StartAt: 'IsAppContainer',
-      States: {
-        IsAppContainer: {
-          Type: 'Choice',
-          Choices: [{ Variable: '$.index', NumericEquals: c.appContainerIndex, Next: 'WithNewImage' }],
-          Default: 'AsItIs',
-        },
-        AsItIs: { Type: 'Pass', OutputPath: '$.container', End: true },
-        WithNewImage: {
-          Type: 'Pass',
-          Parameters: { 'container.$': 'States.JsonMerge($.container, $.release.override, false)', 'release.$': '$.release' },
-          Next: 'HasEnvironment',
-        },
-        HasEnvironment: {
-          Type: 'Choice',
-          Choices: [{ Variable: '$.container.Environment', IsPresent: true, Next: 'VariableNames' }],
-          Default: 'OnlyReleaseId',
-        },
-        OnlyReleaseId: {
-          Type: 'Pass',
-          Parameters: { 'container.$': 'States.JsonMerge($.container, $.release.environment, false)' },
-          OutputPath: '$.container',
-          End: true,
-        },
-        VariableNames: {
-          Type: 'Map',
-          ItemsPath: '$.container.Environment',
-          ItemSelector: { 'name.$': '$$.Map.Item.Value.Name' },
-          ItemProcessor: {
-            ProcessorConfig: { Mode: 'INLINE' },
-            StartAt: 'NameOf',
-            States: { NameOf: { Type: 'Pass', OutputPath: '$.name', End: true } },
-          },
-          ResultPath: '$.names',
-          Next: 'CountVariables',
-        },
-        CountVariables: {
-          Type: 'Pass',
-          Parameters: {
-            'container.$': '$.container',
-            'release.$': '$.release',
-            'hasReleaseId.$': "States.ArrayContains($.names, 'RELEASE_ID')",
-            'count.$': 'States.ArrayLength($.container.Environment)',
-          },
-          Next: 'ReplaceOrAppend',
-        },
-        // Indices 0 to count - 1 replace RELEASE_ID where it is; 0 to count also append it.
-        ReplaceOrAppend: {
-          Type: 'Choice',
-          Choices: [{ Variable: '$.hasReleaseId', BooleanEquals: true, Next: 'ReplaceReleaseId' }],
-          Default: 'AppendReleaseId',
-        },
-        ReplaceReleaseId: {
-          Type: 'Pass',
-          Parameters: { 'last.$': 'States.MathAdd($.count, -1)' },
-          ResultPath: '$.rebuild',
-          Next: 'Indices',
-        },
-        AppendReleaseId: { Type: 'Pass', Parameters: { 'last.$': '$.count' }, ResultPath: '$.rebuild', Next: 'Indices' },
-        Indices: {
-          Type: 'Pass',
-          Parameters: { 'indices.$': 'States.ArrayRange(0, $.rebuild.last, 1)' },
-          ResultPath: '$.rebuild',
-          Next: 'RebuildEnvironment',
-        },
-        RebuildEnvironment: {
-          Type: 'Map',
-          ItemsPath: '$.rebuild.indices',
-          ItemSelector: {
-            'index.$': '$$.Map.Item.Value',
-            'count.$': '$.count',
-            'environment.$': '$.container.Environment',
-            'variable.$': '$.release.variable',
-          },
-          ItemProcessor: {
-            ProcessorConfig: { Mode: 'INLINE' },
-            StartAt: 'PastTheEnd',
-            States: {
-              PastTheEnd: {
-                Type: 'Choice',
-                Choices: [{ Variable: '$.index', NumericEqualsPath: '$.count', Next: 'NewReleaseId' }],
-                Default: 'VariableAt',
-              },
-              VariableAt: {
-                Type: 'Pass',
-                Parameters: { 'existing.$': 'States.ArrayGetItem($.environment, $.index)', 'variable.$': '$.variable' },
-                Next: 'IsReleaseId',
-              },
-              IsReleaseId: {
-                Type: 'Choice',
-                Choices: [{ Variable: '$.existing.Name', StringEquals: 'RELEASE_ID', Next: 'NewReleaseId' }],
-                Default: 'KeepVariable',
-              },
-              NewReleaseId: { Type: 'Pass', OutputPath: '$.variable', End: true },
-              KeepVariable: { Type: 'Pass', OutputPath: '$.existing', End: true },
-            },
-          },
-          ResultPath: '$.environment',
-          Next: 'EnvironmentPatch',
-        },
-        EnvironmentPatch: {
-          Type: 'Pass',
-          Parameters: { 'container.$': '$.container', 'patch': { 'Environment.$': '$.environment' } },
-          Next: 'WithReleaseId',
-        },
-        WithReleaseId: {
-          Type: 'Pass',
-          Parameters: { 'container.$': 'States.JsonMerge($.container, $.patch, false)' },
-          OutputPath: '$.container',
-          End: true,
-        },
-      },
-    },
-    ResultPath: '$.containers',
-    Next: 'RegisterRelease',
-  });
-  const copied = ['Family', 'TaskRoleArn', 'ExecutionRoleArn', 'NetworkMode', 'RequiresCompatibilities', 'Cpu', 'Memory', 'RuntimePlatform', 'Volumes'];
-  if (c.ephemeralStorage) copied.push('EphemeralStorage');
-  const register: State = {};
-  for (const field of copied) register[`${field}.$`] = `$.current.definition.${field}`;
-  register['ContainerDefinitions.$'] = '$.containers';
+  add('CopyContainers', copyContainersState(c.appContainerIndex));
+  const register = registerReleaseParameters(c.ephemeralStorage);
   add('RegisterRelease', {
     Type: 'Task',
     Resource: sdk('ecs', 'registerTaskDefinition'),
@@ -577,12 +326,11 @@ export function rolloutDefinition(c: RolloutConfig): State {
     Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'ReleaseFailed' }],
     Next: 'StartHealthWait',
   });
-  outcome('ReleaseFailed', 'FAILED', 'RELEASE_FAILED', ROLLOUT_ERRORS.releaseFailed, 'RecordOutcome');
+  outcome('ReleaseFailed', ROLLOUT_STATUS.failed, 'RELEASE_FAILED', ROLLOUT_ERRORS.releaseFailed, 'RecordOutcome');
 
   // 6. Wait until the idle slot is steady and healthy, with a timeout.
-  const healthPolls = Math.max(1, Math.ceil(c.healthTimeoutSeconds / c.healthPollSeconds));
   add('StartHealthWait', { Type: 'Pass', Result: { count: 0 }, ResultPath: '$.health', Next: 'WaitForIdleSlot' });
-  add('WaitForIdleSlot', { Type: 'Wait', Seconds: c.healthPollSeconds, Next: 'DescribeIdleSlot' });
+  add('WaitForIdleSlot', { Type: 'Wait', Seconds: c.plan.healthPollSeconds, Next: 'DescribeIdleSlot' });
   add('DescribeIdleSlot', {
     Type: 'Task',
     Resource: sdk('ecs', 'describeServices'),
@@ -620,12 +368,12 @@ export function rolloutDefinition(c: RolloutConfig): State {
         ],
         Next: 'StartStep',
       },
-      { Variable: '$.health.count', NumericGreaterThanEquals: healthPolls - 1, Next: 'IdleSlotUnhealthy' },
+      { Variable: '$.health.count', NumericGreaterThanEquals: c.plan.healthPolls - 1, Next: 'IdleSlotUnhealthy' },
     ],
     Default: 'CountHealthPoll',
   });
   add('CountHealthPoll', { Type: 'Pass', Parameters: { 'count.$': 'States.MathAdd($.health.count, 1)' }, ResultPath: '$.health', Next: 'WaitForIdleSlot' });
-  outcome('IdleSlotUnhealthy', 'FAILED', 'IDLE_SLOT_UNHEALTHY', ROLLOUT_ERRORS.unhealthy, 'RecordOutcome');
+  outcome('IdleSlotUnhealthy', ROLLOUT_STATUS.failed, 'IDLE_SLOT_UNHEALTHY', ROLLOUT_ERRORS.unhealthy, 'RecordOutcome');
 
   // 7. Steps: weights, DNS in sync, bake while polling the alarms.
   add('StartStep', { Type: 'Pass', Result: { index: 0 }, ResultPath: '$.cursor', Next: 'LoadStep' });
@@ -648,7 +396,7 @@ export function rolloutDefinition(c: RolloutConfig): State {
           taskToken: { 'DataType': 'String', 'StringValue.$': '$$.Task.Token' },
         },
       },
-      TimeoutSeconds: c.approvalTimeoutSeconds,
+      TimeoutSeconds: c.plan.approvalTimeoutSeconds,
       ResultPath: null,
       Retry: retry('sns'),
       Catch: [
@@ -661,8 +409,8 @@ export function rolloutDefinition(c: RolloutConfig): State {
     // went off meanwhile must stop the last step before it gets any traffic.
     checkAlarms('CheckAlarmsAfterApproval', 'AlarmFiringAfterApproval');
     add('AlarmFiringAfterApproval', { Type: 'Choice', Choices: [{ ...firing, Next: 'AlarmFired' }], Default: 'SetWeights' });
-    outcome('ApprovalTimedOut', 'ROLLED_BACK', 'APPROVAL_TIMED_OUT', ROLLOUT_ERRORS.approvalTimedOut, 'RestoreWeights');
-    outcome('ApprovalRefused', 'ROLLED_BACK', 'ABORTED', ROLLOUT_ERRORS.aborted, 'RestoreWeights');
+    outcome('ApprovalTimedOut', ROLLOUT_STATUS.rolledBack, 'APPROVAL_TIMED_OUT', ROLLOUT_ERRORS.approvalTimedOut, 'RestoreWeights');
+    outcome('ApprovalRefused', ROLLOUT_STATUS.rolledBack, 'ABORTED', ROLLOUT_ERRORS.aborted, 'RestoreWeights');
   }
   add('SetWeights', {
     Type: 'Task',
@@ -674,9 +422,8 @@ export function rolloutDefinition(c: RolloutConfig): State {
     Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'StepFailed' }],
     Next: 'StartDnsWait',
   });
-  const dnsPolls = Math.max(1, Math.ceil(c.dnsTimeoutSeconds / c.dnsPollSeconds));
   add('StartDnsWait', { Type: 'Pass', Result: { count: 0 }, ResultPath: '$.dns', Next: 'WaitForDns' });
-  add('WaitForDns', { Type: 'Wait', Seconds: c.dnsPollSeconds, Next: 'CheckDns' });
+  add('WaitForDns', { Type: 'Wait', Seconds: c.plan.dnsPollSeconds, Next: 'CheckDns' });
   add('CheckDns', {
     Type: 'Task',
     Resource: sdk('route53', 'getChange'),
@@ -696,16 +443,16 @@ export function rolloutDefinition(c: RolloutConfig): State {
     Choices: [
       { ...firing, Next: 'AlarmFired' },
       { Variable: '$.dnsChange.status', StringEquals: 'INSYNC', Next: 'StartBake' },
-      { Variable: '$.dns.count', NumericGreaterThanEquals: dnsPolls - 1, Next: 'DnsNotInSync' },
+      { Variable: '$.dns.count', NumericGreaterThanEquals: c.plan.dnsPolls - 1, Next: 'DnsNotInSync' },
     ],
     Default: 'CountDnsPoll',
   });
   add('CountDnsPoll', { Type: 'Pass', Parameters: { 'count.$': 'States.MathAdd($.dns.count, 1)' }, ResultPath: '$.dns', Next: 'WaitForDns' });
-  outcome('DnsNotInSync', 'ROLLED_BACK', 'DNS_NOT_IN_SYNC', ROLLOUT_ERRORS.dnsNotInSync, 'RestoreWeights');
-  outcome('StepFailed', 'ROLLED_BACK', 'STEP_FAILED', ROLLOUT_ERRORS.stepFailed, 'RestoreWeights');
+  outcome('DnsNotInSync', ROLLOUT_STATUS.rolledBack, 'DNS_NOT_IN_SYNC', ROLLOUT_ERRORS.dnsNotInSync, 'RestoreWeights');
+  outcome('StepFailed', ROLLOUT_STATUS.rolledBack, 'STEP_FAILED', ROLLOUT_ERRORS.stepFailed, 'RestoreWeights');
 
   add('StartBake', { Type: 'Pass', Result: { count: 0 }, ResultPath: '$.bake', Next: 'Bake' });
-  add('Bake', { Type: 'Wait', Seconds: c.alarmPollSeconds, Next: 'CheckAlarms' });
+  add('Bake', { Type: 'Wait', Seconds: c.plan.alarmPollSeconds, Next: 'CheckAlarms' });
   checkAlarms('CheckAlarms', 'AlarmFiring');
   add('AlarmFiring', {
     Type: 'Choice',
@@ -716,7 +463,7 @@ export function rolloutDefinition(c: RolloutConfig): State {
     Default: 'CountBakePoll',
   });
   add('CountBakePoll', { Type: 'Pass', Parameters: { 'count.$': 'States.MathAdd($.bake.count, 1)' }, ResultPath: '$.bake', Next: 'Bake' });
-  outcome('AlarmFired', 'ROLLED_BACK', 'ALARM', ROLLOUT_ERRORS.rolledBack, 'RestoreWeights');
+  outcome('AlarmFired', ROLLOUT_STATUS.rolledBack, 'ALARM', ROLLOUT_ERRORS.rolledBack, 'RestoreWeights');
   add('StepPassed', ddb('updateItem', {
     Key: ROLLOUT_KEY,
     UpdateExpression: 'SET steps = list_append(steps, :step), currentPercent = :percent',
@@ -769,26 +516,10 @@ export function rolloutDefinition(c: RolloutConfig): State {
     ConditionExpression: 'lockedBy = :id',
     ExpressionAttributeValues: { ':id': { 'S.$': '$.input.rolloutId' }, ':status': { 'S.$': '$.outcome.status' } },
   }, 'EmitOutcome'));
-  const event = (detailType: string) => ({
-    Entries: [{
-      'Source': c.eventSource,
-      'DetailType.$': detailType,
-      'Detail': {
-        'service': c.label,
-        'rolloutId.$': '$.input.rolloutId',
-        'image.$': '$.input.image',
-        'status.$': '$.outcome.status',
-        'reason.$': '$.outcome.reason',
-        'percent.$': '$.outcome.percent',
-        'liveSlot.$': '$.outcome.liveSlot',
-        'execution.$': '$$.Execution.Id',
-      },
-    }],
-  });
   add('EmitOutcome', {
     Type: 'Task',
     Resource: 'arn:aws:states:::events:putEvents',
-    Parameters: event("States.Format('Canary Rollout {}', $.outcome.status)"),
+    Parameters: outcomeEventParameters(c.eventSource, c.label),
     ResultPath: null,
     Retry: retry('events'),
     Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.eventError', Next: 'FailWith' }],
@@ -802,21 +533,12 @@ export function rolloutDefinition(c: RolloutConfig): State {
     Choices: failures.slice(1).map((error) => ({ Variable: '$.outcome.error', StringEquals: error, Next: failState(error) })),
     Default: failState(failures[0]),
   });
-  const causes: { [error: string]: string } = {
-    [ROLLOUT_ERRORS.releaseFailed]: 'The release could not be registered or deployed to the idle slot; no traffic was shifted.',
-    [ROLLOUT_ERRORS.unhealthy]: 'The idle slot did not become steady and healthy in time (or ECS rolled its deployment back); no traffic was shifted.',
-    [ROLLOUT_ERRORS.rolledBack]: 'An alarm fired during a step: all traffic is back on the live slot.',
-    [ROLLOUT_ERRORS.aborted]: 'The last step was refused: all traffic is back on the live slot.',
-    [ROLLOUT_ERRORS.approvalTimedOut]: 'Nobody approved the last step in time: all traffic is back on the live slot.',
-    [ROLLOUT_ERRORS.dnsNotInSync]: 'Route 53 did not report the weight change INSYNC in time: all traffic is back on the live slot.',
-    [ROLLOUT_ERRORS.stepFailed]: 'An AWS call of a step failed after its retries: all traffic is back on the live slot.',
-  };
-  for (const error of failures) add(failState(error), { Type: 'Fail', Error: error, Cause: causes[error] });
+  for (const error of failures) add(failState(error), { Type: 'Fail', Error: error, Cause: FAILURE_CAUSES[error] });
 
   // 10. Promotion: record the new live slot, retire the old one, emit, succeed.
   add('RecordSucceeded', {
     Type: 'Pass',
-    Parameters: { 'status': 'SUCCEEDED', 'reason': 'PROMOTED', 'liveSlot.$': '$.slots.idle.name', 'percent': '100' },
+    Parameters: { 'status': ROLLOUT_STATUS.succeeded, 'reason': 'PROMOTED', 'liveSlot.$': '$.slots.idle.name', 'percent': '100' },
     ResultPath: '$.outcome',
     Next: 'RecordPromotion',
   });
@@ -824,7 +546,7 @@ export function rolloutDefinition(c: RolloutConfig): State {
     Key: ROLLOUT_KEY,
     UpdateExpression: 'SET #status = :status, endedAt = :now',
     ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: { ':status': { S: 'SUCCEEDED' }, ':now': { 'S.$': '$$.State.EnteredTime' } },
+    ExpressionAttributeValues: { ':status': { S: ROLLOUT_STATUS.succeeded }, ':now': { 'S.$': '$$.State.EnteredTime' } },
   }, c.scaleInOldSlot ? 'RetireOldSlot' : 'Promote', {
     // The traffic is on the new slot already: promote it even if its history cannot be written.
     Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.recordError', Next: c.scaleInOldSlot ? 'RetireOldSlot' : 'Promote' }],
@@ -850,13 +572,13 @@ export function rolloutDefinition(c: RolloutConfig): State {
       ':slot': { 'S.$': '$.slots.idle.name' },
       ':image': { 'S.$': '$.input.image' },
       ':id': { 'S.$': '$.input.rolloutId' },
-      ':status': { S: 'SUCCEEDED' },
+      ':status': { S: ROLLOUT_STATUS.succeeded },
     },
   }, 'EmitSucceeded'));
   add('EmitSucceeded', {
     Type: 'Task',
     Resource: 'arn:aws:states:::events:putEvents',
-    Parameters: event("States.Format('Canary Rollout {}', $.outcome.status)"),
+    Parameters: outcomeEventParameters(c.eventSource, c.label),
     ResultPath: null,
     Retry: retry('events'),
     Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.eventError', Next: 'Promoted' }],
@@ -867,7 +589,7 @@ export function rolloutDefinition(c: RolloutConfig): State {
   return {
     Comment: `Canary rollout of ${c.label}: release to the idle slot, shift Route 53 weights step by step under alarms, promote or roll back.`,
     StartAt: 'CheckInput',
-    TimeoutSeconds: c.timeoutSeconds,
+    TimeoutSeconds: c.plan.timeoutSeconds,
     States: states,
   };
 }

@@ -7,7 +7,8 @@ import {
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { IMicroserviceEnvironment } from './environment-interface';
-import { LoadBalancerOptions, MicroserviceEnvironment } from './microservice-environment';
+import { LoadBalancerOptions } from './environment-load-balancer';
+import { MicroserviceEnvironment } from './microservice-environment';
 import { MicroservicesValidationError } from '../private/validation';
 
 /**

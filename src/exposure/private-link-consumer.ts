@@ -38,7 +38,7 @@ export interface PrivateLinkConsumerProps {
    *
    * @default - the VPC's private subnets
    */
-  readonly subnets?: ec2.SubnetSelection;
+  readonly vpcSubnets?: ec2.SubnetSelection;
 
   /**
    * The zone ids (AZ IDs, like `use1-az1`) of the provider's load balancer, for an exposure
@@ -49,7 +49,7 @@ export interface PrivateLinkConsumerProps {
    * `availabilityZoneIds`.
    *
    * @default - the zones of a `PrivateLinkExposure` of this app; for an imported exposure,
-   * none: the endpoint goes in every zone of `subnets`, with a warning
+   * none: the endpoint goes in every zone of `vpcSubnets`, with a warning
    */
   readonly serviceAvailabilityZoneIds?: string[];
 
@@ -266,16 +266,16 @@ export class PrivateLinkConsumer extends Construct implements ec2.IConnectable {
     const zoneIdsGiven = ids !== undefined && !Token.isUnresolved(ids) && ids.length > 0 && ids.every((id) => known(id));
     const sameApp = exposure instanceof PrivateLinkExposure;
     if (!zoneIdsGiven && !sameApp) {
-      const narrowed = props.subnets?.availabilityZones !== undefined || props.subnets?.subnets !== undefined;
+      const narrowed = props.vpcSubnets?.availabilityZones !== undefined || props.vpcSubnets?.subnets !== undefined;
       if (!props.lookupSupportedAzs && !narrowed) {
         Annotations.of(this).addWarningV2('cdk-microservices:privateLinkConsumerZones',
           `The endpoint goes in every zone of the selected subnets, but ${ids !== undefined ? 'the zone ids in `serviceAvailabilityZoneIds` are known only at deployment' : 'the zones of the provider\'s load balancer are not known here'}: its creation fails if the provider's load balancer is not in one of them (zone names differ per account). `
-          + 'Give `serviceAvailabilityZoneIds` (the provider\'s zone ids) with `availabilityZoneIds` (this account\'s zone ids by name), or `lookupSupportedAzs`, or `subnets` in the provider\'s zones.');
+          + 'Give `serviceAvailabilityZoneIds` (the provider\'s zone ids) with `availabilityZoneIds` (this account\'s zone ids by name), or `lookupSupportedAzs`, or `vpcSubnets` in the provider\'s zones.');
       }
-      return props.subnets;
+      return props.vpcSubnets;
     }
     const p = new Problems(CLASS, this);
-    const selection = vpc.selectSubnets({ ...props.subnets, onePerAz: true });
+    const selection = vpc.selectSubnets({ ...props.vpcSubnets, onePerAz: true });
     const stack = Stack.of(this);
     const zoneKey = (zone: string): string => JSON.stringify(stack.resolve(zone));
     let supported: (zone: string) => boolean | undefined;
@@ -289,7 +289,7 @@ export class PrivateLinkConsumer extends Construct implements ec2.IConnectable {
         p.add(`\`serviceAvailabilityZoneIds\` needs \`availabilityZoneIds\`, the zone id of each zone of \`vpc\` in this account (\`aws ec2 describe-availability-zones\` lists ZoneName and ZoneId), like { '${known(selection.subnets[0]?.availabilityZone) ? selection.subnets[0].availabilityZone : 'us-east-1a'}': 'use1-az1' }`);
       } else if (unmapped.length > 0) {
         const named = unmapped.map((zone) => known(zone) ? `'${zone}'` : 'a zone known only at deployment');
-        p.add(`\`availabilityZoneIds\` has no zone id for ${[...new Set(named)].join(', ')} of the selected subnets; name every zone of \`subnets\`${unmapped.some((zone) => !known(zone)) ? ', and give the stack an account and Region (or import the VPC) so that its zones are names' : ''}`);
+        p.add(`\`availabilityZoneIds\` has no zone id for ${[...new Set(named)].join(', ')} of the selected subnets; name every zone of \`vpcSubnets\`${unmapped.some((zone) => !known(zone)) ? ', and give the stack an account and Region (or import the VPC) so that its zones are names' : ''}`);
       }
       p.throwIfAny();
       supported = (zone) => wanted.has(byName[zone]);
@@ -308,10 +308,10 @@ export class PrivateLinkConsumer extends Construct implements ec2.IConnectable {
     const kept = selection.subnets.filter((s) => supported(s.availabilityZone) !== false);
     if (kept.length === 0) {
       const mine = selection.subnets.map((s) => zoneIdsGiven ? `${s.availabilityZone} (${props.availabilityZoneIds![s.availabilityZone]})` : s.availabilityZone);
-      p.add(`\`subnets\` are in the zones ${mine.join(', ')}, none of which the service's load balancer is in (${theirs}); choose subnets of \`vpc\` in its zones, or ask the provider to add a subnet in one of yours to its load balancer`);
+      p.add(`\`vpcSubnets\` are in the zones ${mine.join(', ')}, none of which the service's load balancer is in (${theirs}); choose subnets of \`vpc\` in its zones, or ask the provider to add a subnet in one of yours to its load balancer`);
       p.throwIfAny();
     }
-    return kept.length === selection.subnets.length ? props.subnets : { subnets: kept };
+    return kept.length === selection.subnets.length ? props.vpcSubnets : { subnets: kept };
   }
 
   private validate(given: PrivateLinkConsumerProps): PrivateLinkConsumerProps {

@@ -1,16 +1,13 @@
 import {
   Annotations,
-  Aws,
   CfnOutput,
   CfnResource,
   Duration,
   Fn,
   IResource,
-  Names,
   Resource,
   Stack,
   Token,
-  Tokenization,
   aws_certificatemanager as acm,
   aws_ec2 as ec2,
   aws_elasticloadbalancingv2 as elbv2,
@@ -18,23 +15,21 @@ import {
   aws_route53 as route53,
   aws_s3 as s3,
   aws_sns as sns,
-  custom_resources as cr,
 } from 'aws-cdk-lib';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
+import { allowClients, allowedClientProblems, allowedPrincipalProblems } from './allowed-principals';
+import { ConnectionEvent, addConnectionNotifications, connectionNotificationProblems, connectionNotificationsEnabled } from './connection-notifications';
+import { addPrivateDnsName, privateDnsNameProblems } from './private-dns-name';
 import { obtainAccessLogsBucket } from '../environment/environment-support';
-import { acknowledge, nistAndHipaa, suppressGuard } from '../private/acknowledge';
-import { isDomainName, normalDnsName, zoneNameOf } from '../private/naming';
-import { Problems, checkInt, checkKinds, checkSeconds, anyAddressRange, cidrRangeProblem, enumProblem, kindProblem, known, show } from '../private/validation';
+import { acknowledge, nistAndHipaa } from '../private/acknowledge';
+import { isDomainName, normalDnsName } from '../private/naming';
+import { Problems, checkInt, checkKinds, checkSeconds, enumProblem, kindProblem, known, show } from '../private/validation';
 import { ITwelveFactorService } from '../service';
 import { isTwelveFactorService } from '../service/twelve-factor-service';
 
 const CLASS = 'PrivateLinkExposure';
 const DEFAULT_ENDPOINT_SERVICE_PREFIX = 'com.amazonaws.vpce';
-/** The construct id of CDK's singleton Lambda function for AwsCustomResource, at the stack's root. */
-const AWS_CUSTOM_RESOURCE_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
-const VERIFICATION_NAME = 'ServiceConfigurations.0.PrivateDnsNameConfiguration.Name';
-const VERIFICATION_VALUE = 'ServiceConfigurations.0.PrivateDnsNameConfiguration.Value';
 
 /** The health check fields we set; the user's fields replace them one by one. */
 const DEFAULT_HEALTH_CHECK: elbv2.HealthCheck = {
@@ -52,20 +47,6 @@ export enum PrivateLinkProtocol {
   TCP = 'TCP',
   /** TLS: the load balancer terminates TLS with an ACM certificate and forwards TCP to the service. */
   TLS = 'TLS',
-}
-
-/**
- * The events of an endpoint service that send a connection notification.
- */
-export enum ConnectionEvent {
-  /** A consumer asked to connect (an endpoint was created). */
-  CONNECT = 'Connect',
-  /** A connection request was accepted. */
-  ACCEPT = 'Accept',
-  /** A connection request was rejected. */
-  REJECT = 'Reject',
-  /** An endpoint connected to the service was deleted. */
-  DELETE = 'Delete',
 }
 
 /**
@@ -142,18 +123,19 @@ export interface PrivateLinkExposureProps {
    * address (not the endpoint's), so these are the consumer VPCs' ranges (for example
    * `ec2.Peer.ipv4('10.1.0.0/16')`). `0.0.0.0/0` and `::/0` are refused.
    *
-   * @default - none: required unless `enforceInboundRulesOnPrivateLinkTraffic` is false
+   * @default - none: required unless `enforceSecurityGroupInboundRulesOnPrivateLinkTraffic` is false
    */
   readonly allowedClients?: ec2.IPeer[];
 
   /**
    * Evaluate the load balancer's inbound security group rules on PrivateLink traffic. Turn
    * off only when consumers' address ranges are unknown; access is then controlled by
-   * `allowedPrincipals` and acceptance alone.
+   * `allowedPrincipals` and acceptance alone. (The name of the load balancer property in
+   * aws-cdk-lib.)
    *
    * @default true
    */
-  readonly enforceInboundRulesOnPrivateLinkTraffic?: boolean;
+  readonly enforceSecurityGroupInboundRulesOnPrivateLinkTraffic?: boolean;
 
   /**
    * Each connection request waits for the provider to accept it.
@@ -246,7 +228,7 @@ export interface PrivateLinkExposureProps {
    *
    * @default - on when acceptance is required or a `notificationTopic` is given
    */
-  readonly connectionNotifications?: boolean;
+  readonly enableConnectionNotifications?: boolean;
 
   /**
    * The topic connection notifications go to. Its policy (and its key's, if encrypted) must
@@ -269,7 +251,7 @@ export interface PrivateLinkExposureProps {
    *
    * @default false
    */
-  readonly output?: boolean;
+  readonly createOutputs?: boolean;
 }
 
 /**
@@ -351,29 +333,14 @@ export class PrivateLinkExposure extends Resource implements IPrivateLinkExposur
       description: `PrivateLink load balancer of ${service.node.path}`,
       allowAllOutbound: false,
     });
-    // One rule per distinct peer (the same range or group given twice would be a duplicate rule).
-    const ruleKey = (client: ec2.IPeer): string => JSON.stringify(Stack.of(this).resolve(client.toIngressRuleConfig()));
-    const clients = new Map((checked.allowedClients ?? []).map((client) => [ruleKey(client), client]));
-    for (const client of clients.values()) {
-      this.securityGroup.addIngressRule(client, ec2.Port.tcp(this.port), `PrivateLink clients of ${service.node.path}`);
-    }
-    if ([...clients.values()].some((client) => Token.isUnresolved(JSON.stringify(client.toIngressRuleConfig())))) {
-      // cdk-nag cannot read a range known only at deployment (another VPC's CIDR): its rules
-      // on open ingress throw. Literal ranges are checked above and never any address.
-      const reason = 'A client range is known only at deployment (for example a consumer VPC\'s CIDR), which the rule cannot read; only the listener port is opened, to the ranges given, and a literal 0.0.0.0/0 or ::/0 is refused at synth.';
-      acknowledge(this.securityGroup, [
-        { id: 'AwsSolutions-EC23', reason },
-        ...nistAndHipaa('EC2RestrictedCommonPorts', reason),
-        ...nistAndHipaa('EC2RestrictedSSH', reason),
-      ]);
-    }
+    allowClients(this, this.securityGroup, checked.allowedClients ?? [], this.port, service.node.path);
     this.loadBalancer = new elbv2.NetworkLoadBalancer(this, 'LoadBalancer', {
       vpc: env.vpc,
       vpcSubnets: env.serviceSubnets,
       internetFacing: false,
       crossZoneEnabled: true,
       securityGroups: [this.securityGroup],
-      enforceSecurityGroupInboundRulesOnPrivateLinkTraffic: checked.enforceInboundRulesOnPrivateLinkTraffic ?? true,
+      enforceSecurityGroupInboundRulesOnPrivateLinkTraffic: checked.enforceSecurityGroupInboundRulesOnPrivateLinkTraffic ?? true,
       deletionProtection: checked.deletionProtection ?? true,
     });
     this.logAccessLogs(obtainAccessLogsBucket(env, this), 'nlb');
@@ -430,11 +397,12 @@ export class PrivateLinkExposure extends Resource implements IPrivateLinkExposur
     this.endpointServiceName = Fn.join('.', [prefix, region, this.endpointServiceId]);
 
     if (checked.privateDnsName && checked.publicHostedZone) {
-      this.addPrivateDnsName(checked.privateDnsName, checked.publicHostedZone);
+      addPrivateDnsName(this, this.endpointServiceId, checked.privateDnsName, checked.publicHostedZone);
     }
-    const notify = checked.connectionNotifications ?? (this.acceptanceRequired || checked.notificationTopic !== undefined);
-    if (notify) this.notificationTopic = this.addNotifications(checked);
-    if (checked.output) {
+    if (connectionNotificationsEnabled(checked)) {
+      this.notificationTopic = addConnectionNotifications(this, this.endpointServiceId, checked);
+    }
+    if (checked.createOutputs) {
       new CfnOutput(this, 'EndpointServiceName', {
         value: this.endpointServiceName,
         description: `PrivateLink endpoint service of ${service.node.path}`,
@@ -470,126 +438,6 @@ export class PrivateLinkExposure extends Resource implements IPrivateLinkExposur
     if (policy instanceof CfnResource && Stack.of(policy) === Stack.of(this)) this.loadBalancer.node.addDependency(policy);
   }
 
-  /**
-   * Sets the endpoint service's private DNS name and has AWS verify the domain: three AWS
-   * SDK calls through custom resources (CloudFormation has no property for it) and the TXT
-   * record AWS asks for. The same calls as CDK's `VpcEndpointServiceDomainName`, which keeps
-   * a registry of endpoint services for the whole process and so refuses a second synthesis
-   * of the same app in one process (unit tests).
-   */
-  private addPrivateDnsName(name: string, zone: route53.IPublicHostedZone): void {
-    const scope = new Construct(this, 'PrivateDnsName');
-    const serviceId = this.endpointServiceId;
-    const serviceArn = Stack.of(this).formatArn({ service: 'ec2', resource: 'vpc-endpoint-service', resourceName: serviceId });
-    const enable: cr.AwsSdkCall = {
-      service: 'EC2',
-      action: 'modifyVpcEndpointServiceConfiguration',
-      parameters: { ServiceId: serviceId, PrivateDnsName: name },
-      physicalResourceId: cr.PhysicalResourceId.of(`${Names.uniqueId(this)}-private-dns`),
-    };
-    const enableDns = new cr.AwsCustomResource(scope, 'EnableDns', {
-      onCreate: enable,
-      onUpdate: enable,
-      onDelete: { service: 'EC2', action: 'modifyVpcEndpointServiceConfiguration', parameters: { ServiceId: serviceId, RemovePrivateDnsName: true } },
-      policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: [serviceArn] }),
-      installLatestAwsSdk: false,
-    });
-    // The verification record AWS asks for; read again whenever the name changes.
-    const describe: cr.AwsSdkCall = {
-      service: 'EC2',
-      action: 'describeVpcEndpointServiceConfigurations',
-      parameters: { ServiceIds: [serviceId] },
-      physicalResourceId: cr.PhysicalResourceId.of(`${Names.uniqueId(this)}-${name}`),
-      outputPaths: [VERIFICATION_NAME, VERIFICATION_VALUE],
-    };
-    const getNames = new cr.AwsCustomResource(scope, 'GetNames', {
-      onCreate: describe,
-      onUpdate: describe,
-      policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: cr.AwsCustomResourcePolicy.ANY_RESOURCE }),
-      installLatestAwsSdk: false,
-    });
-    getNames.node.addDependency(enableDns);
-    const recordName = getNames.getResponseField(VERIFICATION_NAME);
-    const recordValue = getNames.getResponseField(VERIFICATION_VALUE);
-    const record = new route53.TxtRecord(scope, 'DnsVerificationRecord', { zone, recordName, values: [recordValue] });
-    const start: cr.AwsSdkCall = {
-      service: 'EC2',
-      action: 'startVpcEndpointServicePrivateDnsVerification',
-      parameters: { ServiceId: serviceId },
-      physicalResourceId: cr.PhysicalResourceId.of(Fn.join(':', [recordName, recordValue])),
-    };
-    const verify = new cr.AwsCustomResource(scope, 'StartVerification', {
-      onCreate: start,
-      onUpdate: start,
-      policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: [serviceArn] }),
-      installLatestAwsSdk: false,
-    });
-    verify.node.addDependency(record);
-
-    // The custom resources run in CDK's Lambda function for AwsCustomResource (one per stack,
-    // outside any VPC): accepted here, where the user asked for a private DNS name.
-    const lambdaReason = 'The Lambda function is CDK\'s AwsCustomResource that sets and verifies the endpoint service\'s private DNS name once per deployment (CloudFormation has no property for it); it handles no data and needs no VPC.';
-    const provider = Stack.of(this).node.tryFindChild(AWS_CUSTOM_RESOURCE_ID);
-    if (provider) acknowledgeCustomResourceLambda(provider, lambdaReason);
-    acknowledge(scope, [
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'ec2:DescribeVpcEndpointServiceConfigurations, which reads the verification record of the private DNS name, has no resource-level permissions; the other calls are scoped to this endpoint service.',
-      },
-      ...nistAndHipaa('IAMNoInlinePolicy', 'Each policy is written for one custom resource call on this endpoint service; a managed policy would add no reuse.'),
-    ]);
-  }
-
-  private addNotifications(props: PrivateLinkExposureProps): sns.ITopic {
-    const env = props.service.environment;
-    const stack = Stack.of(this);
-    const topic = props.notificationTopic ?? new sns.Topic(this, 'NotificationTopic', {
-      displayName: `PrivateLink connections of ${props.service.node.path}`,
-      masterKey: env.encryptionKey,
-      enforceSSL: true,
-    });
-    const serviceArn = stack.formatArn({ service: 'ec2', resource: 'vpc-endpoint-service', resourceName: this.endpointServiceId });
-    // A topic of the user may serve several exposures: statement ids must differ within a policy.
-    const sid = props.notificationTopic ? `PrivateLinkConnectionNotifications${Names.uniqueId(this)}` : 'PrivateLinkConnectionNotifications';
-    const topicStatement = topic.addToResourcePolicy(new iam.PolicyStatement({
-      sid,
-      principals: [new iam.ServicePrincipal('vpce.amazonaws.com')],
-      actions: ['sns:Publish'],
-      resources: [topic.topicArn],
-      conditions: {
-        StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-        ArnLike: { 'aws:SourceArn': serviceArn },
-      },
-    }));
-    if (!topicStatement.statementAdded) {
-      Annotations.of(this).addWarningV2('cdk-microservices:notificationTopicPolicy',
-        'The notification topic is imported: its policy must let vpce.amazonaws.com publish (sns:Publish, with aws:SourceAccount and aws:SourceArn of this endpoint service), or connection notifications are not delivered.');
-    }
-    if (!props.notificationTopic) {
-      const added = env.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
-        sid: 'PrivateLinkConnectionNotifications',
-        principals: [new iam.ServicePrincipal('vpce.amazonaws.com')],
-        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
-      }), true);
-      if (!added.statementAdded) {
-        Annotations.of(this).addWarningV2('cdk-microservices:notificationKey',
-          'The environment\'s key is imported: its key policy must let vpce.amazonaws.com use it (kms:GenerateDataKey*, kms:Decrypt), or connection notifications are not delivered.');
-      }
-    }
-    const notification = new ec2.CfnVPCEndpointConnectionNotification(this, 'ConnectionNotification', {
-      serviceId: this.endpointServiceId,
-      connectionNotificationArn: topic.topicArn,
-      connectionEvents: [...new Set(props.connectionEvents ?? Object.values(ConnectionEvent))],
-    });
-    // EC2 may check that it can publish when the notification is created: policies first.
-    const topicPolicy = topic instanceof sns.Topic ? topic.node.tryFindChild('Policy') : undefined;
-    if (topicPolicy && Stack.of(topicPolicy) === Stack.of(this)) notification.node.addDependency(topicPolicy);
-    if (!props.notificationTopic) notification.node.addDependency(env.encryptionKey);
-    return topic;
-  }
-
   private validate(given: PrivateLinkExposureProps): PrivateLinkExposureProps {
     const p = new Problems(CLASS, this);
     if (given === undefined || given === null || typeof given !== 'object') {
@@ -597,9 +445,9 @@ export class PrivateLinkExposure extends Resource implements IPrivateLinkExposur
       p.throwIfAny();
     }
     const props = checkKinds(p, given, [
-      ['allowAnyPrincipal', 'boolean'], ['enforceInboundRulesOnPrivateLinkTraffic', 'boolean'], ['acceptanceRequired', 'boolean'],
+      ['allowAnyPrincipal', 'boolean'], ['enforceSecurityGroupInboundRulesOnPrivateLinkTraffic', 'boolean'], ['acceptanceRequired', 'boolean'],
       ['allowedRegions', 'list of strings'], ['port', 'number'], ['deletionProtection', 'boolean'], ['privateDnsName', 'string'],
-      ['connectionNotifications', 'boolean'], ['output', 'boolean'], ['deregistrationDelay', 'Duration'],
+      ['enableConnectionNotifications', 'boolean'], ['createOutputs', 'boolean'], ['deregistrationDelay', 'Duration'],
     ]);
     const service = props.service;
     if (!isTwelveFactorService(service)) {
@@ -615,65 +463,17 @@ export class PrivateLinkExposure extends Resource implements IPrivateLinkExposur
     if (service.alternateTargetGroup !== undefined) {
       p.add(`\`service\` ${service.node.path} uses an ECS blue/green, linear or canary deployment, which shifts only its application load balancer's traffic; expose a service with a rolling deployment`);
     }
-    this.validatePrincipals(p, props);
-    this.validateNetwork(p, props);
+    allowedPrincipalProblems(p, props);
+    allowedClientProblems(p, props);
+    this.validateDeregistrationDelay(p, props);
     this.validateListener(p, props);
-    this.validateDns(p, props);
-    this.validateNotifications(p, props);
+    privateDnsNameProblems(p, props.privateDnsName, props.publicHostedZone);
+    connectionNotificationProblems(p, props);
     p.throwIfAny();
     return props;
   }
 
-  private validatePrincipals(p: Problems, props: PrivateLinkExposureProps): void {
-    const principals = props.allowedPrincipals;
-    if (!Array.isArray(principals) || principals.length === 0) {
-      p.add('`allowedPrincipals` is empty: name who may connect, for example [new iam.AccountPrincipal(\'111122223333\')] (nobody could connect otherwise)');
-      return;
-    }
-    principals.forEach((principal, i) => {
-      if (!(principal instanceof iam.ArnPrincipal)) {
-        p.add(`\`allowedPrincipals[${i}]\` ${kindOf(principal)} is not an iam.ArnPrincipal; use new iam.AccountPrincipal(accountId) or new iam.ArnPrincipal(roleArn)`);
-        return;
-      }
-      const problem = principalProblem(principal, props.allowAnyPrincipal === true);
-      if (problem) p.add(`\`allowedPrincipals[${i}]\` ${problem}`);
-    });
-    // An AccountPrincipal's ARN is a token (its partition): compare accounts by id.
-    const arns = principals.filter((x) => x instanceof iam.ArnPrincipal)
-      .map((x) => (x instanceof iam.AccountPrincipal && typeof x.accountId === 'string' && known(x.accountId) ? `arn:aws:iam::${x.accountId}:root` : x.arn))
-      .filter((arn) => typeof arn === 'string' && !Token.isUnresolved(arn));
-    const duplicates = [...new Set(arns.filter((arn, i) => arns.indexOf(arn) !== i))];
-    if (duplicates.length > 0) p.add(`\`allowedPrincipals\` names ${duplicates.map((d) => `'${d}'`).join(', ')} more than once; name each principal once`);
-    if (props.allowAnyPrincipal === true && !arns.includes('*')) {
-      p.add('`allowAnyPrincipal` is true but no principal is \'*\'; add new iam.ArnPrincipal(\'*\') or remove `allowAnyPrincipal`');
-    }
-  }
-
-  private validateNetwork(p: Problems, props: PrivateLinkExposureProps): void {
-    const enforce = props.enforceInboundRulesOnPrivateLinkTraffic ?? true;
-    const clients = props.allowedClients;
-    if (clients !== undefined && !Array.isArray(clients)) {
-      p.add(`\`allowedClients\` ${show(clients)} is not a list of ec2.IPeer, for example [ec2.Peer.ipv4('10.1.0.0/16')]`);
-    } else if (clients !== undefined) {
-      clients.forEach((client, i) => {
-        const problem = clientProblem(client);
-        if (problem) p.add(`\`allowedClients[${i}]\` ${problem}`);
-      });
-    }
-    if (enforce && (clients === undefined || (Array.isArray(clients) && clients.length === 0))) {
-      p.add('`allowedClients` is empty while inbound rules are enforced on PrivateLink traffic: no client could connect; name the consumer VPCs\' ranges (for example [ec2.Peer.ipv4(\'10.1.0.0/16\')]) or set `enforceInboundRulesOnPrivateLinkTraffic` to false');
-    }
-    if (!enforce && Array.isArray(clients) && clients.length > 0) {
-      p.add('`allowedClients` has no effect when `enforceInboundRulesOnPrivateLinkTraffic` is false; remove one of them');
-    }
-    (props.allowedRegions ?? []).forEach((region, i) => {
-      if (known(region) && !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region)) {
-        p.add(`\`allowedRegions[${i}]\` ${show(region)} is not a Region name; use one like 'eu-west-1'`);
-      }
-    });
-    const regions = (props.allowedRegions ?? []).filter((r) => known(r));
-    const repeated = [...new Set(regions.filter((r, i) => regions.indexOf(r) !== i))];
-    if (repeated.length > 0) p.add(`\`allowedRegions\` names ${repeated.map((r) => `'${r}'`).join(', ')} more than once`);
+  private validateDeregistrationDelay(p: Problems, props: PrivateLinkExposureProps): void {
     const delay = props.deregistrationDelay;
     if (delay !== undefined && known(delay)) {
       const s = delay.toMilliseconds({ integral: false }) / 1000;
@@ -750,65 +550,6 @@ export class PrivateLinkExposure extends Resource implements IPrivateLinkExposur
       p.add(`\`healthCheck.timeout\` ${timeout.toHumanString()} is longer than \`healthCheck.interval\` ${interval.toHumanString()}; use a timeout no longer than the interval`);
     }
   }
-
-  private validateDns(p: Problems, props: PrivateLinkExposureProps): void {
-    const name = props.privateDnsName;
-    const zone = props.publicHostedZone;
-    if (name !== undefined && zone === undefined) {
-      p.add('`privateDnsName` needs the `publicHostedZone` that holds it, where AWS\'s verification TXT record is written');
-    }
-    if (zone !== undefined && name === undefined) {
-      p.add('`publicHostedZone` is used only to verify a `privateDnsName`; give the name or remove the zone');
-    }
-    if (zone !== undefined && (zone === null || typeof zone !== 'object' || typeof zone.hostedZoneId !== 'string')) {
-      p.add(`\`publicHostedZone\` ${show(zone)} is not a route53.IPublicHostedZone`);
-      return;
-    }
-    const zoneName = zone ? zoneNameOf(zone) : undefined;
-    if (zone && zoneName === undefined) {
-      p.add('`publicHostedZone` has no zone name (it was imported by id only), which the verification record needs; import it with route53.PublicHostedZone.fromPublicHostedZoneAttributes({ hostedZoneId, zoneName })');
-      return;
-    }
-    if (!known(name)) return;
-    const lower = normalDnsName(name);
-    if (!isDomainName(lower)) {
-      p.add(`\`privateDnsName\` ${show(name)} is not a DNS name; use labels of a-z, 0-9 and '-' separated by dots, like 'billing.example.com'`);
-      return;
-    }
-    if (known(zoneName)) {
-      const apex = normalDnsName(zoneName);
-      if (lower !== apex && !lower.endsWith(`.${apex}`)) {
-        p.add(`\`privateDnsName\` '${name}' is not in the public hosted zone '${apex}'; use a name that ends with '.${apex}' or the zone that holds it`);
-      }
-    }
-  }
-
-  private validateNotifications(p: Problems, props: PrivateLinkExposureProps): void {
-    if (props.connectionNotifications === false && props.notificationTopic !== undefined) {
-      p.add('`notificationTopic` is given but `connectionNotifications` is false; remove one of them');
-    }
-    if (props.connectionNotifications === false && props.connectionEvents !== undefined) {
-      p.add('`connectionEvents` is given but `connectionNotifications` is false; remove one of them');
-    }
-    if (props.notificationTopic !== undefined && (props.notificationTopic === null || typeof props.notificationTopic.topicArn !== 'string')) {
-      p.add(`\`notificationTopic\` ${show(props.notificationTopic)} is not an sns.ITopic`);
-    }
-    const events = props.connectionEvents;
-    if (events !== undefined) {
-      if (!Array.isArray(events) || events.length === 0) {
-        p.add(`\`connectionEvents\` ${show(events)} is not a non-empty list of ConnectionEvent; leave it out for all four`);
-      } else {
-        events.forEach((event, i) => {
-          const problem = enumProblem(`connectionEvents[${i}]`, event, ConnectionEvent, 'ConnectionEvent');
-          if (problem) p.add(problem);
-        });
-      }
-    }
-    const notify = props.connectionNotifications ?? ((props.acceptanceRequired ?? true) || props.notificationTopic !== undefined);
-    if (!notify && events !== undefined && props.connectionNotifications === undefined) {
-      p.add('`connectionEvents` needs notifications, which are off when acceptance is not required; set `connectionNotifications` to true');
-    }
-  }
 }
 
 class ImportedExposure extends Resource implements IPrivateLinkExposure {
@@ -843,65 +584,6 @@ class ImportedExposure extends Resource implements IPrivateLinkExposure {
   }
 }
 
-/** The problem with an allowed principal, or undefined. */
-function principalProblem(principal: iam.ArnPrincipal, allowAny: boolean): string | undefined {
-  if (principal instanceof iam.AccountPrincipal) {
-    // Its ARN is a token as a whole (the partition is the stack's): check the account id.
-    const account: unknown = principal.accountId;
-    if (typeof account !== 'string' || Token.isUnresolved(account)) return undefined;
-    if (account.includes('*')) {
-      return `(an iam.AccountPrincipal of ${show(account)}) has a wildcard: name whole 12-digit accounts, or new iam.ArnPrincipal('*') with \`allowAnyPrincipal\` for any account`;
-    }
-    if (!/^\d{12}$/.test(account)) return `(an iam.AccountPrincipal) account ${show(account)} is not a 12-digit AWS account id; use one like '111122223333'`;
-    return undefined;
-  }
-  const arn = principal.arn;
-  if (typeof arn !== 'string') return `${show(arn)} has no ARN`;
-  const fragments = Tokenization.reverseString(arn);
-  const literal = String(fragments.mapTokens({ mapToken: () => '' }).join({ join: (left: unknown, right: unknown) => `${left}${right}` }));
-  const hasTokens = fragments.tokens.length > 0;
-  if (!hasTokens && arn === '*') {
-    return allowAny ? undefined : 'is \'*\' (any AWS account): set `allowAnyPrincipal` to true to allow it on purpose, or name accounts and roles';
-  }
-  if (literal.includes('*')) {
-    return `'${arn}' has a wildcard: endpoint services take whole principals (an account, role or user ARN) or '*' alone`;
-  }
-  if (hasTokens) {
-    // Partly resolved (the partition or account of an AccountPrincipal): check what is literal.
-    if (literal !== '' && !literal.includes(':iam::')) return `'${literal}' is not an IAM principal ARN; use an account, role or user ARN`;
-    return undefined;
-  }
-  if (!/^arn:aws(-[a-z]+)*:iam::\d{12}:(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+)$/.test(arn)) {
-    return `'${arn}' is not an account, role or user ARN; use one like 'arn:aws:iam::111122223333:root' or 'arn:aws:iam::111122223333:role/consumer'`;
-  }
-  return undefined;
-}
-
-/** The problem with an allowed client peer, or undefined. */
-function clientProblem(client: ec2.IPeer): string | undefined {
-  if (!client || typeof (client as ec2.IPeer).toIngressRuleConfig !== 'function') {
-    return `${show(client)} is not an ec2.IPeer; use ec2.Peer.ipv4('10.1.0.0/16')`;
-  }
-  const range = cidrRangeProblem(client);
-  if (range) return range;
-  const any = anyAddressRange(client);
-  return any ? `${any} lets any address in; name the consumer VPCs' ranges, like ec2.Peer.ipv4('10.1.0.0/16')` : undefined;
-}
-
-/** Acknowledges the findings on CDK's AwsCustomResource Lambda function, with the reason. */
-function acknowledgeCustomResourceLambda(fn: IConstruct, reason: string): void {
-  acknowledge(fn, [
-    { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason },
-    { id: 'AwsSolutions-L1', reason },
-    ...nistAndHipaa('LambdaInsideVPC', reason),
-    ...nistAndHipaa('LambdaConcurrency', reason),
-    ...nistAndHipaa('LambdaDLQ', reason),
-    ...nistAndHipaa('IAMNoInlinePolicy', reason),
-  ]);
-  suppressGuard(fn, ['lambda_inside_vpc_check'], reason);
-}
-
-
 /** The health check we give the target group: our defaults, replaced field by field by the user's. */
 function healthCheckOf(check: elbv2.HealthCheck | undefined): elbv2.HealthCheck {
   return { ...DEFAULT_HEALTH_CHECK, ...withoutUndefined(check ?? {}) };
@@ -910,10 +592,3 @@ function healthCheckOf(check: elbv2.HealthCheck | undefined): elbv2.HealthCheck 
 function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
-
-/** A value for an error message: its class for objects of a class, else the value itself. */
-function kindOf(value: unknown): string {
-  const name = value !== null && typeof value === 'object' ? (value as object).constructor?.name : undefined;
-  return name && name !== 'Object' ? `(a ${name})` : show(value);
-}
-

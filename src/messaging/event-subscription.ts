@@ -5,7 +5,6 @@ import {
   Stack,
   aws_applicationautoscaling as appscaling,
   aws_cloudwatch as cloudwatch,
-  aws_cloudwatch_actions as cloudwatchActions,
   aws_ec2 as ec2,
   aws_iam as iam,
   aws_kms as kms,
@@ -13,18 +12,19 @@ import {
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { BACKLOG_PER_TASK, configureBacklogScaling } from './backlog-scaling';
 import type { EventTopic } from './event-topic';
-import { envVarPrefix, filterPolicyProblems, tlsOnly } from './rules';
+import { allowSnsToUseKey, tlsOnly } from './policies';
+import { membersOf } from './registry';
+import { createSubscriptionAlarms } from './subscription-alarms';
+import { envVarPrefix, subscriptionProblems } from './validation';
 import { requireEndpoint } from '../environment/environment-support';
 import { acknowledge } from '../private/acknowledge';
-import { checkInt, checkKinds, known, Problems, refuseConstruction, show } from '../private/validation';
+import { known, refuseConstruction } from '../private/validation';
 import { ITwelveFactorService } from '../service/service-interface';
-import { addIntegrationVariable, integrationVariableTaken, isTwelveFactorService } from '../service/twelve-factor-service';
+import { addIntegrationVariable } from '../service/twelve-factor-service';
 
 const CLASS = 'EventSubscription';
-const MAX_VISIBILITY_SECONDS = 12 * 3600;
-const MIN_RETENTION_SECONDS = 60;
-const MAX_RETENTION_SECONDS = 14 * 24 * 3600;
 
 /**
  * Options for subscribing a service to a topic.
@@ -131,7 +131,7 @@ export interface SubscribeOptions {
    *
    * @default true
    */
-  readonly alarms?: boolean;
+  readonly defaultAlarms?: boolean;
 
   /**
    * The age of the oldest message in the queue that sets the age alarm off. At least 1
@@ -145,10 +145,11 @@ export interface SubscribeOptions {
    * Roll an ECS deployment of the service back when the subscription's alarms go off
    * during it (adds them to the service's deployment alarms). Leave it off when old
    * messages may sit in the dead-letter queue, which would roll back every deployment.
+   * Needs `defaultAlarms`.
    *
    * @default false
    */
-  readonly deploymentAlarms?: boolean;
+  readonly enableDeploymentAlarms?: boolean;
 
   /**
    * The prefix of the injected variable: `<PREFIX>_QUEUE_URL`.
@@ -172,7 +173,7 @@ export interface EventSubscriptionProps extends SubscribeOptions {
  * A service's subscription to an `EventTopic`: its own encrypted queue with dead-letter
  * queues, the SNS subscription, consume rights, alarms and backlog scaling. Create it with
  * `EventTopic.subscribe`, which places it under the service so that it lands in the
- * service's stack.
+ * service's stack; one constructed directly counts as a subscription of the topic as well.
  */
 export class EventSubscription extends Construct {
   /** The topic subscribed to. */
@@ -206,7 +207,7 @@ export class EventSubscription extends Construct {
 
   constructor(scope: Construct, id: string, props: EventSubscriptionProps) {
     super(scope, id);
-    const problems = this.validate(props);
+    const problems = subscriptionProblems(this, props);
     if (problems.length > 0) refuseConstruction(CLASS, this, problems);
     const topic = props.topic;
     const service = props.service;
@@ -313,12 +314,12 @@ export class EventSubscription extends Construct {
     requireEndpoint(service.environment, ec2.InterfaceVpcEndpointAwsService.SQS);
     addIntegrationVariable(service, this.envVarName, this.queue.queueUrl, `${topic.node.path} subscribe`);
 
-    if (props.alarms ?? true) {
-      const alarms = this.createAlarms(props);
+    if (props.defaultAlarms ?? true) {
+      const alarms = createSubscriptionAlarms(this, props);
       this.deadLetterAlarm = alarms.deadLetter;
       this.subscriptionDeadLetterAlarm = alarms.subscriptionDeadLetter;
       this.oldestMessageAlarm = alarms.oldest;
-      if (props.deploymentAlarms) {
+      if (props.enableDeploymentAlarms) {
         for (const alarm of this.alarms) service.addDeploymentAlarm(alarm);
       }
     }
@@ -328,10 +329,13 @@ export class EventSubscription extends Construct {
       this.backlogPerTaskTarget = known(props.acceptableLatency) && known(processing)
         ? Math.floor(props.acceptableLatency.toMilliseconds() / processing.toMilliseconds())
         : undefined;
-      const scaling = this.configureBacklogScaling(service);
+      const scaling = configureBacklogScaling(this);
       this.backlogScalingPolicy = scaling.targetTracking;
       this.scaleFromZeroPolicy = scaling.fromZero;
     }
+
+    // The topic counts its subscriptions (and warns when it has none) however they were made.
+    membersOf(topic).subscriptions.set(service.node.path, this);
   }
 
   /** The alarms of the subscription, for the service's or a canary's deployment alarms. */
@@ -340,298 +344,36 @@ export class EventSubscription extends Construct {
       .filter((a): a is cloudwatch.Alarm => a !== undefined);
   }
 
-  /** Messages waiting in the queue. */
-  public metricVisibleMessages(options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+  /**
+   * Messages waiting in the queue (SQS `ApproximateNumberOfMessagesVisible`): the maximum
+   * over 1 minute unless `options` say otherwise.
+   */
+  public metricApproximateNumberOfMessagesVisible(options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
     return this.queue.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1), ...options });
   }
 
-  /** The age of the oldest message in the queue, in seconds. */
-  public metricOldestMessageAge(options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+  /**
+   * The age of the oldest message in the queue, in seconds (SQS
+   * `ApproximateAgeOfOldestMessage`): the maximum over 1 minute unless `options` say otherwise.
+   */
+  public metricApproximateAgeOfOldestMessage(options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
     return this.queue.metricApproximateAgeOfOldestMessage({ statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1), ...options });
   }
 
-  /** The service's running tasks, from Container Insights. */
-  public metricRunningTasks(options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: 'ECS/ContainerInsights',
-      metricName: 'RunningTaskCount',
-      dimensionsMap: { ClusterName: this.service.environment.cluster.clusterName, ServiceName: this.service.service.serviceName },
-      statistic: cloudwatch.Stats.AVERAGE,
+  /**
+   * Visible messages per running task (the service's `metricRunningTaskCount`): the metric
+   * backlog scaling keeps at `backlogPerTaskTarget`. With no task running it is the whole
+   * backlog. `options` apply to the expression (for example its `label` or `period`).
+   */
+  public metricBacklogPerTask(options: cloudwatch.MathExpressionOptions = {}): cloudwatch.MathExpression {
+    return new cloudwatch.MathExpression({
+      expression: BACKLOG_PER_TASK,
+      usingMetrics: { messages: this.metricApproximateNumberOfMessagesVisible(), tasks: this.service.metricRunningTaskCount() },
+      label: `Backlog per task of ${this.service.node.path} on ${this.topic.name}`,
       period: Duration.minutes(1),
       ...options,
     });
   }
-
-  /**
-   * Visible messages per running task: the metric backlog scaling keeps at
-   * `backlogPerTaskTarget`. With no task running it is the whole backlog.
-   */
-  public metricBacklogPerTask(): cloudwatch.MathExpression {
-    return new cloudwatch.MathExpression({
-      expression: BACKLOG_PER_TASK,
-      usingMetrics: { messages: this.metricVisibleMessages(), tasks: this.metricRunningTasks() },
-      label: `Backlog per task of ${this.service.node.path} on ${this.topic.name}`,
-      period: Duration.minutes(1),
-    });
-  }
-
-  private createAlarms(props: SubscribeOptions): SubscriptionAlarms {
-    const action = new cloudwatchActions.SnsAction(this.service.environment.alarmTopic);
-    const notEmpty = (id: string, queue: sqs.IQueue, what: string): cloudwatch.Alarm => {
-      const alarm = new cloudwatch.Alarm(this, id, {
-        alarmDescription: what,
-        metric: queue.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1) }),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      alarm.addAlarmAction(action);
-      return alarm;
-    };
-    const deadLetter = this.deadLetterQueue
-      ? notEmpty('DeadLetterAlarm', this.deadLetterQueue, `${this.service.node.path} failed to process messages of the ${this.topic.name} topic ${props.maxReceiveCount ?? 10} times: they are in its dead-letter queue`)
-      : undefined;
-    const subscriptionDeadLetter = notEmpty('SubscriptionDeadLetterAlarm', this.subscriptionDeadLetterQueue,
-      `SNS could not deliver messages of the ${this.topic.name} topic to the queue of ${this.service.node.path}: they are in the subscription's dead-letter queue`);
-    const threshold = props.oldestMessageAgeThreshold ?? defaultAgeThreshold(props.retentionPeriod);
-    const oldest = new cloudwatch.Alarm(this, 'OldestMessageAlarm', {
-      alarmDescription: `A message of the ${this.topic.name} topic has waited more than ${threshold.toHumanString()} in the queue of ${this.service.node.path}`,
-      metric: this.metricOldestMessageAge(),
-      threshold: threshold.toSeconds(),
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    oldest.addAlarmAction(action);
-    return { deadLetter, subscriptionDeadLetter, oldest };
-  }
-
-  /**
-   * Target tracking on backlog per task through the customized metric specification with
-   * metric math, which the CDK L2 does not accept (aws-cdk issue #34072), and a step policy
-   * that starts the first task when none runs (target tracking cannot scale out from zero
-   * capacity, Copilot issue #3376).
-   */
-  private configureBacklogScaling(service: ITwelveFactorService): BacklogScaling {
-    const scaling = service.scaling!;
-    const target = scaling.node.findChild('Target') as appscaling.ScalableTarget;
-    const cluster = service.environment.cluster;
-    if (cluster.node.scope !== service.environment) {
-      Annotations.of(this).addWarningV2('cdk-microservices:containerInsights',
-        'Backlog scaling divides by Container Insights\' RunningTaskCount: make sure the cluster you brought has Container Insights enabled, or the service scales as if one task ran and, with minTasks 0, adds a task a minute while messages wait.');
-    }
-    const queueName = this.queue.queueName;
-    const targetTracking = new appscaling.CfnScalingPolicy(this, 'BacklogScaling', {
-      policyName: Names.uniqueResourceName(this, { maxLength: 255, separator: '-' }),
-      policyType: 'TargetTrackingScaling',
-      scalingTargetId: target.scalableTargetId,
-      targetTrackingScalingPolicyConfiguration: {
-        targetValue: this.backlogPerTaskTarget ?? 1,
-        scaleOutCooldown: 60,
-        scaleInCooldown: 120,
-        customizedMetricSpecification: {
-          metrics: [
-            {
-              id: 'messages',
-              label: 'Visible messages',
-              returnData: false,
-              metricStat: {
-                metric: {
-                  namespace: 'AWS/SQS',
-                  metricName: 'ApproximateNumberOfMessagesVisible',
-                  dimensions: [{ name: 'QueueName', value: queueName }],
-                },
-                stat: 'Maximum',
-              },
-            },
-            {
-              id: 'tasks',
-              label: 'Running tasks',
-              returnData: false,
-              metricStat: {
-                metric: {
-                  namespace: 'ECS/ContainerInsights',
-                  metricName: 'RunningTaskCount',
-                  dimensions: [
-                    { name: 'ClusterName', value: cluster.clusterName },
-                    { name: 'ServiceName', value: service.service.serviceName },
-                  ],
-                },
-                stat: 'Average',
-              },
-            },
-            { id: 'backlogPerTask', label: 'Backlog per task', expression: BACKLOG_PER_TASK, returnData: true },
-          ],
-        },
-      },
-    });
-    let fromZero: appscaling.StepScalingPolicy | undefined;
-    if (!known(service.minTasks) || service.minTasks === 0) {
-      const id = `FromZero-${Names.uniqueId(this).slice(-40)}`;
-      scaling.scaleOnMetric(id, {
-        metric: new cloudwatch.MathExpression({
-          expression: 'IF(FILL(tasks, 0) < 1, messages, 0)',
-          usingMetrics: { messages: this.metricVisibleMessages(), tasks: this.metricRunningTasks() },
-          label: 'Visible messages while no task runs',
-          period: Duration.minutes(1),
-        }),
-        scalingSteps: [
-          { upper: 0, change: 0 },
-          { lower: 1, change: 1 },
-        ],
-        adjustmentType: appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
-        cooldown: Duration.minutes(1),
-        evaluationPeriods: 1,
-        metricAggregationType: appscaling.MetricAggregationType.MAXIMUM,
-      });
-      fromZero = target.node.findChild(id) as appscaling.StepScalingPolicy;
-    }
-    return { targetTracking, fromZero };
-  }
-
-  private validate(props: EventSubscriptionProps): string[] {
-    const p = new Problems(CLASS, this);
-    if (!props || typeof props !== 'object') return ['props are missing; pass at least `topic` and `service`'];
-    if (!isTwelveFactorService(props.service)) return [`\`service\` ${show(props.service)} is not an ITwelveFactorService; pass a TwelveFactorService`];
-    if (!props.topic || typeof (props.topic as EventTopic).subscribe !== 'function') return [`\`topic\` ${show(props.topic)} is not an EventTopic`];
-    const o = checkKinds(p, props, [
-      ['filterPolicy', 'map'], ['filterPolicyWithMessageBody', 'map'], ['rawMessageDelivery', 'boolean'],
-      ['maxReceiveCount', 'number'], ['retentionPeriod', 'Duration'], ['deadLetterRetentionPeriod', 'Duration'],
-      ['visibilityTimeout', 'Duration'], ['acceptableLatency', 'Duration'], ['messageProcessingTime', 'Duration'],
-      ['alarms', 'boolean'], ['oldestMessageAgeThreshold', 'Duration'], ['deploymentAlarms', 'boolean'], ['envVarPrefix', 'string'],
-    ]);
-    const problems = p.all;
-    const fifo = props.topic.fifo;
-    const service = props.service;
-
-    for (const problem of filterPolicyProblems(o.filterPolicy, o.filterPolicyWithMessageBody)) problems.push(problem);
-    if (o.queue !== undefined) {
-      if (typeof (o.queue as sqs.IQueue)?.queueArn !== 'string') {
-        problems.push(`\`queue\` ${show(o.queue)} is not an sqs.IQueue`);
-      } else {
-        if (o.queue.fifo !== fifo) {
-          problems.push(fifo
-            ? '`queue` is a standard queue but the topic is FIFO; a FIFO topic delivers to FIFO queues only: bring a FIFO queue or let the subscription create one'
-            : '`queue` is a FIFO queue but the topic is a standard topic, which cannot deliver to it: bring a standard queue or let the subscription create one');
-        }
-        if (o.queue instanceof sqs.Queue) {
-          if (!o.queue.deadLetterQueue) problems.push('`queue` has no dead-letter queue; give it one (`deadLetterQueue`) or let the subscription create the queue');
-          if (o.queue.encryptionType === sqs.QueueEncryption.UNENCRYPTED) problems.push('`queue` is not encrypted; encrypt it (KMS or SQS_MANAGED) or let the subscription create the queue');
-          if (o.queue.encryptionType === sqs.QueueEncryption.KMS_MANAGED) {
-            problems.push('`queue` is encrypted with the AWS managed key alias/aws/sqs, whose key policy cannot let SNS deliver; use a customer-managed key (KMS) or SQS_MANAGED');
-          }
-        }
-        for (const prop of ['maxReceiveCount', 'retentionPeriod', 'deadLetterRetentionPeriod', 'visibilityTimeout', 'encryptionKey'] as const) {
-          if (o[prop] !== undefined) problems.push(`\`${prop}\` configures the queue the subscription creates; it cannot change the \`queue\` you bring`);
-        }
-      }
-    }
-    if (o.encryptionKey !== undefined && typeof (o.encryptionKey as kms.IKey)?.keyArn !== 'string') {
-      problems.push(`\`encryptionKey\` ${show(o.encryptionKey)} is not a kms.IKey`);
-    }
-    if (o.maxReceiveCount !== undefined) {
-      const c = checkInt('maxReceiveCount', o.maxReceiveCount, 1, 1000);
-      if (c) problems.push(c);
-    }
-    for (const prop of ['retentionPeriod', 'deadLetterRetentionPeriod'] as const) {
-      const v = o[prop];
-      if (known(v) && (v.toMilliseconds() % 1000 !== 0 || v.toSeconds() < MIN_RETENTION_SECONDS || v.toSeconds() > MAX_RETENTION_SECONDS)) {
-        problems.push(`\`${prop}\` ${v.toHumanString()} is not valid; use whole seconds from 1 minute to 14 days`);
-      }
-    }
-    const retention = o.retentionPeriod ?? Duration.days(4);
-    const dlqRetention = o.deadLetterRetentionPeriod ?? Duration.days(14);
-    if (o.queue === undefined && known(retention) && known(dlqRetention) && dlqRetention.toMilliseconds() < retention.toMilliseconds()) {
-      problems.push(`\`deadLetterRetentionPeriod\` ${dlqRetention.toHumanString()} is shorter than the \`retentionPeriod\` ${retention.toHumanString()}: a message keeps its first enqueue time when it moves to a dead-letter queue, so it could expire there at once; keep dead letters at least as long`);
-    }
-    const visibility = o.visibilityTimeout;
-    if (known(visibility)) {
-      if (visibility.toMilliseconds() % 1000 !== 0 || visibility.toSeconds() > MAX_VISIBILITY_SECONDS) {
-        problems.push(`\`visibilityTimeout\` ${visibility.toHumanString()} is not valid; use whole seconds up to 12 hours`);
-      } else if (known(service.stopTimeout) && visibility.toSeconds() < service.stopTimeout.toSeconds()) {
-        problems.push(`\`visibilityTimeout\` ${visibility.toHumanString()} is shorter than the \`stopTimeout\` ${service.stopTimeout.toHumanString()} of ${service.node.path}: a message held by a stopping task would be received again; use at least ${service.stopTimeout.toHumanString()}`);
-      }
-    }
-    const prefix = envVarPrefix(o, props.topic.envVarPrefix, problems);
-    if (integrationVariableTaken(service, `${prefix}_QUEUE_URL`)) {
-      problems.push(`\`envVarPrefix\`: the variable ${prefix}_QUEUE_URL is already set on ${service.node.path}; pass another \`envVarPrefix\``);
-    }
-    if (o.alarms === false) {
-      for (const prop of ['oldestMessageAgeThreshold', 'deploymentAlarms'] as const) {
-        if (o[prop] !== undefined && o[prop] !== false) problems.push(`\`${prop}\` configures the subscription's alarms, which \`alarms: false\` turns off`);
-      }
-    }
-    const age = o.oldestMessageAgeThreshold;
-    if (known(age)) {
-      if (age.toMilliseconds() % 1000 !== 0 || age.toSeconds() < 60) {
-        problems.push(`\`oldestMessageAgeThreshold\` ${age.toHumanString()} is not valid; use whole seconds of at least 1 minute`);
-      } else if (known(retention) && age.toMilliseconds() >= retention.toMilliseconds()) {
-        problems.push(`\`oldestMessageAgeThreshold\` ${age.toHumanString()} is not shorter than the \`retentionPeriod\` ${retention.toHumanString()}: messages would be deleted before the alarm could go off`);
-      }
-    }
-    // Backlog scaling.
-    if (o.messageProcessingTime !== undefined && o.acceptableLatency === undefined) {
-      problems.push('`messageProcessingTime` is used with `acceptableLatency` to scale on the backlog; set `acceptableLatency` too');
-    }
-    if (o.acceptableLatency !== undefined) {
-      const latency = o.acceptableLatency;
-      const processing = o.messageProcessingTime ?? Duration.seconds(1);
-      if (!service.scaling) {
-        problems.push(`\`acceptableLatency\` scales ${service.node.path} on its backlog, but the service cannot scale: give it a \`maxTasks\` above \`minTasks\` (${service.minTasks})`);
-      }
-      if (known(latency) && latency.toMilliseconds() <= 0) problems.push(`\`acceptableLatency\` ${latency.toHumanString()} is not valid; use a positive duration`);
-      if (known(processing) && processing.toMilliseconds() <= 0) problems.push(`\`messageProcessingTime\` ${processing.toHumanString()} is not valid; use a positive duration`);
-      if (known(latency) && known(processing) && latency.toMilliseconds() > 0 && processing.toMilliseconds() > 0
-        && latency.toMilliseconds() < processing.toMilliseconds()) {
-        problems.push(`\`acceptableLatency\` ${latency.toHumanString()} is shorter than \`messageProcessingTime\` ${processing.toHumanString()}: no backlog would be acceptable; use a latency of at least one processing time`);
-      }
-    }
-    return problems;
-  }
-}
-
-/**
- * Lets SNS use a queue's key for deliveries from topics of the key's account and Region;
- * false when the key policy cannot be changed (an imported key). Adding it for each
- * subscription is harmless: CDK renders identical statements of a policy once.
- *
- * The statement cannot name the topic's ARN: the topic is encrypted with the bus's key, so a
- * key policy naming the topic would make a dependency cycle. Which topic may send to a queue
- * is pinned by the queue policy (`aws:SourceArn` equal to that topic).
- */
-function allowSnsToUseKey(key: kms.IKey): boolean {
-  const stack = Stack.of(key);
-  return key.addToResourcePolicy(new iam.PolicyStatement({
-    sid: 'AllowSnsToDeliverFromTopicsOfThisAccount',
-    principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
-    actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-    resources: ['*'],
-    conditions: {
-      ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:sns:${stack.region}:${stack.account}:*` },
-      StringEquals: { 'aws:SourceAccount': stack.account },
-    },
-  }), true).statementAdded;
-}
-
-interface SubscriptionAlarms {
-  readonly deadLetter?: cloudwatch.Alarm;
-  readonly subscriptionDeadLetter: cloudwatch.Alarm;
-  readonly oldest: cloudwatch.Alarm;
-}
-
-interface BacklogScaling {
-  readonly targetTracking: appscaling.CfnScalingPolicy;
-  readonly fromZero?: appscaling.StepScalingPolicy;
-}
-
-const BACKLOG_PER_TASK = 'IF(FILL(tasks, 0) > 0, messages / FILL(tasks, 0), messages)';
-
-/** 15 minutes, or half the retention period when that is shorter (the alarm must be able to go off). */
-function defaultAgeThreshold(retention: Duration | undefined): Duration {
-  const fifteen = Duration.minutes(15);
-  if (!known(retention) || retention.toMilliseconds() > 2 * fifteen.toMilliseconds()) return fifteen;
-  return Duration.seconds(Math.floor(retention.toMilliseconds() / 2000));
 }
 
 function maxDuration(a: Duration, b: Duration): Duration {

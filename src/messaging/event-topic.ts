@@ -10,12 +10,15 @@ import {
 import { Construct } from 'constructs';
 import { EventSubscription, SubscribeOptions } from './event-subscription';
 import type { MessageBus } from './message-bus';
-import { envVarPrefix, eventTopicOptionProblems, tlsOnly, TOPIC_ACTIONS } from './rules';
+import { tlsOnly, TOPIC_ACTIONS } from './policies';
+import { membersOf } from './registry';
+import { envVarPrefix, eventTopicOptionProblems } from './validation';
 import { requireEndpoint } from '../environment/environment-support';
 import { upperSnake } from '../private/naming';
 import { MicroservicesValidationError, refuseConstruction, show } from '../private/validation';
+import { Access, BackingService, BackingServiceBinding } from '../service/backing-service';
 import { ITwelveFactorService } from '../service/service-interface';
-import { addIntegrationVariable, isTwelveFactorService } from '../service/twelve-factor-service';
+import { integrationVariableTaken, isTwelveFactorService } from '../service/twelve-factor-service';
 
 const CLASS = 'EventTopic';
 
@@ -75,7 +78,8 @@ export interface EventTopicProps extends EventTopicOptions {
 }
 
 /**
- * Options for letting a service publish to a topic.
+ * Options for attaching a topic to a service as a backing service it publishes to
+ * (`EventTopic.asBackingService`).
  */
 export interface PublishOptions {
   /**
@@ -86,16 +90,10 @@ export interface PublishOptions {
   readonly envVarPrefix?: string;
 }
 
-interface Publisher {
-  readonly service: ITwelveFactorService;
-  readonly envVarName: string;
-  readonly grant: iam.Grant;
-}
-
-
 /**
- * A topic of a `MessageBus`: services publish events to it (`grantPublish`) and subscribe
- * to it through their own queues (`subscribe`). Create it with `MessageBus.addTopic`.
+ * A topic of a `MessageBus`: services publish events to it
+ * (`service.attach(topic.asBackingService())`) and subscribe to it through their own queues
+ * (`subscribe`). Create it with `MessageBus.addTopic`.
  */
 export class EventTopic extends Construct {
   /** The bus the topic belongs to. */
@@ -113,9 +111,6 @@ export class EventTopic extends Construct {
    * bus has an alarm topic.
    */
   public readonly failedDeliveryAlarm?: cloudwatch.Alarm;
-
-  private readonly publishersByPath = new Map<string, Publisher>();
-  private readonly subscriptionsByPath = new Map<string, EventSubscription>();
 
   constructor(scope: Construct, id: string, props: EventTopicProps) {
     super(scope, id);
@@ -152,7 +147,7 @@ export class EventTopic extends Construct {
     // to a topic nobody subscribes to are dropped.
     this.node.addValidation({
       validate: () => {
-        if (this.subscriptionsByPath.size === 0 && !props.topic) {
+        if (membersOf(this).subscriptions.size === 0 && !props.topic) {
           Annotations.of(this).addWarningV2('cdk-microservices:topicWithoutSubscriber',
             `No service subscribes to the ${this.name} topic: SNS drops what is published to it. Subscribe a service with \`subscribe\`, or remove the topic.`);
         }
@@ -178,44 +173,49 @@ export class EventTopic extends Construct {
     return this.failedDeliveryAlarm ? [this.failedDeliveryAlarm] : [];
   }
 
-  /** The services that may publish, in the order they were granted. */
+  /**
+   * The services the topic is attached to as a backing service (`asBackingService`), in the
+   * order they were attached. Grantees of `grantPublish` alone are not listed.
+   */
   public get publishers(): ITwelveFactorService[] {
-    return [...this.publishersByPath.values()].map((p) => p.service);
-  }
-
-  /** The subscriptions, in the order they were made. */
-  public get subscriptions(): EventSubscription[] {
-    return [...this.subscriptionsByPath.values()];
+    return [...membersOf(this).publishers.values()].map((p) => p.service);
   }
 
   /**
-   * Lets a service publish to this topic: `sns:Publish` on this topic only (and use of its
-   * key), and injects `<PREFIX>_TOPIC_ARN` into the service and its admin tasks. Granting the
-   * same service again returns the first grant.
+   * The subscriptions, in the order they were made (by `subscribe` or by constructing an
+   * `EventSubscription`).
    */
-  public grantPublish(service: ITwelveFactorService, options: PublishOptions = {}): iam.Grant {
-    const problems: string[] = [];
-    if (!isTwelveFactorService(service)) {
-      throw new MicroservicesValidationError(CLASS, this, [`\`grantPublish\` needs an ITwelveFactorService; got ${show(service)}`]);
+  public get subscriptions(): EventSubscription[] {
+    return [...membersOf(this).subscriptions.values()];
+  }
+
+  /**
+   * Lets a principal publish to this topic: `sns:Publish` on this topic only, and use of its
+   * key. It injects nothing: to give a service the topic's ARN too, attach the topic with
+   * `service.attach(topic.asBackingService())`.
+   */
+  public grantPublish(grantee: iam.IGrantable): iam.Grant {
+    if (!grantee || typeof grantee !== 'object' || typeof grantee.grantPrincipal !== 'object') {
+      throw new MicroservicesValidationError(CLASS, this, [`\`grantPublish\` needs an iam.IGrantable (a role, a user or a service); got ${show(grantee)}`]);
     }
+    return this.topic.grantPublish(grantee);
+  }
+
+  /**
+   * The topic as a backing service the service publishes to:
+   * `service.attach(topic.asBackingService())` grants `sns:Publish` on this topic only (and
+   * use of its key), injects `<PREFIX>_TOPIC_ARN` into the service and its admin tasks, asks
+   * the environment for its SNS endpoint, and lists the service among the `publishers`.
+   * Attaching it to the same service again with the same prefix is a no-op.
+   */
+  public asBackingService(options: PublishOptions = {}): BackingService {
+    if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
+      throw new MicroservicesValidationError(CLASS, this, [`\`options\` ${show(options)} of \`asBackingService\` is not a PublishOptions object`]);
+    }
+    const problems: string[] = [];
     const prefix = envVarPrefix(options, this.envVarPrefix, problems);
     if (problems.length > 0) throw new MicroservicesValidationError(CLASS, this, problems);
-    const envVarName = `${prefix}_TOPIC_ARN`;
-    const existing = this.publishersByPath.get(service.node.path);
-    if (existing) {
-      if (existing.envVarName !== envVarName) {
-        throw new MicroservicesValidationError(CLASS, this, [
-          `\`grantPublish\` of ${service.node.path} again with \`envVarPrefix\` giving ${envVarName}, but it already has ${existing.envVarName}; grant once`,
-        ]);
-      }
-      return existing.grant;
-    }
-    addIntegrationVariable(service, envVarName, this.topic.topicArn, `${this.node.path} grantPublish`);
-    const grant = this.topic.grantPublish(service.taskRole);
-    // Without a NAT gateway the task reaches SNS through the environment's endpoint.
-    requireEndpoint(service.environment, ec2.InterfaceVpcEndpointAwsService.SNS);
-    this.publishersByPath.set(service.node.path, { service, envVarName, grant });
-    return grant;
+    return new TopicPublishBacking(this, prefix);
   }
 
   /**
@@ -232,16 +232,15 @@ export class EventTopic extends Construct {
     if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
       throw new MicroservicesValidationError(CLASS, this, [`\`options\` ${show(options)} of \`subscribe\` is not a SubscribeOptions object`]);
     }
-    if (this.subscriptionsByPath.has(service.node.path)) {
+    if (membersOf(this).subscriptions.has(service.node.path)) {
       throw new MicroservicesValidationError(CLASS, this, [
         `\`subscribe\`: ${service.node.path} already subscribes to the ${this.name} topic; subscribe a service to a topic once (use one filter policy that covers what it needs)`,
       ]);
     }
     let id = `${this.bus.node.id}-${this.name}`;
     for (let n = 2; service.node.tryFindChild(id); n++) id = `${this.bus.node.id}-${this.name}-${n}`;
-    const subscription = new EventSubscription(service, id, { ...options, topic: this, service });
-    this.subscriptionsByPath.set(service.node.path, subscription);
-    return subscription;
+    // The subscription registers with this topic in its constructor.
+    return new EventSubscription(service, id, { ...options, topic: this, service });
   }
 
   /** Messages published to the topic. */
@@ -252,5 +251,42 @@ export class EventTopic extends Construct {
   /** Deliveries SNS could not make. */
   public metricNumberOfNotificationsFailed(options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
     return this.topic.metricNumberOfNotificationsFailed({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5), ...options });
+  }
+}
+
+/**
+ * A topic of the bus attached to a service that publishes to it: the grant, the
+ * `<PREFIX>_TOPIC_ARN` variable and the SNS endpoint; the topic lists the service among its
+ * publishers.
+ */
+class TopicPublishBacking extends BackingService {
+  public readonly resource: EventTopic;
+  public readonly access = Access.READ_WRITE;
+  /** The prefix of the variable, given or the topic's (compared when attached again). */
+  public readonly envVarPrefix: string;
+
+  constructor(private readonly eventTopic: EventTopic, prefix: string) {
+    super();
+    this.resource = eventTopic;
+    this.envVarPrefix = prefix;
+  }
+
+  public bind(service: ITwelveFactorService): BackingServiceBinding {
+    const envVarName = `${this.envVarPrefix}_TOPIC_ARN`;
+    const publishers = membersOf(this.eventTopic).publishers;
+    // Checked before granting: the variable is set by \`attach\` once the bind returns.
+    if (integrationVariableTaken(service, envVarName)) {
+      throw new MicroservicesValidationError('TwelveFactorService', service, [
+        `environment variable ${envVarName} from ${this.eventTopic.node.path} is already set on ${service.node.path}; pass another \`envVarPrefix\` to \`asBackingService\``,
+      ]);
+    }
+    const grant = this.eventTopic.topic.grantPublish(service.taskRole);
+    // Without a NAT gateway the task reaches SNS through the environment's endpoint.
+    requireEndpoint(service.environment, ec2.InterfaceVpcEndpointAwsService.SNS);
+    publishers.set(service.node.path, { service, envVarName, grant });
+    return {
+      environment: { [envVarName]: this.eventTopic.topic.topicArn },
+      description: `SNS topic ${this.eventTopic.name} of the message bus (publish)`,
+    };
   }
 }

@@ -1,7 +1,7 @@
 import { RemovalPolicy, aws_kms as kms, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { EventTopic, EventTopicOptions } from './event-topic';
-import { eventTopicOptionProblems } from './rules';
+import { eventTopicOptionProblems } from './validation';
 import { IMicroserviceEnvironment } from '../environment/environment-interface';
 import { isMicroserviceEnvironment } from '../environment/environment-support';
 import { denyGrantsNotForAwsResources } from '../private/kms';
@@ -58,7 +58,7 @@ export interface MessageBusProps {
  *
  * const bus = new MessageBus(this, 'Bus', { environment: env });
  * const signups = bus.addTopic('user-signup');
- * signups.grantPublish(users);                 // USER_SIGNUP_TOPIC_ARN
+ * users.attach(signups.asBackingService());   // USER_SIGNUP_TOPIC_ARN
  * signups.subscribe(emailWorker, {             // USER_SIGNUP_QUEUE_URL
  *   acceptableLatency: Duration.minutes(1),
  * });

@@ -5,8 +5,8 @@ import {
   aws_events_targets as targets,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { adminTaskNameProblem, fargateSizeProblem } from './rules';
 import type { ITwelveFactorService } from './service-interface';
+import { adminTaskNameProblem, fargateSizeProblem } from './service-validation';
 import type { TwelveFactorService } from './twelve-factor-service';
 import { acknowledge, nagString } from '../private/acknowledge';
 import { kindProblem, Problems, show } from '../private/validation';

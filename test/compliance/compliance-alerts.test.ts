@@ -4,6 +4,7 @@ import {
   Lazy,
   Stack,
   aws_config as config,
+  aws_ecs as ecs,
   aws_iam as iam,
   aws_kms as kms,
   aws_sns as sns,
@@ -11,6 +12,8 @@ import {
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { formatGateReports, GateReport, runGates } from '../../examples/store/gates';
 import { ComplianceAlerts, ComplianceAlertsProps, ComplianceType } from '../../src/compliance';
+import { MicroserviceEnvironment } from '../../src/environment';
+import { TwelveFactorService } from '../../src/service';
 
 const ACCOUNT = '111111111111';
 
@@ -413,8 +416,8 @@ describe('ComplianceAlerts: the queue', () => {
     });
   });
 
-  test('queue: false creates no queue, and the delivery dead-letter queue stays', () => {
-    const { alerts, template } = synth({ queue: false, emails: ['ops@example.com'] });
+  test('createQueue: false creates no queue, and the delivery dead-letter queue stays', () => {
+    const { alerts, template } = synth({ createQueue: false, emails: ['ops@example.com'] });
     expect(alerts.queue).toBeUndefined();
     expect(alerts.deadLetterQueue).toBeUndefined();
     template.resourceCountIs('AWS::SQS::Queue', 1);
@@ -422,32 +425,72 @@ describe('ComplianceAlerts: the queue', () => {
     template.resourcePropertiesCountIs('AWS::SNS::Subscription', { Protocol: 'sqs' }, 0);
     // SNS delivers to no queue: the key does not let SNS use it.
     expect(statements(template, 'AWS::KMS::Key', 'KeyPolicy').map((s) => s.Sid)).not.toContain('AllowSnsTopicsOfThisAccount');
-    expect(() => alerts.grantConsume(new iam.AnyPrincipal())).toThrow(
-      '`ComplianceAlerts` at Test/Alerts: `grantConsume()` needs the queue, which `queue: false` turned off');
+    expect(() => alerts.asBackingService()).toThrow(
+      '`ComplianceAlerts` at Test/Alerts: `asBackingService()` needs the queue, which `createQueue: false` turned off');
   });
 });
 
-describe('ComplianceAlerts: grantConsume', () => {
-  test('lets the consumer receive and delete messages of the queue and decrypt them, nothing else', () => {
+describe('ComplianceAlerts: asBackingService', () => {
+  const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable');
+
+  function attached(options?: { envVarPrefix?: string }) {
     const stack = newStack();
+    const environment = new MicroserviceEnvironment(stack, 'Env', { createVpcEndpoints: true });
     const alerts = new ComplianceAlerts(stack, 'Alerts');
-    const role = new iam.Role(stack, 'Consumer', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
-    const grant = alerts.grantConsume(role);
-    expect(grant.success).toBe(true);
-    const template = Template.fromStack(stack);
-    expect(statements(template, 'AWS::IAM::Policy', 'PolicyDocument')).toEqual([
-      {
-        Effect: 'Allow',
-        Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
-        Resource: { 'Fn::GetAtt': [id(stack, alerts.queue), 'Arn'] },
+    const remediator = new TwelveFactorService(stack, 'Remediator', { environment, image: IMAGE, user: '1000' });
+    remediator.attach(alerts.asBackingService(options));
+    return { stack, alerts, remediator, template: Template.fromStack(stack) };
+  }
+
+  test('lets the service receive and delete messages of the queue and decrypt them', () => {
+    const { stack, alerts, remediator, template } = attached();
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: stack.getLogicalId(remediator.taskRole.node.defaultChild as iam.CfnRole) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Effect: 'Allow',
+            Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+            Resource: { 'Fn::GetAtt': [id(stack, alerts.queue), 'Arn'] },
+          },
+          {
+            Effect: 'Allow',
+            Action: 'kms:Decrypt',
+            Resource: { 'Fn::GetAtt': [id(stack, alerts.encryptionKey as kms.Key), 'Arn'] },
+          },
+        ]),
       },
-      {
-        Effect: 'Allow',
-        Action: 'kms:Decrypt',
-        Resource: { 'Fn::GetAtt': [id(stack, alerts.encryptionKey as kms.Key), 'Arn'] },
-      },
-    ]);
-    template.hasResourceProperties('AWS::IAM::Policy', { Roles: [{ Ref: stack.getLogicalId(role.node.defaultChild as iam.CfnRole) }] });
+    });
+    // Consuming only: no send to the alerts queue.
+    const taskRole = [{ Ref: stack.getLogicalId(remediator.taskRole.node.defaultChild as iam.CfnRole) }];
+    const taskPolicies = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((r) => JSON.stringify(r.Properties.Roles) === JSON.stringify(taskRole));
+    expect(JSON.stringify(taskPolicies)).not.toContain('sqs:SendMessage');
+  });
+
+  test('injects the queue URL under the construct id, and asks the environment for the SQS endpoint', () => {
+    const { stack, alerts, template } = attached();
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: Match.arrayWith([Match.objectLike({
+        Environment: Match.arrayWith([{ Name: 'ALERTS_QUEUE_URL', Value: { Ref: id(stack, alerts.queue) } }]),
+      })]),
+    });
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      ServiceName: 'com.amazonaws.us-east-1.sqs',
+    });
+  });
+
+  test('envVarPrefix names the variable', () => {
+    const { stack, alerts, template } = attached({ envVarPrefix: 'FINDINGS' });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: Match.arrayWith([Match.objectLike({
+        Environment: Match.arrayWith([{ Name: 'FINDINGS_QUEUE_URL', Value: { Ref: id(stack, alerts.queue) } }]),
+      })]),
+    });
+  });
+
+  test('an envVarPrefix that is not upper snake case is refused at attach', () => {
+    expect(() => attached({ envVarPrefix: 'findings-queue' })).toThrow(/envVarPrefix/);
   });
 });
 
@@ -483,9 +526,9 @@ describe('ComplianceAlerts: alarms', () => {
     expect(alerts.deliveryDeadLetterAlarm).toBeDefined();
   });
 
-  test('with alarmTopic and queue: false: the delivery dead-letter queue only', () => {
+  test('with alarmTopic and createQueue: false: the delivery dead-letter queue only', () => {
     const stack = newStack();
-    const alerts = new ComplianceAlerts(stack, 'Alerts', { alarmTopic: new sns.Topic(stack, 'Alarms'), queue: false });
+    const alerts = new ComplianceAlerts(stack, 'Alerts', { alarmTopic: new sns.Topic(stack, 'Alarms'), createQueue: false });
     Template.fromStack(stack).resourceCountIs('AWS::CloudWatch::Alarm', 1);
     expect(alerts.deadLetterAlarm).toBeUndefined();
   });
@@ -514,11 +557,11 @@ describe('ComplianceAlerts: refusals', () => {
     ['maxReceiveCount fraction', { maxReceiveCount: 1.5 }, '`maxReceiveCount` 1.5 is not valid'],
     ['visibilityTimeout too long', { visibilityTimeout: Duration.hours(13) }, '`visibilityTimeout` 13 hours is not valid; use whole seconds from 0 seconds to 12 hours'],
     ['visibilityTimeout fraction', { visibilityTimeout: Duration.millis(1500) }, '`visibilityTimeout` 1 second 500 millis is not valid'],
-    ['queue not a boolean', { queue: 'yes' as never }, "`queue` 'yes' is not a boolean"],
-    ['rawMessageDelivery without the queue', { queue: false, rawMessageDelivery: true },
-      '`rawMessageDelivery` configures the queue, which `queue: false` turns off; remove one of them'],
-    ['maxReceiveCount without the queue', { queue: false, maxReceiveCount: 3 }, '`maxReceiveCount` configures the queue'],
-    ['visibilityTimeout without the queue', { queue: false, visibilityTimeout: Duration.seconds(10) }, '`visibilityTimeout` configures the queue'],
+    ['createQueue not a boolean', { createQueue: 'yes' as never }, "`createQueue` 'yes' is not a boolean"],
+    ['rawMessageDelivery without the queue', { createQueue: false, rawMessageDelivery: true },
+      '`rawMessageDelivery` configures the queue, which `createQueue: false` turns off; remove one of them'],
+    ['maxReceiveCount without the queue', { createQueue: false, maxReceiveCount: 3 }, '`maxReceiveCount` configures the queue'],
+    ['visibilityTimeout without the queue', { createQueue: false, visibilityTimeout: Duration.seconds(10) }, '`visibilityTimeout` configures the queue'],
     ['topic not a topic', { topic: {} as never }, '`topic` {} is not an sns.ITopic'],
     ['encryptionKey not a key', { encryptionKey: 'alias/mine' as never }, "`encryptionKey` 'alias/mine' is not a kms.IKey"],
     ['alarmTopic not a topic', { alarmTopic: 42 as never }, '`alarmTopic` 42 is not an sns.ITopic'],
@@ -591,10 +634,12 @@ describe('ComplianceAlerts: compliance gates', () => {
       complianceTypes: [ComplianceType.NON_COMPLIANT, ComplianceType.COMPLIANT],
       alarmTopic,
     });
-    alerts.grantConsume(new iam.Role(stack, 'Consumer', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') }));
+    const consumer = new iam.Role(stack, 'Consumer', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    // What attaching the queue (asBackingService) grants, without a service in the gated stack.
+    alerts.queue!.grantConsumeMessages(consumer);
     const topic = new sns.Topic(stack, 'UserTopic', { masterKey: userKey, enforceSSL: true });
     new ComplianceAlerts(stack, 'Brought', { topic, encryptionKey: userKey, emails: ['ops@example.com'], ruleNames: ['https-only'] });
-    new ComplianceAlerts(stack, 'NoQueue', { queue: false, emails: ['ops@example.com'], alarmTopic });
+    new ComplianceAlerts(stack, 'NoQueue', { createQueue: false, emails: ['ops@example.com'], alarmTopic });
     reports = await runGates(app, app.synth());
   }, 120_000);
 

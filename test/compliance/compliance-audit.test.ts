@@ -12,15 +12,15 @@ import {
 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { formatGateReports, GateReport, runGates } from '../../examples/store/gates';
-import { ComplianceAudit, ComplianceAuditProps, RecordingFrequency } from '../../src/compliance/compliance-audit';
+import { ComplianceAudit, ComplianceAuditProps, RecordingFrequency } from '../../src/compliance';
 import { attempt, expectValidationError } from '../error-contract';
 
 const ACCOUNT = '111111111111';
 const CLASSES = ['ComplianceAudit'];
 const PROPS = [
-  'encryptionKey', 'retention', 'transition', 'transitionAfter', 'transitionStorageClass', 'noncurrentVersionExpiration',
-  'objectLock', 'objectLockRetention', 'accessLogsBucket', 'removalPolicy', 'ruleNames', 'bufferingInterval', 'logRetention',
-  'configurationRecorder', 'recorderRole', 'recordedResourceTypes', 'recordingFrequency', 'deliveryKeyPrefix',
+  'encryptionKey', 'retention', 'enableTransition', 'transitionAfter', 'transitionStorageClass', 'noncurrentVersionExpiration',
+  'objectLockEnabled', 'objectLockRetention', 'accessLogsBucket', 'removalPolicy', 'ruleNames', 'bufferingInterval', 'logRetention',
+  'createConfigurationRecorder', 'recorderRole', 'recordedResourceTypes', 'recordingFrequency', 'deliveryKeyPrefix',
   'snapshotDeliveryFrequency', 'addDependent', 'props',
 ];
 
@@ -118,8 +118,8 @@ describe('ComplianceAudit: the audit bucket', () => {
     });
   });
 
-  test('transition: false keeps objects in S3 Standard', () => {
-    const { stack, audit, template } = synth({ transition: false, retention: Duration.days(30) });
+  test('enableTransition: false keeps objects in S3 Standard', () => {
+    const { stack, audit, template } = synth({ enableTransition: false, retention: Duration.days(30) });
     const rule = bucketOf(template, id(stack, audit.bucket)).Properties.LifecycleConfiguration.Rules[0];
     expect(rule.Transitions).toBeUndefined();
     expect(rule.ExpirationInDays).toBe(30);
@@ -151,7 +151,7 @@ describe('ComplianceAudit: the audit bucket', () => {
   test('an imported key gets warnings that list what its policy needs', () => {
     const stack = newStack();
     const key = kms.Key.fromKeyArn(stack, 'Imported', `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`);
-    new ComplianceAudit(stack, 'Audit', { encryptionKey: key, configurationRecorder: true });
+    new ComplianceAudit(stack, 'Audit', { encryptionKey: key, createConfigurationRecorder: true });
     const warnings = Annotations.fromStack(stack).findWarning('/Test/Audit', Match.stringLikeRegexp('is imported: CDK cannot change its key policy'));
     expect(warnings.map((w) => String(w.entry.data))).toEqual([
       expect.stringContaining('AllowCloudWatchLogsOfThisAccount'),
@@ -169,11 +169,11 @@ describe('ComplianceAudit: the audit bucket', () => {
     Annotations.fromStack(stack).hasNoWarning('/Test/Audit', Match.stringLikeRegexp('default retention'));
   });
 
-  test('objectLock false: no object lock, and its Control Tower control is suppressed with a reason', () => {
-    const { stack, audit, template } = synth({ objectLock: false });
+  test('objectLockEnabled false: no object lock, and its Control Tower control is suppressed with a reason', () => {
+    const { stack, audit, template } = synth({ objectLockEnabled: false });
     const bucket = bucketOf(template, id(stack, audit.bucket));
     expect(bucket.Properties.ObjectLockEnabled).toBeUndefined();
-    expect(bucket.Metadata.guard).toEqual({ SuppressedRules: ['s3_bucket_object_lock_enabled_check'], Reason: expect.stringContaining('objectLock: false') });
+    expect(bucket.Metadata.guard).toEqual({ SuppressedRules: ['s3_bucket_object_lock_enabled_check'], Reason: expect.stringContaining('objectLockEnabled: false') });
   });
 
   test('object lock with a default retention, and the checksum warning', () => {
@@ -437,7 +437,7 @@ describe('ComplianceAudit: compliance changes to the bucket', () => {
 
   test.each<[string, ComplianceAuditProps]>([
     ['the defaults', {}],
-    ['the recorder', { configurationRecorder: true }],
+    ['the recorder', { createConfigurationRecorder: true }],
     ['object lock and a brought access-log bucket', { objectLockRetention: s3.ObjectLockRetention.governance(Duration.days(30)) }],
   ])('no Lambda function and no custom resource anywhere, with %s', (_name, props) => {
     const { template } = synth(props);
@@ -458,7 +458,7 @@ describe('ComplianceAudit: the configuration recorder', () => {
   });
 
   test('on: the service-linked role, the types of ComplianceRules, continuous recording', () => {
-    const { audit, template } = synth({ configurationRecorder: true });
+    const { audit, template } = synth({ createConfigurationRecorder: true });
     expect(audit.recorder).toBeInstanceOf(config.CfnConfigurationRecorder);
     template.resourceCountIs('AWS::Config::ConfigurationRecorder', 1);
     template.hasResourceProperties('AWS::Config::ConfigurationRecorder', {
@@ -480,7 +480,7 @@ describe('ComplianceAudit: the configuration recorder', () => {
   });
 
   test('the delivery channel: the bucket, the prefix, the key, daily snapshots; it waits for the bucket policy', () => {
-    const { stack, audit, template } = synth({ configurationRecorder: true });
+    const { stack, audit, template } = synth({ createConfigurationRecorder: true });
     template.resourceCountIs('AWS::Config::DeliveryChannel', 1);
     template.hasResource('AWS::Config::DeliveryChannel', {
       Properties: {
@@ -495,7 +495,7 @@ describe('ComplianceAudit: the configuration recorder', () => {
 
   test('custom prefix, snapshot frequency and resource types (duplicates merged)', () => {
     const { template } = synth({
-      configurationRecorder: true,
+      createConfigurationRecorder: true,
       deliveryKeyPrefix: 'audit/config',
       snapshotDeliveryFrequency: config.MaximumExecutionFrequency.SIX_HOURS,
       recordedResourceTypes: ['AWS::S3::Bucket', 'AWS::SQS::Queue', 'AWS::S3::Bucket'],
@@ -508,7 +508,7 @@ describe('ComplianceAudit: the configuration recorder', () => {
   });
 
   test('daily recording keeps AWS::Config::ResourceCompliance continuous, as AWS Config requires', () => {
-    const { template } = synth({ configurationRecorder: true, recordingFrequency: RecordingFrequency.DAILY });
+    const { template } = synth({ createConfigurationRecorder: true, recordingFrequency: RecordingFrequency.DAILY });
     template.hasResourceProperties('AWS::Config::ConfigurationRecorder', {
       RecordingMode: {
         RecordingFrequency: 'DAILY',
@@ -519,14 +519,14 @@ describe('ComplianceAudit: the configuration recorder', () => {
         }],
       },
     });
-    synth({ configurationRecorder: true, recordingFrequency: RecordingFrequency.DAILY, recordedResourceTypes: ['AWS::SQS::Queue'] })
+    synth({ createConfigurationRecorder: true, recordingFrequency: RecordingFrequency.DAILY, recordedResourceTypes: ['AWS::SQS::Queue'] })
       .template.hasResourceProperties('AWS::Config::ConfigurationRecorder', {
         RecordingMode: Match.objectEquals({ RecordingFrequency: 'DAILY' }),
       });
   });
 
   test('no DependsOn between the recorder and the channel, in either direction', () => {
-    const { stack, audit, template } = synth({ configurationRecorder: true });
+    const { stack, audit, template } = synth({ createConfigurationRecorder: true });
     const resources = template.toJSON().Resources;
     const recorder = stack.getLogicalId(audit.recorder!);
     const channel = stack.getLogicalId(audit.deliveryChannel!);
@@ -535,7 +535,7 @@ describe('ComplianceAudit: the configuration recorder', () => {
   });
 
   test('the bucket policy lets AWS Config of this account check the bucket and deliver under the prefix, as AWS documents', () => {
-    const { stack, audit, template } = synth({ configurationRecorder: true, deliveryKeyPrefix: 'cfg' });
+    const { stack, audit, template } = synth({ createConfigurationRecorder: true, deliveryKeyPrefix: 'cfg' });
     const bucket = id(stack, audit.bucket);
     const config3 = bucketPolicy(template, bucket).filter((s) => JSON.stringify(s.Principal).includes('config.amazonaws.com'));
     const arn = { 'Fn::GetAtt': [bucket, 'Arn'] };
@@ -568,7 +568,7 @@ describe('ComplianceAudit: the configuration recorder', () => {
   });
 
   test('the key policy lets AWS Config of this account use the key', () => {
-    const { stack, audit, template } = synth({ configurationRecorder: true });
+    const { stack, audit, template } = synth({ createConfigurationRecorder: true });
     expect(keyPolicy(template, id(stack, audit.encryptionKey as kms.Key))).toContainEqual({
       Sid: 'AllowConfigOfThisAccount',
       Effect: 'Allow',
@@ -582,7 +582,7 @@ describe('ComplianceAudit: the configuration recorder', () => {
   test('the user\'s role: the recorder uses it; it may write under the prefix and use the key; no service principal statements', () => {
     const stack = newStack();
     const role = new iam.Role(stack, 'ConfigRole', { assumedBy: new iam.ServicePrincipal('config.amazonaws.com') });
-    const audit = new ComplianceAudit(stack, 'Audit', { configurationRecorder: true, recorderRole: role });
+    const audit = new ComplianceAudit(stack, 'Audit', { createConfigurationRecorder: true, recorderRole: role });
     const template = Template.fromStack(stack);
     const bucket = id(stack, audit.bucket);
     template.hasResourceProperties('AWS::Config::ConfigurationRecorder', { RoleARN: { 'Fn::GetAtt': [id(stack, role), 'Arn'] } });
@@ -611,7 +611,7 @@ describe('ComplianceAudit: Config rules wait for the recorder', () => {
   test('every Config rule of the stack, created before or after the audit, ours or an L1, depends on the recorder', () => {
     const stack = newStack();
     const before = new config.ManagedRule(stack, 'Before', { identifier: config.ManagedRuleIdentifiers.S3_BUCKET_VERSIONING_ENABLED });
-    const audit = new ComplianceAudit(stack, 'Audit', { configurationRecorder: true });
+    const audit = new ComplianceAudit(stack, 'Audit', { createConfigurationRecorder: true });
     const after = new config.ManagedRule(stack, 'After', { identifier: config.ManagedRuleIdentifiers.S3_BUCKET_VERSIONING_ENABLED });
     const l1 = new config.CfnConfigRule(stack, 'L1', { source: { owner: 'AWS', sourceIdentifier: 'SQS_QUEUE_ENCRYPTED' } });
     const template = Template.fromStack(stack);
@@ -637,7 +637,7 @@ describe('ComplianceAudit: Config rules wait for the recorder', () => {
     const auditStack = newStack(app, 'Audit');
     const rulesStack = newStack(app, 'Rules');
     const rule = new config.ManagedRule(rulesStack, 'Rule', { identifier: config.ManagedRuleIdentifiers.S3_BUCKET_VERSIONING_ENABLED });
-    const audit = new ComplianceAudit(auditStack, 'Audit', { configurationRecorder: true });
+    const audit = new ComplianceAudit(auditStack, 'Audit', { createConfigurationRecorder: true });
     audit.addDependent(rule);
     const assembly = app.synth();
     // No DependsOn across stacks (CloudFormation has none): the stacks deploy in order.
@@ -647,14 +647,14 @@ describe('ComplianceAudit: Config rules wait for the recorder', () => {
 
   test('without addDependent(), a stack of rules does not depend on the audit\'s stack', () => {
     const app = newApp();
-    new ComplianceAudit(newStack(app, 'Audit'), 'Audit', { configurationRecorder: true });
+    new ComplianceAudit(newStack(app, 'Audit'), 'Audit', { createConfigurationRecorder: true });
     new config.ManagedRule(newStack(app, 'Rules'), 'Rule', { identifier: config.ManagedRuleIdentifiers.S3_BUCKET_VERSIONING_ENABLED });
     expect(app.synth().getStackByName('Rules').dependencies.map((d) => d.id)).not.toContain('Audit');
   });
 
   test('addDependent() in the same stack adds a DependsOn on the recorder', () => {
     const stack = newStack();
-    const audit = new ComplianceAudit(stack, 'Audit', { configurationRecorder: true });
+    const audit = new ComplianceAudit(stack, 'Audit', { createConfigurationRecorder: true });
     const other = new s3.CfnBucket(stack, 'Other');
     audit.addDependent(other);
     expect(dependsOn(Template.fromStack(stack), stack.getLogicalId(other))).toEqual([stack.getLogicalId(audit.recorder!)]);
@@ -664,7 +664,7 @@ describe('ComplianceAudit: Config rules wait for the recorder', () => {
     const stack = newStack();
     const audit = new ComplianceAudit(stack, 'Audit');
     const message = expectValidationError(attempt(() => audit.addDependent(stack)), { classes: CLASSES, path: 'Test/Audit', props: PROPS });
-    expect(message).toContain('`configurationRecorder: true`');
+    expect(message).toContain('`createConfigurationRecorder: true`');
   });
 });
 
@@ -675,25 +675,25 @@ describe('ComplianceAudit: one recorder per account and Region', () => {
   test.each<[string, () => { error: unknown; path: string; other: string }]>([
     ['two audits in one stack', () => {
       const stack = newStack();
-      new ComplianceAudit(stack, 'First', { configurationRecorder: true });
-      return { error: attempt(() => new ComplianceAudit(stack, 'Second', { configurationRecorder: true })), path: 'Test/Second', other: 'Test/First/Recorder' };
+      new ComplianceAudit(stack, 'First', { createConfigurationRecorder: true });
+      return { error: attempt(() => new ComplianceAudit(stack, 'Second', { createConfigurationRecorder: true })), path: 'Test/Second', other: 'Test/First/Recorder' };
     }],
     ['two stacks in the same account and Region', () => {
       const app = newApp();
-      new ComplianceAudit(newStack(app, 'A', SAME), 'Audit', { configurationRecorder: true });
+      new ComplianceAudit(newStack(app, 'A', SAME), 'Audit', { createConfigurationRecorder: true });
       const b = newStack(app, 'B', SAME);
-      return { error: attempt(() => new ComplianceAudit(b, 'Audit', { configurationRecorder: true })), path: 'B/Audit', other: 'A/Audit/Recorder' };
+      return { error: attempt(() => new ComplianceAudit(b, 'Audit', { createConfigurationRecorder: true })), path: 'B/Audit', other: 'A/Audit/Recorder' };
     }],
     ['two environment-agnostic stacks', () => {
       const app = newApp();
-      new ComplianceAudit(newStack(app, 'A', 'agnostic'), 'Audit', { configurationRecorder: true });
+      new ComplianceAudit(newStack(app, 'A', 'agnostic'), 'Audit', { createConfigurationRecorder: true });
       const b = newStack(app, 'B', 'agnostic');
-      return { error: attempt(() => new ComplianceAudit(b, 'Audit', { configurationRecorder: true })), path: 'B/Audit', other: 'A/Audit/Recorder' };
+      return { error: attempt(() => new ComplianceAudit(b, 'Audit', { createConfigurationRecorder: true })), path: 'B/Audit', other: 'A/Audit/Recorder' };
     }],
     ['a recorder of the user (L1) created before', () => {
       const stack = newStack();
       new config.CfnConfigurationRecorder(stack, 'Mine', { roleArn: 'arn:aws:iam::111111111111:role/config' });
-      return { error: attempt(() => new ComplianceAudit(stack, 'Audit', { configurationRecorder: true })), path: 'Test/Audit', other: 'Test/Mine' };
+      return { error: attempt(() => new ComplianceAudit(stack, 'Audit', { createConfigurationRecorder: true })), path: 'Test/Audit', other: 'Test/Mine' };
     }],
   ])('refused when the audit comes second: %s', (_name, build) => {
     const { error, path, other } = build();
@@ -711,13 +711,13 @@ describe('ComplianceAudit: one recorder per account and Region', () => {
     }],
   ])('refused at synthesis when the other recorder comes later: %s', (_name, addLater) => {
     const app = newApp();
-    new ComplianceAudit(newStack(app), 'Audit', { configurationRecorder: true });
+    new ComplianceAudit(newStack(app), 'Audit', { createConfigurationRecorder: true });
     addLater(app);
     const error = attempt(() => app.synth());
     expect(error).toBeInstanceOf(Error);
     const message = (error as Error).message;
     expect(message).toContain('Validation failed');
-    expect(message).toMatch(/\[Test\/Audit\] `ComplianceAudit` at Test\/Audit: `configurationRecorder` asks for a configuration recorder, but (Test|Other)\/Mine is one too/);
+    expect(message).toMatch(/\[Test\/Audit\] `ComplianceAudit` at Test\/Audit: `createConfigurationRecorder` asks for a configuration recorder, but (Test|Other)\/Mine is one too/);
   });
 
   test.each<[string, Env, Env]>([
@@ -726,16 +726,16 @@ describe('ComplianceAudit: one recorder per account and Region', () => {
     ['one environment-agnostic stack and one with an environment', 'agnostic', SAME],
   ])('allowed in %s', (_name, envA, envB) => {
     const app = newApp();
-    new ComplianceAudit(newStack(app, 'A', envA), 'Audit', { configurationRecorder: true });
-    new ComplianceAudit(newStack(app, 'B', envB), 'Audit', { configurationRecorder: true });
+    new ComplianceAudit(newStack(app, 'A', envA), 'Audit', { createConfigurationRecorder: true });
+    new ComplianceAudit(newStack(app, 'B', envB), 'Audit', { createConfigurationRecorder: true });
     expect(() => app.synth()).not.toThrow();
   });
 
   test('audits without a recorder never conflict', () => {
     const stack = newStack();
-    new ComplianceAudit(stack, 'First', { configurationRecorder: true });
+    new ComplianceAudit(stack, 'First', { createConfigurationRecorder: true });
     new ComplianceAudit(stack, 'Second');
-    new ComplianceAudit(stack, 'Third', { configurationRecorder: false });
+    new ComplianceAudit(stack, 'Third', { createConfigurationRecorder: false });
     expect(() => Template.fromStack(stack)).not.toThrow();
   });
 });
@@ -753,9 +753,9 @@ describe('ComplianceAudit: refusals', () => {
     ['transitionAfter not shorter than retention', { transitionAfter: Duration.days(100), retention: Duration.days(100) },
       '`transitionAfter` 100 days is not shorter than `retention` 100 days'],
     ['default transition not shorter than retention', { retention: Duration.days(30) }, '`transitionAfter` 90 days is not shorter than `retention` 30 days'],
-    ['transitionAfter without the transition', { transition: false, transitionAfter: Duration.days(30) },
-      '`transitionAfter` configures the transition, which `transition: false` turns off; remove one of them'],
-    ['transitionStorageClass without the transition', { transition: false, transitionStorageClass: s3.StorageClass.GLACIER }, '`transitionStorageClass` configures the transition'],
+    ['transitionAfter without the transition', { enableTransition: false, transitionAfter: Duration.days(30) },
+      '`transitionAfter` configures the transition, which `enableTransition: false` turns off; remove one of them'],
+    ['transitionStorageClass without the transition', { enableTransition: false, transitionStorageClass: s3.StorageClass.GLACIER }, '`transitionStorageClass` configures the transition'],
     ['transitionStorageClass not a storage class', { transitionStorageClass: 'GLACIER' as never }, "`transitionStorageClass` 'GLACIER' is not an s3.StorageClass"],
     ['objectLockRetention not a retention', { objectLockRetention: { days: 30 } as never }, '`objectLockRetention` {"days":30} is not an s3.ObjectLockRetention'],
     ['removalPolicy SNAPSHOT', { removalPolicy: RemovalPolicy.SNAPSHOT }, "`removalPolicy` 'snapshot' is not valid for a bucket"],
@@ -768,36 +768,36 @@ describe('ComplianceAudit: refusals', () => {
     ['bufferingInterval fraction', { bufferingInterval: Duration.millis(1500) }, '`bufferingInterval` 1 second 500 millis is not valid'],
     ['logRetention under a year', { logRetention: logs.RetentionDays.SIX_MONTHS }, '`logRetention` 180 days is shorter than a year'],
     ['logRetention not a retention', { logRetention: 42 as logs.RetentionDays }, '`logRetention` 42 is not a CloudWatch Logs retention'],
-    ['configurationRecorder not a boolean', { configurationRecorder: 'yes' as never }, "`configurationRecorder` 'yes' is not a boolean"],
+    ['createConfigurationRecorder not a boolean', { createConfigurationRecorder: 'yes' as never }, "`createConfigurationRecorder` 'yes' is not a boolean"],
     ['recorderRole without the recorder', { recorderRole: iam.Role.fromRoleArn(new Stack(), 'R', 'arn:aws:iam::111111111111:role/r') },
-      '`recorderRole` configures the configuration recorder, which needs `configurationRecorder: true`; set it, or remove `recorderRole`'],
-    ['recordedResourceTypes without the recorder', { configurationRecorder: false, recordedResourceTypes: ['AWS::S3::Bucket'] },
+      '`recorderRole` configures the configuration recorder, which needs `createConfigurationRecorder: true`; set it, or remove `recorderRole`'],
+    ['recordedResourceTypes without the recorder', { createConfigurationRecorder: false, recordedResourceTypes: ['AWS::S3::Bucket'] },
       '`recordedResourceTypes` configures the configuration recorder'],
     ['recordingFrequency without the recorder', { recordingFrequency: RecordingFrequency.DAILY }, '`recordingFrequency` configures the configuration recorder'],
     ['deliveryKeyPrefix without the recorder', { deliveryKeyPrefix: 'x' }, '`deliveryKeyPrefix` configures the configuration recorder'],
     ['snapshotDeliveryFrequency without the recorder', { snapshotDeliveryFrequency: config.MaximumExecutionFrequency.ONE_HOUR },
       '`snapshotDeliveryFrequency` configures the configuration recorder'],
-    ['recorderRole not a role', { configurationRecorder: true, recorderRole: 'arn:aws:iam::1:role/x' as never }, "`recorderRole` 'arn:aws:iam::1:role/x' is not an iam.IRole"],
-    ['empty recordedResourceTypes', { configurationRecorder: true, recordedResourceTypes: [] }, '`recordedResourceTypes` is empty, which would record nothing'],
-    ['a resource type of the wrong shape', { configurationRecorder: true, recordedResourceTypes: ['S3::Bucket'] },
+    ['recorderRole not a role', { createConfigurationRecorder: true, recorderRole: 'arn:aws:iam::1:role/x' as never }, "`recorderRole` 'arn:aws:iam::1:role/x' is not an iam.IRole"],
+    ['empty recordedResourceTypes', { createConfigurationRecorder: true, recordedResourceTypes: [] }, '`recordedResourceTypes` is empty, which would record nothing'],
+    ['a resource type of the wrong shape', { createConfigurationRecorder: true, recordedResourceTypes: ['S3::Bucket'] },
       "`recordedResourceTypes` 'S3::Bucket' is not a resource type; use the form AWS::Service::Resource, for example AWS::S3::Bucket"],
-    ['a resource type with a trailing part', { configurationRecorder: true, recordedResourceTypes: ['AWS::S3::Bucket::Policy'] },
+    ['a resource type with a trailing part', { createConfigurationRecorder: true, recordedResourceTypes: ['AWS::S3::Bucket::Policy'] },
       "`recordedResourceTypes` 'AWS::S3::Bucket::Policy' is not a resource type"],
-    ['objectLockRetention with objectLock false', { objectLock: false, objectLockRetention: s3.ObjectLockRetention.governance(Duration.days(30)) },
-      '`objectLockRetention` needs Object Lock, which `objectLock: false` turns off'],
-    ['objectLock not a boolean', { objectLock: 'yes' as never }, "`objectLock` 'yes' is not a boolean"],
-    ['an unknown resource type', { configurationRecorder: true, recordedResourceTypes: ['AWS::SQS::Queue', 'AWS::Sqs::Queue', 'AWS::Nope::Thing'] },
+    ['objectLockRetention with objectLockEnabled false', { objectLockEnabled: false, objectLockRetention: s3.ObjectLockRetention.governance(Duration.days(30)) },
+      '`objectLockRetention` needs Object Lock, which `objectLockEnabled: false` turns off'],
+    ['objectLockEnabled not a boolean', { objectLockEnabled: 'yes' as never }, "`objectLockEnabled` 'yes' is not a boolean"],
+    ['an unknown resource type', { createConfigurationRecorder: true, recordedResourceTypes: ['AWS::SQS::Queue', 'AWS::Sqs::Queue', 'AWS::Nope::Thing'] },
       "`recordedResourceTypes` 'AWS::Sqs::Queue' is not a resource type AWS Config records; did you mean 'AWS::SQS::Queue'?"],
-    ['unknown recordingFrequency', { configurationRecorder: true, recordingFrequency: 'WEEKLY' as RecordingFrequency },
+    ['unknown recordingFrequency', { createConfigurationRecorder: true, recordingFrequency: 'WEEKLY' as RecordingFrequency },
       "`recordingFrequency` 'WEEKLY' is not a RecordingFrequency; use one of RecordingFrequency.CONTINUOUS, RecordingFrequency.DAILY"],
-    ['unknown snapshotDeliveryFrequency', { configurationRecorder: true, snapshotDeliveryFrequency: 'Weekly' as config.MaximumExecutionFrequency },
+    ['unknown snapshotDeliveryFrequency', { createConfigurationRecorder: true, snapshotDeliveryFrequency: 'Weekly' as config.MaximumExecutionFrequency },
       "`snapshotDeliveryFrequency` 'Weekly' is not a config.MaximumExecutionFrequency"],
-    ['deliveryKeyPrefix with AWSLogs/', { configurationRecorder: true, deliveryKeyPrefix: 'config/AWSLogs/x' },
+    ['deliveryKeyPrefix with AWSLogs/', { createConfigurationRecorder: true, deliveryKeyPrefix: 'config/AWSLogs/x' },
       "`deliveryKeyPrefix` 'config/AWSLogs/x' contains AWSLogs/, which AWS Config adds itself"],
-    ['deliveryKeyPrefix ending in AWSLogs', { configurationRecorder: true, deliveryKeyPrefix: 'AWSLogs' }, '`deliveryKeyPrefix` \'AWSLogs\' contains AWSLogs/'],
-    ['empty deliveryKeyPrefix', { configurationRecorder: true, deliveryKeyPrefix: '' }, "`deliveryKeyPrefix` '' is not valid; use 1 to 256 printable characters"],
-    ['deliveryKeyPrefix with a trailing slash', { configurationRecorder: true, deliveryKeyPrefix: 'config/' }, "`deliveryKeyPrefix` 'config/' is not valid"],
-    ['deliveryKeyPrefix too long', { configurationRecorder: true, deliveryKeyPrefix: 'a'.repeat(257) }, '`deliveryKeyPrefix` \'aaaa'],
+    ['deliveryKeyPrefix ending in AWSLogs', { createConfigurationRecorder: true, deliveryKeyPrefix: 'AWSLogs' }, '`deliveryKeyPrefix` \'AWSLogs\' contains AWSLogs/'],
+    ['empty deliveryKeyPrefix', { createConfigurationRecorder: true, deliveryKeyPrefix: '' }, "`deliveryKeyPrefix` '' is not valid; use 1 to 256 printable characters"],
+    ['deliveryKeyPrefix with a trailing slash', { createConfigurationRecorder: true, deliveryKeyPrefix: 'config/' }, "`deliveryKeyPrefix` 'config/' is not valid"],
+    ['deliveryKeyPrefix too long', { createConfigurationRecorder: true, deliveryKeyPrefix: 'a'.repeat(257) }, '`deliveryKeyPrefix` \'aaaa'],
   ])('%s', (_name, props, problem) => {
     const stack = newStack();
     const message = expectValidationError(attempt(() => new ComplianceAudit(stack, 'Audit', props)), { classes: CLASSES, path: 'Test/Audit', props: PROPS });
@@ -829,7 +829,7 @@ describe('ComplianceAudit: refusals', () => {
     const token = Lazy.string({ produce: () => 'anything' });
     expect(() => new ComplianceAudit(stack, 'Audit', {
       ruleNames: [token],
-      configurationRecorder: true,
+      createConfigurationRecorder: true,
       recordedResourceTypes: [token],
       deliveryKeyPrefix: Lazy.string({ produce: () => 'AWSLogs/' }),
       retention: Duration.days(Lazy.number({ produce: () => 0 })),
@@ -852,7 +852,7 @@ describe('ComplianceAudit: compliance gates', () => {
     const app = newApp();
     const stack = newStack(app);
     new config.ManagedRule(stack, 'Rule', { identifier: config.ManagedRuleIdentifiers.S3_BUCKET_VERSIONING_ENABLED });
-    new ComplianceAudit(stack, 'Audit', { configurationRecorder: true, ruleNames: ['https-only'] });
+    new ComplianceAudit(stack, 'Audit', { createConfigurationRecorder: true, ruleNames: ['https-only'] });
     const userKey = new kms.Key(stack, 'UserKey', { enableKeyRotation: true });
     const userLogs = new s3.Bucket(stack, 'UserLogs', { encryption: s3.BucketEncryption.S3_MANAGED });
     new ComplianceAudit(stack, 'Brought', { encryptionKey: userKey, accessLogsBucket: userLogs });
@@ -860,7 +860,7 @@ describe('ComplianceAudit: compliance gates', () => {
     const role = new iam.Role(other, 'ConfigRole', { assumedBy: new iam.ServicePrincipal('config.amazonaws.com') });
     new ComplianceAudit(other, 'Locked', {
       objectLockRetention: s3.ObjectLockRetention.governance(Duration.days(30)),
-      configurationRecorder: true,
+      createConfigurationRecorder: true,
       recorderRole: role,
       recordingFrequency: RecordingFrequency.DAILY,
     });

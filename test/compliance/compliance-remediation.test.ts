@@ -17,7 +17,7 @@ import {
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { IConstruct } from 'constructs';
 import { formatGateReports, GateReport, runGates } from '../../examples/store/gates';
-import { ComplianceRule, ComplianceRules, ComplianceRulesProps, RemediationOptions } from '../../src/compliance/compliance-rules';
+import { ComplianceRule, ComplianceRules, ComplianceRulesProps, Remediation, RemediationOptions } from '../../src/compliance';
 import { attempt, expectValidationError } from '../error-contract';
 import { ACCOUNT, CfnResource, Decision, ExampleResolver, Principal, principalOf, REGION, simulate } from '../iam-simulation';
 
@@ -50,9 +50,9 @@ function world(props: ComplianceRulesProps = {}): World {
 
 /** All three remediations, with their required options. */
 function remediateAll(w: World, common: RemediationOptions = {}): void {
-  w.rules.remediate(ComplianceRule.SNS_ENCRYPTED_KMS, { ...common, kmsKey: w.key });
-  w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS, common);
-  w.rules.remediate(ComplianceRule.VPC_FLOW_LOGS, { ...common, flowLogsBucket: w.bucket });
+  w.rules.remediate(Remediation.snsEncryptedKms({ ...common, kmsKey: w.key }));
+  w.rules.remediate(Remediation.elbv2ListenerHttps(common));
+  w.rules.remediate(Remediation.vpcFlowLogs({ ...common, bucket: w.bucket }));
 }
 
 const idOf = (construct: IConstruct) => Stack.of(construct).getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
@@ -81,7 +81,7 @@ describe('ComplianceRules.remediate(): the remediation configurations', () => {
 
   test('SNS_ENCRYPTED_KMS: the AWS-provided AWSConfigRemediation-EncryptSNSTopic with the key, the topic from RESOURCE_ID and the role', () => {
     const w = world();
-    const configuration = w.rules.remediate(ComplianceRule.SNS_ENCRYPTED_KMS, { kmsKey: w.key });
+    const configuration = w.rules.remediate(Remediation.snsEncryptedKms({ kmsKey: w.key }));
     expect(w.rules.remediation(ComplianceRule.SNS_ENCRYPTED_KMS)).toBe(configuration);
     expect(w.rules.remediationDocument(ComplianceRule.SNS_ENCRYPTED_KMS)).toBeUndefined();
     expect(propsOf(w, configuration)).toEqual({
@@ -104,7 +104,7 @@ describe('ComplianceRules.remediate(): the remediation configurations', () => {
 
   test('ELBV2_LISTENER_HTTPS: our own document, the listener from RESOURCE_ID, the HTTPS port and the role', () => {
     const w = world();
-    const configuration = w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS);
+    const configuration = w.rules.remediate(Remediation.elbv2ListenerHttps());
     const document = w.rules.remediationDocument(ComplianceRule.ELBV2_LISTENER_HTTPS)!;
     expect(document).toBeDefined();
     expect(propsOf(w, configuration)).toEqual({
@@ -127,7 +127,7 @@ describe('ComplianceRules.remediate(): the remediation configurations', () => {
 
   test('VPC_FLOW_LOGS: our own document, the VPC from RESOURCE_ID, the bucket and the role', () => {
     const w = world();
-    const configuration = w.rules.remediate(ComplianceRule.VPC_FLOW_LOGS, { flowLogsBucket: w.bucket });
+    const configuration = w.rules.remediate(Remediation.vpcFlowLogs({ bucket: w.bucket }));
     const document = w.rules.remediationDocument(ComplianceRule.VPC_FLOW_LOGS)!;
     expect(propsOf(w, configuration)).toEqual(expect.objectContaining({
       ConfigRuleName: { Ref: idOf(w.rules.rule(ComplianceRule.VPC_FLOW_LOGS)!) },
@@ -159,9 +159,9 @@ describe('ComplianceRules.remediate(): the remediation configurations', () => {
 
   test('the options are honoured', () => {
     const w = world();
-    const configuration = w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS, {
+    const configuration = w.rules.remediate(Remediation.elbv2ListenerHttps({
       maximumAutomaticAttempts: 25, retryInterval: Duration.minutes(5), concurrentExecutionRatePercentage: 100, errorPercentage: 1, httpsPort: 8443,
-    });
+    }));
     expect(propsOf(w, configuration)).toEqual(expect.objectContaining({
       Automatic: true,
       MaximumAutomaticAttempts: 25,
@@ -173,8 +173,8 @@ describe('ComplianceRules.remediate(): the remediation configurations', () => {
 
   test('automatic: false is an approval mode: no retries, the rate limits stay, and the rule is listed for a consumer', () => {
     const w = world({ ruleNamePrefix: 'store-' });
-    const configuration = w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS, { automatic: false });
-    w.rules.remediate(ComplianceRule.VPC_FLOW_LOGS, { flowLogsBucket: w.bucket });
+    const configuration = w.rules.remediate(Remediation.elbv2ListenerHttps({ automatic: false }));
+    w.rules.remediate(Remediation.vpcFlowLogs({ bucket: w.bucket }));
     const props = propsOf(w, configuration);
     expect(props.Automatic).toBe(false);
     expect(props.MaximumAutomaticAttempts).toBeUndefined();
@@ -185,17 +185,17 @@ describe('ComplianceRules.remediate(): the remediation configurations', () => {
 
   test('manualRemediationRuleNames are tokens for the generated names, and empty when every remediation is automatic', () => {
     const w = world();
-    w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS);
+    w.rules.remediate(Remediation.elbv2ListenerHttps());
     expect(w.rules.manualRemediationRuleNames).toEqual([]);
     const v = world();
-    v.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS, { automatic: false });
+    v.rules.remediate(Remediation.elbv2ListenerHttps({ automatic: false }));
     expect(v.stack.resolve(v.rules.manualRemediationRuleNames)).toEqual([{ Ref: idOf(v.rules.rule(ComplianceRule.ELBV2_LISTENER_HTTPS)!) }]);
   });
 
   test('a role the user brings is used, gets the document\'s permissions, and no role is created', () => {
     const w = world();
     const role = new iam.Role(w.stack, 'Mine', { assumedBy: new iam.ServicePrincipal('ssm.amazonaws.com') });
-    const configuration = w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS, { role });
+    const configuration = w.rules.remediate(Remediation.elbv2ListenerHttps({ role }));
     expect(w.rules.remediationRole(ComplianceRule.ELBV2_LISTENER_HTTPS)).toBe(role);
     expect(propsOf(w, configuration).Parameters.AutomationAssumeRole).toEqual({ StaticValue: { Values: [{ 'Fn::GetAtt': [idOf(role), 'Arn'] }] } });
     const template = Template.fromStack(w.stack);
@@ -209,7 +209,7 @@ describe('ComplianceRules.remediate(): the remediation configurations', () => {
   test('an imported role is used as it is', () => {
     const w = world();
     const role = iam.Role.fromRoleArn(w.stack, 'Imported', `arn:aws:iam::${ACCOUNT}:role/remediation`, { mutable: false });
-    const configuration = w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS, { role });
+    const configuration = w.rules.remediate(Remediation.elbv2ListenerHttps({ role }));
     expect(propsOf(w, configuration).Parameters.AutomationAssumeRole).toEqual({ StaticValue: { Values: [`arn:aws:iam::${ACCOUNT}:role/remediation`] } });
     Template.fromStack(w.stack).resourceCountIs('AWS::IAM::Role', 0);
     Template.fromStack(w.stack).resourceCountIs('AWS::IAM::Policy', 0);
@@ -217,7 +217,7 @@ describe('ComplianceRules.remediate(): the remediation configurations', () => {
 
   test('the new role trusts ssm.amazonaws.com only for this account\'s automation executions', () => {
     const w = world();
-    w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS);
+    w.rules.remediate(Remediation.elbv2ListenerHttps());
     expect(propsOf(w, w.rules.remediationRole(ComplianceRule.ELBV2_LISTENER_HTTPS)!).AssumeRolePolicyDocument).toEqual({
       Version: '2012-10-17',
       Statement: [{
@@ -234,7 +234,7 @@ describe('ComplianceRules.remediate(): the remediation configurations', () => {
 
   test('the flow-logs bucket of the app gets the log delivery statements, with source conditions', () => {
     const w = world();
-    w.rules.remediate(ComplianceRule.VPC_FLOW_LOGS, { flowLogsBucket: w.bucket });
+    w.rules.remediate(Remediation.vpcFlowLogs({ bucket: w.bucket }));
     const source = {
       StringEquals: { 'aws:SourceAccount': ACCOUNT },
       ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:logs:${REGION}:${ACCOUNT}:*`]] } },
@@ -267,7 +267,7 @@ describe('ComplianceRules.remediate(): the remediation configurations', () => {
     const w = world();
     const key = new kms.Key(w.stack, 'LogsKey', { enableKeyRotation: true });
     const bucket = new s3.Bucket(w.stack, 'Encrypted', { encryptionKey: key, enforceSSL: true });
-    w.rules.remediate(ComplianceRule.VPC_FLOW_LOGS, { flowLogsBucket: bucket });
+    w.rules.remediate(Remediation.vpcFlowLogs({ bucket: bucket }));
     Template.fromStack(w.stack).hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
         Statement: Match.arrayWith([Match.objectLike({
@@ -283,7 +283,7 @@ describe('ComplianceRules.remediate(): the remediation configurations', () => {
   test('an imported flow-logs bucket is left as it is, with a warning', () => {
     const w = world();
     const bucket = s3.Bucket.fromBucketName(w.stack, 'Imported', 'central-flow-logs');
-    const configuration = w.rules.remediate(ComplianceRule.VPC_FLOW_LOGS, { flowLogsBucket: bucket });
+    const configuration = w.rules.remediate(Remediation.vpcFlowLogs({ bucket: bucket }));
     expect(propsOf(w, configuration).Parameters.LogDestination).toEqual({
       StaticValue: { Values: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::central-flow-logs']] }] },
     });
@@ -292,8 +292,8 @@ describe('ComplianceRules.remediate(): the remediation configurations', () => {
 
   test('automatic remediation warns of drift and of runs on compliant resources; approval mode does not', () => {
     const w = world();
-    w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS);
-    w.rules.remediate(ComplianceRule.VPC_FLOW_LOGS, { flowLogsBucket: w.bucket, automatic: false });
+    w.rules.remediate(Remediation.elbv2ListenerHttps());
+    w.rules.remediate(Remediation.vpcFlowLogs({ bucket: w.bucket, automatic: false }));
     const annotations = Annotations.fromStack(w.stack);
     annotations.hasWarning('/Test/Rules/Elbv2ListenerHttpsRemediation', Match.stringLikeRegexp('drift.*already compliant.*automaticRemediation'));
     annotations.hasNoWarning('/Test/Rules/VpcFlowLogsRemediation', Match.stringLikeRegexp('automaticRemediation'));
@@ -301,20 +301,20 @@ describe('ComplianceRules.remediate(): the remediation configurations', () => {
 
   test('the SNS remediation warns that the key must let the topics\' publishers use it', () => {
     const w = world();
-    w.rules.remediate(ComplianceRule.SNS_ENCRYPTED_KMS, { kmsKey: w.key, automatic: false });
+    w.rules.remediate(Remediation.snsEncryptedKms({ kmsKey: w.key, automatic: false }));
     Annotations.fromStack(w.stack).hasWarning('/Test/Rules/SnsEncryptedKmsRemediation', Match.stringLikeRegexp('publishers.*remediationKeyPolicy'));
   });
 
   test('values that are tokens are not validated', () => {
     const w = world();
     const n = (value: number) => Lazy.number({ produce: () => value });
-    const configuration = w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS, {
+    const configuration = w.rules.remediate(Remediation.elbv2ListenerHttps({
       maximumAutomaticAttempts: n(99),
       retryInterval: Duration.seconds(n(0)),
       concurrentExecutionRatePercentage: n(500),
       errorPercentage: n(0),
       httpsPort: n(70000),
-    });
+    }));
     const props = propsOf(w, configuration);
     expect(props.MaximumAutomaticAttempts).toBe(99);
     expect(props.Parameters.HttpsPort).toEqual({ StaticValue: { Values: ['70000'] } });
@@ -328,47 +328,50 @@ describe('ComplianceRules.remediate(): the remediation configurations', () => {
 describe('ComplianceRules.remediate(): refusals', () => {
   const OPTION_PROPS = [
     'which', 'options', 'automatic', 'maximumAutomaticAttempts', 'retryInterval', 'concurrentExecutionRatePercentage', 'errorPercentage',
-    'role', 'kmsKey', 'httpsPort', 'flowLogsBucket', 'disabledRules', 'grantee',
+    'role', 'kmsKey', 'httpsPort', 'bucket', 'disabledRules', 'grantee', 'remediation',
   ];
   const expected = { classes: ['ComplianceRules'], path: 'Test/Rules', props: OPTION_PROPS };
   const REMEDIABLE = [ComplianceRule.SNS_ENCRYPTED_KMS, ComplianceRule.ELBV2_LISTENER_HTTPS, ComplianceRule.VPC_FLOW_LOGS];
   const NOT_REMEDIABLE = Object.values(ComplianceRule).filter((r) => !REMEDIABLE.includes(r));
 
-  test.each(NOT_REMEDIABLE)('ComplianceRule.%s has no remediation: the error names the method, the rule and the rules that have one', (which) => {
-    const w = world();
-    const message = expectValidationError(attempt(() => w.rules.remediate(which)), expected);
-    expect(message).toContain('`remediate()`');
-    expect(message).toContain(`\`which\` ComplianceRule.${which} has no remediation`);
-    for (const r of REMEDIABLE) expect(message).toContain(`ComplianceRule.${r}`);
-    Template.fromStack(w.stack).resourceCountIs(REMEDIATION, 0);
+  test('Remediation has a factory for exactly the rules with a remediation', () => {
+    expect([
+      Remediation.snsEncryptedKms({ kmsKey: world().key }).rule,
+      Remediation.elbv2ListenerHttps().rule,
+      Remediation.vpcFlowLogs({ bucket: world().bucket }).rule,
+    ]).toEqual(REMEDIABLE);
+    expect(NOT_REMEDIABLE).toHaveLength(10);
   });
 
   const cases: Array<[string, (w: World) => void, string]> = [
-    ['a value that is not a ComplianceRule', (w) => w.rules.remediate('NOPE' as ComplianceRule), '`which` \'NOPE\' is not a ComplianceRule'],
-    ['options that are not an object', (w) => w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS, null as never), '`options` null'],
-    ['the same rule twice', (w) => { w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS); w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS); }, 'already has a remediation'],
-    ['maximumAutomaticAttempts 0', (w) => w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS, { maximumAutomaticAttempts: 0 }), '`maximumAutomaticAttempts` 0'],
-    ['maximumAutomaticAttempts 26', (w) => w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS, { maximumAutomaticAttempts: 26 }), '`maximumAutomaticAttempts` 26'],
-    ['maximumAutomaticAttempts 1.5', (w) => w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS, { maximumAutomaticAttempts: 1.5 }), '`maximumAutomaticAttempts` 1.5'],
-    ['retryInterval under a second', (w) => w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS, { retryInterval: Duration.millis(500) }), '`retryInterval`'],
-    ['retryInterval over 2678000 seconds', (w) => w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS, { retryInterval: Duration.seconds(2_678_001) }), '`retryInterval`'],
-    ['retryInterval of part seconds', (w) => w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS, { retryInterval: Duration.millis(1500) }), '`retryInterval`'],
-    ['concurrentExecutionRatePercentage 0', (w) => w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS, { concurrentExecutionRatePercentage: 0 }), '`concurrentExecutionRatePercentage` 0'],
-    ['concurrentExecutionRatePercentage 101', (w) => w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS, { concurrentExecutionRatePercentage: 101 }), '`concurrentExecutionRatePercentage` 101'],
-    ['errorPercentage 0', (w) => w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS, { errorPercentage: 0 }), '`errorPercentage` 0'],
-    ['errorPercentage 101', (w) => w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS, { errorPercentage: 101 }), '`errorPercentage` 101'],
-    ['httpsPort 0', (w) => w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS, { httpsPort: 0 }), '`httpsPort` 0'],
-    ['httpsPort 65536', (w) => w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS, { httpsPort: 65536 }), '`httpsPort` 65536'],
-    ['kmsKey missing for SNS_ENCRYPTED_KMS', (w) => w.rules.remediate(ComplianceRule.SNS_ENCRYPTED_KMS), '`kmsKey` is missing'],
-    ['kmsKey for another rule', (w) => w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS, { kmsKey: w.key }), '`kmsKey` is only for ComplianceRule.SNS_ENCRYPTED_KMS'],
-    ['flowLogsBucket missing for VPC_FLOW_LOGS', (w) => w.rules.remediate(ComplianceRule.VPC_FLOW_LOGS), '`flowLogsBucket` is missing'],
-    ['flowLogsBucket for another rule', (w) => w.rules.remediate(ComplianceRule.SNS_ENCRYPTED_KMS, { kmsKey: w.key, flowLogsBucket: w.bucket }), '`flowLogsBucket` is only for'],
-    ['httpsPort for another rule', (w) => w.rules.remediate(ComplianceRule.VPC_FLOW_LOGS, { flowLogsBucket: w.bucket, httpsPort: 443 }), '`httpsPort` is only for'],
-    ['retries with automatic: false', (w) => w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS, { automatic: false, maximumAutomaticAttempts: 3 }), 'automatic remediation only'],
-    ['a retry interval with automatic: false', (w) => w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS, { automatic: false, retryInterval: Duration.minutes(1) }), '`retryInterval` applies'],
-    ['automatic that is not a boolean', (w) => w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS, { automatic: 'yes' as never }), '`automatic` \'yes\' is not a boolean'],
-    ['a role that is not a role', (w) => w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS, { role: {} as never }), '`role` {} is not an iam.IRole'],
-    ['a key that is not a key', (w) => w.rules.remediate(ComplianceRule.SNS_ENCRYPTED_KMS, { kmsKey: 'alias/x' as never }), '`kmsKey` \'alias/x\' is not an kms.IKey'],
+    ['a value that is not a Remediation', (w) => w.rules.remediate(ComplianceRule.VPC_FLOW_LOGS as never),
+      '`remediation` \'VPC_FLOW_LOGS\' is not a Remediation; use Remediation.snsEncryptedKms(...), Remediation.elbv2ListenerHttps(...) or Remediation.vpcFlowLogs(...)'],
+    ['options that are not an object', (w) => w.rules.remediate(Remediation.elbv2ListenerHttps(null as never)),
+      '`options` of Remediation.elbv2ListenerHttps() null are not an object of Elbv2ListenerHttpsRemediationOptions'],
+    ['the same rule twice', (w) => { w.rules.remediate(Remediation.elbv2ListenerHttps()); w.rules.remediate(Remediation.elbv2ListenerHttps()); }, 'already has a remediation'],
+    ['maximumAutomaticAttempts 0', (w) => w.rules.remediate(Remediation.elbv2ListenerHttps({ maximumAutomaticAttempts: 0 })), '`maximumAutomaticAttempts` 0'],
+    ['maximumAutomaticAttempts 26', (w) => w.rules.remediate(Remediation.elbv2ListenerHttps({ maximumAutomaticAttempts: 26 })), '`maximumAutomaticAttempts` 26'],
+    ['maximumAutomaticAttempts 1.5', (w) => w.rules.remediate(Remediation.elbv2ListenerHttps({ maximumAutomaticAttempts: 1.5 })), '`maximumAutomaticAttempts` 1.5'],
+    ['retryInterval under a second', (w) => w.rules.remediate(Remediation.elbv2ListenerHttps({ retryInterval: Duration.millis(500) })), '`retryInterval`'],
+    ['retryInterval over 2678000 seconds', (w) => w.rules.remediate(Remediation.elbv2ListenerHttps({ retryInterval: Duration.seconds(2_678_001) })), '`retryInterval`'],
+    ['retryInterval of part seconds', (w) => w.rules.remediate(Remediation.elbv2ListenerHttps({ retryInterval: Duration.millis(1500) })), '`retryInterval`'],
+    ['concurrentExecutionRatePercentage 0', (w) => w.rules.remediate(Remediation.elbv2ListenerHttps({ concurrentExecutionRatePercentage: 0 })), '`concurrentExecutionRatePercentage` 0'],
+    ['concurrentExecutionRatePercentage 101', (w) => w.rules.remediate(Remediation.elbv2ListenerHttps({ concurrentExecutionRatePercentage: 101 })), '`concurrentExecutionRatePercentage` 101'],
+    ['errorPercentage 0', (w) => w.rules.remediate(Remediation.elbv2ListenerHttps({ errorPercentage: 0 })), '`errorPercentage` 0'],
+    ['errorPercentage 101', (w) => w.rules.remediate(Remediation.elbv2ListenerHttps({ errorPercentage: 101 })), '`errorPercentage` 101'],
+    ['httpsPort 0', (w) => w.rules.remediate(Remediation.elbv2ListenerHttps({ httpsPort: 0 })), '`httpsPort` 0'],
+    ['httpsPort 65536', (w) => w.rules.remediate(Remediation.elbv2ListenerHttps({ httpsPort: 65536 })), '`httpsPort` 65536'],
+    ['kmsKey missing (from JavaScript)', (w) => w.rules.remediate(Remediation.snsEncryptedKms({} as never)),
+      '`kmsKey` is missing; Remediation.snsEncryptedKms() needs it: give the customer managed key that topics are encrypted with'],
+    ['bucket missing (from JavaScript)', (w) => w.rules.remediate(Remediation.vpcFlowLogs({} as never)),
+      '`bucket` is missing; Remediation.vpcFlowLogs() needs it: give the S3 bucket that receives the flow logs'],
+    ['a bucket that is not a bucket', (w) => w.rules.remediate(Remediation.vpcFlowLogs({ bucket: 'flow-logs' as never })), '`bucket` \'flow-logs\' is not an s3.IBucket'],
+    ['httpsPort that is not a number', (w) => w.rules.remediate(Remediation.elbv2ListenerHttps({ httpsPort: '443' as never })), '`httpsPort` \'443\' is not a number'],
+    ['retries with automatic: false', (w) => w.rules.remediate(Remediation.elbv2ListenerHttps({ automatic: false, maximumAutomaticAttempts: 3 })), 'automatic remediation only'],
+    ['a retry interval with automatic: false', (w) => w.rules.remediate(Remediation.elbv2ListenerHttps({ automatic: false, retryInterval: Duration.minutes(1) })), '`retryInterval` applies'],
+    ['automatic that is not a boolean', (w) => w.rules.remediate(Remediation.elbv2ListenerHttps({ automatic: 'yes' as never })), '`automatic` \'yes\' is not a boolean'],
+    ['a role that is not a role', (w) => w.rules.remediate(Remediation.elbv2ListenerHttps({ role: {} as never })), '`role` {} is not an iam.IRole'],
+    ['a key that is not a key', (w) => w.rules.remediate(Remediation.snsEncryptedKms({ kmsKey: 'alias/x' as never })), '`kmsKey` \'alias/x\' is not an kms.IKey'],
   ];
 
   test.each(cases)('%s is refused', (_name, build, fragment) => {
@@ -379,22 +382,21 @@ describe('ComplianceRules.remediate(): refusals', () => {
 
   test('a disabled rule is refused, naming disabledRules', () => {
     const w = world({ disabledRules: [ComplianceRule.ELBV2_LISTENER_HTTPS] });
-    const message = expectValidationError(attempt(() => w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS)), expected);
-    expect(message).toContain('`which` ComplianceRule.ELBV2_LISTENER_HTTPS is turned off in `disabledRules`');
+    const message = expectValidationError(attempt(() => w.rules.remediate(Remediation.elbv2ListenerHttps())), expected);
+    expect(message).toContain('Remediation.elbv2ListenerHttps() remediates ComplianceRule.ELBV2_LISTENER_HTTPS, which is turned off in `disabledRules`');
   });
 
   test('every problem in one error, and nothing is created', () => {
     const w = world();
-    const err = attempt(() => w.rules.remediate(ComplianceRule.SNS_ENCRYPTED_KMS, {
-      maximumAutomaticAttempts: 0, errorPercentage: 200, httpsPort: 443, flowLogsBucket: w.bucket,
-    }));
+    const err = attempt(() => w.rules.remediate(Remediation.snsEncryptedKms({
+      maximumAutomaticAttempts: 0, errorPercentage: 200, role: 'role' as never,
+    } as never)));
     expectValidationError(err, expected);
     expect((err as { problems: string[] }).problems).toEqual([
+      expect.stringContaining('`role` \'role\' is not an iam.IRole'),
+      expect.stringContaining('`kmsKey` is missing'),
       expect.stringContaining('`maximumAutomaticAttempts` 0'),
       expect.stringContaining('`errorPercentage` 200'),
-      expect.stringContaining('`kmsKey` is missing'),
-      expect.stringContaining('`httpsPort` is only for'),
-      expect.stringContaining('`flowLogsBucket` is only for'),
     ]);
     expect((err as Error).message.startsWith('`ComplianceRules` at Test/Rules:\n  - `remediate()`: ')).toBe(true);
     Template.fromStack(w.stack).resourceCountIs(REMEDIATION, 0);
@@ -434,7 +436,7 @@ describe('ComplianceRules.remediate(): refusals', () => {
     const w = world();
     const role = new iam.Role(w.stack, 'Consumer', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
     w.rules.grantStartRemediation(role, ComplianceRule.ELBV2_LISTENER_HTTPS);
-    w.rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS, { automatic: false });
+    w.rules.remediate(Remediation.elbv2ListenerHttps({ automatic: false }));
     expect(() => w.app.synth()).not.toThrow();
   });
 });
@@ -868,9 +870,9 @@ describe('ComplianceRules remediation: compliance gates', () => {
     const w = world();
     remediateAll(w);
     const scoped = new ComplianceRules(w.stack, 'Scoped', { scopeTagKey: 'team', scopeTagValue: 'store', ruleNamePrefix: 'scoped-' });
-    scoped.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS, { automatic: false, httpsPort: 8443 });
-    scoped.remediate(ComplianceRule.SNS_ENCRYPTED_KMS, { automatic: false, kmsKey: w.key });
-    scoped.remediate(ComplianceRule.VPC_FLOW_LOGS, { flowLogsBucket: w.bucket, retryInterval: Duration.minutes(10) });
+    scoped.remediate(Remediation.elbv2ListenerHttps({ automatic: false, httpsPort: 8443 }));
+    scoped.remediate(Remediation.snsEncryptedKms({ automatic: false, kmsKey: w.key }));
+    scoped.remediate(Remediation.vpcFlowLogs({ bucket: w.bucket, retryInterval: Duration.minutes(10) }));
     const consumer = new iam.Role(w.stack, 'Consumer', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
     scoped.grantStartRemediation(consumer, ComplianceRule.ELBV2_LISTENER_HTTPS);
     // A wildcard of the user's own on the same role: the gates must still report it.

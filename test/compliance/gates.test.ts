@@ -111,10 +111,10 @@ describe('compliance gates over everything the constructs create', () => {
     const bus = new MessageBus(stack, 'Bus', { environment: env });
     const signups = bus.addTopic('user-signup');
     const orders = bus.addTopic('order-placed', { fifo: true, contentBasedDeduplication: true });
-    signups.grantPublish(users);
-    orders.grantPublish(users);
+    users.attach(signups.asBackingService());
+    users.attach(orders.asBackingService());
     const workerSignups = signups.subscribe(worker, {
-      acceptableLatency: Duration.minutes(1), messageProcessingTime: Duration.seconds(2), deploymentAlarms: true,
+      acceptableLatency: Duration.minutes(1), messageProcessingTime: Duration.seconds(2), enableDeploymentAlarms: true,
     });
     signups.subscribe(internal, {
       filterPolicy: { plan: sns.SubscriptionFilter.stringFilter({ allowlist: ['paid'] }) }, rawMessageDelivery: true,
@@ -126,11 +126,11 @@ describe('compliance gates over everything the constructs create', () => {
     // A canary deployment with approval, scale-in, a push rule and a bus alarm.
     const repository = new ecr.Repository(stack, 'Images', { imageScanOnPush: true });
     const canary = new CanaryDeployment(stack, 'Canary', {
-      service: { environment: env, image: IMAGE, port: 8080, healthCheckPath: '/health', user: '1000', minTasks: 2, maxTasks: 4 },
+      serviceProps: { environment: env, image: IMAGE, port: 8080, healthCheckPath: '/health', user: '1000', minTasks: 2, maxTasks: 4 },
       hostedZone: zone,
       recordName: 'canary',
       steps: CanaryStep.linear(25, Duration.minutes(3)),
-      approvalBeforeLastStep: true,
+      enableApprovalBeforeLastStep: true,
       oldSlot: OldSlot.SCALE_IN,
       imageRepository: repository,
       startOnPush: true,
@@ -154,7 +154,7 @@ describe('compliance gates over everything the constructs create', () => {
       publicHostedZone: publicZone,
       connectionEvents: [ConnectionEvent.CONNECT, ConnectionEvent.ACCEPT, ConnectionEvent.REJECT, ConnectionEvent.DELETE],
       allowedRegions: ['us-west-2'],
-      output: true,
+      createOutputs: true,
     });
     const billingEndpoint = new PrivateLinkConsumer(stack, 'BillingEndpoint', {
       exposure: link,

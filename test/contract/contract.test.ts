@@ -22,7 +22,7 @@ import { Json, callOfTask, checkCall, checkErrorNames, checkOutputPath, parsePat
 import { BillingStack, StoreStack } from '../../examples/store/app';
 import { handleMessage, pollOnce } from '../../examples/store/services/compliance-worker/src/consumer';
 import { pollOnce as pollSignups, replayDeadLetters } from '../../examples/store/services/signup-worker/src/worker';
-import { ComplianceRule, ComplianceRules, MicroserviceEnvironment, PrivateLinkExposure, TwelveFactorService } from '../../src';
+import { ComplianceRules, MicroserviceEnvironment, PrivateLinkExposure, Remediation, TwelveFactorService } from '../../src';
 import { enableVpcFlowLogsContent, restoreHttpsOnlyContent } from '../../src/compliance/remediation-documents';
 import { resolveTokens, synthesizeCanary } from '../deployment/rollout-harness';
 import { ENV, IMAGE, importedVpc } from '../service/fixtures';
@@ -362,9 +362,9 @@ describe('(b) SSM Automation documents', () => {
     const app = new App({ context: { 'aws:cdk:disable-creation-stack-traces': true } });
     const stack = new Stack(app, 'Rules', { env: ENV });
     const rules = new ComplianceRules(stack, 'Rules');
-    rules.remediate(ComplianceRule.SNS_ENCRYPTED_KMS, { kmsKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }) });
-    rules.remediate(ComplianceRule.ELBV2_LISTENER_HTTPS, {});
-    rules.remediate(ComplianceRule.VPC_FLOW_LOGS, { flowLogsBucket: new s3.Bucket(stack, 'FlowLogs') });
+    rules.remediate(Remediation.snsEncryptedKms({ kmsKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }) }));
+    rules.remediate(Remediation.elbv2ListenerHttps({}));
+    rules.remediate(Remediation.vpcFlowLogs({ bucket: new s3.Bucket(stack, 'FlowLogs') }));
     const t = Template.fromStack(stack);
     const documents = t.findResources('AWS::SSM::Document');
     const configurations = Object.entries(t.findResources('AWS::Config::RemediationConfiguration'));

@@ -35,7 +35,7 @@ function synthesizeStacks(): ExampleStack[] {
   // The reference app keeps the recorder off (Control Tower made one): Config -> S3 and KMS
   // is proven on a stack as a user without a recorder would write it.
   const configStack = new Stack(app, 'Config', { env });
-  new ComplianceAudit(configStack, 'Audit', { configurationRecorder: true });
+  new ComplianceAudit(configStack, 'Audit', { createConfigurationRecorder: true });
   return [store, billing, configStack].map((s) => new ExampleStack(s.stackName, Template.fromStack(s).toJSON().Resources));
 }
 

@@ -31,10 +31,10 @@ import { CanaryDeployment, CanaryDeploymentProps, CanaryStep, OldSlot } from '..
 const PATH = 'Test/Users';
 /** Every prop a problem may name (with the method addAlarm); each test also checks the one it expects. */
 const PROPS: string[] = [
-  'service', 'hostedZone', 'recordName', 'recordTtl', 'steps', 'certificate', 'allowPlainHttp', 'internetFacing',
+  'serviceProps', 'hostedZone', 'recordName', 'recordTtl', 'steps', 'certificate', 'allowPlainHttp', 'internetFacing',
   'loadBalancerDeletionProtection', 'blueLoadBalancer', 'blueListener', 'greenLoadBalancer', 'greenListener', 'listenerRulePriority',
   'allowSlotsInDifferentVpcs', 'defaultAlarms', 'errorRatePercent', 'latencyThreshold', 'alarmPeriod', 'alarmEvaluationPeriods', 'alarms',
-  'alarmPollInterval', 'healthTimeout', 'healthPollInterval', 'approvalBeforeLastStep', 'approvalTopic', 'approvalTimeout', 'oldSlot',
+  'alarmPollInterval', 'healthTimeout', 'healthPollInterval', 'enableApprovalBeforeLastStep', 'approvalTopic', 'approvalTimeout', 'oldSlot',
   'imageRepository', 'startOnPush', 'startOnPushTagPrefix', 'addAlarm',
 ];
 const CANARY_CERT = 'arn:aws:acm:us-east-1:111111111111:certificate/99999999-8888-7777-6666-555555555555';
@@ -51,7 +51,7 @@ function propsIn(w: CanaryWorld, extra: Extra = {}): CanaryDeploymentProps {
   const more = typeof extra === 'function' ? extra(w) : extra;
   const certificate = 'certificate' in more || 'allowPlainHttp' in more || more.blueListener || more.greenListener || more.blueLoadBalancer
     ? undefined : acm.Certificate.fromCertificateArn(w.stack, 'CanaryCert', CANARY_CERT);
-  return { service: slotService(w.env), hostedZone: w.zone, recordName: 'users', certificate, ...more };
+  return { serviceProps: slotService(w.env), hostedZone: w.zone, recordName: 'users', certificate, ...more };
 }
 
 /** A canary with id `Users` in a fresh world. */
@@ -148,7 +148,7 @@ describe('slots', () => {
   });
 
   test('from the service\'s serviceName when it is given', () => {
-    const { canary, template } = templateOf((w) => ({ service: slotService(w.env, { serviceName: 'accounts' }) }));
+    const { canary, template } = templateOf((w) => ({ serviceProps: slotService(w.env, { serviceName: 'accounts' }) }));
     expect([canary.blue.serviceName, canary.green.serviceName]).toEqual(['accounts-blue', 'accounts-green']);
     template.hasResourceProperties('AWS::ServiceDiscovery::Service', { Name: 'accounts-green' });
   });
@@ -402,15 +402,15 @@ describe('state machine', () => {
     expect(given.States.IdleSlotSteady.Choices).toContainEqual(expect.objectContaining({ Variable: '$.health.count', NumericGreaterThanEquals: 9 }));
   });
 
-  test('no approval state without approvalBeforeLastStep', () => {
+  test('no approval state without enableApprovalBeforeLastStep', () => {
     const { definition, template } = templateOf();
     expect(Object.keys(definition.States)).not.toContain('RequestApproval');
     expect(planOf(definition).every((s) => !s.approvalBefore)).toBe(true);
     template.resourceCountIs('AWS::SNS::Topic', 1); // the environment's alarm topic only
   });
 
-  test('approvalBeforeLastStep: a task-token approval before the last step only, timing out after a day by default', () => {
-    const { canary, definition } = templateOf({ approvalBeforeLastStep: true });
+  test('enableApprovalBeforeLastStep: a task-token approval before the last step only, timing out after a day by default', () => {
+    const { canary, definition } = templateOf({ enableApprovalBeforeLastStep: true });
     expect(planOf(definition).map((s) => s.approvalBefore)).toEqual([false, false, false, true]);
     expect(definition.States.NeedsApproval.Choices[0].Next).toBe('RequestApproval');
     expect(definition.States.RequestApproval).toMatchObject({
@@ -419,7 +419,7 @@ describe('state machine', () => {
       Parameters: { TopicArn: `<Ref ${idOf(canary.approvalTopic as sns.Topic)}>` },
       TimeoutSeconds: 86_400,
     });
-    const twoHours = templateOf({ approvalBeforeLastStep: true, approvalTimeout: Duration.hours(2) }).definition;
+    const twoHours = templateOf({ enableApprovalBeforeLastStep: true, approvalTimeout: Duration.hours(2) }).definition;
     expect(twoHours.States.RequestApproval.TimeoutSeconds).toBe(7200);
   });
 
@@ -436,7 +436,7 @@ describe('state machine', () => {
   });
 
   test('scale-in of slots that do not scale: no scaling targets to restore or retire', () => {
-    const { definition } = templateOf((w) => ({ oldSlot: OldSlot.SCALE_IN, service: slotService(w.env, { minTasks: 2, maxTasks: 2 }) }));
+    const { definition } = templateOf((w) => ({ oldSlot: OldSlot.SCALE_IN, serviceProps: slotService(w.env, { minTasks: 2, maxTasks: 2 }) }));
     expect(Object.keys(definition.States)).toEqual(expect.arrayContaining(['RestoreIdleScaling', 'RetireOldSlot', 'ScaleInOldSlot']));
     expect(Object.keys(definition.States).filter((s) => /^(Restore|Retire)(Blue|Green)Scaling$/.test(s))).toEqual([]);
   });
@@ -564,7 +564,7 @@ describe('approval topic', () => {
   test('with a long construct path, the created topic\'s display name stays within SNS\'s 100 characters', () => {
     const w = canaryWorld();
     const deep = new Construct(new Construct(w.stack, 'PaymentsTeamWithAVeryLongAndDescriptiveName'), 'CheckoutAndSettlementServicesOfTheEuropeanRegion');
-    const canary = new CanaryDeployment(deep, 'Users', { ...propsIn(w, { approvalBeforeLastStep: true }), service: slotService(w.env, { serviceName: 'users' }) });
+    const canary = new CanaryDeployment(deep, 'Users', { ...propsIn(w, { enableApprovalBeforeLastStep: true }), serviceProps: slotService(w.env, { serviceName: 'users' }) });
     expect(canary.node.path.length).toBeGreaterThan(100);
     Template.fromStack(w.stack).hasResourceProperties('AWS::SNS::Topic', {
       DisplayName: Match.stringLikeRegexp('^Rollout approvals of \\.\\.\\..*/Users$'),
@@ -577,8 +577,8 @@ describe('approval topic', () => {
   test.each([
     ['without approval: no KMS action wildcard to acknowledge (the state key gets precise actions)', false, []],
     ['with approval: only grantPublish\'s kms:GenerateDataKey* on the topic key', true, ['AwsSolutions-IAM5[Action::kms:GenerateDataKey*]']],
-  ])('acknowledgements of the state machine role, %s', (_name, approvalBeforeLastStep, expected) => {
-    const { canary } = build({ approvalBeforeLastStep });
+  ])('acknowledgements of the state machine role, %s', (_name, enableApprovalBeforeLastStep, expected) => {
+    const { canary } = build({ enableApprovalBeforeLastStep });
     const acknowledged = canary.stateMachine.role.node.metadata
       .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
       .flatMap((m) => Object.keys(m.data as object));
@@ -586,7 +586,7 @@ describe('approval topic', () => {
   });
 
   test('created: encrypted with the environment key, TLS only, the role may publish', () => {
-    const { canary, template } = templateOf({ approvalBeforeLastStep: true });
+    const { canary, template } = templateOf({ enableApprovalBeforeLastStep: true });
     const topicId = idOf(canary.approvalTopic as sns.Topic);
     expect(topicId).toMatch(/^UsersApprovalTopic/);
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EnvKey'), 'Arn'] } });
@@ -601,7 +601,7 @@ describe('approval topic', () => {
   test('brought: none is created; the definition and the grant use it', () => {
     const w = canaryWorld();
     const topic = sns.Topic.fromTopicArn(w.stack, 'Approvals', 'arn:aws:sns:us-east-1:111111111111:approvals');
-    const canary = new CanaryDeployment(w.stack, 'Users', propsIn(w, { approvalBeforeLastStep: true, approvalTopic: topic }));
+    const canary = new CanaryDeployment(w.stack, 'Users', propsIn(w, { enableApprovalBeforeLastStep: true, approvalTopic: topic }));
     const template = Template.fromStack(w.stack);
     expect(canary.approvalTopic).toBe(topic);
     expect(resourcesOf(template, 'AWS::SNS::Topic', 'Users')).toEqual([]);
@@ -712,7 +712,7 @@ describe('durations', () => {
     const { canary, definition } = templateOf({
       steps: steps(),
       ...timing,
-      approvalBeforeLastStep: true,
+      enableApprovalBeforeLastStep: true,
       approvalTimeout: Duration.hours(2),
       healthTimeout: minutes(10),
       healthPollInterval: seconds(20),
@@ -836,7 +836,7 @@ describe('tokens', () => {
     const { template } = templateOf((w) => ({
       errorRatePercent: lazy(3),
       alarmEvaluationPeriods: lazy(3),
-      service: slotService(w.env, { minTasks: lazy(2), maxTasks: 4 }),
+      serviceProps: slotService(w.env, { minTasks: lazy(2), maxTasks: 4 }),
     }));
     const [, errors] = only(template, 'AWS::CloudWatch::Alarm', 'UsersBlueAlarmsErrorRate');
     expect(errors.Properties).toMatchObject({ Threshold: 3, EvaluationPeriods: 3 });
@@ -865,7 +865,7 @@ describe('tokens', () => {
     ['alarmPollInterval', { alarmPollInterval: Duration.seconds(lazy(10)) }],
     ['healthTimeout', { healthTimeout: Duration.seconds(lazy(600)) }],
     ['healthPollInterval', { healthPollInterval: Duration.seconds(lazy(15)) }],
-    ['approvalTimeout', { approvalBeforeLastStep: true, approvalTimeout: Duration.seconds(lazy(600)) }],
+    ['approvalTimeout', { enableApprovalBeforeLastStep: true, approvalTimeout: Duration.seconds(lazy(600)) }],
     ['alarmPeriod', { alarmPeriod: Duration.seconds(lazy(60)) }],
     ['latencyThreshold', { latencyThreshold: Duration.seconds(lazy(1)) }],
     ['recordTtl', { recordTtl: Duration.seconds(lazy(60)) }],
@@ -1062,27 +1062,27 @@ describe('validation: load balancers', () => {
 
 describe('validation: the service', () => {
   test.each<Case>([
-    ['service with hostName', (w) => ({ service: slotService(w.env, { hostName: 'users.example.com' }) }), 'service.hostName', /is not used by a canary/],
-    ['service with pathPatterns', (w) => ({ service: slotService(w.env, { pathPatterns: ['/users/*'] }) }), 'service.pathPatterns', /not used by a canary/],
-    ['service with routePriority', (w) => ({ service: slotService(w.env, { routePriority: 3 }) }), 'service.routePriority', /not used by a canary/],
-    ['service with listener', (w) => ({ service: slotService(w.env, { listener: bothOwn(w).blueListener }) }), 'service.listener', /not used by a canary/],
-    ['a CANARY deploymentStrategy', (w) => ({ service: slotService(w.env, { deploymentStrategy: ecs.DeploymentStrategy.CANARY }) }),
-      'service.deploymentStrategy', /use ROLLING or leave it out/],
-    ['a BLUE_GREEN deploymentStrategy', (w) => ({ service: slotService(w.env, { deploymentStrategy: ecs.DeploymentStrategy.BLUE_GREEN }) }),
-      'service.deploymentStrategy', /shifts traffic itself/],
-    ['a LINEAR deploymentStrategy', (w) => ({ service: slotService(w.env, { deploymentStrategy: ecs.DeploymentStrategy.LINEAR }) }),
-      'service.deploymentStrategy', /ROLLING/],
-    ['no port', (w) => ({ service: slotService(w.env, { port: undefined }) }), 'service.port', /is missing/],
-    ['minTasks 0', (w) => ({ service: slotService(w.env, { minTasks: 0 }) }), 'service.minTasks', /the live slot must serve; use 1 or more/],
-    ['a serviceName too long for -green', (w) => ({ service: slotService(w.env, { serviceName: 'a'.repeat(58) }) }), 'service.serviceName', /at most 57/],
-    ['service missing', { service: undefined }, 'service', /is not TwelveFactorService props/],
-    ['service without an environment', { service: { image: ecs.ContainerImage.fromRegistry('nginx'), port: 80 } as any }, 'service', /with an `environment`/],
+    ['serviceProps with hostName', (w) => ({ serviceProps: slotService(w.env, { hostName: 'users.example.com' }) }), 'serviceProps.hostName', /is not used by a canary/],
+    ['serviceProps with pathPatterns', (w) => ({ serviceProps: slotService(w.env, { pathPatterns: ['/users/*'] }) }), 'serviceProps.pathPatterns', /not used by a canary/],
+    ['serviceProps with routePriority', (w) => ({ serviceProps: slotService(w.env, { routePriority: 3 }) }), 'serviceProps.routePriority', /not used by a canary/],
+    ['serviceProps with listener', (w) => ({ serviceProps: slotService(w.env, { listener: bothOwn(w).blueListener }) }), 'serviceProps.listener', /not used by a canary/],
+    ['a CANARY deploymentStrategy', (w) => ({ serviceProps: slotService(w.env, { deploymentStrategy: ecs.DeploymentStrategy.CANARY }) }),
+      'serviceProps.deploymentStrategy', /use ROLLING or leave it out/],
+    ['a BLUE_GREEN deploymentStrategy', (w) => ({ serviceProps: slotService(w.env, { deploymentStrategy: ecs.DeploymentStrategy.BLUE_GREEN }) }),
+      'serviceProps.deploymentStrategy', /shifts traffic itself/],
+    ['a LINEAR deploymentStrategy', (w) => ({ serviceProps: slotService(w.env, { deploymentStrategy: ecs.DeploymentStrategy.LINEAR }) }),
+      'serviceProps.deploymentStrategy', /ROLLING/],
+    ['no port', (w) => ({ serviceProps: slotService(w.env, { port: undefined }) }), 'serviceProps.port', /is missing/],
+    ['minTasks 0', (w) => ({ serviceProps: slotService(w.env, { minTasks: 0 }) }), 'serviceProps.minTasks', /the live slot must serve; use 1 or more/],
+    ['a serviceName too long for -green', (w) => ({ serviceProps: slotService(w.env, { serviceName: 'a'.repeat(58) }) }), 'serviceProps.serviceName', /at most 57/],
+    ['serviceProps missing', { serviceProps: undefined }, 'serviceProps', /is not TwelveFactorService props/],
+    ['serviceProps without an environment', { serviceProps: { image: ecs.ContainerImage.fromRegistry('nginx'), port: 80 } as any }, 'serviceProps', /with an `environment`/],
   ])('%s', (_, extra, prop, pattern) => {
     expectRefused(extra, prop, pattern);
   });
 
   test('an explicit ROLLING deploymentStrategy is accepted', () => {
-    expect(() => build((w) => ({ service: slotService(w.env, { deploymentStrategy: ecs.DeploymentStrategy.ROLLING }) }))).not.toThrow();
+    expect(() => build((w) => ({ serviceProps: slotService(w.env, { deploymentStrategy: ecs.DeploymentStrategy.ROLLING }) }))).not.toThrow();
   });
 
   test('a construct id too long for a service name is refused by the canary, naming serviceName', () => {
@@ -1090,12 +1090,12 @@ describe('validation: the service', () => {
     // TwelveFactorService as '<name>-blue', whose error is about a name the user never gave.
     const w = canaryWorld();
     const err = thrownBy(() => new CanaryDeployment(w.stack, 'U'.repeat(60), propsIn(w)));
-    expectCanaryRefusal(err, `Test/${'U'.repeat(60)}`, ['serviceName', 'service']);
+    expectCanaryRefusal(err, `Test/${'U'.repeat(60)}`, ['serviceName', 'serviceProps']);
   });
 
   test('missing props', () => {
     const w = canaryWorld();
-    expectCanaryRefusal(thrownBy(() => new CanaryDeployment(w.stack, 'Users', undefined as any)), PATH, ['service', 'hostedZone', 'recordName']);
+    expectCanaryRefusal(thrownBy(() => new CanaryDeployment(w.stack, 'Users', undefined as any)), PATH, ['serviceProps', 'hostedZone', 'recordName']);
   });
 });
 
@@ -1155,12 +1155,12 @@ describe('validation: alarms and timing', () => {
     ['healthTimeout over 2 hours', { healthTimeout: seconds(7201) }, 'healthTimeout', /1 minute to 2 hours/],
     ['healthPollInterval 4 s', { healthPollInterval: seconds(4) }, 'healthPollInterval', /5 seconds to 5 minutes/],
     ['healthPollInterval 6 minutes', { healthPollInterval: minutes(6) }, 'healthPollInterval', /5 seconds to 5 minutes/],
-    ['approvalTimeout 59 s', { approvalBeforeLastStep: true, approvalTimeout: seconds(59) }, 'approvalTimeout', /1 minute to 7 days/],
-    ['approvalTimeout 8 days', { approvalBeforeLastStep: true, approvalTimeout: Duration.days(8) }, 'approvalTimeout', /1 minute to 7 days/],
-    ['approvalTopic without approvalBeforeLastStep', (w) => ({ approvalTopic: sns.Topic.fromTopicArn(w.stack, 'T', 'arn:aws:sns:us-east-1:111111111111:t') }),
-      'approvalTopic', /needs `approvalBeforeLastStep: true`/],
-    ['approvalTimeout without approvalBeforeLastStep', { approvalTimeout: Duration.hours(1) }, 'approvalTimeout', /needs `approvalBeforeLastStep: true`/],
-    ['approvalTimeout with approvalBeforeLastStep false', { approvalBeforeLastStep: false, approvalTimeout: Duration.hours(1) }, 'approvalTimeout', /needs/],
+    ['approvalTimeout 59 s', { enableApprovalBeforeLastStep: true, approvalTimeout: seconds(59) }, 'approvalTimeout', /1 minute to 7 days/],
+    ['approvalTimeout 8 days', { enableApprovalBeforeLastStep: true, approvalTimeout: Duration.days(8) }, 'approvalTimeout', /1 minute to 7 days/],
+    ['approvalTopic without enableApprovalBeforeLastStep', (w) => ({ approvalTopic: sns.Topic.fromTopicArn(w.stack, 'T', 'arn:aws:sns:us-east-1:111111111111:t') }),
+      'approvalTopic', /needs `enableApprovalBeforeLastStep: true`/],
+    ['approvalTimeout without enableApprovalBeforeLastStep', { approvalTimeout: Duration.hours(1) }, 'approvalTimeout', /needs `enableApprovalBeforeLastStep: true`/],
+    ['approvalTimeout with enableApprovalBeforeLastStep false', { enableApprovalBeforeLastStep: false, approvalTimeout: Duration.hours(1) }, 'approvalTimeout', /needs/],
     ['startOnPush without imageRepository', { startOnPush: true }, 'startOnPush', /needs `imageRepository`/],
     ['startOnPushTagPrefix without startOnPush', { startOnPushTagPrefix: 'v' }, 'startOnPushTagPrefix', /needs `startOnPush: true`/],
     ['startOnPushTagPrefix with a slash', (w) => ({ imageRepository: ecr.Repository.fromRepositoryName(w.stack, 'R', 'users'), startOnPush: true, startOnPushTagPrefix: 'v1/' }),
@@ -1207,7 +1207,7 @@ describe('validation: alarms and timing', () => {
       alarmPollInterval: seconds(5),
       healthTimeout: Duration.hours(2),
       healthPollInterval: seconds(300),
-      approvalBeforeLastStep: true,
+      enableApprovalBeforeLastStep: true,
       approvalTimeout: Duration.days(7),
       steps: CanaryStep.standard(minutes(10)),
     })).not.toThrow();
@@ -1217,7 +1217,7 @@ describe('validation: alarms and timing', () => {
       alarmPollInterval: minutes(5),
       healthTimeout: minutes(1),
       healthPollInterval: seconds(5),
-      approvalBeforeLastStep: true,
+      enableApprovalBeforeLastStep: true,
       approvalTimeout: minutes(1),
       recordTtl: Duration.days(1),
     })).not.toThrow();
@@ -1240,7 +1240,7 @@ describe('validation: wrong kinds', () => {
     ['alarmPollInterval', 10, /is not a Duration/],
     ['healthTimeout', '20m', /'20m' is not a Duration/],
     ['healthPollInterval', 15, /is not a Duration/],
-    ['approvalBeforeLastStep', 'yes', /is not a boolean/],
+    ['enableApprovalBeforeLastStep', 'yes', /is not a boolean/],
     ['approvalTimeout', 3600, /is not a Duration/],
     ['startOnPush', 1, /is not a boolean/],
     ['startOnPushTagPrefix', 5, /5 is not a string/],
@@ -1250,7 +1250,7 @@ describe('validation: wrong kinds', () => {
   });
 
   test.each<[string, (w: CanaryWorld) => Partial<CanaryDeploymentProps>]>([
-    ['approvalTopic', () => ({ approvalBeforeLastStep: true, approvalTopic: 'arn:aws:sns:us-east-1:111111111111:approvals' as any })],
+    ['approvalTopic', () => ({ enableApprovalBeforeLastStep: true, approvalTopic: 'arn:aws:sns:us-east-1:111111111111:approvals' as any })],
     ['imageRepository', () => ({ imageRepository: 'users' as any })],
     ['alarms', () => ({ alarms: ['bus-dlq' as any] })],
   ])('%s of the wrong kind is refused naming it', (prop, extra) => {

@@ -24,7 +24,7 @@ import * as route53 from '@aws-sdk/client-route-53';
 import * as sns from '@aws-sdk/client-sns';
 import { Duration } from 'aws-cdk-lib';
 import { Json, RESOURCE_API, THROTTLING, synthesizeCanary } from './rollout-harness';
-import { RETRIED_ERRORS } from '../../src/deployment/rollout-definition';
+import { RETRIED_ERRORS } from '../../src/deployment/rollout-integrations';
 
 /** The `name` of every exception class a v3 client exports (not the client's base class, which the others extend). */
 function modeledErrors(client: object): string[] {

@@ -132,7 +132,7 @@ export interface CanaryRefusal {
 /**
  * Checks `err` is our MicroservicesValidationError "`CanaryDeployment` at <path>: ..." and that
  * every problem names, in backticks, a prop of `props` (a prop with an index or member counts:
- * `steps[2]`, `service.port`). Returns the error's parts.
+ * `steps[2]`, `serviceProps.port`). Returns the error's parts.
  */
 export function expectCanaryRefusal(err: unknown, path: string, props: string[]): CanaryRefusal {
   if (!(err instanceof Error) || err.name !== 'MicroservicesValidationError') {

@@ -113,8 +113,8 @@ const OTHER_ZONE_ID = 'Z9876543210OTHER';
 
 function build(extra: Partial<CanaryDeploymentProps> = {}) {
   const w = canaryWorld();
-  const common = { service: slotService(w.env), allowPlainHttp: true };
-  const users = new CanaryDeployment(w.stack, 'Users', { ...common, hostedZone: w.zone, recordName: 'users', approvalBeforeLastStep: true, ...extra });
+  const common = { serviceProps: slotService(w.env), allowPlainHttp: true };
+  const users = new CanaryDeployment(w.stack, 'Users', { ...common, hostedZone: w.zone, recordName: 'users', enableApprovalBeforeLastStep: true, ...extra });
   const dlq = cloudwatch.Alarm.fromAlarmArn(w.stack, 'Dlq', `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:users-dlq`);
   users.addAlarm(dlq);
   const otherZone = route53.HostedZone.fromHostedZoneAttributes(w.stack, 'OtherZone', { hostedZoneId: OTHER_ZONE_ID, zoneName: 'example.org' });

@@ -32,10 +32,10 @@ const PATH = 'Test/Canary';
 
 /** Every prop a problem may name (and the method addAlarm). */
 const PROPS = [
-  'service', 'hostedZone', 'recordName', 'recordTtl', 'steps', 'certificate', 'allowPlainHttp', 'internetFacing',
+  'serviceProps', 'hostedZone', 'recordName', 'recordTtl', 'steps', 'certificate', 'allowPlainHttp', 'internetFacing',
   'loadBalancerDeletionProtection', 'blueLoadBalancer', 'blueListener', 'greenLoadBalancer', 'greenListener', 'listenerRulePriority',
   'allowSlotsInDifferentVpcs', 'defaultAlarms', 'errorRatePercent', 'latencyThreshold', 'alarmPeriod', 'alarmEvaluationPeriods', 'alarms',
-  'alarmPollInterval', 'healthTimeout', 'healthPollInterval', 'approvalBeforeLastStep', 'approvalTopic', 'approvalTimeout', 'oldSlot',
+  'alarmPollInterval', 'healthTimeout', 'healthPollInterval', 'enableApprovalBeforeLastStep', 'approvalTopic', 'approvalTimeout', 'oldSlot',
   'imageRepository', 'startOnPush', 'startOnPushTagPrefix', 'addAlarm',
 ];
 // ---------------------------------------------------------------------------------------
@@ -75,7 +75,7 @@ function run(stepsGiven: any, timing: Timing, tally: Tally): void {
   const w = canaryWorld();
   const { extraAlarm, ...rest } = timing;
   const props: CanaryDeploymentProps = {
-    service: slotService(w.env),
+    serviceProps: slotService(w.env),
     hostedZone: w.zone,
     recordName: 'users',
     allowPlainHttp: true,
@@ -172,7 +172,7 @@ describe('CanaryDeployment properties', () => {
       alarmPollInterval: sometimes(fc.integer({ min: 5, max: 300 }).map((s) => Duration.seconds(s)), 1, 1),
       alarmPeriod: sometimes(fc.constantFrom(10, 30, 60, 120).map((s) => Duration.seconds(s)), 1, 3),
       alarmEvaluationPeriods: sometimes(fc.integer({ min: 1, max: 5 }), 1, 3),
-      approvalBeforeLastStep: sometimes(fc.boolean(), 1, 2),
+      enableApprovalBeforeLastStep: sometimes(fc.boolean(), 1, 2),
     }, { requiredKeys: ['extraAlarm'] });
     fc.assert(fc.property(stepsArb, mostlyDefault, (steps, timing) => run(steps, timing, tally)), { numRuns: 300, seed: SEED });
     expect(tally.valid).toBeGreaterThan(60);

@@ -27,7 +27,8 @@
  * - rollout-world.ts: `World`, the simulated services and their handlers;
  * - dynamodb-expressions.ts: attribute values, UpdateExpression and ConditionExpression
  *   (unit tests: dynamodb-expressions.test.ts);
- * - execution.ts: `runRollout` and helpers to read a run.
+ * - execution.ts: `runRollout` and helpers to read a run;
+ * - event-pattern.ts: the event a PutEvents entry becomes, and matching it with a rule's pattern.
  */
 export * from './harness/json';
 export * from './harness/synthesis';
@@ -35,3 +36,4 @@ export * from './harness/world-model';
 export * from './harness/rollout-world';
 export { unmarshall } from './harness/dynamodb-expressions';
 export * from './harness/execution';
+export * from './harness/event-pattern';

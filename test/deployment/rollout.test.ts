@@ -8,7 +8,7 @@ import {
   HISTORY_LIMIT, Json, NEW_IMAGE, RESOURCE_API, Run, Synthesized, THROTTLING, World, alarmWhen, clone, historyEvents, pathsOf, rolloutInput,
   runRollout, statesOf, synthesizeCanary, validateDefinition, weightsFor,
 } from './rollout-harness';
-import { RETRIED_ERRORS, ROLLOUT_ERRORS } from '../../src/deployment/rollout-definition';
+import { RETRIED_ERRORS, ROLLOUT_ERRORS } from '../../src/deployment/rollout-integrations';
 
 const STEPS = [10, 25, 50, 100];
 const HAPPY_WEIGHTS: [number, number][] = [[10, 90], [25, 75], [50, 50], [100, 0]];

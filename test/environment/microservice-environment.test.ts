@@ -320,6 +320,11 @@ describe('interface endpoints the constructs need (defect 6)', () => {
   });
 });
 
+/** Whether a warning names the construct at `at` ('/Test/Worker') as a whole path. */
+function mentions(warning: string, at: string): boolean {
+  return new RegExp(`(^|[ (])${at.slice(1).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}([ ,;:)]|$)`).test(warning);
+}
+
 describe('images the tasks cannot pull without a NAT gateway (defect 6)', () => {
   const WARNING = /cdk-microservices:image-unreachable/;
 
@@ -330,9 +335,10 @@ describe('images the tasks cannot pull without a NAT gateway (defect 6)', () => 
     return s;
   }
 
+  /** The environment's image warnings that name the service at `at` (one warning lists every service). */
   function warnings(s: Stack, at = '/Test/Worker'): string[] {
-    return Annotations.fromStack(s).findWarning(at, Match.stringLikeRegexp('image-unreachable'))
-      .map((m) => String(m.entry.data));
+    return Annotations.fromStack(s).findWarning('/Test/Env', Match.stringLikeRegexp('image-unreachable'))
+      .map((m) => String(m.entry.data)).filter((w) => mentions(w, at));
   }
 
   /**
@@ -354,7 +360,7 @@ describe('images the tasks cannot pull without a NAT gateway (defect 6)', () => 
     'ghcr.io/x/y',
     'quay.io/org/app:2',
     '123456789012.dkr.ecr.eu-west-1.amazonaws.com/repo:tag',
-  ])('vpcEndpoints and no NAT: %s is reported on the service, with what to do', (image) => {
+  ])('vpcEndpoints and no NAT: %s is reported on the environment naming the service, with what to do', (image) => {
     const found = warnings(check({ createVpcEndpoints: true }, ecs.ContainerImage.fromRegistry(image)));
     expect(found).toHaveLength(1);
     expect(found[0]).toMatch(WARNING);
@@ -448,9 +454,10 @@ describe('images the tasks cannot pull without a NAT gateway (defect 6)', () => 
 });
 
 describe('tasks allowed to call a service they cannot reach (defect 6)', () => {
+  /** The environment's endpoint warnings that name the service at `at` (one warning per endpoint lists every service). */
   function endpointWarnings(s: Stack, at = '/Test/Worker'): string[] {
-    return Annotations.fromStack(s).findWarning(at, Match.stringLikeRegexp('endpoint-missing'))
-      .map((m) => String(m.entry.data));
+    return Annotations.fromStack(s).findWarning('/Test/Env', Match.stringLikeRegexp('endpoint-missing'))
+      .map((m) => String(m.entry.data)).filter((w) => mentions(w, at));
   }
 
   function worker(props: object): { s: Stack; env: MicroserviceEnvironment; service: TwelveFactorService } {

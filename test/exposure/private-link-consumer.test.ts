@@ -29,7 +29,7 @@ import { attempt, expectConstructs, expectValidationError } from '../error-contr
 import { ENV, IMAGE, containerOf, importedVpc } from '../service/fixtures';
 
 const PATH = 'Test/Billing';
-const PROPS = ['exposure', 'vpc', 'subnets', 'serviceAvailabilityZoneIds', 'availabilityZoneIds', 'lookupSupportedAzs', 'privateDnsEnabled', 'domainName', 'hostedZone', 'allowFrom', 'envVarPrefix', 'attach'];
+const PROPS = ['exposure', 'vpc', 'vpcSubnets', 'serviceAvailabilityZoneIds', 'availabilityZoneIds', 'lookupSupportedAzs', 'privateDnsEnabled', 'domainName', 'hostedZone', 'allowFrom', 'envVarPrefix', 'attach'];
 const ATTRIBUTES = ['endpointServiceName', 'port', 'protocol', 'privateDnsName'];
 const SERVICE_NAME = 'com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0';
 const CONSUMER_VPC_ID = 'vpc-0fedcba9876543210';
@@ -198,12 +198,12 @@ describe('defaults (we create them)', () => {
 
 describe('subnets', () => {
   test('subnets of the user', () => {
-    const { t } = consume({ subnets: { subnetFilters: [ec2.SubnetFilter.byIds(['subnet-1000000000000000d'])] } });
+    const { t } = consume({ vpcSubnets: { subnetFilters: [ec2.SubnetFilter.byIds(['subnet-1000000000000000d'])] } });
     t.hasResourceProperties('AWS::EC2::VPCEndpoint', { SubnetIds: ['subnet-1000000000000000d'] });
   });
 
   test('public subnets by type', () => {
-    const { t } = consume({ subnets: { subnetType: ec2.SubnetType.PUBLIC } });
+    const { t } = consume({ vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC } });
     t.hasResourceProperties('AWS::EC2::VPCEndpoint', { SubnetIds: ['subnet-1000000000000000a', 'subnet-1000000000000000b'] });
   });
 });
@@ -273,7 +273,7 @@ describe('zones of the provider\'s load balancer', () => {
       service, allowedPrincipals: [new iam.AccountPrincipal('111111111111')], allowedClients: [ec2.Peer.ipv4('10.1.0.0/16')],
     });
     const vpc = new ec2.Vpc(stack, 'ConsumerVpc', { ipAddresses: ec2.IpAddresses.cidr('10.1.0.0/16'), maxAzs: 2, natGateways: 0 });
-    new PrivateLinkConsumer(stack, 'Billing', { exposure: link, vpc, subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } });
+    new PrivateLinkConsumer(stack, 'Billing', { exposure: link, vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } });
     const [endpoint] = Object.values(Template.fromStack(stack).findResources('AWS::EC2::VPCEndpoint'));
     expect(endpoint.Properties.SubnetIds).toHaveLength(2);
   });
@@ -285,7 +285,7 @@ describe('zones of the provider\'s load balancer', () => {
   });
 
   test('the zone ids narrow the user\'s subnets too', () => {
-    const { t } = consume({ subnets: { subnetType: ec2.SubnetType.PUBLIC }, serviceAvailabilityZoneIds: ['use1-az6'], availabilityZoneIds: ZONE_IDS });
+    const { t } = consume({ vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC }, serviceAvailabilityZoneIds: ['use1-az6'], availabilityZoneIds: ZONE_IDS });
     t.hasResourceProperties('AWS::EC2::VPCEndpoint', { SubnetIds: ['subnet-1000000000000000a'] });
   });
 
@@ -307,7 +307,7 @@ describe('zones of the provider\'s load balancer', () => {
   });
 
   test('no warning when the user picks the zones', () => {
-    const { stack } = consume({ subnets: { availabilityZones: ['us-east-1a'] } });
+    const { stack } = consume({ vpcSubnets: { availabilityZones: ['us-east-1a'] } });
     expect(zoneWarnings(stack)).toEqual([]);
   });
 
@@ -330,7 +330,7 @@ describe('zones of the provider\'s load balancer', () => {
     ['zone ids without this account\'s mapping', { serviceAvailabilityZoneIds: ['use1-az4'] },
       /`serviceAvailabilityZoneIds` needs `availabilityZoneIds`, the zone id of each zone of `vpc` in this account .*describe-availability-zones/],
     ['a mapping that misses a zone of the subnets', { serviceAvailabilityZoneIds: ['use1-az4'], availabilityZoneIds: { 'us-east-1a': 'use1-az6' } },
-      /`availabilityZoneIds` has no zone id for 'us-east-1b' of the selected subnets; name every zone of `subnets`/],
+      /`availabilityZoneIds` has no zone id for 'us-east-1b' of the selected subnets; name every zone of `vpcSubnets`/],
     ['a mapping with ids as keys', { serviceAvailabilityZoneIds: ['use1-az4'], availabilityZoneIds: { 'use1-az6': 'us-east-1a' } },
       /`availabilityZoneIds` key 'use1-az6' is not a zone name; use names like 'us-east-1a' as keys, their zone ids as values/],
     ['a mapping to something that is not a zone id', { serviceAvailabilityZoneIds: ['use1-az4'], availabilityZoneIds: { 'us-east-1a': 'use1-az6', 'us-east-1b': 'b' } },
@@ -339,12 +339,12 @@ describe('zones of the provider\'s load balancer', () => {
       /`availabilityZoneIds` \["use1-az6"\] is not a map of strings/],
     ['a mapping without zone ids', { availabilityZoneIds: ZONE_IDS }, /`availabilityZoneIds` is only used with `serviceAvailabilityZoneIds`/],
     ['none of the consumer\'s zones is the provider\'s', { serviceAvailabilityZoneIds: ['use1-az1', 'use1-az2'], availabilityZoneIds: ZONE_IDS },
-      /`subnets` are in the zones us-east-1a \(use1-az6\), us-east-1b \(use1-az4\), none of which the service's load balancer is in \(the zone ids use1-az1, use1-az2\); choose subnets of `vpc` in its zones/],
+      /`vpcSubnets` are in the zones us-east-1a \(use1-az6\), us-east-1b \(use1-az4\), none of which the service's load balancer is in \(the zone ids use1-az1, use1-az2\); choose subnets of `vpc` in its zones/],
     ['lookupSupportedAzs that is not a boolean', { lookupSupportedAzs: 'yes' as unknown as boolean }, /`lookupSupportedAzs` 'yes' is not a boolean/],
     ['lookupSupportedAzs with a service name known only at deployment', (w) => ({ exposure: providerIn(w.stack, ['us-east-1a']), lookupSupportedAzs: true }),
       /`lookupSupportedAzs` needs a literal endpoint service name, but the exposure's is known only at deployment/],
     ['an exposure of this app in none of the consumer\'s zones', (w) => ({ exposure: providerIn(w.stack, ['us-east-1c']) }),
-      /`subnets` are in the zones us-east-1a, us-east-1b, none of which the service's load balancer is in \(the zones us-east-1c of Test\/PaymentsLink\)/],
+      /`vpcSubnets` are in the zones us-east-1a, us-east-1b, none of which the service's load balancer is in \(the zones us-east-1c of Test\/PaymentsLink\)/],
   ])('refused: %s', (_name, extra, message) => {
     const w = consumerWorld();
     const text = expectRefusal(() => new PrivateLinkConsumer(w.stack, 'Billing', propsIn(w, extra)));

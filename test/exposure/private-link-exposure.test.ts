@@ -1,7 +1,7 @@
 /**
  * Unit tests of PrivateLinkExposure: every resource and property it creates (load balancer,
  * security groups, listener, target group, endpoint service, notifications, private DNS name,
- * output), each default both ways (created by us, brought or turned off by the user), every
+ * outputs), each default both ways (created by us, brought or turned off by the user), every
  * refusal with its message, and unresolved tokens passed through unchecked.
  */
 import {
@@ -37,12 +37,12 @@ import { CERT_ARN, ENV, IMAGE, importedVpc } from '../service/fixtures';
 const PATH = 'Test/Link';
 /** Every prop a problem may name. */
 const PROPS: string[] = [
-  'service', 'allowedPrincipals', 'allowAnyPrincipal', 'allowedClients', 'enforceInboundRulesOnPrivateLinkTraffic',
+  'service', 'allowedPrincipals', 'allowAnyPrincipal', 'allowedClients', 'enforceSecurityGroupInboundRulesOnPrivateLinkTraffic',
   'acceptanceRequired', 'allowedRegions', 'protocol', 'certificate', 'sslPolicy', 'port', 'healthCheck', 'healthCheck.protocol',
   'healthCheck.path', 'healthCheck.port', 'healthCheck.interval', 'healthCheck.timeout', 'healthCheck.healthyThresholdCount',
   'healthCheck.unhealthyThresholdCount', 'healthCheck.enabled', 'healthCheck.healthyHttpCodes', 'deregistrationDelay',
-  'deletionProtection', 'privateDnsName', 'publicHostedZone', 'connectionNotifications', 'notificationTopic', 'connectionEvents',
-  'output', 'env',
+  'deletionProtection', 'privateDnsName', 'publicHostedZone', 'enableConnectionNotifications', 'notificationTopic', 'connectionEvents',
+  'createOutputs', 'env',
 ];
 const CONSUMER_ACCOUNT = '222222222222';
 const CLIENTS = '10.1.0.0/16';
@@ -420,7 +420,7 @@ describe('load balancer options', () => {
   });
 
   test('enforcement off: no client rule, the attribute off', () => {
-    const { t } = expose({ enforceInboundRulesOnPrivateLinkTraffic: false, allowedClients: undefined });
+    const { t } = expose({ enforceSecurityGroupInboundRulesOnPrivateLinkTraffic: false, allowedClients: undefined });
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic: 'off' });
     expect(ingressOf(t, 'LinkSecurityGroup')).toEqual([]);
     expect(egressOf(t, 'LinkSecurityGroup')).toHaveLength(1);
@@ -429,7 +429,7 @@ describe('load balancer options', () => {
 
   test('enforcement on when asked explicitly, with several client ranges and a prefix list', () => {
     const { t } = expose({
-      enforceInboundRulesOnPrivateLinkTraffic: true,
+      enforceSecurityGroupInboundRulesOnPrivateLinkTraffic: true,
       allowedClients: [ec2.Peer.ipv4('10.1.0.0/16'), ec2.Peer.ipv4('10.2.0.0/16'), ec2.Peer.ipv6('fd00:1::/64'), ec2.Peer.prefixList('pl-12345678')],
     });
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic: 'on' });
@@ -650,7 +650,7 @@ describe('endpoint service', () => {
   });
 
   test('an output with the endpoint service name, only when asked', () => {
-    const { t } = expose({ output: true });
+    const { t } = expose({ createOutputs: true });
     const outputs = Object.values(t.findOutputs('*'));
     expect(outputs).toEqual([{
       Description: 'PrivateLink endpoint service of Test/Billing',
@@ -658,8 +658,8 @@ describe('endpoint service', () => {
     }]);
   });
 
-  test('no output with output: false', () => {
-    const { t } = expose({ output: false });
+  test('no output with createOutputs: false', () => {
+    const { t } = expose({ createOutputs: false });
     expect(Object.keys(t.findOutputs('*'))).toEqual([]);
   });
 });
@@ -680,7 +680,7 @@ describe('connection notifications', () => {
   });
 
   test('forced on without acceptance', () => {
-    const { t, link } = expose({ acceptanceRequired: false, connectionNotifications: true, connectionEvents: [ConnectionEvent.CONNECT] });
+    const { t, link } = expose({ acceptanceRequired: false, enableConnectionNotifications: true, connectionEvents: [ConnectionEvent.CONNECT] });
     t.hasResourceProperties('AWS::EC2::VPCEndpointService', { AcceptanceRequired: false });
     t.hasResourceProperties('AWS::EC2::VPCEndpointConnectionNotification', { ConnectionEvents: ['Connect'] });
     t.hasResourceProperties('AWS::SNS::Topic', { DisplayName: 'PrivateLink connections of Test/Billing' });
@@ -688,7 +688,7 @@ describe('connection notifications', () => {
   });
 
   test('turned off with acceptance required: no topic, no notification, the key untouched', () => {
-    const { t, link } = expose({ connectionNotifications: false });
+    const { t, link } = expose({ enableConnectionNotifications: false });
     t.resourceCountIs('AWS::EC2::VPCEndpointConnectionNotification', 0);
     t.resourceCountIs('AWS::SNS::Topic', 1);
     const keyStatements = statementsOf(t, 'AWS::KMS::Key', 'EnvKey', 'KeyPolicy');
@@ -886,17 +886,17 @@ describe('refusals', () => {
     ['a service that is not a TwelveFactorService', { service: {} as unknown as TwelveFactorService }, /`service` needs an ITwelveFactorService/],
     // Network.
     ['no allowed clients while enforcing', { allowedClients: [] },
-      /`allowedClients` is empty while inbound rules are enforced on PrivateLink traffic: no client could connect; name the consumer VPCs' ranges .* or set `enforceInboundRulesOnPrivateLinkTraffic` to false/],
+      /`allowedClients` is empty while inbound rules are enforced on PrivateLink traffic: no client could connect; name the consumer VPCs' ranges .* or set `enforceSecurityGroupInboundRulesOnPrivateLinkTraffic` to false/],
     ['allowed clients left out while enforcing', { allowedClients: undefined }, /`allowedClients` is empty while inbound rules are enforced/],
-    ['allowed clients left out, enforcing explicitly', { allowedClients: undefined, enforceInboundRulesOnPrivateLinkTraffic: true },
+    ['allowed clients left out, enforcing explicitly', { allowedClients: undefined, enforceSecurityGroupInboundRulesOnPrivateLinkTraffic: true },
       /`allowedClients` is empty while inbound rules are enforced/],
     ['any IPv4 client', { allowedClients: [ec2.Peer.anyIpv4()] }, /`allowedClients\[0\]` 0\.0\.0\.0\/0 lets any address in; name the consumer VPCs' ranges/],
     ['any IPv6 client', { allowedClients: [ec2.Peer.ipv4('10.1.0.0/16'), ec2.Peer.anyIpv6()] }, /`allowedClients\[1\]` ::\/0 lets any address in/],
     ['0.0.0.0/0 spelled out', { allowedClients: [ec2.Peer.ipv4('0.0.0.0/0')] }, /0\.0\.0\.0\/0 lets any address in/],
     ['a client that is not a peer', { allowedClients: [{} as ec2.IPeer] }, /`allowedClients\[0\]` .*is not an ec2\.IPeer; use ec2\.Peer\.ipv4/],
     ['clients that are not a list', { allowedClients: ec2.Peer.ipv4('10.1.0.0/16') as unknown as ec2.IPeer[] }, /`allowedClients` .*is not a list of ec2\.IPeer/],
-    ['allowed clients without enforcement', { enforceInboundRulesOnPrivateLinkTraffic: false },
-      /`allowedClients` has no effect when `enforceInboundRulesOnPrivateLinkTraffic` is false; remove one of them/],
+    ['allowed clients without enforcement', { enforceSecurityGroupInboundRulesOnPrivateLinkTraffic: false },
+      /`allowedClients` has no effect when `enforceSecurityGroupInboundRulesOnPrivateLinkTraffic` is false; remove one of them/],
     // Regions.
     ['a Region that is not one', { allowedRegions: ['moon'] }, /`allowedRegions\[0\]` 'moon' is not a Region name; use one like 'eu-west-1'/],
     ['a Region in capitals', { allowedRegions: ['US-EAST-1'] }, /`allowedRegions\[0\]` 'US-EAST-1' is not a Region name/],
@@ -975,12 +975,12 @@ describe('refusals', () => {
     ['a zone that is not one', { privateDnsName: 'billing.example.com', publicHostedZone: {} as route53.IPublicHostedZone },
       /`publicHostedZone` \{\} is not a route53\.IPublicHostedZone/],
     // Notifications.
-    ['a topic with notifications off', (w) => ({ connectionNotifications: false, notificationTopic: new sns.Topic(w.stack, 'Ops') }),
-      /`notificationTopic` is given but `connectionNotifications` is false; remove one of them/],
-    ['events with notifications off', { connectionNotifications: false, connectionEvents: [ConnectionEvent.CONNECT] },
-      /`connectionEvents` is given but `connectionNotifications` is false; remove one of them/],
+    ['a topic with notifications off', (w) => ({ enableConnectionNotifications: false, notificationTopic: new sns.Topic(w.stack, 'Ops') }),
+      /`notificationTopic` is given but `enableConnectionNotifications` is false; remove one of them/],
+    ['events with notifications off', { enableConnectionNotifications: false, connectionEvents: [ConnectionEvent.CONNECT] },
+      /`connectionEvents` is given but `enableConnectionNotifications` is false; remove one of them/],
     ['events without acceptance, notifications left to their default', { acceptanceRequired: false, connectionEvents: [ConnectionEvent.CONNECT] },
-      /`connectionEvents` needs notifications, which are off when acceptance is not required; set `connectionNotifications` to true/],
+      /`connectionEvents` needs notifications, which are off when acceptance is not required; set `enableConnectionNotifications` to true/],
     ['no events', { connectionEvents: [] }, /`connectionEvents` \[\] is not a non-empty list of ConnectionEvent; leave it out for all four/],
     ['an event that is not one', { connectionEvents: ['Open' as ConnectionEvent] },
       /`connectionEvents\[0\]` 'Open' is not a ConnectionEvent; use one of ConnectionEvent\.CONNECT, ConnectionEvent\.ACCEPT/],
@@ -988,7 +988,7 @@ describe('refusals', () => {
     ['a topic that is not one', { notificationTopic: {} as sns.ITopic }, /`notificationTopic` \{\} is not an sns\.ITopic/],
     // Kinds.
     ['a boolean that is a string', { acceptanceRequired: 'no' as unknown as boolean }, /`acceptanceRequired` 'no' is not a boolean/],
-    ['output that is a string', { output: 'yes' as unknown as boolean }, /`output` 'yes' is not a boolean/],
+    ['createOutputs that is a string', { createOutputs: 'yes' as unknown as boolean }, /`createOutputs` 'yes' is not a boolean/],
   ];
 
   test.each(cases)('%s', (_name, extra, message) => {
@@ -1057,7 +1057,7 @@ describe('refusals', () => {
       protocol: PrivateLinkProtocol.TLS,
       allowedRegions: ['moon'],
       privateDnsName: 'billing.example.com',
-      connectionNotifications: false,
+      enableConnectionNotifications: false,
       connectionEvents: [ConnectionEvent.ACCEPT],
     })));
     expect(text).toMatch(/^`PrivateLinkExposure` at Test\/Link:\n {2}- /);
@@ -1084,7 +1084,7 @@ describe('accepted edge cases', () => {
     ['health checks on explicitly', { healthCheck: { enabled: true } }],
     ['an HTTPS health check with codes', { healthCheck: { protocol: elbv2.Protocol.HTTPS, path: '/', healthyHttpCodes: '200-399' } }],
     ['a deregistration delay of an hour', { deregistrationDelay: Duration.hours(1) }],
-    ['connection notifications on explicitly with acceptance', { connectionNotifications: true }],
+    ['connection notifications on explicitly with acceptance', { enableConnectionNotifications: true }],
   ])('%s', (_name, extra) => {
     const w = world();
     expectConstructs(() => new PrivateLinkExposure(w.stack, 'Link', propsIn(w, extra)));

@@ -43,12 +43,12 @@ import { checkConsumer, checkExposure, consumerExposure, consumerVpc, ENDPOINT_S
 const SEED = 42;
 
 const EXPOSURE_PROPS = [
-  'service', 'allowedPrincipals', 'allowAnyPrincipal', 'allowedClients', 'enforceInboundRulesOnPrivateLinkTraffic', 'acceptanceRequired',
+  'service', 'allowedPrincipals', 'allowAnyPrincipal', 'allowedClients', 'enforceSecurityGroupInboundRulesOnPrivateLinkTraffic', 'acceptanceRequired',
   'allowedRegions', 'protocol', 'certificate', 'sslPolicy', 'port', 'healthCheck', 'deregistrationDelay', 'deletionProtection',
-  'privateDnsName', 'publicHostedZone', 'connectionNotifications', 'notificationTopic', 'connectionEvents', 'output',
+  'privateDnsName', 'publicHostedZone', 'enableConnectionNotifications', 'notificationTopic', 'connectionEvents', 'createOutputs',
   'healthCheck.path', 'healthCheck.port', 'healthCheck.protocol',
 ];
-const CONSUMER_PROPS = ['exposure', 'vpc', 'subnets', 'privateDnsEnabled', 'domainName', 'hostedZone', 'allowFrom', 'privateDnsName'];
+const CONSUMER_PROPS = ['exposure', 'vpc', 'vpcSubnets', 'privateDnsEnabled', 'domainName', 'hostedZone', 'allowFrom', 'privateDnsName'];
 const ENVIRONMENT_PROPS = ['vpcCidr', 'maxAzs', 'natGateways', 'vpc', 'cluster'];
 
 // ---------------------------------------------------------------------------------------
@@ -157,8 +157,8 @@ describe('PrivateLinkExposure properties', () => {
     expect(tally.refused).toBeGreaterThan(100);
     expect(tally.rareFeatures(['TCP', 'TLS', 'notify', 'noNotify', 'dns', 'star', 'regions', 'noEnforce', 'noAcceptance'])).toEqual([]);
     expect(tally.rareFaults(['allowedPrincipals', 'allowedPrincipals|allowAnyPrincipal', 'allowAnyPrincipal', 'allowedClients',
-      'allowedClients|enforceInboundRulesOnPrivateLinkTraffic', 'allowedRegions', 'protocol', 'protocol|certificate', 'certificate', 'sslPolicy',
-      'port', 'healthCheck', 'privateDnsName', 'connectionEvents', 'connectionEvents|connectionNotifications', 'notificationTopic'])).toEqual([]);
+      'allowedClients|enforceSecurityGroupInboundRulesOnPrivateLinkTraffic', 'allowedRegions', 'protocol', 'protocol|certificate', 'certificate', 'sslPolicy',
+      'port', 'healthCheck', 'privateDnsName', 'connectionEvents', 'connectionEvents|enableConnectionNotifications', 'notificationTopic'])).toEqual([]);
   });
 });
 

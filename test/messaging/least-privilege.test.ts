@@ -43,8 +43,8 @@ function build() {
   const email = service('Email');
   const warehouse = service('Warehouse');
   const accounting = service('Accounting');
-  placed.grantPublish(checkout);
-  settled.grantPublish(ledger);
+  checkout.attach(placed.asBackingService());
+  ledger.attach(settled.asBackingService());
   const subscriptions = {
     email: placed.subscribe(email),
     warehouse: placed.subscribe(warehouse), // fan-out: two queues on one topic

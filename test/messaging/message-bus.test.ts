@@ -2,40 +2,15 @@ import {
   App,
   Duration,
   Stack,
+  aws_cloudwatch as cloudwatch,
   aws_kms as kms,
   aws_sns as sns,
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { BackingService, EventTopic, MessageBus, MicroserviceEnvironment, TwelveFactorService, TwelveFactorServiceProps } from '../../src';
+import { only, policyStatementsOf, resourcesOf, setup } from './fixtures';
+import { EventSubscription, MessageBus, MicroserviceEnvironment, TwelveFactorService } from '../../src';
 import { containerOf, ENV, IMAGE, withEnvironment } from '../service/fixtures';
-
-function setup(serviceProps: Partial<TwelveFactorServiceProps> = {}): {
-  stack: Stack; env: MicroserviceEnvironment; bus: MessageBus; topic: EventTopic; users: TwelveFactorService; worker: TwelveFactorService;
-} {
-  const { stack, env } = withEnvironment({}, false);
-  const users = new TwelveFactorService(stack, 'Users', { environment: env, image: IMAGE, port: 8080, user: '1000' });
-  const worker = new TwelveFactorService(stack, 'Worker', { environment: env, image: IMAGE, user: '1000', ...serviceProps });
-  const bus = new MessageBus(stack, 'Bus', { environment: env });
-  const topic = bus.addTopic('user-signup');
-  return { stack, env, bus, topic, users, worker };
-}
-
-function resourcesOf(template: Template, type: string, pathPart: string): Array<[string, any]> {
-  return Object.entries(template.findResources(type)).filter(([id]) => id.startsWith(pathPart));
-}
-
-function only(template: Template, type: string, pathPart: string): any {
-  const found = resourcesOf(template, type, pathPart);
-  if (found.length !== 1) throw new Error(`expected one ${type} ${pathPart}*, found ${found.map(([id]) => id).join(', ')}`);
-  return found[0][1];
-}
-
-function policyStatementsOf(template: Template, rolePrefix: string): any[] {
-  return Object.entries(template.findResources('AWS::IAM::Policy'))
-    .filter(([id]) => id.startsWith(rolePrefix))
-    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
-}
 
 describe('MessageBus', () => {
   test('creates a customer-managed key with rotation that encrypts its topics', () => {
@@ -188,48 +163,6 @@ describe('EventTopic', () => {
   });
 });
 
-describe('EventTopic.grantPublish', () => {
-  test('grants sns:Publish on that topic only, use of its key, and injects the topic ARN', () => {
-    const { stack, topic, users } = setup();
-    const grant = topic.grantPublish(users);
-    expect(grant.success).toBe(true);
-    expect(topic.publishers).toEqual([users]);
-    const t = Template.fromStack(stack);
-    const statements = policyStatementsOf(t, 'UsersTaskDefinitionTaskRole');
-    const sns_ = statements.filter((s) => JSON.stringify(s.Action).includes('sns:'));
-    expect(sns_).toHaveLength(1);
-    expect(sns_[0].Action).toBe('sns:Publish');
-    expect(sns_[0].Resource.Ref).toMatch(/^Bususersignup/);
-    const kmsStatement = statements.find((s) => JSON.stringify(s.Action).includes('kms:GenerateDataKey'));
-    expect(kmsStatement.Resource['Fn::GetAtt'][0]).toMatch(/^BusKey/);
-    const container = containerOf(t, 'UsersTaskDefinition');
-    expect(container.Environment).toContainEqual({ Name: 'USER_SIGNUP_TOPIC_ARN', Value: { Ref: expect.stringMatching(/^Bususersignup/) } });
-  });
-
-  test('envVarPrefix names the variable; granting again returns the first grant', () => {
-    const { stack, topic, users } = setup();
-    const first = topic.grantPublish(users, { envVarPrefix: 'SIGNUPS' });
-    expect(topic.grantPublish(users, { envVarPrefix: 'SIGNUPS' })).toBe(first);
-    expect(containerOf(Template.fromStack(stack), 'UsersTaskDefinition').Environment.map((e: any) => e.Name)).toContain('SIGNUPS_TOPIC_ARN');
-    expect(() => topic.grantPublish(users)).toThrow(/already has SIGNUPS_TOPIC_ARN/);
-  });
-
-  test.each([
-    [{ envVarPrefix: '1BAD' }, '`envVarPrefix`'],
-    [{ envVarPrefix: 'with-hyphen' }, '`envVarPrefix`'],
-  ])('refuses %j', (options, prop) => {
-    const { topic, users } = setup();
-    expect(() => topic.grantPublish(users, options)).toThrow(new RegExp(`\`EventTopic\` at Test/Bus/user-signup: .*${prop}`));
-  });
-
-  test('refuses what is not a service, and a variable already set', () => {
-    const { topic, users } = setup();
-    expect(() => topic.grantPublish({} as any)).toThrow(/`grantPublish` needs an ITwelveFactorService/);
-    users.addEnvironment('USER_SIGNUP_TOPIC_ARN', 'x');
-    expect(() => topic.grantPublish(users)).toThrow(/USER_SIGNUP_TOPIC_ARN .*already set/);
-  });
-});
-
 describe('EventTopic.subscribe', () => {
   test('creates the subscriber\'s encrypted queue with a DLQ, the subscription with its own DLQ, consume rights and the queue URL', () => {
     const { stack, topic, worker } = setup();
@@ -361,15 +294,15 @@ describe('EventTopic.subscribe', () => {
     expect(dlq.Properties).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
   });
 
-  test('alarms can be turned off', () => {
+  test('defaultAlarms: false turns the alarms off', () => {
     const { stack, topic, worker } = setup();
-    expect(topic.subscribe(worker, { alarms: false }).alarms).toEqual([]);
+    expect(topic.subscribe(worker, { defaultAlarms: false }).alarms).toEqual([]);
     expect(resourcesOf(Template.fromStack(stack), 'AWS::CloudWatch::Alarm', 'WorkerBususersignup')).toHaveLength(0);
   });
 
-  test('deploymentAlarms adds the subscription\'s alarms to the service\'s ECS deployment alarms (off by default)', () => {
+  test('enableDeploymentAlarms adds the subscription\'s alarms to the service\'s ECS deployment alarms (off by default)', () => {
     const { stack, bus, topic, worker, users } = setup();
-    topic.subscribe(worker, { deploymentAlarms: true });
+    topic.subscribe(worker, { enableDeploymentAlarms: true });
     bus.addTopic('other').subscribe(users);
     const t = Template.fromStack(stack);
     const alarmsOf = (prefix: string): any[] => only(t, 'AWS::ECS::Service', prefix).Properties.DeploymentConfiguration.Alarms.AlarmNames;
@@ -407,6 +340,21 @@ describe('EventTopic.subscribe', () => {
     const expression = metrics.find((m: any) => m.ReturnData === true);
     expect(expression.Expression).toBe('IF(FILL(tasks, 0) > 0, messages / FILL(tasks, 0), messages)');
     expect(metrics.filter((m: any) => m.ReturnData !== false)).toHaveLength(1);
+  });
+
+  test('metrics named after SQS\'s, taking MetricOptions; backlog per task divides by the service\'s running task count', () => {
+    const { stack, topic, worker } = setup({ minTasks: 1, maxTasks: 4 });
+    const sub = topic.subscribe(worker, { acceptableLatency: Duration.minutes(1) });
+    const visible = sub.metricApproximateNumberOfMessagesVisible();
+    expect(visible).toMatchObject({ namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', statistic: 'Maximum' });
+    expect(visible.period.toSeconds()).toBe(60);
+    expect(sub.metricApproximateNumberOfMessagesVisible({ statistic: 'Average', period: Duration.minutes(5) })).toMatchObject({ statistic: 'Average' });
+    expect(sub.metricApproximateAgeOfOldestMessage()).toMatchObject({ namespace: 'AWS/SQS', metricName: 'ApproximateAgeOfOldestMessage', statistic: 'Maximum' });
+    const backlog = sub.metricBacklogPerTask();
+    expect(backlog.expression).toBe('IF(FILL(tasks, 0) > 0, messages / FILL(tasks, 0), messages)');
+    expect(stack.resolve((backlog.usingMetrics.tasks as cloudwatch.Metric).dimensions))
+      .toEqual(stack.resolve(worker.metricRunningTaskCount().dimensions));
+    expect(sub.metricBacklogPerTask({ label: 'mine' }).label).toBe('mine');
   });
 
   test('the default processing time is one second', () => {
@@ -494,6 +442,26 @@ describe('EventTopic.subscribe', () => {
     expect(() => topic.subscribe(worker)).toThrow(/`EventTopic` at Test\/Bus\/user-signup: `subscribe`: Test\/Worker already subscribes to the user-signup topic/);
   });
 
+  test('a directly constructed EventSubscription registers with its topic: listed, and no warning of a topic without subscriber', () => {
+    const { stack, topic, worker } = setup();
+    const sub = new EventSubscription(worker, 'Signups', { topic, service: worker });
+    // Compared by path: a failing diff of constructs is unreadable.
+    expect(topic.subscriptions.map((x) => x.node.path)).toEqual([sub.node.path]);
+    Annotations.fromStack(stack).hasNoWarning('/Test/Bus/user-signup', Match.stringLikeRegexp('No service subscribes'));
+    // It counts for `subscribe` too: the service subscribes once.
+    expect(() => topic.subscribe(worker)).toThrow(/`subscribe`: Test\/Worker already subscribes to the user-signup topic/);
+    expect(() => new EventSubscription(worker, 'Again', { topic, service: worker }))
+      .toThrow(/`EventSubscription` at Test\/Worker\/Again: `service`: Test\/Worker already subscribes to the user-signup topic/);
+    expect(topic.subscriptions.map((x) => x.node.path)).toEqual([sub.node.path]);
+  });
+
+  test('a subscription refused at construction is not counted', () => {
+    const { stack, topic, worker } = setup();
+    expect(() => new EventSubscription(worker, 'Bad', { topic, service: worker, maxReceiveCount: 0 })).toThrow(/`maxReceiveCount` 0/);
+    expect(topic.subscriptions).toEqual([]);
+    Annotations.fromStack(stack).hasWarning('/Test/Bus/user-signup', Match.stringLikeRegexp('No service subscribes'));
+  });
+
   const tooManyKeys = Object.fromEntries(['a', 'b', 'c', 'd', 'e', 'f'].map((k) => [k, sns.SubscriptionFilter.stringFilter({ allowlist: ['x'] })]));
   const tooManyCombinations = {
     a: sns.SubscriptionFilter.stringFilter({ allowlist: ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12', '13'] }),
@@ -519,7 +487,8 @@ describe('EventTopic.subscribe', () => {
       filterPolicyWithMessageBody: { a: sns.FilterOrPolicy.filter(sns.SubscriptionFilter.existsFilter()) },
     }, 'cannot both be set'],
     [{ envVarPrefix: 'bad-prefix' }, '`envVarPrefix`'],
-    [{ alarms: false, oldestMessageAgeThreshold: Duration.minutes(5) }, '`oldestMessageAgeThreshold` configures the subscription\'s alarms'],
+    [{ defaultAlarms: false, oldestMessageAgeThreshold: Duration.minutes(5) }, '`oldestMessageAgeThreshold` configures the subscription\'s alarms, which `defaultAlarms: false` turns off'],
+    [{ defaultAlarms: false, enableDeploymentAlarms: true }, '`enableDeploymentAlarms` configures the subscription\'s alarms, which `defaultAlarms: false` turns off'],
     [{ oldestMessageAgeThreshold: Duration.days(4) }, 'is not shorter than the `retentionPeriod`'],
     [{ oldestMessageAgeThreshold: Duration.seconds(10) }, '`oldestMessageAgeThreshold`'],
     [{ retentionPeriod: Duration.millis(90_500), oldestMessageAgeThreshold: Duration.minutes(1) }, '`retentionPeriod`'],
@@ -593,49 +562,5 @@ describe('EventTopic.subscribe', () => {
     const { stack, topic, worker } = setup();
     topic.subscribe(worker, { retentionPeriod: Duration.minutes(10) });
     Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateAgeOfOldestMessage', Threshold: 300 });
-  });
-});
-
-describe('VPC endpoints the bus needs without a NAT gateway (issue 13, defect 6)', () => {
-  function endpointServices(t: Template): string[] {
-    return Object.values(t.findResources('AWS::EC2::VPCEndpoint'))
-      .map((e: any) => JSON.stringify(e.Properties.ServiceName))
-      .map((name) => (/\.(sqs|sns)"/.exec(name)?.[1] ?? 'other'))
-      .filter((name) => name !== 'other')
-      .sort();
-  }
-
-  type Wiring = (w: { stack: Stack; topic: EventTopic; users: TwelveFactorService; worker: TwelveFactorService }) => void;
-  function build(vpcEndpoints: boolean, wire: Wiring): Template {
-    const { stack, env } = withEnvironment({ createVpcEndpoints: vpcEndpoints }, false);
-    const users = new TwelveFactorService(stack, 'Users', { environment: env, image: IMAGE, port: 8080, user: '1000' });
-    const worker = new TwelveFactorService(stack, 'Worker', { environment: env, image: IMAGE, user: '1000' });
-    const topic = new MessageBus(stack, 'Bus', { environment: env }).addTopic('user-signup');
-    wire({ stack, topic, users, worker });
-    return Template.fromStack(stack);
-  }
-
-  test('a subscriber gets an SQS endpoint and a publisher an SNS endpoint, once each', () => {
-    const t = build(true, ({ topic, users, worker }) => {
-      topic.subscribe(worker);
-      topic.grantPublish(users);
-    });
-    expect(endpointServices(t)).toEqual(['sns', 'sqs']);
-  });
-
-  test('a queue and a topic attached as backing services get their endpoints', () => {
-    const t = build(true, ({ stack, worker }) => {
-      worker.attach(BackingService.sqsQueue(new sqs.Queue(stack, 'Jobs', { encryption: sqs.QueueEncryption.SQS_MANAGED })));
-      worker.attach(BackingService.snsTopic(new sns.Topic(stack, 'Out')));
-    });
-    expect(endpointServices(t)).toEqual(['sns', 'sqs']);
-  });
-
-  test('no endpoint without vpcEndpoints (the NAT gateway reaches SQS and SNS)', () => {
-    const t = build(false, ({ topic, users, worker }) => {
-      topic.subscribe(worker);
-      topic.grantPublish(users);
-    });
-    expect(endpointServices(t)).toEqual([]);
   });
 });

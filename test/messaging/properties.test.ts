@@ -35,10 +35,10 @@ const SEED = 42;
 const TOPIC_PROPS = ['name', 'fifo', 'contentBasedDeduplication', 'topic', 'topicName', 'displayName', 'bus', 'addTopic', 'options'];
 const SUBSCRIBE_PROPS = [
   'filterPolicy', 'filterPolicyWithMessageBody', 'rawMessageDelivery', 'queue', 'maxReceiveCount', 'retentionPeriod',
-  'deadLetterRetentionPeriod', 'visibilityTimeout', 'encryptionKey', 'acceptableLatency', 'messageProcessingTime', 'alarms',
-  'oldestMessageAgeThreshold', 'deploymentAlarms', 'envVarPrefix',
+  'deadLetterRetentionPeriod', 'visibilityTimeout', 'encryptionKey', 'acceptableLatency', 'messageProcessingTime', 'defaultAlarms',
+  'oldestMessageAgeThreshold', 'enableDeploymentAlarms', 'envVarPrefix',
   // Named next to the option at fault, and the methods of EventTopic.
-  'stopTimeout', 'minTasks', 'maxTasks', 'topic', 'service', 'fifo', 'subscribe', 'grantPublish', 'options',
+  'stopTimeout', 'minTasks', 'maxTasks', 'topic', 'service', 'fifo', 'subscribe', 'asBackingService', 'options',
 ];
 
 /** Counts of a property's samples, checked so that a generator cannot drift to one side. */
@@ -175,14 +175,14 @@ describe('subscription options', () => {
       tally.see('encryptionKey', c.key !== undefined);
       tally.see('acceptableLatency', o.acceptableLatency !== undefined);
       tally.see('scale from zero', o.acceptableLatency !== undefined && c.service.tasks === 'fromZero');
-      tally.see('alarms: false', o.alarms === false);
-      tally.see('deploymentAlarms', o.deploymentAlarms === true);
+      tally.see('defaultAlarms: false', o.defaultAlarms === false);
+      tally.see('enableDeploymentAlarms', o.enableDeploymentAlarms === true);
       tally.see('visibilityTimeout', o.visibilityTimeout !== undefined);
       tally.see('maxReceiveCount', o.maxReceiveCount !== undefined);
       tally.see('oldestMessageAgeThreshold', o.oldestMessageAgeThreshold !== undefined);
       tally.see('envVarPrefix', o.envVarPrefix !== undefined);
       tally.see('another variable set', c.taken !== undefined);
-      tally.see('default age threshold of half the retention', c.queue === undefined && o.alarms !== false && o.oldestMessageAgeThreshold === undefined
+      tally.see('default age threshold of half the retention', c.queue === undefined && o.defaultAlarms !== false && o.oldestMessageAgeThreshold === undefined
         && isDuration(o.retentionPeriod) && o.retentionPeriod.toSeconds() <= 1800);
       expect(sub).toBeInstanceOf(EventSubscription);
       expect(sub!.node.path).toBe(path);
@@ -195,7 +195,7 @@ describe('subscription options', () => {
     expect(tally.refused).toBeGreaterThan(100);
     // Every feature was in valid samples, not only in refused ones.
     expect(tally.rare(['fifo', 'filterPolicy', 'filterPolicyWithMessageBody', 'nested body policy', 'queue in the stack', 'imported queue',
-      'encryptionKey', 'acceptableLatency', 'scale from zero', 'alarms: false', 'deploymentAlarms', 'visibilityTimeout', 'maxReceiveCount',
+      'encryptionKey', 'acceptableLatency', 'scale from zero', 'defaultAlarms: false', 'enableDeploymentAlarms', 'visibilityTimeout', 'maxReceiveCount',
       'oldestMessageAgeThreshold', 'envVarPrefix', 'another variable set', 'default age threshold of half the retention'])).toEqual([]);
     // And every rule of the fixes was broken in some refused ones.
     expect(tally.rarelyRefused(['options no object', 'variable taken', 'variable taken by a secret', 'KMS_MANAGED queue', 'dead letters kept shorter',
@@ -306,7 +306,7 @@ describe('duplicates, fan-out and fan-in', () => {
           expect(sub!.envVarName).toBe(variable);
           subs.push(sub!);
           variables.push(variable);
-          if (publishes[i]) built.topic.grantPublish(service);
+          if (publishes[i]) service.attach(built.topic.asBackingService());
         });
         if (subs.length === 0) return;
         tally.valid++;
@@ -345,11 +345,11 @@ describe('duplicates, fan-out and fan-in', () => {
 });
 
 // ---------------------------------------------------------------------------------------
-// 4. Publishers, through topic.grantPublish
+// 4. Publishers, through service.attach(topic.asBackingService())
 // ---------------------------------------------------------------------------------------
 
 describe('publishers', () => {
-  test('grantPublish injects <PREFIX>_TOPIC_ARN and sns:Publish, or throws our error naming `envVarPrefix` or `grantPublish`', () => {
+  test('attaching the topic injects <PREFIX>_TOPIC_ARN and sns:Publish, or throws our error naming `envVarPrefix`', () => {
     const tally = new Tally();
     const names = Object.keys(TOPIC_NAMES);
     fc.assert(fc.property(fc.constantFrom(...names), fc.boolean(), sometimes(prefixArb, 3, 1), sometimes(prefixArb, 1, 1), fc.boolean(),
@@ -361,8 +361,7 @@ describe('publishers', () => {
         const service = newService(w, 'Svc', { stop: 30, tasks: 'default' }, taken ? { [wanted(undefined)]: 'arn:aws:sns:us-east-1:111111111111:other' } : undefined);
         const topic = w.bus.addTopic(name, fifo ? { fifo: true } : {});
         const options = defined({ envVarPrefix: prefix });
-        let grant: unknown;
-        const err = attempt(() => { grant = topic.grantPublish(service, options); });
+        const err = attempt(() => service.attach(topic.asBackingService(options)));
         if (!validPrefix(prefix)) {
           tally.refused++;
           const message = expectValidationError(err, { classes: ['EventTopic'], path: `Test/Bus/${name}`, props: SUBSCRIBE_PROPS });
@@ -380,15 +379,16 @@ describe('publishers', () => {
         if (err !== undefined) throw err;
         tally.valid++;
         expect(topic.publishers).toEqual([service]);
-        // Granting again: the same grant for the same variable, else refused.
-        const err2 = attempt(() => expect(topic.grantPublish(service, defined({ envVarPrefix: again }))).toBe(grant));
+        // Attaching again: a no-op for the same variable, else refused.
+        const err2 = attempt(() => service.attach(topic.asBackingService(defined({ envVarPrefix: again }))));
         if (!validPrefix(again)) {
           expect(expectValidationError(err2, { classes: ['EventTopic'], path: `Test/Bus/${name}`, props: SUBSCRIBE_PROPS })).toContain('`envVarPrefix`');
         } else if (wanted(again) !== wanted(prefix)) {
-          expect(expectValidationError(err2, { classes: ['EventTopic'], path: `Test/Bus/${name}`, props: SUBSCRIBE_PROPS })).toContain('`grantPublish`');
+          expect(expectValidationError(err2, { classes: ['TwelveFactorService'], path: 'Test/Svc', props: SUBSCRIBE_PROPS })).toContain('`envVarPrefix`');
         } else if (err2 !== undefined) {
           throw err2;
         }
+        expect(topic.publishers).toEqual([service]);
         const template = synthesize(w.stack);
         expect(environmentOf(template, w.stack, service)).toContainEqual({ Name: wanted(prefix), Value: w.stack.resolve(topic.topic.topicArn) });
         expect(allows(template, 'sns:Publish', w.stack.resolve(topic.topic.topicArn))).toBe(true);
@@ -439,7 +439,7 @@ describe('bugs found by the property tests, fixed', () => {
   });
 
   // BUG 2: a topic name starting with a digit was accepted, but its default prefix made an
-  // invalid variable name: grantPublish and subscribe threw at Test/Svc naming no prop.
+  // invalid variable name: grantPublish (now asBackingService) and subscribe threw at Test/Svc naming no prop.
   it.each(['1orders', '0', '-', '_', '-orders', '_orders'])('BUG 2: a topic named %p is refused at addTopic naming `name`', (name) => {
     const bus = new MessageBus(freshStack(), 'Bus');
     refused(attempt(() => bus.addTopic(name)), 'MessageBus', 'Test/Bus', 'name');

@@ -107,9 +107,10 @@ describe('user', () => {
     service(stack, env, 'Users', { hostName: 'users.example.com', user });
     const t = Template.fromStack(stack);
     expect(containerOf(t, 'UsersTaskDefinition').User).toBe(user);
-    Annotations.fromStack(stack).hasWarning('/Test/Users',
-      Match.stringLikeRegexp(`The container runs as root \\(\`user\` '${user}'\\): set \`user\` to a non-root user`));
-    const warnings = Annotations.fromStack(stack).findWarning('/Test/Users', Match.anyValue());
+    // Said once for the environment, naming the service and its user.
+    Annotations.fromStack(stack).hasWarning('/Test/Env',
+      Match.stringLikeRegexp(`The container of Test/Users runs as root \\(\`user\` '${user}'\\): set its \`user\` to a non-root user`));
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.anyValue());
     expect(warnings.map((w) => w.entry.data)).toEqual([expect.stringMatching(/\[ack: cdk-microservices:rootUser\]$/)]);
   });
 
@@ -117,7 +118,7 @@ describe('user', () => {
     const { stack, env } = withEnvironment();
     service(stack, env, 'Users', { hostName: 'users.example.com', user });
     expect(containerOf(Template.fromStack(stack), 'UsersTaskDefinition').User).toBe(user);
-    Annotations.fromStack(stack).hasNoWarning('/Test/Users', Match.anyValue());
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
   });
 });
 

@@ -136,8 +136,9 @@ describe('defaults of a web service', () => {
   });
 
   test('a warning when the container may run as root, none with a user', () => {
-    Annotations.fromStack(web().stack).hasWarning('/Test/Users', Match.stringLikeRegexp('set `user` to a non-root user'));
-    Annotations.fromStack(web({ user: '1000' }).stack).hasNoWarning('/Test/Users', Match.anyValue());
+    Annotations.fromStack(web().stack).hasWarning('/Test/Env',
+      Match.stringLikeRegexp('The container of Test/Users runs as the image\'s user, which may be root: set its `user` to a non-root user'));
+    Annotations.fromStack(web({ user: '1000' }).stack).hasNoWarning('*', Match.anyValue());
   });
 
   test('the error alarm notifies the environment alarm topic', () => {

@@ -27,7 +27,7 @@ export const NEW_IMAGE = '111111111111.dkr.ecr.us-east-1.amazonaws.com/users:v2'
 
 /** What to build. */
 export interface CanaryVariant {
-  /** `approvalBeforeLastStep: true`. */
+  /** `enableApprovalBeforeLastStep: true`. */
   readonly approval?: boolean;
   /** `oldSlot: OldSlot.SCALE_IN`. */
   readonly scaleIn?: boolean;
@@ -127,14 +127,17 @@ export function resolveTokens(value: Json): Json {
 
 const cache = new Map<string, Synthesized>();
 
-/** Synthesizes a stack with a `CanaryDeployment` (cached per variant). */
-export function synthesizeCanary(variant: CanaryVariant = {}): Synthesized {
+/**
+ * Synthesizes a stack with a `CanaryDeployment` (cached per variant). `extend` adds to the stack
+ * before it is synthesized (rules, targets); a stack built with it is not cached.
+ */
+export function synthesizeCanary(variant: CanaryVariant = {}, extend?: (canary: CanaryDeployment, stack: Stack) => void): Synthesized {
   const key = JSON.stringify({
     ...variant,
     recordTtl: variant.recordTtl?.toSeconds(),
     steps: variant.steps?.map((s) => [s.percent, s.bake.toSeconds()]),
   });
-  const cached = cache.get(key);
+  const cached = extend ? undefined : cache.get(key);
   if (cached) return cached;
 
   const { stack, env } = withEnvironment();
@@ -147,16 +150,17 @@ export function synthesizeCanary(variant: CanaryVariant = {}): Synthesized {
   let scope: Construct = stack;
   for (const nested of variant.nestedIn ?? []) scope = new Construct(scope, nested);
   const canary = new CanaryDeployment(scope, 'Canary', {
-    service: { environment: env, image: IMAGE, port: 8080, user: '1000', minTasks: 2, maxTasks: 4, config: variant.config },
+    serviceProps: { environment: env, image: IMAGE, port: 8080, user: '1000', minTasks: 2, maxTasks: 4, config: variant.config },
     hostedZone: zone,
     recordName: 'users',
     certificate: acm.Certificate.fromCertificateArn(stack, 'CanaryCertificate', CERT_ARN),
     alarms: [extra],
     steps: variant.steps,
     recordTtl: variant.recordTtl,
-    approvalBeforeLastStep: variant.approval,
+    enableApprovalBeforeLastStep: variant.approval,
     oldSlot: variant.scaleIn ? OldSlot.SCALE_IN : undefined,
   });
+  extend?.(canary, stack);
   if (variant.sidecarAfterConstruction) {
     for (const slot of [canary.blue, canary.green]) {
       slot.taskDefinition.addContainer('proxy', {
@@ -225,7 +229,7 @@ export function synthesizeCanary(variant: CanaryVariant = {}): Synthesized {
     eventSource: canary.eventSource,
     appContainerIndex: Math.max(0, containers.indexOf(canary.blue.container)),
   };
-  cache.set(key, synthesized);
+  if (!extend) cache.set(key, synthesized);
   return synthesized;
 }
 

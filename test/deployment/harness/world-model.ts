@@ -15,7 +15,7 @@ export class AwsError extends Error {
 
 /**
  * The throttling error each kind of call raises, named as Step Functions reports it (see
- * RETRIED_ERRORS in src/deployment/rollout-definition.ts for the sources):
+ * RETRIED_ERRORS in src/deployment/rollout-integrations.ts for the sources):
  * - ECS, CloudWatch and Application Auto Scaling model no throttling error: their
  *   `ThrottlingException` ("Rate exceeded") reaches an AWS SDK integration as the service's base
  *   exception of the AWS SDK for Java v2, `<Service>.<Service>Exception`;

@@ -92,7 +92,7 @@ export interface Timing {
   readonly alarmPollInterval?: any;
   readonly healthTimeout?: any;
   readonly healthPollInterval?: any;
-  readonly approvalBeforeLastStep?: any;
+  readonly enableApprovalBeforeLastStep?: any;
   readonly approvalTimeout?: any;
   readonly recordTtl?: any;
   readonly oldSlot?: any;
@@ -130,7 +130,7 @@ export const timingArb: fc.Arbitrary<Timing> = fc.record({
     { weight: 4, arbitrary: fc.integer({ min: 5, max: 300 }).map((s) => Duration.seconds(s)) },
     { weight: 2, arbitrary: durationProp },
   )),
-  approvalBeforeLastStep: sometimes(fc.oneof({ weight: 8, arbitrary: fc.boolean() }, { weight: 1, arbitrary: wrongKind }), 1, 2),
+  enableApprovalBeforeLastStep: sometimes(fc.oneof({ weight: 8, arbitrary: fc.boolean() }, { weight: 1, arbitrary: wrongKind }), 1, 2),
   approvalTimeout: sometimes(fc.oneof(
     { weight: 4, arbitrary: fc.integer({ min: 60, max: 7 * DAY }).map((s) => Duration.seconds(s)) },
     { weight: 2, arbitrary: durationProp },

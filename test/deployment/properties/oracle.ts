@@ -44,7 +44,7 @@ export interface Verdict {
 export const KINDS: Array<[keyof Timing, 'boolean' | 'number' | 'Duration']> = [
   ['defaultAlarms', 'boolean'], ['errorRatePercent', 'number'], ['latencyThreshold', 'Duration'], ['alarmPeriod', 'Duration'],
   ['alarmEvaluationPeriods', 'number'], ['alarmPollInterval', 'Duration'], ['healthTimeout', 'Duration'], ['healthPollInterval', 'Duration'],
-  ['approvalBeforeLastStep', 'boolean'], ['approvalTimeout', 'Duration'], ['recordTtl', 'Duration'],
+  ['enableApprovalBeforeLastStep', 'boolean'], ['approvalTimeout', 'Duration'], ['recordTtl', 'Duration'],
 ];
 
 export function oracle(stepsGiven: any, timing: Timing): Verdict {
@@ -87,7 +87,7 @@ export function oracle(stepsGiven: any, timing: Timing): Verdict {
     ['approvalTimeout', 60, 7 * DAY]] as const) {
     if (t[prop] !== undefined && !secondsWithin(t[prop], min, max)) faults.add(prop);
   }
-  if (t.approvalTimeout !== undefined && t.approvalBeforeLastStep !== true) faults.add('approvalTimeout');
+  if (t.approvalTimeout !== undefined && t.enableApprovalBeforeLastStep !== true) faults.add('approvalTimeout');
   if (t.recordTtl !== undefined && !secondsWithin(t.recordTtl, 1, DAY)) faults.add('recordTtl');
 
   // The steps, the default ones included: every bake at least the alarm window.
@@ -142,7 +142,7 @@ export function oracle(stepsGiven: any, timing: Timing): Verdict {
     steps,
     poll: t.alarmPollInterval === undefined ? 10 : wholeSeconds(t.alarmPollInterval) ?? 0,
     window,
-    approval: t.approvalBeforeLastStep === true,
+    approval: t.enableApprovalBeforeLastStep === true,
     approvalTimeout: t.approvalTimeout === undefined ? DAY : wholeSeconds(t.approvalTimeout) ?? 0,
     healthTimeout: t.healthTimeout === undefined ? 1200 : wholeSeconds(t.healthTimeout) ?? 0,
   };

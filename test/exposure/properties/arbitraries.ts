@@ -170,10 +170,10 @@ export interface ExposureSample {
   readonly deregistrationDelay?: Duration;
   readonly deletionProtection?: any;
   readonly dns: DnsSpec;
-  readonly connectionNotifications?: any;
+  readonly enableConnectionNotifications?: any;
   readonly topic?: 'imported' | 'junk';
   readonly connectionEvents?: any;
-  readonly output?: any;
+  readonly createOutputs?: any;
 }
 
 /** A value of `good` mostly, of `bad` with the relative weight `badWeight` (0: never). */
@@ -210,13 +210,13 @@ export function exposureArbOf(bad: number): fc.Arbitrary<ExposureSample> {
       fc.constantFrom(Duration.seconds(3601), Duration.millis(1500)), bad), 1, 6),
     deletionProtection: sometimes(mix(fc.boolean(), wrongKind, bad / 2), 1, 3),
     dns: dnsArbOf(bad),
-    connectionNotifications: sometimes(mix(fc.boolean(), wrongKind, bad / 2), 1, 2),
+    enableConnectionNotifications: sometimes(mix(fc.boolean(), wrongKind, bad / 2), 1, 2),
     topic: sometimes(mix(fc.constant('imported' as const), fc.constant('junk' as const), bad / 2), 1, 4),
     connectionEvents: sometimes(mix(
       fc.oneof({ weight: 6, arbitrary: fc.subarray(Object.values(ConnectionEvent), { minLength: 1 }) },
         { weight: 1, arbitrary: fc.constant([ConnectionEvent.ACCEPT, ConnectionEvent.ACCEPT]) }),
       fc.constantFrom<any>([], ['connect'], [ConnectionEvent.CONNECT, 'Established'], 'Connect', [42]), bad), 1, 3),
-    output: sometimes(mix(fc.boolean(), wrongKind, bad / 2), 1, 5),
+    createOutputs: sometimes(mix(fc.boolean(), wrongKind, bad / 2), 1, 5),
     // Whether the props that go together are drawn together (1) or apart (0).
     together: mix(fc.constant(true), fc.constant(false), bad),
     junkProtocol: mix(fc.constant(false), fc.constant(true), bad / 4, 30),
@@ -225,11 +225,11 @@ export function exposureArbOf(bad: number): fc.Arbitrary<ExposureSample> {
   });
   return base.map(({ together, junkProtocol, anyWrongKind, eventsWithoutNotifications, ...raw }) => {
     const s = eventsWithoutNotifications
-      ? { ...raw, connectionNotifications: raw.acceptanceRequired === false ? undefined : false, connectionEvents: [ConnectionEvent.CONNECT] }
+      ? { ...raw, enableConnectionNotifications: raw.acceptanceRequired === false ? undefined : false, connectionEvents: [ConnectionEvent.CONNECT] }
       : raw;
     const star = Array.isArray(s.principals) && s.principals.some((p: PrincipalSpec) => p.kind === 'anyPrincipal' || (p.kind === 'arn' && p.arn === '*'));
     const tls = s.certificate !== undefined;
-    const notify = s.connectionNotifications ?? ((s.acceptanceRequired ?? true) || s.topic !== undefined);
+    const notify = s.enableConnectionNotifications ?? ((s.acceptanceRequired ?? true) || s.topic !== undefined);
     return defined({
       ...s,
       allowAnyPrincipal: anyWrongKind ?? (together ? (star ? true : undefined) : star ? undefined : true),

@@ -52,7 +52,7 @@ export interface ExposureVerdict {
   readonly events: Set<string>;
   readonly regions?: string[];
   readonly dnsName?: string;
-  readonly output: boolean;
+  readonly createOutputs: boolean;
   readonly healthPort?: number;
 }
 
@@ -70,11 +70,11 @@ export function exposureOracle(s: ExposureSample): ExposureVerdict {
     return v;
   };
   const allowAny = bool('allowAnyPrincipal', s.allowAnyPrincipal) ?? false;
-  const enforce = bool('enforceInboundRulesOnPrivateLinkTraffic', s.enforce) ?? true;
+  const enforce = bool('enforceSecurityGroupInboundRulesOnPrivateLinkTraffic', s.enforce) ?? true;
   const acceptance = bool('acceptanceRequired', s.acceptanceRequired) ?? true;
   bool('deletionProtection', s.deletionProtection);
-  const output = bool('output', s.output) ?? false;
-  const notifyGiven = bool('connectionNotifications', s.connectionNotifications);
+  const createOutputs = bool('createOutputs', s.createOutputs) ?? false;
+  const notifyGiven = bool('enableConnectionNotifications', s.enableConnectionNotifications);
 
   if (!s.withPort) faults.add('service');
 
@@ -114,8 +114,8 @@ export function exposureOracle(s: ExposureSample): ExposureVerdict {
       else ingress.add(clientSource(c));
     }
     const none = (s.clients ?? []).length === 0;
-    if (enforce && none) faults.add('allowedClients|enforceInboundRulesOnPrivateLinkTraffic');
-    if (!enforce && !none) faults.add('allowedClients|enforceInboundRulesOnPrivateLinkTraffic');
+    if (enforce && none) faults.add('allowedClients|enforceSecurityGroupInboundRulesOnPrivateLinkTraffic');
+    if (!enforce && !none) faults.add('allowedClients|enforceSecurityGroupInboundRulesOnPrivateLinkTraffic');
   }
 
   // Regions: names like eu-west-1, each once.
@@ -171,12 +171,12 @@ export function exposureOracle(s: ExposureSample): ExposureVerdict {
 
   // Notifications: on by default with acceptance or a topic; events only with notifications.
   const notify = notifyGiven ?? (acceptance || s.topic !== undefined);
-  if (notifyGiven === false && s.topic !== undefined) faults.add('notificationTopic|connectionNotifications');
+  if (notifyGiven === false && s.topic !== undefined) faults.add('notificationTopic|enableConnectionNotifications');
   if (s.topic === 'junk') faults.add('notificationTopic');
   const ev = s.connectionEvents;
   let events = new Set<string>(Object.values(ConnectionEvent));
   if (ev !== undefined) {
-    if (notifyGiven === false || !notify) faults.add('connectionEvents|connectionNotifications');
+    if (notifyGiven === false || !notify) faults.add('connectionEvents|enableConnectionNotifications');
     const all: unknown[] = Object.values(ConnectionEvent);
     if (!Array.isArray(ev) || ev.length === 0 || !ev.every((e) => all.includes(e))) faults.add('connectionEvents');
     else events = new Set(ev);
@@ -195,7 +195,7 @@ export function exposureOracle(s: ExposureSample): ExposureVerdict {
     events,
     regions,
     dnsName,
-    output,
+    createOutputs,
     healthPort: health.extraPort,
   };
 }

@@ -85,7 +85,7 @@ export function exposureProps(stack: Stack, service: TwelveFactorService, s: Exp
     allowedPrincipals: s.principals === 'none' ? [] : s.principals === 'notList' ? new iam.AccountPrincipal('222222222222') : s.principals.map(makePrincipal),
     allowAnyPrincipal: s.allowAnyPrincipal,
     allowedClients: s.clients === 'notList' ? ec2.Peer.ipv4('10.1.0.0/16') : s.clients?.map((c) => makeClient(stack, c)),
-    enforceInboundRulesOnPrivateLinkTraffic: s.enforce,
+    enforceSecurityGroupInboundRulesOnPrivateLinkTraffic: s.enforce,
     acceptanceRequired: s.acceptanceRequired,
     allowedRegions: s.allowedRegions,
     protocol: s.protocol,
@@ -97,10 +97,10 @@ export function exposureProps(stack: Stack, service: TwelveFactorService, s: Exp
     deletionProtection: s.deletionProtection,
     privateDnsName: s.dns.name,
     publicHostedZone: zone,
-    connectionNotifications: s.connectionNotifications,
+    enableConnectionNotifications: s.enableConnectionNotifications,
     notificationTopic: s.topic === 'imported' ? sns.Topic.fromTopicArn(stack, 'Topic', TOPIC_ARN) : s.topic === 'junk' ? TOPIC_ARN : undefined,
     connectionEvents: s.connectionEvents,
-    output: s.output,
+    createOutputs: s.createOutputs,
   });
 }
 
@@ -196,7 +196,7 @@ export function checkExposure(stack: Stack, link: PrivateLinkExposure, v: Exposu
     if (link.privateDnsName !== v.dnsName) fail('privateDnsName', link.privateDnsName);
   }
   const outputs = Object.keys(template.toJSON().Outputs ?? {}).filter((k) => k.startsWith('Link'));
-  if ((outputs.length > 0) !== v.output) fail(`expected ${v.output ? 'an' : 'no'} output`, outputs);
+  if ((outputs.length > 0) !== v.createOutputs) fail(`expected ${v.createOutputs ? 'an' : 'no'} output`, outputs);
 }
 
 export const ENDPOINT_SERVICE_NAME = 'com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0';

@@ -195,9 +195,9 @@ export interface SubOptions {
   visibilityTimeout?: any;
   acceptableLatency?: any;
   messageProcessingTime?: any;
-  alarms?: any;
+  defaultAlarms?: any;
   oldestMessageAgeThreshold?: any;
-  deploymentAlarms?: any;
+  enableDeploymentAlarms?: any;
   envVarPrefix?: any;
 }
 
@@ -264,9 +264,9 @@ export const subOptionsArb: fc.Arbitrary<SubOptions> = fc.record({
   visibilityTimeout: sometimes(visibilityArb),
   acceptableLatency: sometimes(latencyArb, 1, 2),
   messageProcessingTime: sometimes(processingArb, 1, 2),
-  alarms: sometimes(booleanProp, 1, 2),
+  defaultAlarms: sometimes(booleanProp, 1, 2),
   oldestMessageAgeThreshold: sometimes(durationProp, 1, 4),
-  deploymentAlarms: sometimes(booleanProp, 1, 3),
+  enableDeploymentAlarms: sometimes(booleanProp, 1, 3),
   envVarPrefix: sometimes(prefixArb, 1, 4),
 });
 
@@ -283,9 +283,9 @@ export const tameOptionsArb: fc.Arbitrary<SubOptions> = fc.record({
   visibilityTimeout: sometimes(fc.integer({ min: 0, max: 600 }).map((s) => Duration.seconds(s))),
   acceptableLatency: sometimes(fc.integer({ min: 1, max: 600_000 }).map((ms) => Duration.millis(ms)), 1, 1),
   messageProcessingTime: sometimes(fc.integer({ min: 1, max: 60_000 }).map((ms) => Duration.millis(ms)), 1, 2),
-  alarms: sometimes(fc.boolean(), 1, 2),
+  defaultAlarms: sometimes(fc.boolean(), 1, 2),
   oldestMessageAgeThreshold: sometimes(fc.integer({ min: 60, max: 7200 }).map((s) => Duration.seconds(s)), 1, 3),
-  deploymentAlarms: sometimes(fc.boolean(), 1, 2),
+  enableDeploymentAlarms: sometimes(fc.boolean(), 1, 2),
   envVarPrefix: sometimes(fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,12}$/), 1, 4),
 });
 export const tameKey = fc.stringMatching(/^[a-z][a-zA-Z0-9_.-]{0,9}$/);
@@ -311,7 +311,7 @@ export const tameBodyPolicyArb: fc.Arbitrary<PolicySpec<BodyValue>> = fc.uniqueA
 }).map((entries) => ({ entries }));
 
 /** Options of subscribe that are no object: refused, null too. */
-export const rawSubscribeOptionsArb = fc.constantFrom<any>(42, 0, 'abc', '', true, false, [], [{ alarms: false }], null);
+export const rawSubscribeOptionsArb = fc.constantFrom<any>(42, 0, 'abc', '', true, false, [], [{ defaultAlarms: false }], null);
 /** A retention of no whole seconds next to a valid age threshold (which once crashed in Duration.toSeconds). */
 export const fractionalRetentionArb = fc.record({
   retentionMs: fc.integer({ min: 60_001, max: 3_600_000 }).filter((ms) => ms % 1000 !== 0),

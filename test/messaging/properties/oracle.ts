@@ -116,8 +116,8 @@ export const queueInStack = (kind: QueueKind | undefined) => kind !== undefined 
 export const SUB_KINDS: Array<[keyof SubOptions, 'boolean' | 'number' | 'Duration' | 'string']> = [
   ['rawMessageDelivery', 'boolean'], ['maxReceiveCount', 'number'], ['retentionPeriod', 'Duration'],
   ['deadLetterRetentionPeriod', 'Duration'], ['visibilityTimeout', 'Duration'], ['acceptableLatency', 'Duration'],
-  ['messageProcessingTime', 'Duration'], ['alarms', 'boolean'], ['oldestMessageAgeThreshold', 'Duration'],
-  ['deploymentAlarms', 'boolean'], ['envVarPrefix', 'string'],
+  ['messageProcessingTime', 'Duration'], ['defaultAlarms', 'boolean'], ['oldestMessageAgeThreshold', 'Duration'],
+  ['enableDeploymentAlarms', 'boolean'], ['envVarPrefix', 'string'],
 ];
 export const ofKind = (v: unknown, kind: string) => kind === 'Duration' ? isDuration(v) : typeof v === kind;
 export const wholeSecondsIn = (d: Duration, minS: number, maxS: number) => {
@@ -205,9 +205,9 @@ export function subscriptionMustName(c: SubCase): string[][] {
   if (o.envVarPrefix !== undefined && !ENV_VAR_NAME.test(o.envVarPrefix)) must('envVarPrefix');
   // The variable must not be set on the service already (config, secrets, another subscription).
   if (takenVariable(c) === `${effectivePrefix(c)}_QUEUE_URL`) must('envVarPrefix');
-  if (o.alarms === false) {
+  if (o.defaultAlarms === false) {
     if (o.oldestMessageAgeThreshold !== undefined) must('oldestMessageAgeThreshold');
-    if (o.deploymentAlarms === true) must('deploymentAlarms');
+    if (o.enableDeploymentAlarms === true) must('enableDeploymentAlarms');
   }
   if (o.oldestMessageAgeThreshold !== undefined) {
     const age: Duration = o.oldestMessageAgeThreshold;

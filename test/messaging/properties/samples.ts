@@ -357,7 +357,7 @@ export function checkSubscription(c: SubCase, stack: Stack, template: Template, 
   // Alarms: the dead-letter queues' and the oldest message's, naming the topic.
   const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'))
     .filter((a) => String(a.Properties.AlarmDescription).includes(`of the ${c.topicName} topic`) && String(a.Properties.AlarmDescription).includes('Test/Svc'));
-  const alarmsOn = o.alarms !== false;
+  const alarmsOn = o.defaultAlarms !== false;
   const knownDlq = c.queue === undefined || queueInStack(c.queue);
   expect(sub.alarms.length).toBe(alarmsOn ? (knownDlq ? 3 : 2) : 0);
   expect(alarms.length).toBe(sub.alarms.length);
@@ -374,7 +374,8 @@ export function checkSubscription(c: SubCase, stack: Stack, template: Template, 
   const service = resourcesOf(template, 'AWS::ECS::Service')[idOf(stack, sub.service.service)].Properties;
   const deploymentAlarms: unknown[] = service.DeploymentConfiguration?.Alarms?.AlarmNames ?? [];
   for (const alarm of sub.alarms) {
-    expect(deploymentAlarms.some((a) => JSON.stringify(a) === JSON.stringify(stack.resolve(alarm.alarmName)))).toBe(o.deploymentAlarms === true);
+    const named = deploymentAlarms.some((a) => JSON.stringify(a) === JSON.stringify(stack.resolve(alarm.alarmName)));
+    expect(named).toBe(o.enableDeploymentAlarms === true);
   }
 }
 

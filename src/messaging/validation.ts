@@ -1,7 +1,19 @@
-import { Token, aws_iam as iam, aws_sns as sns } from 'aws-cdk-lib';
+/**
+ * The checks of the message bus: topic names and options, subscription options, filter
+ * policies against SNS's limits. Each returns the problems it finds, for
+ * MicroservicesValidationError.
+ */
+import { Duration, Token, aws_kms as kms, aws_sns as sns, aws_sqs as sqs } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import type { EventTopicOptions } from './event-topic';
-import { checkKinds, envVarPrefixProblem, Problems, show } from '../private/validation';
+import type { EventSubscriptionProps } from './event-subscription';
+import type { EventTopic, EventTopicOptions } from './event-topic';
+import { membersOf } from './registry';
+import { checkInt, checkKinds, envVarPrefixProblem, known, Problems, show } from '../private/validation';
+import { integrationVariableTaken, isTwelveFactorService } from '../service/twelve-factor-service';
+
+const MAX_VISIBILITY_SECONDS = 12 * 3600;
+const MIN_RETENTION_SECONDS = 60;
+const MAX_RETENTION_SECONDS = 14 * 24 * 3600;
 
 /** SNS limits on a subscription filter policy. */
 export const FILTER_POLICY_MAX_KEYS = 5;
@@ -192,27 +204,6 @@ export function eventTopicOptionProblems(scope: IConstruct, name: unknown, optio
   return problems;
 }
 
-/**
- * The topic actions a topic policy can name: the TLS-only statement of a topic refuses all
- * of them, not only `sns:Publish` as aws-cdk's `enforceSSL` does.
- */
-export const TOPIC_ACTIONS = [
-  'sns:Publish', 'sns:Subscribe', 'sns:GetTopicAttributes', 'sns:SetTopicAttributes', 'sns:AddPermission',
-  'sns:RemovePermission', 'sns:DeleteTopic', 'sns:ListSubscriptionsByTopic',
-];
-
-/** The statement that refuses any request to a topic or queue made without TLS. */
-export function tlsOnly(resource: string, actions: string[], sid = 'DenyRequestsWithoutTls'): iam.PolicyStatement {
-  return new iam.PolicyStatement({
-    sid,
-    effect: iam.Effect.DENY,
-    principals: [new iam.AnyPrincipal()],
-    actions,
-    resources: [resource],
-    conditions: { Bool: { 'aws:SecureTransport': 'false' } },
-  });
-}
-
 /** The env var prefix from options, recording a problem when it is not valid. */
 export function envVarPrefix(options: { readonly envVarPrefix?: string } | undefined, fallback: string, problems: string[]): string {
   const given = options?.envVarPrefix;
@@ -223,4 +214,113 @@ export function envVarPrefix(options: { readonly envVarPrefix?: string } | undef
     return fallback;
   }
   return given;
+}
+
+/**
+ * The problems of a subscription's props, before anything is created: the kinds of the
+ * options, SNS's and SQS's limits, the queue brought, the alarms and the backlog scaling, and
+ * a service that already subscribes to the topic.
+ */
+export function subscriptionProblems(scope: IConstruct, props: EventSubscriptionProps): string[] {
+  const p = new Problems('EventSubscription', scope);
+  if (!props || typeof props !== 'object') return ['props are missing; pass at least `topic` and `service`'];
+  if (!isTwelveFactorService(props.service)) return [`\`service\` ${show(props.service)} is not an ITwelveFactorService; pass a TwelveFactorService`];
+  if (!props.topic || typeof (props.topic as EventTopic).subscribe !== 'function') return [`\`topic\` ${show(props.topic)} is not an EventTopic`];
+  // The variable and the rest would clash with the first subscription: this is the cause.
+  if (membersOf(props.topic).subscriptions.has(props.service.node.path)) {
+    return [`\`service\`: ${props.service.node.path} already subscribes to the ${props.topic.name} topic; subscribe a service to a topic once (use one filter policy that covers what it needs)`];
+  }
+  const o = checkKinds(p, props, [
+    ['filterPolicy', 'map'], ['filterPolicyWithMessageBody', 'map'], ['rawMessageDelivery', 'boolean'],
+    ['maxReceiveCount', 'number'], ['retentionPeriod', 'Duration'], ['deadLetterRetentionPeriod', 'Duration'],
+    ['visibilityTimeout', 'Duration'], ['acceptableLatency', 'Duration'], ['messageProcessingTime', 'Duration'],
+    ['defaultAlarms', 'boolean'], ['oldestMessageAgeThreshold', 'Duration'], ['enableDeploymentAlarms', 'boolean'], ['envVarPrefix', 'string'],
+  ]);
+  const problems = p.all;
+  const fifo = props.topic.fifo;
+  const service = props.service;
+
+  for (const problem of filterPolicyProblems(o.filterPolicy, o.filterPolicyWithMessageBody)) problems.push(problem);
+  if (o.queue !== undefined) {
+    if (typeof (o.queue as sqs.IQueue)?.queueArn !== 'string') {
+      problems.push(`\`queue\` ${show(o.queue)} is not an sqs.IQueue`);
+    } else {
+      if (o.queue.fifo !== fifo) {
+        problems.push(fifo
+          ? '`queue` is a standard queue but the topic is FIFO; a FIFO topic delivers to FIFO queues only: bring a FIFO queue or let the subscription create one'
+          : '`queue` is a FIFO queue but the topic is a standard topic, which cannot deliver to it: bring a standard queue or let the subscription create one');
+      }
+      if (o.queue instanceof sqs.Queue) {
+        if (!o.queue.deadLetterQueue) problems.push('`queue` has no dead-letter queue; give it one (`deadLetterQueue`) or let the subscription create the queue');
+        if (o.queue.encryptionType === sqs.QueueEncryption.UNENCRYPTED) problems.push('`queue` is not encrypted; encrypt it (KMS or SQS_MANAGED) or let the subscription create the queue');
+        if (o.queue.encryptionType === sqs.QueueEncryption.KMS_MANAGED) {
+          problems.push('`queue` is encrypted with the AWS managed key alias/aws/sqs, whose key policy cannot let SNS deliver; use a customer-managed key (KMS) or SQS_MANAGED');
+        }
+      }
+      for (const prop of ['maxReceiveCount', 'retentionPeriod', 'deadLetterRetentionPeriod', 'visibilityTimeout', 'encryptionKey'] as const) {
+        if (o[prop] !== undefined) problems.push(`\`${prop}\` configures the queue the subscription creates; it cannot change the \`queue\` you bring`);
+      }
+    }
+  }
+  if (o.encryptionKey !== undefined && typeof (o.encryptionKey as kms.IKey)?.keyArn !== 'string') {
+    problems.push(`\`encryptionKey\` ${show(o.encryptionKey)} is not a kms.IKey`);
+  }
+  if (o.maxReceiveCount !== undefined) {
+    const c = checkInt('maxReceiveCount', o.maxReceiveCount, 1, 1000);
+    if (c) problems.push(c);
+  }
+  for (const prop of ['retentionPeriod', 'deadLetterRetentionPeriod'] as const) {
+    const v = o[prop];
+    if (known(v) && (v.toMilliseconds() % 1000 !== 0 || v.toSeconds() < MIN_RETENTION_SECONDS || v.toSeconds() > MAX_RETENTION_SECONDS)) {
+      problems.push(`\`${prop}\` ${v.toHumanString()} is not valid; use whole seconds from 1 minute to 14 days`);
+    }
+  }
+  const retention = o.retentionPeriod ?? Duration.days(4);
+  const dlqRetention = o.deadLetterRetentionPeriod ?? Duration.days(14);
+  if (o.queue === undefined && known(retention) && known(dlqRetention) && dlqRetention.toMilliseconds() < retention.toMilliseconds()) {
+    problems.push(`\`deadLetterRetentionPeriod\` ${dlqRetention.toHumanString()} is shorter than the \`retentionPeriod\` ${retention.toHumanString()}: a message keeps its first enqueue time when it moves to a dead-letter queue, so it could expire there at once; keep dead letters at least as long`);
+  }
+  const visibility = o.visibilityTimeout;
+  if (known(visibility)) {
+    if (visibility.toMilliseconds() % 1000 !== 0 || visibility.toSeconds() > MAX_VISIBILITY_SECONDS) {
+      problems.push(`\`visibilityTimeout\` ${visibility.toHumanString()} is not valid; use whole seconds up to 12 hours`);
+    } else if (known(service.stopTimeout) && visibility.toSeconds() < service.stopTimeout.toSeconds()) {
+      problems.push(`\`visibilityTimeout\` ${visibility.toHumanString()} is shorter than the \`stopTimeout\` ${service.stopTimeout.toHumanString()} of ${service.node.path}: a message held by a stopping task would be received again; use at least ${service.stopTimeout.toHumanString()}`);
+    }
+  }
+  const prefix = envVarPrefix(o, props.topic.envVarPrefix, problems);
+  if (integrationVariableTaken(service, `${prefix}_QUEUE_URL`)) {
+    problems.push(`\`envVarPrefix\`: the variable ${prefix}_QUEUE_URL is already set on ${service.node.path}; pass another \`envVarPrefix\``);
+  }
+  if (o.defaultAlarms === false) {
+    for (const prop of ['oldestMessageAgeThreshold', 'enableDeploymentAlarms'] as const) {
+      if (o[prop] !== undefined && o[prop] !== false) problems.push(`\`${prop}\` configures the subscription's alarms, which \`defaultAlarms: false\` turns off`);
+    }
+  }
+  const age = o.oldestMessageAgeThreshold;
+  if (known(age)) {
+    if (age.toMilliseconds() % 1000 !== 0 || age.toSeconds() < 60) {
+      problems.push(`\`oldestMessageAgeThreshold\` ${age.toHumanString()} is not valid; use whole seconds of at least 1 minute`);
+    } else if (known(retention) && age.toMilliseconds() >= retention.toMilliseconds()) {
+      problems.push(`\`oldestMessageAgeThreshold\` ${age.toHumanString()} is not shorter than the \`retentionPeriod\` ${retention.toHumanString()}: messages would be deleted before the alarm could go off`);
+    }
+  }
+  // Backlog scaling.
+  if (o.messageProcessingTime !== undefined && o.acceptableLatency === undefined) {
+    problems.push('`messageProcessingTime` is used with `acceptableLatency` to scale on the backlog; set `acceptableLatency` too');
+  }
+  if (o.acceptableLatency !== undefined) {
+    const latency = o.acceptableLatency;
+    const processing = o.messageProcessingTime ?? Duration.seconds(1);
+    if (!service.scaling) {
+      problems.push(`\`acceptableLatency\` scales ${service.node.path} on its backlog, but the service cannot scale: give it a \`maxTasks\` above \`minTasks\` (${service.minTasks})`);
+    }
+    if (known(latency) && latency.toMilliseconds() <= 0) problems.push(`\`acceptableLatency\` ${latency.toHumanString()} is not valid; use a positive duration`);
+    if (known(processing) && processing.toMilliseconds() <= 0) problems.push(`\`messageProcessingTime\` ${processing.toHumanString()} is not valid; use a positive duration`);
+    if (known(latency) && known(processing) && latency.toMilliseconds() > 0 && processing.toMilliseconds() > 0
+      && latency.toMilliseconds() < processing.toMilliseconds()) {
+      problems.push(`\`acceptableLatency\` ${latency.toHumanString()} is shorter than \`messageProcessingTime\` ${processing.toHumanString()}: no backlog would be acceptable; use a latency of at least one processing time`);
+    }
+  }
+  return problems;
 }
