@@ -13,6 +13,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { acknowledge } from '../private/acknowledge';
+import { queueNotEmptyAlarm } from '../private/alarms';
 import { checkRuleNames, complianceChangePattern } from '../private/compliance-events';
 import { denyGrantsNotForAwsResources } from '../private/kms';
 import { upperSnake } from '../private/naming';
@@ -309,10 +310,10 @@ export class ComplianceAlerts extends Construct {
 
     if (props.alarmTopic) {
       const action = new cloudwatchActions.SnsAction(props.alarmTopic);
-      this.deliveryDeadLetterAlarm = this.notEmptyAlarm('DeliveryDeadLetterAlarm', this.deliveryDeadLetterQueue, action,
+      this.deliveryDeadLetterAlarm = queueNotEmptyAlarm(this, 'DeliveryDeadLetterAlarm', this.deliveryDeadLetterQueue, action,
         `EventBridge or SNS could not deliver AWS Config compliance changes of ${this.node.path}: they are in its delivery dead-letter queue`);
       if (this.deadLetterQueue) {
-        this.deadLetterAlarm = this.notEmptyAlarm('DeadLetterAlarm', this.deadLetterQueue, action,
+        this.deadLetterAlarm = queueNotEmptyAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue, action,
           `The consumer of ${this.node.path} failed to process compliance changes ${props.maxReceiveCount ?? 5} times: they are in its dead-letter queue`);
       }
     }
@@ -451,19 +452,6 @@ export class ComplianceAlerts extends Construct {
       Annotations.of(this).addWarningV2('cdk-microservices:importedKeySns',
         `The key ${key.keyArn} is imported: CDK cannot change its key policy. Let sns.amazonaws.com use kms:Decrypt and kms:GenerateDataKey* on it (aws:SourceAccount ${stack.account}), or SNS cannot deliver to the queue of ${this.node.path}.`);
     }
-  }
-
-  private notEmptyAlarm(id: string, queue: sqs.IQueue, action: cloudwatch.IAlarmAction, description: string): cloudwatch.Alarm {
-    const alarm = new cloudwatch.Alarm(this, id, {
-      alarmDescription: description,
-      metric: queue.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1) }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    alarm.addAlarmAction(action);
-    return alarm;
   }
 
   private validate(props: ComplianceAlertsProps): string[] {

@@ -9,6 +9,7 @@ import {
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import type { EventSubscription, SubscribeOptions } from './event-subscription';
+import { queueNotEmptyAlarm } from '../private/alarms';
 import { known } from '../private/validation';
 
 /** The alarms `createSubscriptionAlarms` made. */
@@ -27,18 +28,7 @@ export function createSubscriptionAlarms(subscription: EventSubscription, props:
   const service = subscription.service;
   const topic = subscription.topic;
   const action = new cloudwatchActions.SnsAction(service.environment.alarmTopic);
-  const notEmpty = (id: string, queue: sqs.IQueue, what: string): cloudwatch.Alarm => {
-    const alarm = new cloudwatch.Alarm(subscription, id, {
-      alarmDescription: what,
-      metric: queue.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1) }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    alarm.addAlarmAction(action);
-    return alarm;
-  };
+  const notEmpty = (id: string, queue: sqs.IQueue, what: string): cloudwatch.Alarm => queueNotEmptyAlarm(subscription, id, queue, action, what);
   const deadLetter = subscription.deadLetterQueue
     ? notEmpty('DeadLetterAlarm', subscription.deadLetterQueue, `${service.node.path} failed to process messages of the ${topic.name} topic ${props.maxReceiveCount ?? 10} times: they are in its dead-letter queue`)
     : undefined;
