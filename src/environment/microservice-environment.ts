@@ -296,9 +296,9 @@ export class MicroserviceEnvironment extends Construct implements IMicroserviceE
   /** The subnets the tasks run in. */
   public readonly serviceSubnets: ec2.SubnetSelection;
   /** The shared load balancer, when there is one. */
-  public readonly loadBalancer?: elbv2.ApplicationLoadBalancer;
+  public readonly loadBalancer?: elbv2.IApplicationLoadBalancer;
   /** The listener services route on (HTTPS, or HTTP when plain HTTP is allowed). */
-  public readonly listener?: elbv2.ApplicationListener;
+  public readonly listener?: elbv2.IApplicationListener;
   /** The certificate of the shared load balancer's HTTPS listener, when given. */
   public readonly certificate?: acm.ICertificate;
   /** The hosted zone for service host names, when given. */

@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { EventSubscription, SubscribeOptions } from './event-subscription';
 import type { MessageBus } from './message-bus';
 import { tlsOnly, TOPIC_ACTIONS } from './policies';
-import { membersOf } from './registry';
+import { membersOf, topicsOf } from './registry';
 import { envVarPrefix, eventTopicOptionProblems } from './validation';
 import { requireEndpoint } from '../environment/environment-support';
 import { upperSnake } from '../private/naming';
@@ -118,11 +118,23 @@ export class EventTopic extends Construct {
     if (!props?.bus || !(props.bus instanceof Construct) || typeof (props.bus as MessageBus).addTopic !== 'function') {
       problems.push(`\`bus\` ${show(props?.bus)} is not a MessageBus`);
     }
+    const taken = problems.length === 0 ? topicsOf(props.bus).get(props.name) : undefined;
+    if (taken) problems.push(`\`name\` '${props.name}' is already a topic of ${props.bus.node.path} (${taken.topic.node.path}); give each topic of a bus its own name`);
     if (problems.length > 0) refuseConstruction(CLASS, this, problems);
     this.bus = props.bus;
     this.name = props.name;
     this.envVarPrefix = upperSnake(props.name);
     this.fifo = props.fifo ?? props.topic?.fifo ?? false;
+    topicsOf(props.bus).set(props.name, {
+      topic: this,
+      options: {
+        fifo: props.fifo,
+        contentBasedDeduplication: props.contentBasedDeduplication,
+        topic: props.topic,
+        topicName: props.topicName,
+        displayName: props.displayName,
+      },
+    });
 
     if (props.topic) {
       this.topic = props.topic;

@@ -1,6 +1,7 @@
 import { RemovalPolicy, aws_kms as kms, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { EventTopic, EventTopicOptions } from './event-topic';
+import { topicsOf } from './registry';
 import { eventTopicOptionProblems } from './validation';
 import { IMicroserviceEnvironment } from '../environment/environment-interface';
 import { isMicroserviceEnvironment } from '../environment/environment-support';
@@ -71,7 +72,6 @@ export class MessageBus extends Construct {
   /** The topic the bus's alarms notify, when there is one. */
   public readonly alarmTopic?: sns.ITopic;
 
-  private readonly topicsByName = new Map<string, { topic: EventTopic; options: EventTopicOptions }>();
 
   constructor(scope: Construct, id: string, props: MessageBusProps = {}) {
     super(scope, id);
@@ -104,11 +104,11 @@ export class MessageBus extends Construct {
    */
   public addTopic(name: string, options: EventTopicOptions = {}): EventTopic {
     const problems = eventTopicOptionProblems(this, name, options ?? {});
-    if (problems.length === 0 && !this.topicsByName.has(name) && this.node.tryFindChild(name) !== undefined) {
+    if (problems.length === 0 && !topicsOf(this).has(name) && this.node.tryFindChild(name) !== undefined) {
       problems.push(`\`name\` '${name}' is taken by another construct of the bus; choose another`);
     }
     if (problems.length > 0) throw new MicroservicesValidationError(CLASS, this, problems);
-    const existing = this.topicsByName.get(name);
+    const existing = topicsOf(this).get(name);
     if (existing) {
       if (!sameOptions(existing.options, options ?? {})) {
         throw new MicroservicesValidationError(CLASS, this, [
@@ -117,9 +117,8 @@ export class MessageBus extends Construct {
       }
       return existing.topic;
     }
-    const topic = new EventTopic(this, name, { ...options, bus: this, name });
-    this.topicsByName.set(name, { topic, options: options ?? {} });
-    return topic;
+    // The topic records itself with the bus in its constructor.
+    return new EventTopic(this, name, { ...options, bus: this, name });
   }
 
   private createKey(): kms.Key {
@@ -134,7 +133,7 @@ export class MessageBus extends Construct {
 
   /** The topics of the bus, in the order they were added. */
   public get topics(): EventTopic[] {
-    return [...this.topicsByName.values()].map((t) => t.topic);
+    return [...topicsOf(this).values()].map((t) => t.topic);
   }
 
   /**
@@ -142,7 +141,7 @@ export class MessageBus extends Construct {
    * @returns undefined when the bus has no topic of that name
    */
   public findTopic(name: string): EventTopic | undefined {
-    return this.topicsByName.get(name)?.topic;
+    return topicsOf(this).get(name)?.topic;
   }
 }
 

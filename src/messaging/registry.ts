@@ -6,7 +6,7 @@
  */
 import { aws_iam as iam } from 'aws-cdk-lib';
 import type { EventSubscription } from './event-subscription';
-import type { EventTopic } from './event-topic';
+import type { EventTopic, EventTopicOptions } from './event-topic';
 import type { ITwelveFactorService } from '../service/service-interface';
 
 /** A service that publishes to a topic, with the variable it got. */
@@ -30,6 +30,27 @@ export function membersOf(topic: EventTopic): TopicMembers {
   if (!found) {
     found = { publishers: new Map(), subscriptions: new Map() };
     members.set(topic, found);
+  }
+  return found;
+}
+
+/** A topic of a bus, with the options it was made with. */
+export interface BusTopic {
+  readonly topic: EventTopic;
+  readonly options: EventTopicOptions;
+}
+
+const busTopics = new WeakMap<object, Map<string, BusTopic>>();
+
+/**
+ * The topics of a bus by name, in the order they were made: each `EventTopic` records itself
+ * in its constructor, so a topic made with `new EventTopic(...)` counts as one made by `addTopic`.
+ */
+export function topicsOf(bus: object): Map<string, BusTopic> {
+  let found = busTopics.get(bus);
+  if (!found) {
+    found = new Map();
+    busTopics.set(bus, found);
   }
   return found;
 }

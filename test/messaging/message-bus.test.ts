@@ -9,7 +9,7 @@ import {
 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { only, policyStatementsOf, resourcesOf, setup } from './fixtures';
-import { EventSubscription, MessageBus, MicroserviceEnvironment, TwelveFactorService } from '../../src';
+import { EventSubscription, EventTopic, MessageBus, MicroserviceEnvironment, TwelveFactorService } from '../../src';
 import { containerOf, ENV, IMAGE, withEnvironment } from '../service/fixtures';
 
 describe('MessageBus', () => {
@@ -453,6 +453,20 @@ describe('EventTopic.subscribe', () => {
     expect(() => new EventSubscription(worker, 'Again', { topic, service: worker }))
       .toThrow(/`EventSubscription` at Test\/Worker\/Again: `service`: Test\/Worker already subscribes to the user-signup topic/);
     expect(topic.subscriptions.map((x) => x.node.path)).toEqual([sub.node.path]);
+  });
+
+  test('a directly constructed EventTopic registers with its bus: listed, found by name, and addTopic returns it', () => {
+    const { stack, env } = withEnvironment({}, false);
+    const bus = new MessageBus(stack, 'Bus', { environment: env });
+    const direct = new EventTopic(bus, 'order-placed', { bus, name: 'order-placed' });
+    expect(bus.topics).toEqual([direct]);
+    expect(bus.findTopic('order-placed')).toBe(direct);
+    expect(bus.addTopic('order-placed')).toBe(direct);
+    expect(() => bus.addTopic('order-placed', { fifo: true })).toThrow(/`addTopic` 'order-placed' was already added with other options/);
+    // Another construct of that name elsewhere cannot be a second topic of the bus.
+    expect(() => new EventTopic(stack, 'Other', { bus, name: 'order-placed' }))
+      .toThrow(/`name` 'order-placed' is already a topic of Test\/Bus \(Test\/Bus\/order-placed\)/);
+    expect(bus.topics).toEqual([direct]);
   });
 
   test('a subscription refused at construction is not counted', () => {
