@@ -31,6 +31,8 @@ const WORKER_HEALTH_CHECK: ecs.HealthCheck = {
 };
 
 /** The address ranges of the two VPCs: PrivateLink lets only the store's range reach billing. */
+/** One Docker build context for the workers (services/workers), one target per program. */
+const WORKERS = path.join(__dirname, 'services', 'workers');
 const STORE_CIDR = '10.10.0.0/16';
 const BILLING_CIDR = '10.20.0.0/16';
 const ZONE = { hostedZoneId: 'Z0123456789EXAMPLE', zoneName: 'store.example.com' };
@@ -214,8 +216,9 @@ export class StoreStack extends Stack {
     const signups = this.bus.addTopic('user-signup');
     for (const slot of this.users.slots) slot.attach(signups.asBackingService());
 
-    // Both workers run the sign-up worker image (services/signup-worker), each with its handler.
-    const signupWorkerImage = ecs.ContainerImage.fromAsset(path.join(__dirname, 'services', 'signup-worker'));
+    // Both workers run the sign-up worker image (services/workers, target signup-worker), each
+    // with its handler.
+    const signupWorkerImage = ecs.ContainerImage.fromAsset(WORKERS, { target: 'signup-worker' });
     this.emailWorker = new TwelveFactorService(this, 'EmailWorker', {
       environment: this.platform,
       image: signupWorkerImage,
@@ -267,7 +270,7 @@ export class StoreStack extends Stack {
     this.complianceRules.remediate(Remediation.elbv2ListenerHttps({ automatic: false }));
     this.complianceWorker = new TwelveFactorService(this, 'ComplianceWorker', {
       environment: this.platform,
-      image: ecs.ContainerImage.fromAsset(path.join(__dirname, 'services', 'compliance-worker')),
+      image: ecs.ContainerImage.fromAsset(WORKERS, { target: 'compliance-worker' }),
       user: 'node',
       scratchVolumePath: '/tmp',
       containerHealthCheck: WORKER_HEALTH_CHECK,
@@ -323,7 +326,7 @@ export class StoreStack extends Stack {
     const emailDeadLetters = emailSignups.deadLetterQueue!;
     this.emailWorker.addEnvironment('USER_SIGNUP_DLQ_URL', emailDeadLetters.queueUrl);
     const replay = this.emailWorker.addAdminTask('replay-dead-letters', {
-      command: ['node', 'dist/main.js', '--replay'],
+      command: ['node', 'dist/signup/main.js', '--replay'],
       schedule: events.Schedule.cron({ minute: '0', hour: '4' }),
     });
     emailDeadLetters.grantConsumeMessages(replay.taskDefinition.taskRole);

@@ -1,4 +1,4 @@
-// The remediation consumer of the reference app (examples/store/services/compliance-worker),
+// The remediation consumer of the reference app (examples/store/services/workers/src/compliance),
 // against mocked SQS and Config clients: the exact commands it sends, what it deletes and what it
 // leaves for the dead-letter queue.
 import { EventEmitter } from 'events';
@@ -14,8 +14,8 @@ import { DeleteMessageBatchCommand, Message, ReceiveMessageCommand, SQSClient } 
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   ConsumerDeps, ConsumerOptions, handleMessage, parseComplianceChange, pollOnce, runLoop,
-} from '../../examples/store/services/compliance-worker/src/consumer';
-import { main, parseEnv, QUEUE_URL_VARIABLE, stopOnSignals } from '../../examples/store/services/compliance-worker/src/main';
+} from '../../examples/store/services/workers/src/compliance/consumer';
+import { main, parseEnv, QUEUE_URL_VARIABLE, stopOnSignals } from '../../examples/store/services/workers/src/compliance/main';
 
 const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/111122223333/Store-ComplianceAlertsQueue-AbC123';
 const HTTPS_RULE = 'store-alb-http-to-https-redirection-check';

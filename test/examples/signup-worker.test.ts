@@ -1,4 +1,4 @@
-// The sign-up worker of the reference app (examples/store/services/signup-worker: the email worker
+// The sign-up worker of the reference app (examples/store/services/workers/src/signup: the email worker
 // and the billing worker), against an in-memory SQS (aws-sdk-client-mock): the service's loop
 // handles sign-ups with the handler SIGNUP_HANDLER names and touches its
 // heartbeat; `--replay` (the scheduled admin task) moves the dead-letter queue back to the queue
@@ -10,10 +10,10 @@ import {
   DeleteMessageBatchCommand, Message, MessageAttributeValue, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient,
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DLQ_URL_VARIABLE, HANDLER_VARIABLE, main, parseConfig, QUEUE_URL_VARIABLE, Stopper } from '../../examples/store/services/signup-worker/src/main';
+import { DLQ_URL_VARIABLE, HANDLER_VARIABLE, main, parseConfig, QUEUE_URL_VARIABLE, Stopper } from '../../examples/store/services/workers/src/signup/main';
 import {
   MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, messageBytes, replayDeadLetters, sendBatches, WorkerDeps,
-} from '../../examples/store/services/signup-worker/src/worker';
+} from '../../examples/store/services/workers/src/signup/worker';
 
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/111111111111/Store-EmailWorkerBususersignupQueue-AbC';
 const DLQ_URL = 'https://sqs.us-east-1.amazonaws.com/111111111111/Store-EmailWorkerBususersignupDeadLetterQueue-DeF';

@@ -99,7 +99,7 @@ describe('the replay-dead-letters admin task of the email worker', () => {
   });
 
   test('its command runs the worker program the image builds', () => {
-    const dir = path.join(__dirname, '..', '..', 'examples', 'store', 'services', 'signup-worker');
+    const dir = path.join(__dirname, '..', '..', 'examples', 'store', 'services', 'workers');
     const [node, script, ...args] = container.Command as string[];
     expect([node, args]).toEqual(['node', ['--replay']]);
     // The image compiles src/*.ts (tsconfig rootDir src, outDir dist) and copies dist: the script is a compiled source.
@@ -111,6 +111,19 @@ describe('the replay-dead-letters admin task of the email worker', () => {
     // ... and the image has the SDK the program uses.
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).dependencies).toHaveProperty('@aws-sdk/client-sqs');
   });
+});
+
+test('each worker image is a target of the one workers build whose CMD runs a compiled source of it', () => {
+  const dir = path.join(__dirname, '..', '..', 'examples', 'store', 'services', 'workers');
+  const dockerfile = fs.readFileSync(path.join(dir, 'Dockerfile'), 'utf8');
+  const manifest = JSON.parse(fs.readFileSync(path.join(app.synth().directory, 'Store.assets.json'), 'utf8'));
+  const targets = Object.values<any>(manifest.dockerImages).map((i) => i.source.dockerBuildTarget).filter((t) => t !== undefined).sort();
+  expect(targets).toEqual(['compliance-worker', 'signup-worker']);
+  for (const target of targets) {
+    const stage = new RegExp(`FROM runtime AS ${target}\\nCMD \\["node", "dist/([a-z/]+)\\.js"\\]`).exec(dockerfile);
+    expect(stage).not.toBeNull();
+    expect(fs.existsSync(path.join(dir, 'src', `${stage![1]}.ts`))).toBe(true);
+  }
 });
 
 test('the backup vault is deleted when its first create rolls back, kept otherwise', () => {

@@ -16,10 +16,11 @@
 // - USER_SIGNUP_DLQ_URL (required with --replay): its dead-letter queue (the app injects it).
 // - SIGNUP_HANDLER: `welcome-email` (the default) or `invoice`.
 // - AWS_REGION: the Region of the SQS client (ECS sets it in the task).
-import { EventEmitter } from 'events';
-import { writeFileSync } from 'fs';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Log, LoopSummary, ReplaySummary, replayDeadLetters, runLoop, Signup, WorkerDeps } from './worker';
+import { heartbeatWriter, HEARTBEAT_FILE, jsonLine, stopOnSignals, Stopper } from '../loop';
+
+export { HEARTBEAT_FILE, stopOnSignals, Stopper } from '../loop';
 
 /** The variable holding the queue URL. */
 export const QUEUE_URL_VARIABLE = 'USER_SIGNUP_QUEUE_URL';
@@ -45,8 +46,6 @@ export const HANDLERS = {
 /** The names SIGNUP_HANDLER takes. */
 export type HandlerName = keyof typeof HANDLERS;
 
-/** The file touched each turn for the container health check. */
-export const HEARTBEAT_FILE = '/tmp/heartbeat';
 
 /** The worker's configuration, from the arguments and the environment. */
 export interface WorkerConfig {
@@ -84,19 +83,6 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Wo
   };
 }
 
-/** A stop flag raised by SIGTERM or SIGINT, which also aborts a receive in flight. */
-export interface Stopper {
-  readonly shouldStop: () => boolean;
-  readonly abortSignal: AbortSignal;
-}
-
-/** Listens for the stop signals on `proc` (the process, or an emitter in tests). */
-export function stopOnSignals(proc: EventEmitter, signals: readonly string[] = ['SIGTERM', 'SIGINT']): Stopper {
-  const controller = new AbortController();
-  for (const s of signals) proc.once(s, () => controller.abort());
-  return { shouldStop: () => controller.signal.aborted, abortSignal: controller.signal };
-}
-
 /** What `main` may be given instead of the real things (tests). */
 export interface MainOverrides {
   readonly deps?: WorkerDeps;
@@ -106,10 +92,6 @@ export interface MainOverrides {
   readonly heartbeatFile?: string;
   /** Passed to the replay (tests use a short wait). */
   readonly replayWaitTimeSeconds?: number;
-}
-
-function jsonLine(line: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
 /** Runs the worker; resolves to the exit code. */
@@ -145,16 +127,7 @@ export async function main(
     return summary.sendFailed + summary.deleteFailed > 0 ? 1 : 0;
   }
 
-  let heartbeatFailed = false;
-  const heartbeat = overrides.heartbeat ?? (() => {
-    try {
-      writeFileSync(overrides.heartbeatFile ?? HEARTBEAT_FILE, String(Date.now()));
-    } catch (e) {
-      // Said once: the health check will fail and ECS replace the task.
-      if (!heartbeatFailed) jsonLine({ level: 'error', msg: 'heartbeat not written', error: (e as Error).message });
-      heartbeatFailed = true;
-    }
-  });
+  const heartbeat = overrides.heartbeat ?? heartbeatWriter(overrides.heartbeatFile ?? HEARTBEAT_FILE);
   const summary: LoopSummary = await runLoop(deps, { queueUrl: config.queueUrl }, {
     shouldStop: stopper.shouldStop,
     abortSignal: stopper.abortSignal,

@@ -5,25 +5,23 @@
 // ECS replaces the task.
 //
 // Environment:
-// - COMPLIANCE_ALERTS_QUEUE_URL (required): the ComplianceAlerts queue. ComplianceAlerts injects no
-//   variable itself; attaching the queue as a backing service with the prefix injects it:
-//   `service.attach(BackingService.sqsQueue(alerts.queue!, { envVarPrefix: 'COMPLIANCE_ALERTS' }))`
-//   (which also grants receive and delete, and decrypt on the queue's key).
+// - COMPLIANCE_ALERTS_QUEUE_URL (required): the ComplianceAlerts queue, injected by attaching it:
+//   `service.attach(alerts.asBackingService())` (which also grants receive and delete, and decrypt
+//   on the queue's key).
 // - REMEDIATE_RULES: comma-separated Config rule names whose NON_COMPLIANT results start the rule's
 //   remediation; spaces around names and empty entries are ignored. Empty or unset: record only.
 // - AWS_REGION: the Region of the SQS and Config clients (ECS sets it in the task).
-import { EventEmitter } from 'events';
-import { writeFileSync } from 'fs';
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { ConsumerDeps, ConsumerOptions, LoopSummary, runLoop } from './consumer';
+import { heartbeatWriter, jsonLine, stopOnSignals, Stopper } from '../loop';
+
+export { HEARTBEAT_FILE, stopOnSignals, Stopper } from '../loop';
 
 /** The variable holding the queue URL. */
 export const QUEUE_URL_VARIABLE = 'COMPLIANCE_ALERTS_QUEUE_URL';
 /** The variable listing the rules to remediate. */
 export const RULES_VARIABLE = 'REMEDIATE_RULES';
-/** The file touched each turn for the container health check. */
-export const HEARTBEAT_FILE = '/tmp/heartbeat';
 
 /** The worker's configuration, from the environment. */
 export interface WorkerConfig extends ConsumerOptions {
@@ -37,7 +35,7 @@ export function parseEnv(env: NodeJS.ProcessEnv): WorkerConfig {
   const queueUrl = (env[QUEUE_URL_VARIABLE] ?? '').trim();
   if (queueUrl === '') {
     throw new Error(`${QUEUE_URL_VARIABLE} is not set: it must be the URL of the ComplianceAlerts queue `
-      + '(attach it with service.attach(BackingService.sqsQueue(alerts.queue!, { envVarPrefix: \'COMPLIANCE_ALERTS\' })))');
+      + '(attach it with service.attach(alerts.asBackingService()))');
   }
   if (!/^https:\/\/\S+$/.test(queueUrl)) {
     throw new Error(`${QUEUE_URL_VARIABLE} ${JSON.stringify(queueUrl)} is not a queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>)`);
@@ -47,28 +45,11 @@ export function parseEnv(env: NodeJS.ProcessEnv): WorkerConfig {
   return { queueUrl, remediateRules: [...new Set(rules)], region: region === '' ? undefined : region };
 }
 
-/** A stop flag raised by SIGTERM or SIGINT, which also aborts a receive in flight. */
-export interface Stopper {
-  readonly shouldStop: () => boolean;
-  readonly abortSignal: AbortSignal;
-}
-
-/** Listens for the stop signals on `proc` (the process, or an emitter in tests). */
-export function stopOnSignals(proc: EventEmitter, signals: readonly string[] = ['SIGTERM', 'SIGINT']): Stopper {
-  const controller = new AbortController();
-  for (const s of signals) proc.once(s, () => controller.abort());
-  return { shouldStop: () => controller.signal.aborted, abortSignal: controller.signal };
-}
-
 /** What `main` may be given instead of the real things (tests). */
 export interface MainOverrides {
   readonly deps?: ConsumerDeps;
   readonly stopper?: Stopper;
   readonly heartbeat?: () => void;
-}
-
-function jsonLine(line: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
 /** Runs the worker; resolves to the exit code (0 after a stop, 1 on a configuration error). */
@@ -85,16 +66,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
     config: new ConfigServiceClient({ region: config.region }),
   };
   const stopper = overrides.stopper ?? stopOnSignals(process);
-  let heartbeatFailed = false;
-  const heartbeat = overrides.heartbeat ?? (() => {
-    try {
-      writeFileSync(HEARTBEAT_FILE, String(Date.now()));
-    } catch (e) {
-      // Said once: the health check will fail and ECS replace the task.
-      if (!heartbeatFailed) jsonLine({ level: 'error', msg: 'heartbeat not written', error: (e as Error).message });
-      heartbeatFailed = true;
-    }
-  });
+  const heartbeat = overrides.heartbeat ?? heartbeatWriter();
   const summary: LoopSummary = await runLoop(deps, config, { shouldStop: stopper.shouldStop, abortSignal: stopper.abortSignal, onTurn: heartbeat });
   jsonLine({ level: 'info', msg: 'stopped', ...summary });
   return 0;

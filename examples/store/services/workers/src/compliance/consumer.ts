@@ -35,6 +35,9 @@ import {
   StartRemediationExecutionCommand,
 } from '@aws-sdk/client-config-service';
 import { DeleteMessageBatchCommand, Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { errorOf, jsonLine, LoopControl, LoopSummary, turnLoop } from '../loop';
+
+export type { LoopControl, LoopSummary };
 
 /** The `detail-type` of the events the consumer handles. */
 export const DETAIL_TYPE = 'Config Rules Compliance Change';
@@ -176,11 +179,6 @@ export function parseComplianceChange(body: string | undefined): ParseResult {
   };
 }
 
-function errorOf(e: unknown): { name: string; message: string } {
-  if (e instanceof Error) return { name: e.name, message: e.message };
-  return { name: 'Error', message: String(e) };
-}
-
 function ruleSet(options: ConsumerOptions): ReadonlySet<string> {
   return options.remediateRules instanceof Set ? options.remediateRules : new Set(options.remediateRules as readonly string[]);
 }
@@ -233,10 +231,6 @@ export async function handleMessage(msg: Message, deps: ConsumerDeps, options: C
   }
 }
 
-function defaultLog(line: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(line)}\n`);
-}
-
 /** The one log line of a message. */
 export function logLine(o: FinalOutcome, receiveCount?: string): Record<string, unknown> {
   const bad = o.action === 'remediation-failed' || o.deleteError !== undefined;
@@ -266,7 +260,7 @@ export function logLine(o: FinalOutcome, receiveCount?: string): Record<string, 
  * per message. Throws only when the receive itself fails (or is aborted through `abortSignal`).
  */
 export async function pollOnce(deps: ConsumerDeps, options: ConsumerOptions, abortSignal?: AbortSignal): Promise<PollResult> {
-  const log = deps.log ?? defaultLog;
+  const log = deps.log ?? jsonLine;
   const received = await deps.sqs.send(new ReceiveMessageCommand({
     QueueUrl: options.queueUrl,
     MaxNumberOfMessages: options.maxMessages ?? 10,
@@ -305,54 +299,7 @@ export async function pollOnce(deps: ConsumerDeps, options: ConsumerOptions, abo
   return { received: messages.length, outcomes: finals };
 }
 
-/** How the loop is driven. */
-export interface LoopControl {
-  /** Checked before each turn: true ends the loop (the batch under way is finished first). */
-  readonly shouldStop: () => boolean;
-  /** Called at the start of each turn (main touches the heartbeat file). */
-  readonly onTurn?: () => void;
-  /** Aborts a receive in flight when the worker is told to stop. */
-  readonly abortSignal?: AbortSignal;
-  /** Waits after a failed receive. @default 5 seconds, cut short by `abortSignal` */
-  readonly pause?: () => Promise<void>;
-}
-
-/** What the loop did. */
-export interface LoopSummary {
-  readonly turns: number;
-  readonly messages: number;
-  readonly receiveErrors: number;
-}
-
-function pauseFor(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done);
-  });
-}
-
-/** Turns `pollOnce` until told to stop. A failed receive is logged and retried after a pause. */
-export async function runLoop(deps: ConsumerDeps, options: ConsumerOptions, control: LoopControl): Promise<LoopSummary> {
-  const log = deps.log ?? defaultLog;
-  let turns = 0;
-  let messages = 0;
-  let receiveErrors = 0;
-  while (!control.shouldStop()) {
-    control.onTurn?.();
-    turns++;
-    try {
-      messages += (await pollOnce(deps, options, control.abortSignal)).received;
-    } catch (e) {
-      if (control.shouldStop()) break; // the receive was aborted by the stop
-      receiveErrors++;
-      log({ level: 'error', msg: 'receive failed', error: errorOf(e) });
-      await (control.pause ?? (() => pauseFor(5000, control.abortSignal)))();
-    }
-  }
-  return { turns, messages, receiveErrors };
+/** Turns `pollOnce` until told to stop (see loop.ts). */
+export function runLoop(deps: ConsumerDeps, options: ConsumerOptions, control: LoopControl): Promise<LoopSummary> {
+  return turnLoop((abortSignal) => pollOnce(deps, options, abortSignal), deps.log ?? jsonLine, control);
 }

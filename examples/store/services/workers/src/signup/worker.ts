@@ -20,6 +20,7 @@ import {
   SendMessageBatchRequestEntry,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { errorOf, jsonLine, Log, LoopControl, LoopSummary, turnLoop } from '../loop';
 
 /**
  * At most 10 entries per SendMessageBatch and DeleteMessageBatch, and 10 messages per receive:
@@ -39,7 +40,7 @@ export const MAX_BATCH_ENTRIES = 10;
 export const MAX_BATCH_BYTES = 262_144;
 
 /** One JSON object per log line. */
-export type Log = (line: Record<string, unknown>) => void;
+export type { Log, LoopControl, LoopSummary };
 
 /** What the worker needs from outside. */
 export interface WorkerDeps {
@@ -56,15 +57,6 @@ export interface Signup {
   readonly message: string;
   /** The SNS message id, when the body is an SNS envelope. */
   readonly snsMessageId?: string;
-}
-
-function defaultLog(line: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(line)}\n`);
-}
-
-function errorOf(e: unknown): { name: string; message: string } {
-  if (e instanceof Error) return { name: e.name, message: e.message };
-  return { name: 'Error', message: String(e) };
 }
 
 /**
@@ -107,7 +99,7 @@ export interface PollResult {
  * the handled ones with one DeleteMessageBatch. Throws only when the receive fails.
  */
 export async function pollOnce(deps: WorkerDeps, options: ConsumeOptions, abortSignal?: AbortSignal): Promise<PollResult> {
-  const log = deps.log ?? defaultLog;
+  const log = deps.log ?? jsonLine;
   const handle = deps.handle ?? (async (signup: Signup) => {
     log({ level: 'info', msg: 'welcome email', snsMessageId: signup.snsMessageId, signup: signup.message });
   });
@@ -155,56 +147,9 @@ async function deleteBatch(sqs: SQSClient, queueUrl: string, messages: Message[]
   }
 }
 
-/** How the service's loop is driven. */
-export interface LoopControl {
-  /** Checked before each turn: true ends the loop (the batch under way is finished first). */
-  readonly shouldStop: () => boolean;
-  /** Called at the start of each turn (main touches the heartbeat file). */
-  readonly onTurn?: () => void;
-  /** Aborts a receive in flight when the worker is told to stop. */
-  readonly abortSignal?: AbortSignal;
-  /** Waits after a failed receive. @default 5 seconds, cut short by `abortSignal` */
-  readonly pause?: () => Promise<void>;
-}
-
-/** What the loop did. */
-export interface LoopSummary {
-  readonly turns: number;
-  readonly messages: number;
-  readonly receiveErrors: number;
-}
-
-function pauseFor(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done);
-  });
-}
-
-/** Turns `pollOnce` until told to stop. A failed receive is logged and retried after a pause. */
-export async function runLoop(deps: WorkerDeps, options: ConsumeOptions, control: LoopControl): Promise<LoopSummary> {
-  const log = deps.log ?? defaultLog;
-  let turns = 0;
-  let messages = 0;
-  let receiveErrors = 0;
-  while (!control.shouldStop()) {
-    control.onTurn?.();
-    turns++;
-    try {
-      messages += (await pollOnce(deps, options, control.abortSignal)).received;
-    } catch (e) {
-      if (control.shouldStop()) break; // the receive was aborted by the stop
-      receiveErrors++;
-      log({ level: 'error', msg: 'receive failed', error: errorOf(e) });
-      await (control.pause ?? (() => pauseFor(5000, control.abortSignal)))();
-    }
-  }
-  return { turns, messages, receiveErrors };
+/** Turns `pollOnce` until told to stop (see loop.ts). */
+export function runLoop(deps: WorkerDeps, options: ConsumeOptions, control: LoopControl): Promise<LoopSummary> {
+  return turnLoop((abortSignal) => pollOnce(deps, options, abortSignal), deps.log ?? jsonLine, control);
 }
 
 /** The options of the replay. */
@@ -310,7 +255,7 @@ function sendEntry(m: Message, id: string): SendMessageBatchRequestEntry {
  * one refused (or a batch whose call failed) stays in the DLQ. Throws when a receive fails.
  */
 export async function replayDeadLetters(deps: WorkerDeps, options: ReplayOptions): Promise<ReplaySummary> {
-  const log = deps.log ?? defaultLog;
+  const log = deps.log ?? jsonLine;
   const max = options.maxMessages ?? 10_000;
   const seen = new Set<string>();
   let received = 0;
