@@ -17,7 +17,7 @@ import { queueNotEmptyAlarm } from '../private/alarms';
 import { checkRuleNames, complianceChangePattern } from '../private/compliance-events';
 import { denyGrantsNotForAwsResources } from '../private/kms';
 import { upperSnake } from '../private/naming';
-import { checkInt, checkKinds, checkSeconds, enumProblem, MicroservicesValidationError, Problems, refuseConstruction, show } from '../private/validation';
+import { checkInt, checkKinds, checkSeconds, enumProblem, Problems, show } from '../private/validation';
 import { Access, BackingService } from '../service/backing-service';
 
 const CLASS = 'ComplianceAlerts';
@@ -217,8 +217,9 @@ export class ComplianceAlerts extends Construct {
 
   constructor(scope: Construct, id: string, props: ComplianceAlertsProps = {}) {
     super(scope, id);
-    const problems = this.validate(props);
-    if (problems.length > 0) refuseConstruction(CLASS, this, problems);
+    const p = Problems.ofConstruction(CLASS, this);
+    p.addAll(this.validate(props));
+    p.throwIfAny();
 
     if (props.encryptionKey) {
       this.encryptionKey = props.encryptionKey;
@@ -332,7 +333,7 @@ export class ComplianceAlerts extends Construct {
    */
   public addEmail(address: string): void {
     const problem = emailProblem('address', address);
-    if (problem) throw new MicroservicesValidationError(CLASS, this, [`\`addEmail()\`: ${problem}`]);
+    if (problem) Problems.reject(CLASS, this, `\`addEmail()\`: ${problem}`);
     this.subscribeEmail(address);
   }
 
@@ -347,9 +348,9 @@ export class ComplianceAlerts extends Construct {
    */
   public asBackingService(options: ComplianceAlertsBackingOptions = {}): BackingService {
     if (!this.queue) {
-      throw new MicroservicesValidationError(CLASS, this, [
+      Problems.reject(CLASS, this,
         '`asBackingService()` needs the queue, which `createQueue: false` turned off; subscribe the consumer to `topic` instead, or keep the queue',
-      ]);
+      );
     }
     return BackingService.sqsQueue(this.queue, {
       access: Access.READ,

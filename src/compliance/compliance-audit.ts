@@ -20,7 +20,7 @@ import { acknowledge, nagString, nistAndHipaa, suppressGuard } from '../private/
 import { checkRuleNames, complianceChangePattern } from '../private/compliance-events';
 import { denyGrantsNotForAwsResources } from '../private/kms';
 import { announceOnEventBridge, createLogBucket } from '../private/log-buckets';
-import { checkKinds, checkSeconds, known, logRetentionProblem, MicroservicesValidationError, Problems, refuseConstruction, show } from '../private/validation';
+import { checkKinds, checkSeconds, known, logRetentionProblem, Problems, show } from '../private/validation';
 
 const CLASS = 'ComplianceAudit';
 
@@ -293,9 +293,10 @@ export class ComplianceAudit extends Construct {
 
   constructor(scope: Construct, id: string, props: ComplianceAuditProps = {}) {
     super(scope, id);
-    const problems = this.validate(props);
-    if (problems.length === 0 && props.createConfigurationRecorder === true) problems.push(...recordersAlreadyThere(this));
-    if (problems.length > 0) refuseConstruction(CLASS, this, problems);
+    const p = Problems.ofConstruction(CLASS, this);
+    p.addAll(this.validate(props));
+    if (!p.any && props.createConfigurationRecorder === true) p.addAll(recordersAlreadyThere(this));
+    p.throwIfAny();
     const stack = Stack.of(this);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
@@ -422,9 +423,9 @@ export class ComplianceAudit extends Construct {
    */
   public addDependent(dependent: IConstruct): void {
     if (!this.recorder) {
-      throw new MicroservicesValidationError(CLASS, this, [
+      Problems.reject(CLASS, this,
         '`addDependent()` makes a construct wait for the configuration recorder, which only `createConfigurationRecorder: true` creates; set it, or remove the call',
-      ]);
+      );
     }
     dependent.node.addDependency(this.recorder);
   }

@@ -15,7 +15,7 @@ import { checkRemediationOptions, FACTORIES, OPTIONS_TYPES, REMEDIABLE, REMEDIAT
 import { acknowledge, nagString } from '../private/acknowledge';
 import { resourceTypeProblem } from '../private/config-resource-types';
 import { CONFIG_RULE_NAME } from '../private/naming';
-import { checkKinds, enumProblem, MicroservicesValidationError, Problems, refuseConstruction, show } from '../private/validation';
+import { checkKinds, enumProblem, Problems, show } from '../private/validation';
 
 const CLASS = 'ComplianceRules';
 
@@ -92,8 +92,9 @@ export class ComplianceRules extends Construct {
 
   constructor(scope: Construct, id: string, props: ComplianceRulesProps = {}) {
     super(scope, id);
-    const problems = this.validate(props);
-    if (problems.length > 0) refuseConstruction(CLASS, this, problems);
+    const p = Problems.ofConstruction(CLASS, this);
+    p.addAll(this.validate(props));
+    p.throwIfAny();
     this.prefix = props.ruleNamePrefix;
     if (props.scopeTagKey !== undefined) this.tagScope = config.RuleScope.fromTag(props.scopeTagKey, props.scopeTagValue);
     this.builder = new RemediationBuilder(this, props.scopeTagKey, props.scopeTagValue);
@@ -177,7 +178,7 @@ export class ComplianceRules extends Construct {
    */
   public rule(which: ComplianceRule): config.IRule | undefined {
     const problem = enumProblem('which', which, ComplianceRule, 'ComplianceRule');
-    if (problem) throw new MicroservicesValidationError(CLASS, this, [`\`rule()\`: ${problem}`]);
+    if (problem) Problems.reject(CLASS, this, `\`rule()\`: ${problem}`);
     return this.byRule.get(which);
   }
 
@@ -426,7 +427,7 @@ export class ComplianceRules extends Construct {
   /** The remediation of `which`, after checking `which`. */
   private recordOf(method: string, which: ComplianceRule): RemediationRecord | undefined {
     const problem = enumProblem('which', which, ComplianceRule, 'ComplianceRule');
-    if (problem) throw new MicroservicesValidationError(CLASS, this, [`\`${method}()\`: ${problem}`]);
+    if (problem) Problems.reject(CLASS, this, `\`${method}()\`: ${problem}`);
     return this.remediationsByRule.get(which);
   }
 
@@ -453,7 +454,10 @@ export class ComplianceRules extends Construct {
   }
 
   private throwAdd(method: string, p: Problems): never {
-    throw new MicroservicesValidationError(CLASS, this, p.all.map((problem) => `\`${method}()\`: ${problem}`));
+    const prefixed = new Problems(CLASS, this);
+    prefixed.addAll(p.all.map((problem) => `\`${method}()\`: ${problem}`));
+    prefixed.throwIfAny();
+    throw new Error('unreachable: throwAdd is called with problems');
   }
 
   private checkAdded(p: Problems, id: string, resourceTypes: string[] | undefined): void {

@@ -25,7 +25,7 @@ import { createSlotAlarms } from './slot-alarms';
 import { addLoadBalancer, createLogGroup } from '../environment/environment-support';
 import { acknowledge, nistAndHipaa } from '../private/acknowledge';
 import { words } from '../private/naming';
-import { MicroservicesValidationError, show } from '../private/validation';
+import { Problems, show } from '../private/validation';
 import { TwelveFactorService, TwelveFactorServiceProps } from '../service';
 
 const CLASS = 'CanaryDeployment';
@@ -489,11 +489,11 @@ export class CanaryDeployment extends Construct {
    */
   public addAlarm(alarm: cloudwatch.IAlarm): void {
     if (!alarm || typeof (alarm as { alarmName?: unknown }).alarmName !== 'string') {
-      throw new MicroservicesValidationError(CLASS, this, [`\`addAlarm\` needs a cloudwatch.IAlarm; got ${show(alarm)}`]);
+      Problems.reject(CLASS, this, `\`addAlarm\` needs a cloudwatch.IAlarm; got ${show(alarm)}`);
     }
     if (this.extraAlarms.includes(alarm)) return;
     if (this.extraAlarms.length >= 90) {
-      throw new MicroservicesValidationError(CLASS, this, ['`addAlarm`: at most 90 alarms can be added (a rollout reads them in one DescribeAlarms call of 100 names)']);
+      Problems.reject(CLASS, this, '`addAlarm`: at most 90 alarms can be added (a rollout reads them in one DescribeAlarms call of 100 names)');
     }
     this.extraAlarms.push(alarm);
   }

@@ -26,7 +26,7 @@ export interface ValidatedCanary {
  * they make (computed here, once).
  */
 export function validateCanaryProps(canary: Construct, given: CanaryDeploymentProps): ValidatedCanary {
-  const p = new Problems(CLASS, canary);
+  const p = Problems.ofConstruction(CLASS, canary);
   if (!given || typeof given !== 'object') {
     p.add('props are missing; pass at least `serviceProps`, `hostedZone` and `recordName`');
     p.throwIfAny();

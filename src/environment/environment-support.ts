@@ -9,7 +9,7 @@ import { Construct, IConstruct } from 'constructs';
 import { IMicroserviceEnvironment } from './environment-interface';
 import { LoadBalancerOptions } from './environment-load-balancer';
 import { MicroserviceEnvironment } from './microservice-environment';
-import { MicroservicesValidationError } from '../private/validation';
+import { Problems } from '../private/validation';
 
 /**
  * What constructs ask of any `IMicroserviceEnvironment`. A `MicroserviceEnvironment` of this
@@ -47,9 +47,9 @@ export function createLogGroup(env: IMicroserviceEnvironment, scope: Construct, 
 export function obtainAccessLogsBucket(env: IMicroserviceEnvironment, requester: IConstruct): s3.IBucket {
   if (env instanceof MicroserviceEnvironment) return env._obtainAccessLogsBucket();
   if (env.accessLogsBucket) return env.accessLogsBucket;
-  throw new MicroservicesValidationError(requester.constructor.name, requester, [
+  Problems.reject(requester.constructor.name, requester,
     `the environment ${env.node.path} has no \`accessLogsBucket\`; give it the bucket its load balancers write access logs to`,
-  ]);
+  );
 }
 
 /**
@@ -61,9 +61,9 @@ export function addLoadBalancer(env: IMicroserviceEnvironment, scope: Construct,
   loadBalancer: elbv2.ApplicationLoadBalancer; listener: elbv2.ApplicationListener;
 } {
   if (env instanceof MicroserviceEnvironment) return env._addLoadBalancer(scope, options);
-  throw new MicroservicesValidationError(requester.constructor.name, requester, [
+  Problems.reject(requester.constructor.name, requester,
     `the environment ${env.node.path} is not a MicroserviceEnvironment of this app, so it cannot build load balancers with its settings; give the construct its load balancers`,
-  ]);
+  );
 }
 
 /**

@@ -14,7 +14,7 @@ export const ENVIRONMENT_CLASS = 'MicroserviceEnvironment';
  * kind, out of range or in conflict, all problems in one error.
  */
 export function validateEnvironmentProps(scope: IConstruct, id: string, given: MicroserviceEnvironmentProps): void {
-  const p = new Problems(ENVIRONMENT_CLASS, scope);
+  const p = Problems.ofConstruction(ENVIRONMENT_CLASS, scope);
   const props = checkKinds(p, given, [
     ['maxAzs', 'number'], ['vpcCidr', 'string'], ['natGateways', 'number'], ['createVpcEndpoints', 'boolean'], ['namespaceName', 'string'],
     ['logRetention', 'number'], ['createLoadBalancer', 'boolean'], ['allowPlainHttp', 'boolean'], ['internetFacing', 'boolean'],

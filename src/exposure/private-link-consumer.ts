@@ -11,7 +11,7 @@ import {
 import { Construct } from 'constructs';
 import { IPrivateLinkExposure, PrivateLinkExposure } from './private-link-exposure';
 import { isDomainName, normalDnsName, upperSnake, zoneNameOf } from '../private/naming';
-import { anyAddressRange, checkKinds, cidrRangeProblem, envVarPrefixProblem, known, MicroservicesValidationError, Problems, show } from '../private/validation';
+import { anyAddressRange, checkKinds, cidrRangeProblem, envVarPrefixProblem, known, Problems, show } from '../private/validation';
 import { Access, BackingService, BackingServiceBinding, ITwelveFactorService } from '../service';
 
 const CLASS = 'PrivateLinkConsumer';
@@ -236,7 +236,7 @@ export class PrivateLinkConsumer extends Construct implements ec2.IConnectable {
   /** Lets a peer (a service, a security group) connect to the endpoint on its port. */
   public allowFrom(other: ec2.IConnectable): void {
     const problem = peerProblem(other);
-    if (problem) throw new MicroservicesValidationError(CLASS, this, [`\`allowFrom\` ${problem}`]);
+    if (problem) Problems.reject(CLASS, this, `\`allowFrom\` ${problem}`);
     this.connections.allowFrom(other, ec2.Port.tcp(this.port), `to PrivateLink endpoint ${this.node.path}`);
   }
 
@@ -274,7 +274,7 @@ export class PrivateLinkConsumer extends Construct implements ec2.IConnectable {
       }
       return props.vpcSubnets;
     }
-    const p = new Problems(CLASS, this);
+    const p = Problems.ofConstruction(CLASS, this);
     const selection = vpc.selectSubnets({ ...props.vpcSubnets, onePerAz: true });
     const stack = Stack.of(this);
     const zoneKey = (zone: string): string => JSON.stringify(stack.resolve(zone));
@@ -315,7 +315,7 @@ export class PrivateLinkConsumer extends Construct implements ec2.IConnectable {
   }
 
   private validate(given: PrivateLinkConsumerProps): PrivateLinkConsumerProps {
-    const p = new Problems(CLASS, this);
+    const p = Problems.ofConstruction(CLASS, this);
     if (given === undefined || given === null || typeof given !== 'object') {
       p.add('needs props with `exposure` and `vpc`');
       p.throwIfAny();
@@ -432,11 +432,11 @@ class PrivateLinkBacking extends BackingService {
   public bind(service: ITwelveFactorService): BackingServiceBinding {
     const prefix = this.envVarPrefix ?? upperSnake(this.consumer.node.id);
     const prefixProblem = envVarPrefixProblem(this.envVarPrefix);
-    if (prefixProblem) throw new MicroservicesValidationError('TwelveFactorService', service, [prefixProblem]);
+    if (prefixProblem) Problems.reject('TwelveFactorService', service, prefixProblem);
     if (differentVpcs(service.environment.vpc, this.consumer._vpc)) {
-      throw new MicroservicesValidationError('TwelveFactorService', service, [
+      Problems.reject('TwelveFactorService', service,
         `\`attach\` ${this.consumer.node.path} is an endpoint in another VPC than the service's; create the PrivateLinkConsumer with the service's VPC (\`vpc: service.environment.vpc\`)`,
-      ]);
+      );
     }
     this.consumer.allowFrom(service);
     // A port from a token (a parameter) stays a token in the variable.

@@ -439,7 +439,7 @@ export class PrivateLinkExposure extends Resource implements IPrivateLinkExposur
   }
 
   private validate(given: PrivateLinkExposureProps): PrivateLinkExposureProps {
-    const p = new Problems(CLASS, this);
+    const p = Problems.ofConstruction(CLASS, this);
     if (given === undefined || given === null || typeof given !== 'object') {
       p.add('needs props with at least `service` and `allowedPrincipals`');
       p.throwIfAny();
@@ -560,7 +560,7 @@ class ImportedExposure extends Resource implements IPrivateLinkExposure {
 
   constructor(scope: Construct, id: string, attrs: PrivateLinkExposureAttributes) {
     super(scope, id);
-    const p = new Problems(CLASS, this);
+    const p = Problems.ofConstruction(CLASS, this);
     const clean = checkKinds(p, attrs ?? ({} as PrivateLinkExposureAttributes), [
       ['endpointServiceName', 'string'], ['port', 'number'], ['privateDnsName', 'string'],
     ]);

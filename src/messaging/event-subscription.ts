@@ -20,7 +20,7 @@ import { createSubscriptionAlarms } from './subscription-alarms';
 import { envVarPrefix, subscriptionProblems } from './validation';
 import { requireEndpoint } from '../environment/environment-support';
 import { acknowledge } from '../private/acknowledge';
-import { known, refuseConstruction } from '../private/validation';
+import { known, Problems } from '../private/validation';
 import { ITwelveFactorService } from '../service/service-interface';
 import { addIntegrationVariable } from '../service/twelve-factor-service';
 
@@ -207,8 +207,9 @@ export class EventSubscription extends Construct {
 
   constructor(scope: Construct, id: string, props: EventSubscriptionProps) {
     super(scope, id);
-    const problems = subscriptionProblems(this, props);
-    if (problems.length > 0) refuseConstruction(CLASS, this, problems);
+    const p = Problems.ofConstruction(CLASS, this);
+    p.addAll(subscriptionProblems(this, props));
+    p.throwIfAny();
     const topic = props.topic;
     const service = props.service;
     this.topic = topic;

@@ -12,10 +12,10 @@ import { EventSubscription, SubscribeOptions } from './event-subscription';
 import type { MessageBus } from './message-bus';
 import { tlsOnly, TOPIC_ACTIONS } from './policies';
 import { membersOf, topicsOf } from './registry';
-import { envVarPrefix, eventTopicOptionProblems } from './validation';
+import { eventTopicOptionProblems } from './validation';
 import { requireEndpoint } from '../environment/environment-support';
 import { upperSnake } from '../private/naming';
-import { MicroservicesValidationError, refuseConstruction, show } from '../private/validation';
+import { envVarPrefixProblem, Problems, show } from '../private/validation';
 import { Access, BackingService, BackingServiceBinding } from '../service/backing-service';
 import { ITwelveFactorService } from '../service/service-interface';
 import { integrationVariableTaken, isTwelveFactorService } from '../service/twelve-factor-service';
@@ -114,13 +114,14 @@ export class EventTopic extends Construct {
 
   constructor(scope: Construct, id: string, props: EventTopicProps) {
     super(scope, id);
-    const problems = eventTopicOptionProblems(scope, props?.name, props ?? {} as EventTopicProps);
+    const p = Problems.ofConstruction(CLASS, this);
+    p.addAll(eventTopicOptionProblems(scope, props?.name, props ?? {} as EventTopicProps));
     if (!props?.bus || !(props.bus instanceof Construct) || typeof (props.bus as MessageBus).addTopic !== 'function') {
-      problems.push(`\`bus\` ${show(props?.bus)} is not a MessageBus`);
+      p.add(`\`bus\` ${show(props?.bus)} is not a MessageBus`);
     }
-    const taken = problems.length === 0 ? topicsOf(props.bus).get(props.name) : undefined;
-    if (taken) problems.push(`\`name\` '${props.name}' is already a topic of ${props.bus.node.path} (${taken.topic.node.path}); give each topic of a bus its own name`);
-    if (problems.length > 0) refuseConstruction(CLASS, this, problems);
+    const taken = p.any ? undefined : topicsOf(props.bus).get(props.name);
+    if (taken) p.add(`\`name\` '${props.name}' is already a topic of ${props.bus.node.path} (${taken.topic.node.path}); give each topic of a bus its own name`);
+    p.throwIfAny();
     this.bus = props.bus;
     this.name = props.name;
     this.envVarPrefix = upperSnake(props.name);
@@ -208,7 +209,7 @@ export class EventTopic extends Construct {
    */
   public grantPublish(grantee: iam.IGrantable): iam.Grant {
     if (!grantee || typeof grantee !== 'object' || typeof grantee.grantPrincipal !== 'object') {
-      throw new MicroservicesValidationError(CLASS, this, [`\`grantPublish\` needs an iam.IGrantable (a role, a user or a service); got ${show(grantee)}`]);
+      Problems.reject(CLASS, this, `\`grantPublish\` needs an iam.IGrantable (a role, a user or a service); got ${show(grantee)}`);
     }
     return this.topic.grantPublish(grantee);
   }
@@ -222,12 +223,10 @@ export class EventTopic extends Construct {
    */
   public asBackingService(options: PublishOptions = {}): BackingService {
     if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
-      throw new MicroservicesValidationError(CLASS, this, [`\`options\` ${show(options)} of \`asBackingService\` is not a PublishOptions object`]);
+      Problems.reject(CLASS, this, `\`options\` ${show(options)} of \`asBackingService\` is not a PublishOptions object`);
     }
-    const problems: string[] = [];
-    const prefix = envVarPrefix(options, this.envVarPrefix, problems);
-    if (problems.length > 0) throw new MicroservicesValidationError(CLASS, this, problems);
-    return new TopicPublishBacking(this, prefix);
+    Problems.throwAll(CLASS, this, [envVarPrefixProblem(options?.envVarPrefix)]);
+    return new TopicPublishBacking(this, options?.envVarPrefix ?? this.envVarPrefix);
   }
 
   /**
@@ -239,15 +238,15 @@ export class EventTopic extends Construct {
    */
   public subscribe(service: ITwelveFactorService, options: SubscribeOptions = {}): EventSubscription {
     if (!isTwelveFactorService(service)) {
-      throw new MicroservicesValidationError(CLASS, this, [`\`subscribe\` needs an ITwelveFactorService; got ${show(service)}`]);
+      Problems.reject(CLASS, this, `\`subscribe\` needs an ITwelveFactorService; got ${show(service)}`);
     }
     if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
-      throw new MicroservicesValidationError(CLASS, this, [`\`options\` ${show(options)} of \`subscribe\` is not a SubscribeOptions object`]);
+      Problems.reject(CLASS, this, `\`options\` ${show(options)} of \`subscribe\` is not a SubscribeOptions object`);
     }
     if (membersOf(this).subscriptions.has(service.node.path)) {
-      throw new MicroservicesValidationError(CLASS, this, [
+      Problems.reject(CLASS, this,
         `\`subscribe\`: ${service.node.path} already subscribes to the ${this.name} topic; subscribe a service to a topic once (use one filter policy that covers what it needs)`,
-      ]);
+      );
     }
     let id = `${this.bus.node.id}-${this.name}`;
     for (let n = 2; service.node.tryFindChild(id); n++) id = `${this.bus.node.id}-${this.name}-${n}`;
@@ -288,9 +287,9 @@ class TopicPublishBacking extends BackingService {
     const publishers = membersOf(this.eventTopic).publishers;
     // Checked before granting: the variable is set by \`attach\` once the bind returns.
     if (integrationVariableTaken(service, envVarName)) {
-      throw new MicroservicesValidationError('TwelveFactorService', service, [
+      Problems.reject('TwelveFactorService', service,
         `environment variable ${envVarName} from ${this.eventTopic.node.path} is already set on ${service.node.path}; pass another \`envVarPrefix\` to \`asBackingService\``,
-      ]);
+      );
     }
     const grant = this.eventTopic.topic.grantPublish(service.taskRole);
     // Without a NAT gateway the task reaches SNS through the environment's endpoint.

@@ -6,7 +6,7 @@ import { eventTopicOptionProblems } from './validation';
 import { IMicroserviceEnvironment } from '../environment/environment-interface';
 import { isMicroserviceEnvironment } from '../environment/environment-support';
 import { denyGrantsNotForAwsResources } from '../private/kms';
-import { MicroservicesValidationError, Problems, show } from '../private/validation';
+import { Problems, show } from '../private/validation';
 
 const CLASS = 'MessageBus';
 
@@ -75,7 +75,7 @@ export class MessageBus extends Construct {
 
   constructor(scope: Construct, id: string, props: MessageBusProps = {}) {
     super(scope, id);
-    const p = new Problems(CLASS, this);
+    const p = Problems.ofConstruction(CLASS, this);
     const given = props ?? {};
     if (typeof given !== 'object') {
       p.add(`props ${show(given)} are not a MessageBusProps object`);
@@ -103,17 +103,18 @@ export class MessageBus extends Construct {
    * subscribers; letters, digits, hyphens and underscores.
    */
   public addTopic(name: string, options: EventTopicOptions = {}): EventTopic {
-    const problems = eventTopicOptionProblems(this, name, options ?? {});
-    if (problems.length === 0 && !topicsOf(this).has(name) && this.node.tryFindChild(name) !== undefined) {
-      problems.push(`\`name\` '${name}' is taken by another construct of the bus; choose another`);
+    const p = new Problems(CLASS, this);
+    p.addAll(eventTopicOptionProblems(this, name, options ?? {}));
+    if (!p.any && !topicsOf(this).has(name) && this.node.tryFindChild(name) !== undefined) {
+      p.add(`\`name\` '${name}' is taken by another construct of the bus; choose another`);
     }
-    if (problems.length > 0) throw new MicroservicesValidationError(CLASS, this, problems);
+    p.throwIfAny();
     const existing = topicsOf(this).get(name);
     if (existing) {
       if (!sameOptions(existing.options, options ?? {})) {
-        throw new MicroservicesValidationError(CLASS, this, [
+        Problems.reject(CLASS, this,
           `\`addTopic\` '${name}' was already added with other options; add each topic once, or give the new one another name`,
-        ]);
+        );
       }
       return existing.topic;
     }

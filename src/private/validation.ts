@@ -26,17 +26,6 @@ export class MicroservicesValidationError extends Error {
   }
 }
 
-/**
- * Refuses a construct from its own constructor: takes the half-built construct out of the tree,
- * then throws. A caller that catches the error (a test, a loop that tries props, an app that
- * falls back to other props) can reuse the id, and the app still synthesizes without it.
- */
-export function refuseConstruction(className: string, construct: IConstruct, problems: string[]): never {
-  const error = new MicroservicesValidationError(className, construct, problems);
-  construct.node.scope?.node.tryRemoveChild(construct.node.id);
-  throw error;
-}
-
 /** An environment variable name: letters, digits and underscores, not starting with a digit. */
 const ENV_VAR_PREFIX = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -53,13 +42,43 @@ export function envVarPrefixProblem(value: unknown): string | undefined {
 }
 
 /**
- * Collects the problems of one construct's props and throws them together, so that a user
- * sees every conflicting prop in one error.
+ * The one way this library refuses input: a construct or method collects the problems of its
+ * props or arguments here (every check returns a problem sentence or undefined) and throws
+ * them together, so that a user sees every conflicting prop in one
+ * MicroservicesValidationError naming the construct and its path.
+ *
+ * Checks that run in a constructor use `Problems.ofConstruction(CLASS, this)`: when they throw,
+ * the half-built construct is first taken out of the tree, so a caller that catches the error
+ * (a test, a loop trying props, an app falling back to other props) can reuse the id and the
+ * app still synthesizes without the refused construct. That is the only place this library
+ * removes a construct.
  */
 export class Problems {
+  /** Problems of a construct's props, checked in its own constructor. */
+  public static ofConstruction(className: string, construct: IConstruct): Problems {
+    return new Problems(className, construct, true);
+  }
+
+  /** Throws the problems a check returned, if there are any. */
+  public static throwAll(className: string, scope: IConstruct, problems: ReadonlyArray<string | undefined>): void {
+    const p = new Problems(className, scope);
+    p.addAll(problems);
+    p.throwIfAny();
+  }
+
+  /** Throws a single problem, for a method's check of one argument. */
+  public static reject(className: string, scope: IConstruct, problem: string): never {
+    throw new MicroservicesValidationError(className, scope, [problem]);
+  }
+
   private readonly problems: string[] = [];
 
-  constructor(private readonly className: string, private readonly scope: IConstruct) {}
+  /**
+   * @param className the class named in the message
+   * @param scope the construct the error is about (its path is named)
+   * @param constructing whether `scope` is being constructed (see ofConstruction)
+   */
+  constructor(private readonly className: string, private readonly scope: IConstruct, private readonly constructing = false) {}
 
   /** Records a problem. */
   public add(problem: string): void {
@@ -69,6 +88,11 @@ export class Problems {
   /** Records the problem when the condition holds. */
   public when(condition: boolean, problem: string): void {
     if (condition) this.add(problem);
+  }
+
+  /** Records each problem of a list, skipping the undefined results of checks that passed. */
+  public addAll(problems: ReadonlyArray<string | undefined>): void {
+    for (const problem of problems) if (problem !== undefined) this.add(problem);
   }
 
   /** The problems recorded so far. */
@@ -83,8 +107,12 @@ export class Problems {
 
   /** Throws every recorded problem at once. */
   public throwIfAny(): void {
-    if (this.any) throw new MicroservicesValidationError(this.className, this.scope, this.problems);
+    if (!this.any) return;
+    const error = new MicroservicesValidationError(this.className, this.scope, this.problems);
+    if (this.constructing) this.scope.node.scope?.node.tryRemoveChild(this.scope.node.id);
+    throw error;
   }
+
 }
 
 /** True when the value is known at synth time (not a token, not undefined). */

@@ -79,7 +79,7 @@ export class AdminTask extends Construct {
 
   constructor(scope: Construct, id: string, props: AdminTaskProps) {
     super(scope, id);
-    const p = new Problems('AdminTask', this);
+    const p = Problems.ofConstruction('AdminTask', this);
     // From JavaScript the props or the service may be missing: say so instead of a TypeError.
     if (props === undefined || props === null || typeof props !== 'object') {
       p.add(`props ${show(props)} are missing; pass at least \`service\`, \`name\` and \`command\`, or use service.addAdminTask(name, { command })`);

@@ -15,7 +15,7 @@ import type { ITwelveFactorService } from './service-interface';
 import { requireEndpoint } from '../environment/environment-support';
 import { acknowledge, nagString } from '../private/acknowledge';
 import { upperSnake } from '../private/naming';
-import { envVarPrefixProblem, MicroservicesValidationError, show } from '../private/validation';
+import { envVarPrefixProblem, Problems, show } from '../private/validation';
 
 /**
  * How much a service may do with a backing service it attaches.
@@ -170,13 +170,13 @@ abstract class BaseBacking extends BackingService {
   }
   /** Checks the options against the service (called first in every bind). */
   protected check(service: ITwelveFactorService, extra: string[] = []): void {
-    const problems: string[] = [...extra];
-    const prefixProblem = envVarPrefixProblem(this.options.envVarPrefix);
-    if (prefixProblem) problems.push(prefixProblem);
+    const p = new Problems('TwelveFactorService', service);
+    p.addAll(extra);
+    p.addAll([envVarPrefixProblem(this.options.envVarPrefix)]);
     if (!Object.values(Access).includes(this.access)) {
-      problems.push(`\`access\` ${show(this.access)} is not an Access; use Access.READ or Access.READ_WRITE`);
+      p.add(`\`access\` ${show(this.access)} is not an Access; use Access.READ or Access.READ_WRITE`);
     }
-    if (problems.length > 0) throw new MicroservicesValidationError('TwelveFactorService', service, problems);
+    p.throwIfAny();
   }
   protected name(kind: string, suffix: string): string {
     return varName(this.resource, this.options, kind, suffix);

@@ -141,7 +141,7 @@ export function isRootUser(user: string | undefined): boolean {
  * error. Returns the problems so far and the props without the wrong kinds.
  */
 export function validateKinds(scope: IConstruct, given: TwelveFactorServiceProps): { p: Problems; props: TwelveFactorServiceProps } {
-  const p = new Problems(SERVICE_CLASS, scope);
+  const p = Problems.ofConstruction(SERVICE_CLASS, scope);
   if (!given || typeof given !== 'object') {
     p.add('props are missing; pass at least `environment` and `image`');
     p.throwIfAny();

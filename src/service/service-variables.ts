@@ -1,7 +1,7 @@
 import { aws_ecs as ecs } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { ENV_VAR_NAME, SERVICE_CLASS } from './service-validation';
-import { MicroservicesValidationError, show } from '../private/validation';
+import { Problems, show } from '../private/validation';
 
 /**
  * A service's environment variables (III): its `config` and `secrets`, what attached backing
@@ -52,13 +52,13 @@ export class ServiceVariables {
   }
 
   private assertFreeName(name: string, source: string): void {
-    const problems: string[] = [];
+    const p = new Problems(SERVICE_CLASS, this.scope);
     if (!ENV_VAR_NAME.test(name)) {
-      problems.push(`environment variable name ${show(name)} from ${source} is not valid; use letters, digits and underscores, not starting with a digit`);
+      p.add(`environment variable name ${show(name)} from ${source} is not valid; use letters, digits and underscores, not starting with a digit`);
     }
     if (this.taken(name)) {
-      problems.push(`environment variable ${name} from ${source} is already set on ${this.scope.node.path}; pass another \`envVarPrefix\` or rename it`);
+      p.add(`environment variable ${name} from ${source} is already set on ${this.scope.node.path}; pass another \`envVarPrefix\` or rename it`);
     }
-    if (problems.length > 0) throw new MicroservicesValidationError(SERVICE_CLASS, this.scope, problems);
+    p.throwIfAny();
   }
 }

@@ -31,7 +31,7 @@ import { IMicroserviceEnvironment } from '../environment/environment-interface';
 import { createLogGroup } from '../environment/environment-support';
 import { acknowledge, nistAndHipaa } from '../private/acknowledge';
 import { words } from '../private/naming';
-import { known, MicroservicesValidationError, show } from '../private/validation';
+import { known, Problems, show } from '../private/validation';
 
 const CLASS = SERVICE_CLASS;
 const PORT_NAME = 'http';
@@ -281,22 +281,22 @@ export class TwelveFactorService extends Construct implements ITwelveFactorServi
    */
   public attach(backing: BackingService): void {
     if (!(backing instanceof BackingService)) {
-      throw new MicroservicesValidationError(CLASS, this, [`\`attach\` needs a BackingService (for example BackingService.dynamoDbTable(table)); got ${show(backing)}`]);
+      Problems.reject(CLASS, this, `\`attach\` needs a BackingService (for example BackingService.dynamoDbTable(table)); got ${show(backing)}`);
     }
     if (!Construct.isConstruct(backing.resource)) {
-      throw new MicroservicesValidationError(CLASS, this, [`\`attach\` got a BackingService of ${show(backing.resource)}; pass the resource to attach, for example BackingService.dynamoDbTable(table)`]);
+      Problems.reject(CLASS, this, `\`attach\` got a BackingService of ${show(backing.resource)}; pass the resource to attach, for example BackingService.dynamoDbTable(table)`);
     }
     const key = backing.resource.node.path;
     const existing = this.attached.get(key);
     if (existing) {
-      const problems: string[] = [];
+      const p = new Problems(CLASS, this);
       if (existing.backing.access !== backing.access) {
-        problems.push(`\`access\` ${backing.access} differs from the ${existing.backing.access} access ${key} is already attached with; attach it once, with the access the service needs`);
+        p.add(`\`access\` ${backing.access} differs from the ${existing.backing.access} access ${key} is already attached with; attach it once, with the access the service needs`);
       }
       if (existing.backing.envVarPrefix !== backing.envVarPrefix) {
-        problems.push(`\`envVarPrefix\` ${show(backing.envVarPrefix)} differs from the ${show(existing.backing.envVarPrefix)} ${key} is already attached with; attach it once`);
+        p.add(`\`envVarPrefix\` ${show(backing.envVarPrefix)} differs from the ${show(existing.backing.envVarPrefix)} ${key} is already attached with; attach it once`);
       }
-      if (problems.length > 0) throw new MicroservicesValidationError(CLASS, this, problems);
+      p.throwIfAny();
       return;
     }
     const binding = backing.bind(this);
@@ -310,8 +310,7 @@ export class TwelveFactorService extends Construct implements ITwelveFactorServi
    * and values are refused as in `config`.
    */
   public addEnvironment(name: string, value: string): void {
-    const problems = configProblems({ [name]: value }, this.props.allowPlainConfig ?? []);
-    if (problems.length > 0) throw new MicroservicesValidationError(CLASS, this, problems);
+    Problems.throwAll(CLASS, this, configProblems({ [name]: value }, this.props.allowPlainConfig ?? []));
     this.variables.add(name, value, 'addEnvironment');
   }
 
@@ -327,7 +326,7 @@ export class TwelveFactorService extends Construct implements ITwelveFactorServi
    */
   public addDeploymentAlarm(alarm: cloudwatch.IAlarm): void {
     if (!alarm || typeof alarm.alarmName !== 'string') {
-      throw new MicroservicesValidationError(CLASS, this, [`\`addDeploymentAlarm\` needs a cloudwatch.IAlarm; got ${show(alarm)}`]);
+      Problems.reject(CLASS, this, `\`addDeploymentAlarm\` needs a cloudwatch.IAlarm; got ${show(alarm)}`);
     }
     if (this.deploymentAlarmNames.has(alarm.alarmName)) return;
     this.deploymentAlarmNames.add(alarm.alarmName);
@@ -347,9 +346,9 @@ export class TwelveFactorService extends Construct implements ITwelveFactorServi
    */
   public allowFrom(other: ec2.IConnectable): void {
     if (this.port === undefined) {
-      throw new MicroservicesValidationError(CLASS, this, [
+      Problems.reject(CLASS, this,
         `\`allowFrom\` needs a \`port\`: ${this.node.path} is a worker that takes no connections`,
-      ]);
+      );
     }
     this.connections.allowFrom(other, ec2.Port.tcp(this.port), `from ${other instanceof Construct ? other.node.path : 'peer'}`);
   }
@@ -362,10 +361,9 @@ export class TwelveFactorService extends Construct implements ITwelveFactorServi
    * go to `supportLogGroup`.
    */
   public addAdminTask(name: string, options: AdminTaskOptions): AdminTask {
-    const problems = adminTaskProblems({ ...options, name, service: this });
-    if (problems.length > 0) throw new MicroservicesValidationError('AdminTask', this, problems);
+    Problems.throwAll('AdminTask', this, adminTaskProblems({ ...options, name, service: this }));
     if (this.adminTasks.has(name)) {
-      throw new MicroservicesValidationError('AdminTask', this, [`\`name\` '${name}' is already used by another admin task of this service; give each admin task its own name`]);
+      Problems.reject('AdminTask', this, `\`name\` '${name}' is already used by another admin task of this service; give each admin task its own name`);
     }
     const task = new AdminTask(this, `Admin-${name}`, { ...options, name, service: this });
     this.adminTasks.set(name, task);
