@@ -1,4 +1,8 @@
 import { Duration, aws_ecs as ecs, aws_servicediscovery as servicediscovery } from 'aws-cdk-lib';
+import { Construct, IConstruct } from 'constructs';
+import { claimOwner, serviceNameClaim } from '../environment/claims';
+import type { IMicroserviceEnvironment } from '../environment/environment-interface';
+import { sharingOf } from '../environment/sharing';
 
 /**
  * How a service is found by the others.
@@ -100,4 +104,26 @@ export function serviceConnectConfiguration(
     services: port === undefined ? [] : [{ portMappingName, discoveryName: `${name}${SERVICE_CONNECT_SUFFIX}`, dnsName: `${name}.${namespace.namespaceName}`, port }],
     logDriver,
   };
+}
+
+/**
+ * In an environment shared with other apps (`enableTeamApps`), claims the service's names in
+ * the namespace at deploy time before anything registers them (`dependents` wait for the
+ * claims): a name another app holds fails the deployment with a message naming both services
+ * and the fix, where Cloud Map would only say the service exists. Nothing otherwise: the
+ * names are unique in the app at synthesis.
+ */
+export function claimServiceNames(scope: Construct, env: IMicroserviceEnvironment, dependents: Array<IConstruct | undefined>, names: string[]): void {
+  const sharing = sharingOf(env);
+  if (!sharing) return;
+  names.forEach((name, i) => {
+    const claim = serviceNameClaim(scope, i === 0 ? 'ServiceNameClaim' : `ServiceNameClaim${i + 1}`, {
+      serviceToken: sharing.claimServiceToken,
+      environmentName: sharing.environmentName,
+      namespaceId: env.namespace.namespaceId,
+      name,
+      owner: claimOwner(scope),
+    });
+    for (const dependent of dependents) dependent?.node.addDependency(claim);
+  });
 }

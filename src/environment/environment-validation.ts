@@ -1,5 +1,6 @@
 import { Stack, Token, aws_s3 as s3 } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { defaultEnvironmentName, environmentNameProblem } from './environment-document';
 import type { MicroserviceEnvironmentProps } from './microservice-environment';
 import { StageProfile } from './stage-profile';
 import { endpointOwnerOf } from './vpc-endpoints';
@@ -19,6 +20,7 @@ export function validateEnvironmentProps(scope: IConstruct, id: string, given: M
     ['maxAzs', 'number'], ['vpcCidr', 'string'], ['natGateways', 'number'], ['createVpcEndpoints', 'boolean'], ['namespaceName', 'string'],
     ['logRetention', 'number'], ['createLoadBalancer', 'boolean'], ['allowPlainHttp', 'boolean'], ['internetFacing', 'boolean'],
     ['loadBalancerDeletionProtection', 'boolean'], ['webAclArn', 'string'], ['createWebAcl', 'boolean'], ['createOutputs', 'boolean'],
+    ['enableTeamApps', 'boolean'], ['environmentName', 'string'],
   ]);
   const retention = logRetentionProblem('logRetention', props.logRetention);
   if (retention) p.add(retention);
@@ -36,6 +38,14 @@ export function validateEnvironmentProps(scope: IConstruct, id: string, given: M
     const owner = endpointOwnerOf(props.vpc);
     p.when(owner !== undefined,
       `\`createVpcEndpoints\`: the VPC already has endpoints from ${owner}; turn them on in one environment per VPC (they share private DNS names)`);
+  }
+  p.addAll([environmentNameProblem('environmentName', props.environmentName)]);
+  p.when(props.environmentName !== undefined && props.enableTeamApps !== true,
+    '`environmentName` names the environment other apps look up; set `enableTeamApps: true` or remove it');
+  if (props.enableTeamApps === true && props.environmentName === undefined) {
+    p.addAll([environmentNameProblem('environmentName', defaultEnvironmentName(id))
+      ? `the construct id ${show(id)} does not make an environment name; set \`environmentName\``
+      : undefined]);
   }
   const imported = props.vpc !== undefined || props.cluster !== undefined;
   if (imported) {

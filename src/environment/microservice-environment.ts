@@ -13,11 +13,14 @@ import {
   aws_s3 as s3,
   aws_servicediscovery as servicediscovery,
   aws_sns as sns,
+  aws_ssm as ssm,
   aws_wafv2 as wafv2,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { defaultEnvironmentName } from './environment-document';
 import { IMicroserviceEnvironment } from './environment-interface';
 import { EnvironmentLoadBalancing, LoadBalancerOptions } from './environment-load-balancer';
+import { lookUpEnvironment, shareEnvironment } from './environment-sharing';
 import { defaultNamespaceName, validateEnvironmentProps } from './environment-validation';
 import { StageProfile, stageDefaults, StageDefaults } from './stage-profile';
 import { createVpc, EnvironmentEndpoints } from './vpc-endpoints';
@@ -261,6 +264,40 @@ export interface MicroserviceEnvironmentProps {
    * @default false
    */
   readonly createOutputs?: boolean;
+
+  /**
+   * Share the environment with services that other CDK apps deploy (each team its own app):
+   * publishes what they need as a JSON document in the SSM parameter
+   * `/cdk-microservices/<environmentName>/environment`, which
+   * `MicroserviceEnvironment.fromLookup` reads at synth time, and creates the claims function
+   * that gives listener rule priorities and Cloud Map service names to the services of every
+   * app at deploy time, so two apps synthesized apart never take the same priority or name.
+   * No CloudFormation export is involved: the apps deploy, update and are deleted apart. The
+   * access-log bucket is created with the environment so that the load balancers of other
+   * apps (canary slots, PrivateLink) can log to it.
+   *
+   * @default false
+   */
+  readonly enableTeamApps?: boolean;
+
+  /**
+   * The name other apps look the environment up by (`MicroserviceEnvironment.fromLookup`): a
+   * level of SSM parameter names, unique in the account and Region. Only with
+   * `enableTeamApps`.
+   *
+   * @default - the construct id in kebab case, for example 'platform-env' for `PlatformEnv`
+   */
+  readonly environmentName?: string;
+}
+
+/**
+ * How to find an environment another app shared (`enableTeamApps`).
+ */
+export interface MicroserviceEnvironmentLookupOptions {
+  /**
+   * The environment's name (its `environmentName`).
+   */
+  readonly environmentName: string;
 }
 
 /**
@@ -279,6 +316,24 @@ export interface MicroserviceEnvironmentProps {
  * });
  */
 export class MicroserviceEnvironment extends Construct implements IMicroserviceEnvironment {
+  /**
+   * The environment another app shared (`enableTeamApps`), read at synth time from the SSM
+   * parameter `/cdk-microservices/<environmentName>/environment` in this stack's account and
+   * Region, and cached in `cdk.context.json` as `Vpc.fromLookup` does (refresh it with
+   * `cdk context --reset <key>` after the environment changes). Every construct of this
+   * library accepts it; its resources are imported by ID and ARN, so this app's templates hold
+   * no `Fn::ImportValue` and deploy apart from the environment's. The stack must have an
+   * explicit account and Region, the environment's own: services of another account or Region
+   * are not supported.
+   *
+   * @param scope the scope of the imported environment (a construct of a stack with an explicit `env`)
+   * @param id its construct id
+   * @param options the environment's name
+   */
+  public static fromLookup(scope: Construct, id: string, options: MicroserviceEnvironmentLookupOptions): IMicroserviceEnvironment {
+    return lookUpEnvironment(scope, id, options);
+  }
+
   /** The VPC the services run in. */
   public readonly vpc: ec2.IVpc;
   /** The ECS cluster. */
@@ -309,6 +364,11 @@ export class MicroserviceEnvironment extends Construct implements IMicroserviceE
   public readonly https: boolean;
   /** The security group of the interface VPC endpoints, when `createVpcEndpoints` is on; services are let in on 443. */
   public readonly endpointSecurityGroup?: ec2.ISecurityGroup;
+
+  /** The name other apps look the environment up by, with `enableTeamApps`. */
+  public readonly environmentName?: string;
+  /** The SSM parameter holding what other apps need, with `enableTeamApps`. */
+  public readonly documentParameter?: ssm.IStringParameter;
 
   private readonly endpoints: EnvironmentEndpoints;
   private readonly loadBalancing: EnvironmentLoadBalancing;
@@ -373,6 +433,17 @@ export class MicroserviceEnvironment extends Construct implements IMicroserviceE
           value: lb.loadBalancer.loadBalancerDnsName,
         });
       }
+    }
+
+    if (props.enableTeamApps) {
+      const environmentName = props.environmentName ?? defaultEnvironmentName(id);
+      this.environmentName = environmentName;
+      const shared = shareEnvironment(this, environmentName, {
+        endpointServices: () => this.endpoints.interfaceServiceNames(),
+        webAclArn: () => props.webAclArn ?? this.loadBalancing.webAcl?.attrArn,
+        accessLogsBucket: () => this._obtainAccessLogsBucket(),
+      });
+      this.documentParameter = shared.parameter;
     }
   }
 

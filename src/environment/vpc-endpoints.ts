@@ -168,6 +168,11 @@ export class EnvironmentEndpoints {
     return endpoint;
   }
 
+  /** The service names of the interface endpoints created so far (for example `com.amazonaws.us-east-1.sqs`). */
+  public interfaceServiceNames(): string[] {
+    return [...this.interfaceEndpoints.keys()];
+  }
+
   /**
    * Records `imageName` of the service `scope` when the tasks have no route to the internet
    * and the image is on a registry the ECR endpoints cannot reach; reported with the others

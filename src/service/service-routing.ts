@@ -9,7 +9,9 @@ import {
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { TwelveFactorServiceProps } from './twelve-factor-service-props';
+import { claimGroup, claimOwner, listenerPriorityClaim, TEAM_APP_FIRST_PRIORITY } from '../environment/claims';
 import { listenerPrioritiesOf } from '../environment/registries';
+import { sharingOf } from '../environment/sharing';
 import { known, Problems, show } from '../private/validation';
 
 /** The name of the app container, the target of the load balancer. */
@@ -126,7 +128,7 @@ export function routeService(
   }
   const listenerRule = new elbv2.ApplicationListenerRule(scope, 'ListenerRule', {
     listener,
-    priority: shared ? listenerPrioritiesOf(env).reserve(props.routePriority, scope) : props.routePriority!,
+    priority: shared ? sharedListenerPriority(scope, props) : props.routePriority!,
     conditions,
     action: alternateTargetGroup
       ? elbv2.ListenerAction.weightedForward([
@@ -159,6 +161,37 @@ export function routeService(
     }
   }
   return { targetGroup, alternateTargetGroup, listenerRule, url };
+}
+
+/**
+ * The priority of a service's rule on the environment's shared listener. In an environment of
+ * this app only: the explicit one or the next free one, at synthesis. In an environment shared
+ * with other apps (`enableTeamApps`), the priority is also claimed at deploy time, so that two
+ * apps never take the same one and their overlapping conditions are reported: a service of
+ * the environment's own app claims the priority chosen at synthesis (below
+ * `TEAM_APP_FIRST_PRIORITY` unless given); a service of another app claims its `routePriority`
+ * or gets the lowest free one from `TEAM_APP_FIRST_PRIORITY` on.
+ */
+function sharedListenerPriority(scope: Construct, props: TwelveFactorServiceProps): number {
+  const env = props.environment;
+  const sharing = sharingOf(env);
+  if (!sharing) return listenerPrioritiesOf(env).reserve(props.routePriority, scope);
+  // Explicit priorities are also unique within this app, at synthesis.
+  const requested = sharing.imported
+    ? (props.routePriority === undefined ? undefined : listenerPrioritiesOf(env).reserve(props.routePriority, scope))
+    : listenerPrioritiesOf(env).reserve(props.routePriority, scope);
+  const claim = listenerPriorityClaim(scope, 'ListenerPriorityClaim', {
+    serviceToken: sharing.claimServiceToken,
+    environmentName: sharing.environmentName,
+    listenerArn: env.listener!.listenerArn,
+    owner: claimOwner(scope),
+    group: claimGroup(env),
+    hosts: props.hostName !== undefined ? [props.hostName] : [],
+    paths: props.pathPatterns ?? [],
+    priority: requested,
+    firstPriority: TEAM_APP_FIRST_PRIORITY,
+  });
+  return claim.priority;
 }
 
 /**

@@ -26,6 +26,8 @@ import {
   cloudMapOptions,
   Discovery,
   serviceConnectConfiguration,
+  claimServiceNames,
+  SERVICE_CONNECT_SUFFIX,
 } from '../discovery/discovery';
 import { IMicroserviceEnvironment } from '../environment/environment-interface';
 import { createLogGroup } from '../environment/environment-support';
@@ -256,6 +258,8 @@ export class TwelveFactorService extends Construct implements ITwelveFactorServi
     }
     if (props.user === undefined || isRootUser(props.user)) reportRootUser(this, props.user);
     this.cloudMapService = this.service.cloudMapService;
+    claimServiceNames(this, env, [this.service, this.cloudMapService], discovery === Discovery.SERVICE_CONNECT
+      ? [this.serviceName, `${this.serviceName}${SERVICE_CONNECT_SUFFIX}`] : [this.serviceName]);
     applyDiscoveryAttributes(this.service.cloudMapService, props.discoveryAttributes ?? {});
 
     if (routed) {
