@@ -90,6 +90,15 @@ function attOf(id: string, attribute: string, template: Template, p: Placement):
   }
 }
 
+/**
+ * The value `environmentContext` gives a CloudFormation expression of `template` (a `Ref` or a
+ * `Fn::GetAtt`): what a team app sees of the platform's resources. Tests use it to map a team
+ * template's literal IDs and ARNs back to the platform's resources.
+ */
+export function standInOf(expression: unknown, template: Template, placement: Placement): unknown {
+  return resolve(expression, template, placement);
+}
+
 function resolve(value: unknown, template: Template, p: Placement): unknown {
   if (Array.isArray(value)) return value.map((v) => resolve(v, template, p));
   if (value === null || typeof value !== 'object') return value;

@@ -3,7 +3,8 @@ import { App, Stack, aws_config as config, aws_ec2 as ec2, aws_s3 as s3 } from '
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { IConstruct } from 'constructs';
 import {
-  CanaryDeployment, ComplianceAudit, ComplianceRule, ComplianceRules, MessageBus, MicroserviceEnvironment, PrivateLinkConsumer, PrivateLinkExposure,
+  CanaryDeployment, ComplianceAudit, ComplianceRule, ComplianceRules, EventTopic, IEventTopic, MicroserviceEnvironment, PrivateLinkConsumer,
+  PrivateLinkExposure,
   TwelveFactorService,
 } from '../../src';
 
@@ -16,8 +17,13 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
 }
 
-function all<T extends IConstruct>(root: IConstruct, guard: (c: IConstruct) => c is T): T[] {
-  return root.node.findAll().filter(guard);
+/** The parameter name of an SSM context key (`ssm:account=...:parameterName=<name>:region=...`). */
+function parameterOfLookup(key: string): string {
+  return /parameterName=(.*?):region=/.exec(key)?.[1].replace(/\$:/g, ':') ?? key;
+}
+
+function all<T extends IConstruct>(roots: IConstruct[], guard: (c: IConstruct) => c is T): T[] {
+  return roots.flatMap((root) => root.node.findAll().filter(guard));
 }
 
 function isEnvironment(c: IConstruct): c is MicroserviceEnvironment {
@@ -28,8 +34,9 @@ function isService(c: IConstruct): c is TwelveFactorService {
   return c instanceof TwelveFactorService;
 }
 
-function isBus(c: IConstruct): c is MessageBus {
-  return c instanceof MessageBus;
+/** A topic of a bus (`EventTopic`) or one imported from another app (`EventTopic.fromEventTopicAttributes`). */
+function isTopic(c: IConstruct): c is IEventTopic & IConstruct {
+  return c instanceof EventTopic || ['subscribe', 'asBackingService', 'envVarPrefix', 'subscriptions'].every((m) => m in c);
 }
 
 function isCanary(c: IConstruct): c is CanaryDeployment {
@@ -77,25 +84,61 @@ function readable(scope: IConstruct, value: string): string {
 }
 
 /** A plain-text summary of the synthesized app: stacks, services, then topics. */
-export function summarize(app: App, assembly: cxapi.CloudAssembly): string {
-  const out: string[] = [];
-  const stackRows = [['stack', 'resources', `of ${MAX_RESOURCES}`, 'template KB', `of ${MAX_TEMPLATE_BYTES / 1000}`]];
-  for (const stack of assembly.stacksRecursively) {
-    const bytes = fs.statSync(stack.templateFullPath).size;
-    const resources = Object.keys(stack.template.Resources ?? {}).length;
-    stackRows.push([
-      stack.hierarchicalId,
-      String(resources),
-      `${((resources / MAX_RESOURCES) * 100).toFixed(0)}%`,
-      (bytes / 1000).toFixed(1),
-      `${((bytes / MAX_TEMPLATE_BYTES) * 100).toFixed(1)}%`,
-    ]);
-  }
-  out.push('Stacks', table(stackRows), '');
+/** One synthesized app of the store. */
+export interface SynthesizedApp {
+  readonly name: string;
+  readonly app: App;
+  readonly assembly: cxapi.CloudAssembly;
+  /** The SSM parameters it read at synth time (context lookups). */
+  readonly lookups: string[];
+}
 
+/** The parameters a template reads from SSM when it deploys (`valueForStringParameter`). */
+function deployTimeParameters(template: { Parameters?: { [id: string]: { Type?: string; Default?: string } } }): string[] {
+  return Object.values(template.Parameters ?? {})
+    .filter((p) => p.Type?.startsWith('AWS::SSM::Parameter::Value<') && p.Default && !p.Default.startsWith('/cdk-bootstrap/'))
+    .map((p) => p.Default!);
+}
+
+/** What a template takes from another stack through CloudFormation exports. */
+function importValues(template: unknown): number {
+  return (JSON.stringify(template).match(/"Fn::ImportValue"/g) ?? []).length;
+}
+
+/** The summary of every app of the store. */
+export function summarize(apps: SynthesizedApp[]): string {
+  const out: string[] = [];
+  const stackRows = [['app', 'stack', 'resources', `of ${MAX_RESOURCES}`, 'template KB', `of ${MAX_TEMPLATE_BYTES / 1000}`, 'Fn::ImportValue']];
+  for (const { name, assembly } of apps) {
+    for (const stack of assembly.stacksRecursively) {
+      const bytes = fs.statSync(stack.templateFullPath).size;
+      const resources = Object.keys(stack.template.Resources ?? {}).length;
+      stackRows.push([
+        name,
+        stack.hierarchicalId,
+        String(resources),
+        `${((resources / MAX_RESOURCES) * 100).toFixed(0)}%`,
+        (bytes / 1000).toFixed(1),
+        `${((bytes / MAX_TEMPLATE_BYTES) * 100).toFixed(1)}%`,
+        String(importValues(stack.template)),
+      ]);
+    }
+  }
+  out.push('Apps and stacks', table(stackRows), '');
+
+  // What each app takes from the others: SSM parameters only (read at synth or at deploy time).
+  const importRows = [['app', 'read at synth (cdk.context.json)', 'read at deploy (SSM parameters)']];
+  for (const { name, assembly, lookups } of apps) {
+    const atDeploy = [...new Set(assembly.stacksRecursively.flatMap((s) => deployTimeParameters(s.template)))];
+    if (lookups.length === 0 && atDeploy.length === 0) continue;
+    importRows.push([name, lookups.map(parameterOfLookup).join(', ') || '-', atDeploy.join(', ') || '-']);
+  }
+  if (importRows.length > 1) out.push('What the team apps take from the platform', table(importRows), '');
+
+  const roots = apps.map((a) => a.app);
   // How each environment's tasks reach AWS: a NAT gateway, or VPC endpoints (named by their ids).
   const environmentRows = [['environment', 'stage', 'egress', 'VPC endpoints']];
-  for (const env of all(app, isEnvironment)) {
+  for (const env of all(roots, isEnvironment)) {
     const nat = env.vpc.node.findAll().filter((c) => c instanceof ec2.CfnNatGateway).length;
     const endpoints = env.vpc.node.findAll()
       .filter((c) => c instanceof ec2.InterfaceVpcEndpoint || c instanceof ec2.GatewayVpcEndpoint)
@@ -109,8 +152,8 @@ export function summarize(app: App, assembly: cxapi.CloudAssembly): string {
   }
   out.push('Environments', table(environmentRows), '');
 
-  const services = all(app, isService);
-  const links = new Map(all(app, isExposure).map((e) => [e.service, e]));
+  const services = all(roots, isService);
+  const links = new Map(all(roots, isExposure).map((e) => [e.service, e]));
   const serviceRows = [['service', 'exposure', 'discovery', 'tasks', 'size', 'backing services', 'admin tasks']];
   for (const s of services) {
     const canary = s.node.scope instanceof CanaryDeployment ? s.node.scope : undefined;
@@ -129,30 +172,30 @@ export function summarize(app: App, assembly: cxapi.CloudAssembly): string {
   }
   out.push('Services', table(serviceRows));
 
+  // Topics of a bus, and topics a team app imported from the platform's bus.
   const topicRows = [['topic', 'kind', 'publishers', 'subscriber', 'filter', 'backlog scaling', 'alarms']];
-  for (const bus of all(app, isBus)) {
-    for (const topic of bus.topics) {
-      const publishers = topic.publishers.map((p) => p.node.id).join(', ') || '-';
-      const subscriptions = topic.subscriptions.length > 0 ? topic.subscriptions : [undefined];
-      for (const sub of subscriptions) {
-        topicRows.push([
-          topic.node.path,
-          topic.fifo ? 'FIFO' : 'standard',
-          publishers,
-          sub ? `${sub.service.node.id} (${sub.envVarName})` : '-',
-          sub?.filterPolicyScope ?? '-',
-          sub?.backlogPerTaskTarget !== undefined
-            ? `${sub.backlogPerTaskTarget} msgs/task${sub.scaleFromZeroPolicy ? ', from zero' : ''}`
-            : '-',
-          sub ? String(sub.alarms.length) : String(topic.alarms.length),
-        ]);
-      }
+  for (const topic of all(roots, isTopic)) {
+    const publishers = topic.publishers.map((p) => p.node.id).join(', ') || '-';
+    const subscriptions = topic.subscriptions.length > 0 ? topic.subscriptions : [undefined];
+    const kind = `${topic.fifo ? 'FIFO' : 'standard'}${topic instanceof EventTopic ? '' : ' (imported)'}`;
+    for (const sub of subscriptions) {
+      topicRows.push([
+        topic.node.path,
+        kind,
+        publishers,
+        sub ? `${sub.service.node.id} (${sub.envVarName})` : '-',
+        sub?.filterPolicyScope ?? '-',
+        sub?.backlogPerTaskTarget !== undefined
+          ? `${sub.backlogPerTaskTarget} msgs/task${sub.scaleFromZeroPolicy ? ', from zero' : ''}`
+          : '-',
+        sub ? String(sub.alarms.length) : topic instanceof EventTopic ? String(topic.alarms.length) : '-',
+      ]);
     }
   }
   if (topicRows.length > 1) out.push('', 'Topics', table(topicRows));
 
   const canaryRows = [['canary', 'name', 'steps', 'planned', 'worst case', 'alarm to rollback', 'alarms', 'started by']];
-  for (const c of all(app, isCanary)) {
+  for (const c of all(roots, isCanary)) {
     canaryRows.push([
       c.node.path,
       c.domainName,
@@ -167,7 +210,7 @@ export function summarize(app: App, assembly: cxapi.CloudAssembly): string {
   if (canaryRows.length > 1) out.push('', 'Canary deployments', table(canaryRows));
 
   const linkRows = [['PrivateLink', 'side', 'service or name', 'listener', 'allowed principals', 'acceptance', 'notifications']];
-  for (const e of all(app, isExposure)) {
+  for (const e of all(roots, isExposure)) {
     linkRows.push([
       e.node.path,
       'provider',
@@ -178,7 +221,7 @@ export function summarize(app: App, assembly: cxapi.CloudAssembly): string {
       e.notificationTopic ? 'SNS' : '-',
     ]);
   }
-  for (const c of all(app, isConsumer)) {
+  for (const c of all(roots, isConsumer)) {
     linkRows.push([
       c.node.path,
       'consumer',
@@ -193,7 +236,7 @@ export function summarize(app: App, assembly: cxapi.CloudAssembly): string {
 
   const ruleRows = [['Config rules', 'in force']];
   const remediationRows = [['remediated rule', 'document', 'mode']];
-  for (const r of all(app, isRules)) {
+  for (const r of all(roots, isRules)) {
     ruleRows.push([r.node.path, r.ruleNames.join(', ')]);
     for (const which of Object.values(ComplianceRule)) {
       const remediation = r.remediation(which);
@@ -208,7 +251,7 @@ export function summarize(app: App, assembly: cxapi.CloudAssembly): string {
   if (ruleRows.length > 1) out.push('', 'AWS Config rules', table(ruleRows));
   if (remediationRows.length > 1) out.push('', 'Remediation', table(remediationRows));
   const auditRows = [['audit', 'bucket', 'records', 'object lock', 'recorder']];
-  for (const a of all(app, isAudit)) {
+  for (const a of all(roots, isAudit)) {
     auditRows.push([a.node.path, 'versioned, SSE-KMS, TLS only', 'every compliance change (EventBridge -> Firehose)',
       objectLockOf(a.bucket.node.defaultChild as s3.CfnBucket),
       a.recorder ? 'ours, with delivery channel' : 'the account\'s']);

@@ -10,6 +10,7 @@ import { ENVIRONMENT_CLASS } from './environment-validation';
 import { ImportedMicroserviceEnvironment } from './imported-environment';
 import type { MicroserviceEnvironment, MicroserviceEnvironmentLookupOptions } from './microservice-environment';
 import { setSharing } from './sharing';
+import { allowAccountLoadBalancerLogs } from '../private/log-buckets';
 import { Problems, show } from '../private/validation';
 
 /** What the environment knows only once the tree is complete. */
@@ -41,6 +42,7 @@ export function shareEnvironment(
   }
   setSharing(env, { environmentName, claimServiceToken: claims.serviceToken, imported: false });
   const bucket = late.accessLogsBucket();
+  allowAccountLoadBalancerLogs(bucket, env);
   const parameter = publishEnvironment(env, {
     environmentName,
     claimServiceToken: claims.serviceToken,

@@ -13,9 +13,9 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { BACKLOG_PER_TASK, configureBacklogScaling } from './backlog-scaling';
-import type { EventTopic } from './event-topic';
+import type { IEventTopic } from './event-topic-interface';
 import { allowSnsToUseKey, tlsOnly } from './policies';
-import { membersOf } from './registry';
+import { defaultQueueKey, membersOf } from './registry';
 import { createSubscriptionAlarms } from './subscription-alarms';
 import { envVarPrefix, subscriptionProblems } from './validation';
 import { requireEndpoint } from '../environment/environment-support';
@@ -100,7 +100,8 @@ export interface SubscribeOptions {
   /**
    * The customer-managed key that encrypts the queue and its dead-letter queues.
    *
-   * @default - the bus's key
+   * @default - the bus's key for a topic of a bus of this app; for an imported topic
+   * (`EventTopic.fromEventTopicAttributes`), its `queueEncryptionKey`
    */
   readonly encryptionKey?: kms.IKey;
 
@@ -163,21 +164,22 @@ export interface SubscribeOptions {
  * Properties of an `EventSubscription`.
  */
 export interface EventSubscriptionProps extends SubscribeOptions {
-  /** The topic subscribed to. */
-  readonly topic: EventTopic;
+  /** The topic subscribed to: a topic of a bus of this app, or one imported from another app. */
+  readonly topic: IEventTopic;
   /** The service that consumes the messages. */
   readonly service: ITwelveFactorService;
 }
 
 /**
- * A service's subscription to an `EventTopic`: its own encrypted queue with dead-letter
- * queues, the SNS subscription, consume rights, alarms and backlog scaling. Create it with
- * `EventTopic.subscribe`, which places it under the service so that it lands in the
- * service's stack; one constructed directly counts as a subscription of the topic as well.
+ * A service's subscription to an `EventTopic` (or a topic imported from another app): its
+ * own encrypted queue with dead-letter queues, the SNS subscription, consume rights, alarms
+ * and backlog scaling. Create it with `subscribe` on the topic, which places it under the
+ * service so that it lands in the service's stack; one constructed directly counts as a
+ * subscription of the topic as well.
  */
 export class EventSubscription extends Construct {
   /** The topic subscribed to. */
-  public readonly topic: EventTopic;
+  public readonly topic: IEventTopic;
   /** The consuming service. */
   public readonly service: ITwelveFactorService;
   /** The queue the service consumes. */
@@ -219,8 +221,10 @@ export class EventSubscription extends Construct {
     const prefix = envVarPrefix(props, topic.envVarPrefix, []);
     this.envVarName = `${prefix}_QUEUE_URL`;
 
-    // The dead-letter queue of the subscription: what SNS could not deliver.
-    const key = props.encryptionKey ?? topic.bus.encryptionKey;
+    // The dead-letter queue of the subscription: what SNS could not deliver. The default key
+    // is the topic's choice (checked by subscriptionProblems): the bus's key for a topic of a
+    // bus of this app, a key of the importing app for an imported topic.
+    const key = props.encryptionKey ?? defaultQueueKey(topic, this)!;
     const deadLetterRetention = props.deadLetterRetentionPeriod ?? Duration.days(14);
     this.subscriptionDeadLetterQueue = new sqs.Queue(this, 'SubscriptionDeadLetterQueue', {
       fifo: fifo || undefined,

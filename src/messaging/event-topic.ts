@@ -3,22 +3,22 @@ import {
   Duration,
   aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as cloudwatchActions,
-  aws_ec2 as ec2,
   aws_iam as iam,
   aws_sns as sns,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { EventSubscription, SubscribeOptions } from './event-subscription';
+import { IEventTopic, PublishOptions } from './event-topic-interface';
+import { EventTopicAttributes, ImportedEventTopic } from './imported-event-topic';
 import type { MessageBus } from './message-bus';
 import { tlsOnly, TOPIC_ACTIONS } from './policies';
-import { membersOf, topicsOf } from './registry';
+import { membersOf, setDefaultQueueKey, topicsOf } from './registry';
+import { grantPublishOn, publishBacking, subscribeService } from './topic-wiring';
 import { eventTopicOptionProblems } from './validation';
-import { requireEndpoint } from '../environment/environment-support';
 import { upperSnake } from '../private/naming';
-import { envVarPrefixProblem, Problems, show } from '../private/validation';
-import { Access, BackingService, BackingServiceBinding } from '../service/backing-service';
+import { Problems, show } from '../private/validation';
+import { BackingService } from '../service/backing-service';
 import { ITwelveFactorService } from '../service/service-interface';
-import { integrationVariableTaken, isTwelveFactorService } from '../service/twelve-factor-service';
 
 const CLASS = 'EventTopic';
 
@@ -78,24 +78,36 @@ export interface EventTopicProps extends EventTopicOptions {
 }
 
 /**
- * Options for attaching a topic to a service as a backing service it publishes to
- * (`EventTopic.asBackingService`).
- */
-export interface PublishOptions {
-  /**
-   * The prefix of the injected variable: `<PREFIX>_TOPIC_ARN`.
-   *
-   * @default - the topic's name in upper snake case, for example `USER_SIGNUP`
-   */
-  readonly envVarPrefix?: string;
-}
-
-/**
  * A topic of a `MessageBus`: services publish events to it
  * (`service.attach(topic.asBackingService())`) and subscribe to it through their own queues
  * (`subscribe`). Create it with `MessageBus.addTopic`.
  */
-export class EventTopic extends Construct {
+export class EventTopic extends Construct implements IEventTopic {
+  /**
+   * Imports a topic another app created (a topic of its `MessageBus`, or any SNS topic of this
+   * account and Region), so that services of this app subscribe to it and publish to it as
+   * they do to a topic of their own bus. Nothing is created until they do; then the queues,
+   * dead-letter queues, alarms, scaling, SNS subscription and IAM policies land in their
+   * stacks, and the topic's stack is not changed. Same account and Region only.
+   *
+   * @example
+   * declare const users: TwelveFactorService;
+   * declare const emailWorker: TwelveFactorService;
+   *
+   * const env = MicroserviceEnvironment.fromLookup(this, 'Env', { environmentName: 'store' });
+   * const signups = EventTopic.fromEventTopicAttributes(this, 'UserSignup', {
+   *   name: 'user-signup',
+   *   topicArn: 'arn:aws:sns:eu-west-1:111111111111:store-user-signup',
+   *   encryptionKeyArn: 'arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555',
+   *   environment: env,
+   * });
+   * signups.subscribe(emailWorker);             // USER_SIGNUP_QUEUE_URL
+   * users.attach(signups.asBackingService());   // USER_SIGNUP_TOPIC_ARN
+   */
+  public static fromEventTopicAttributes(scope: Construct, id: string, attrs: EventTopicAttributes): IEventTopic {
+    return new ImportedEventTopic(scope, id, attrs);
+  }
+
   /** The bus the topic belongs to. */
   public readonly bus: MessageBus;
   /** The event name, for example `user-signup`. */
@@ -126,6 +138,8 @@ export class EventTopic extends Construct {
     this.name = props.name;
     this.envVarPrefix = upperSnake(props.name);
     this.fifo = props.fifo ?? props.topic?.fifo ?? false;
+    // Subscriber queues are encrypted with the bus's key unless a subscription brings one.
+    setDefaultQueueKey(this, () => this.bus.encryptionKey);
     topicsOf(props.bus).set(props.name, {
       topic: this,
       options: {
@@ -208,10 +222,7 @@ export class EventTopic extends Construct {
    * `service.attach(topic.asBackingService())`.
    */
   public grantPublish(grantee: iam.IGrantable): iam.Grant {
-    if (!grantee || typeof grantee !== 'object' || typeof grantee.grantPrincipal !== 'object') {
-      Problems.reject(CLASS, this, `\`grantPublish\` needs an iam.IGrantable (a role, a user or a service); got ${show(grantee)}`);
-    }
-    return this.topic.grantPublish(grantee);
+    return grantPublishOn(CLASS, this, grantee);
   }
 
   /**
@@ -222,11 +233,7 @@ export class EventTopic extends Construct {
    * Attaching it to the same service again with the same prefix is a no-op.
    */
   public asBackingService(options: PublishOptions = {}): BackingService {
-    if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
-      Problems.reject(CLASS, this, `\`options\` ${show(options)} of \`asBackingService\` is not a PublishOptions object`);
-    }
-    Problems.throwAll(CLASS, this, [envVarPrefixProblem(options?.envVarPrefix)]);
-    return new TopicPublishBacking(this, options?.envVarPrefix ?? this.envVarPrefix);
+    return publishBacking(CLASS, this, options);
   }
 
   /**
@@ -237,21 +244,7 @@ export class EventTopic extends Construct {
    * `acceptableLatency` is set. A service subscribes to a topic once.
    */
   public subscribe(service: ITwelveFactorService, options: SubscribeOptions = {}): EventSubscription {
-    if (!isTwelveFactorService(service)) {
-      Problems.reject(CLASS, this, `\`subscribe\` needs an ITwelveFactorService; got ${show(service)}`);
-    }
-    if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
-      Problems.reject(CLASS, this, `\`options\` ${show(options)} of \`subscribe\` is not a SubscribeOptions object`);
-    }
-    if (membersOf(this).subscriptions.has(service.node.path)) {
-      Problems.reject(CLASS, this,
-        `\`subscribe\`: ${service.node.path} already subscribes to the ${this.name} topic; subscribe a service to a topic once (use one filter policy that covers what it needs)`,
-      );
-    }
-    let id = `${this.bus.node.id}-${this.name}`;
-    for (let n = 2; service.node.tryFindChild(id); n++) id = `${this.bus.node.id}-${this.name}-${n}`;
-    // The subscription registers with this topic in its constructor.
-    return new EventSubscription(service, id, { ...options, topic: this, service });
+    return subscribeService(CLASS, this, `${this.bus.node.id}-${this.name}`, service, options);
   }
 
   /** Messages published to the topic. */
@@ -262,42 +255,5 @@ export class EventTopic extends Construct {
   /** Deliveries SNS could not make. */
   public metricNumberOfNotificationsFailed(options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
     return this.topic.metricNumberOfNotificationsFailed({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5), ...options });
-  }
-}
-
-/**
- * A topic of the bus attached to a service that publishes to it: the grant, the
- * `<PREFIX>_TOPIC_ARN` variable and the SNS endpoint; the topic lists the service among its
- * publishers.
- */
-class TopicPublishBacking extends BackingService {
-  public readonly resource: EventTopic;
-  public readonly access = Access.READ_WRITE;
-  /** The prefix of the variable, given or the topic's (compared when attached again). */
-  public readonly envVarPrefix: string;
-
-  constructor(private readonly eventTopic: EventTopic, prefix: string) {
-    super();
-    this.resource = eventTopic;
-    this.envVarPrefix = prefix;
-  }
-
-  public bind(service: ITwelveFactorService): BackingServiceBinding {
-    const envVarName = `${this.envVarPrefix}_TOPIC_ARN`;
-    const publishers = membersOf(this.eventTopic).publishers;
-    // Checked before granting: the variable is set by \`attach\` once the bind returns.
-    if (integrationVariableTaken(service, envVarName)) {
-      Problems.reject('TwelveFactorService', service,
-        `environment variable ${envVarName} from ${this.eventTopic.node.path} is already set on ${service.node.path}; pass another \`envVarPrefix\` to \`asBackingService\``,
-      );
-    }
-    const grant = this.eventTopic.topic.grantPublish(service.taskRole);
-    // Without a NAT gateway the task reaches SNS through the environment's endpoint.
-    requireEndpoint(service.environment, ec2.InterfaceVpcEndpointAwsService.SNS);
-    publishers.set(service.node.path, { service, envVarName, grant });
-    return {
-      environment: { [envVarName]: this.eventTopic.topic.topicArn },
-      description: `SNS topic ${this.eventTopic.name} of the message bus (publish)`,
-    };
   }
 }

@@ -33,6 +33,8 @@ export function tlsOnly(resource: string, actions: string[], sid = 'DenyRequests
  * The statement cannot name the topic's ARN: the topic is encrypted with the bus's key, so a
  * key policy naming the topic would make a dependency cycle. Which topic may send to a queue
  * is pinned by the queue policy (`aws:SourceArn` equal to that topic).
+ *
+ * @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html#compatibility-with-aws-services
  */
 export function allowSnsToUseKey(key: kms.IKey): boolean {
   const stack = Stack.of(key);

@@ -4,9 +4,11 @@
  * the topic's backing service binds), so a topic counts them however they were created.
  * Module-private: not exported from the package.
  */
-import { aws_iam as iam } from 'aws-cdk-lib';
+import { aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 import type { EventSubscription } from './event-subscription';
 import type { EventTopic, EventTopicOptions } from './event-topic';
+import type { IEventTopic } from './event-topic-interface';
 import type { ITwelveFactorService } from '../service/service-interface';
 
 /** A service that publishes to a topic, with the variable it got. */
@@ -22,10 +24,10 @@ export interface TopicMembers {
   readonly subscriptions: Map<string, EventSubscription>;
 }
 
-const members = new WeakMap<EventTopic, TopicMembers>();
+const members = new WeakMap<IEventTopic, TopicMembers>();
 
 /** The publishers and subscriptions of a topic (empty until one registers). */
-export function membersOf(topic: EventTopic): TopicMembers {
+export function membersOf(topic: IEventTopic): TopicMembers {
   let found = members.get(topic);
   if (!found) {
     found = { publishers: new Map(), subscriptions: new Map() };
@@ -53,4 +55,27 @@ export function topicsOf(bus: object): Map<string, BusTopic> {
     busTopics.set(bus, found);
   }
   return found;
+}
+
+/** Gives the key that encrypts a subscriber's queues when the subscription brings none. */
+export type QueueKeyProvider = (subscription: IConstruct) => kms.IKey;
+
+const queueKeys = new WeakMap<IEventTopic, QueueKeyProvider>();
+
+/**
+ * Records how a topic's subscriptions get their queue key by default: the bus's key for a
+ * topic of a bus of this app, a key of the importing app for an imported topic.
+ */
+export function setDefaultQueueKey(topic: IEventTopic, provider: QueueKeyProvider): void {
+  queueKeys.set(topic, provider);
+}
+
+/** The default key of the queues of a subscription to `topic`, or undefined when it has none. */
+export function defaultQueueKey(topic: IEventTopic, subscription: IConstruct): kms.IKey | undefined {
+  return queueKeys.get(topic)?.(subscription);
+}
+
+/** Whether subscriptions to `topic` get a queue key by default (without creating it). */
+export function hasDefaultQueueKey(topic: IEventTopic): boolean {
+  return queueKeys.has(topic);
 }

@@ -3,11 +3,14 @@
  * policies against SNS's limits. Each returns the problems it finds, for
  * MicroservicesValidationError.
  */
-import { Duration, Token, aws_kms as kms, aws_sns as sns, aws_sqs as sqs } from 'aws-cdk-lib';
+import { Duration, Stack, Token, aws_kms as kms, aws_sns as sns, aws_sqs as sqs } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import type { EventSubscriptionProps } from './event-subscription';
-import type { EventTopic, EventTopicOptions } from './event-topic';
-import { membersOf } from './registry';
+import type { EventTopicOptions } from './event-topic';
+import type { IEventTopic } from './event-topic-interface';
+import type { EventTopicAttributes } from './imported-event-topic';
+import { hasDefaultQueueKey, membersOf } from './registry';
+import { isMicroserviceEnvironment } from '../environment/environment-support';
 import { checkInt, checkKinds, envVarPrefixProblem, known, Problems, show } from '../private/validation';
 import { integrationVariableTaken, isTwelveFactorService } from '../service/twelve-factor-service';
 
@@ -225,7 +228,9 @@ export function subscriptionProblems(scope: IConstruct, props: EventSubscription
   const p = new Problems('EventSubscription', scope);
   if (!props || typeof props !== 'object') return ['props are missing; pass at least `topic` and `service`'];
   if (!isTwelveFactorService(props.service)) return [`\`service\` ${show(props.service)} is not an ITwelveFactorService; pass a TwelveFactorService`];
-  if (!props.topic || typeof (props.topic as EventTopic).subscribe !== 'function') return [`\`topic\` ${show(props.topic)} is not an EventTopic`];
+  if (!props.topic || typeof (props.topic as IEventTopic).subscribe !== 'function') {
+    return [`\`topic\` ${show(props.topic)} is not an EventTopic; pass a topic of a MessageBus or one imported with EventTopic.fromEventTopicAttributes`];
+  }
   // The variable and the rest would clash with the first subscription: this is the cause.
   if (membersOf(props.topic).subscriptions.has(props.service.node.path)) {
     return [`\`service\`: ${props.service.node.path} already subscribes to the ${props.topic.name} topic; subscribe a service to a topic once (use one filter policy that covers what it needs)`];
@@ -264,6 +269,8 @@ export function subscriptionProblems(scope: IConstruct, props: EventSubscription
   }
   if (o.encryptionKey !== undefined && typeof (o.encryptionKey as kms.IKey)?.keyArn !== 'string') {
     problems.push(`\`encryptionKey\` ${show(o.encryptionKey)} is not a kms.IKey`);
+  } else if (o.encryptionKey === undefined && !hasDefaultQueueKey(props.topic)) {
+    problems.push(`\`encryptionKey\` is needed: the topic ${props.topic.node.path} gives its subscriptions no key; give the customer-managed key that encrypts the queues`);
   }
   if (o.maxReceiveCount !== undefined) {
     const c = checkInt('maxReceiveCount', o.maxReceiveCount, 1, 1000);
@@ -321,6 +328,111 @@ export function subscriptionProblems(scope: IConstruct, props: EventSubscription
       && latency.toMilliseconds() < processing.toMilliseconds()) {
       problems.push(`\`acceptableLatency\` ${latency.toHumanString()} is shorter than \`messageProcessingTime\` ${processing.toHumanString()}: no backlog would be acceptable; use a latency of at least one processing time`);
     }
+  }
+  return problems;
+}
+
+/** Where an ARN points: partition, Region, account and resource. */
+export interface ArnPlace {
+  readonly partition: string;
+  readonly region: string;
+  readonly account: string;
+  readonly resource: string;
+}
+
+const PARTITION = '(aws(?:-[a-z]+)*)';
+const REGION = '([a-z]{2}(?:-[a-z]+)+-\\d+)';
+const ACCOUNT = '(\\d{12})';
+/** An SNS topic ARN: a name of up to 256 letters, digits, hyphens and underscores, `.fifo` included. */
+const TOPIC_ARN = new RegExp(`^arn:${PARTITION}:sns:${REGION}:${ACCOUNT}:([A-Za-z0-9_-]{1,256}|[A-Za-z0-9_-]{1,251}\\.fifo)$`);
+/** A KMS key ARN (not an alias ARN): a key ID, or a multi-Region key ID. */
+const KEY_ARN = new RegExp(`^arn:${PARTITION}:kms:${REGION}:${ACCOUNT}:(key/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}))$`);
+
+function parseArn(pattern: RegExp, arn: string): ArnPlace | undefined {
+  const m = pattern.exec(arn);
+  return m ? { partition: m[1], region: m[2], account: m[3], resource: m[4] } : undefined;
+}
+
+/** The parts of a literal SNS topic ARN, or undefined when it is a token or not a topic ARN. */
+export function parseTopicArn(arn: string): ArnPlace | undefined {
+  return typeof arn === 'string' && !Token.isUnresolved(arn) ? parseArn(TOPIC_ARN, arn) : undefined;
+}
+
+/**
+ * The problem when a resource of `place` is used from `stack` in another account or Region
+ * (known values only): the message bus across apps is same-account, same-Region.
+ */
+export function placementProblem(prop: string, place: ArnPlace, stack: Stack): string | undefined {
+  const account = Token.isUnresolved(stack.account) ? undefined : stack.account;
+  const region = Token.isUnresolved(stack.region) ? undefined : stack.region;
+  const accountDiffers = account !== undefined && account !== place.account;
+  const regionDiffers = region !== undefined && region !== place.region;
+  if (!accountDiffers && !regionDiffers) return undefined;
+  const where = (a: string | undefined, r: string | undefined) => [
+    accountDiffers ? `account ${a}` : undefined,
+    regionDiffers ? `Region ${r}` : undefined,
+  ].filter((x) => x !== undefined).join(' and ');
+  return `\`${prop}\` is in ${where(place.account, place.region)}, but the stack ${stack.node.path} is deployed to ${where(account, region)}: `
+    + `a topic of another account or Region is not supported; subscribe and publish from a stack of the topic's account ${place.account} and Region ${place.region}`;
+}
+
+/**
+ * The problems of the attributes of an imported topic (`EventTopic.fromEventTopicAttributes`),
+ * before anything is created: a malformed topic or key ARN, a key that is not a key ARN (an
+ * alias ARN grants nothing in an IAM policy), another account or Region than the stack's or
+ * the topic's, a missing environment, a FIFO flag the ARN contradicts.
+ */
+export function eventTopicAttributesProblems(scope: IConstruct, attrs: EventTopicAttributes): string[] {
+  if (attrs === null || typeof attrs !== 'object' || Array.isArray(attrs)) {
+    return [`\`attrs\` ${show(attrs)} is not an EventTopicAttributes object; give at least \`topicArn\`, \`name\` and \`environment\``];
+  }
+  const p = new Problems('EventTopic', scope);
+  const o = checkKinds(p, attrs, [['topicArn', 'string'], ['encryptionKeyArn', 'string'], ['fifo', 'boolean']]);
+  const problems = p.all;
+  const stack = Stack.of(scope);
+
+  const nameProblem = topicNameProblem('name', o.name);
+  if (nameProblem) problems.push(nameProblem);
+
+  if (o.environment === undefined) {
+    problems.push('`environment` is missing; pass the environment the publishers and subscribers run in, for example MicroserviceEnvironment.fromLookup(this, \'Env\', { environmentName: \'store\' })');
+  } else if (!isMicroserviceEnvironment(o.environment)) {
+    problems.push(`\`environment\` ${show(o.environment)} is not an IMicroserviceEnvironment; pass MicroserviceEnvironment.fromLookup(...) or a MicroserviceEnvironment`);
+  }
+
+  let topic: ArnPlace | undefined;
+  if (o.topicArn === undefined) {
+    if (!('topicArn' in attrs) || attrs.topicArn === undefined) {
+      problems.push('`topicArn` is missing; give the ARN of the topic, for example arn:aws:sns:eu-west-1:111111111111:store-user-signup');
+    }
+  } else if (!Token.isUnresolved(o.topicArn)) {
+    topic = parseArn(TOPIC_ARN, o.topicArn);
+    if (!topic) {
+      problems.push(`\`topicArn\` ${show(o.topicArn)} is not an SNS topic ARN; use arn:<partition>:sns:<region>:<account>:<topic name>, for example arn:aws:sns:eu-west-1:111111111111:store-user-signup`);
+    } else {
+      const placement = placementProblem('topicArn', topic, stack);
+      if (placement) problems.push(placement);
+      const fifo = topic.resource.endsWith('.fifo');
+      if (o.fifo !== undefined && o.fifo !== fifo) {
+        problems.push(`\`fifo\` ${o.fifo} contradicts \`topicArn\`, which names ${fifo ? 'a FIFO' : 'a standard'} topic (FIFO topic names end with .fifo); leave \`fifo\` unset to follow the ARN`);
+      }
+    }
+  }
+
+  if (o.encryptionKeyArn !== undefined && !Token.isUnresolved(o.encryptionKeyArn)) {
+    const key = parseArn(KEY_ARN, o.encryptionKeyArn);
+    if (!key) {
+      problems.push(`\`encryptionKeyArn\` ${show(o.encryptionKeyArn)} is not a KMS key ARN; use arn:<partition>:kms:<region>:<account>:key/<key id> (an alias ARN grants nothing in an IAM policy; leave it unset for a topic encrypted with the AWS managed key alias/aws/sns)`);
+    } else if (topic && (key.account !== topic.account || key.region !== topic.region)) {
+      problems.push(`\`encryptionKeyArn\` is in account ${key.account} and Region ${key.region}, but the topic is in account ${topic.account} and Region ${topic.region}; give the ARN of the key that encrypts the topic (its KmsMasterKeyId), in the topic's account and Region`);
+    } else if (!topic) {
+      const placement = placementProblem('encryptionKeyArn', key, stack);
+      if (placement) problems.push(placement);
+    }
+  }
+
+  if (o.queueEncryptionKey !== undefined && typeof (o.queueEncryptionKey as kms.IKey)?.keyArn !== 'string') {
+    problems.push(`\`queueEncryptionKey\` ${show(o.queueEncryptionKey)} is not a kms.IKey`);
   }
   return problems;
 }

@@ -1,4 +1,5 @@
-import { Duration, RemovalPolicy, aws_s3 as s3 } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, aws_iam as iam, aws_s3 as s3 } from 'aws-cdk-lib';
+import { FactName, RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { acknowledge, nistAndHipaa, suppressGuard } from './acknowledge';
 
@@ -77,4 +78,43 @@ export function createLogBucket(scope: Construct, id: string, options: LogBucket
       'Access logs are operational records kept in-region for their retention; cross-region replication is an account-level choice.'),
   ]);
   return bucket;
+}
+
+/**
+ * Lets every load balancer of the bucket's account write its access logs where this library's
+ * load balancers put them (`alb/` and `nlb/`), so that load balancers of other apps (team apps
+ * of a shared environment, whose imported bucket they cannot change) can turn access logs on:
+ * Elastic Load Balancing checks that it may write when the attribute is set, and the
+ * deployment fails otherwise.
+ *
+ * Application Load Balancers: the Elastic Load Balancing account of the Region (Regions
+ * available before August 2022), or the log delivery service principal elsewhere:
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html#attach-bucket-policy
+ * Network Load Balancers: delivery.logs.amazonaws.com, with the ACL and source account it sends:
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-access-logs.html#access-logging-bucket-requirements
+ */
+export function allowAccountLoadBalancerLogs(bucket: s3.IBucket, scope: Construct): void {
+  const stack = Stack.of(scope);
+  const account = stack.account;
+  const elbAccount = Token.isUnresolved(stack.region)
+    ? stack.regionalFact(FactName.ELBV2_ACCOUNT)
+    : RegionInfo.get(stack.region).elbv2Account;
+  bucket.addToResourcePolicy(new iam.PolicyStatement({
+    actions: ['s3:PutObject'],
+    principals: [elbAccount ? new iam.AccountPrincipal(elbAccount) : new iam.ServicePrincipal('logdelivery.elasticloadbalancing.amazonaws.com')],
+    resources: [bucket.arnForObjects(`alb/AWSLogs/${account}/*`)],
+  }));
+  const delivery = new iam.ServicePrincipal('delivery.logs.amazonaws.com');
+  bucket.addToResourcePolicy(new iam.PolicyStatement({
+    actions: ['s3:PutObject'],
+    principals: [delivery],
+    resources: [bucket.arnForObjects(`nlb/AWSLogs/${account}/*`)],
+    conditions: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceAccount': account } },
+  }));
+  bucket.addToResourcePolicy(new iam.PolicyStatement({
+    actions: ['s3:GetBucketAcl'],
+    principals: [delivery],
+    resources: [bucket.bucketArn],
+    conditions: { StringEquals: { 'aws:SourceAccount': account } },
+  }));
 }

@@ -19,9 +19,9 @@ import { App, Duration, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, a
 import { Template } from 'aws-cdk-lib/assertions';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Json, callOfTask, checkCall, checkErrorNames, checkOutputPath, parsePath, taskResource } from './aws-models';
-import { BillingStack, StoreStack } from '../../examples/store/app';
 import { handleMessage, pollOnce } from '../../examples/store/services/workers/src/compliance/consumer';
 import { pollOnce as pollSignups, replayDeadLetters } from '../../examples/store/services/workers/src/signup/worker';
+import { buildStore } from '../../examples/store/store';
 import { ComplianceRules, MicroserviceEnvironment, PrivateLinkExposure, Remediation, TwelveFactorService } from '../../src';
 import { enableVpcFlowLogsContent, restoreHttpsOnlyContent } from '../../src/compliance/remediation-documents';
 import { resolveTokens, synthesizeCanary } from '../deployment/rollout-harness';
@@ -226,20 +226,18 @@ describe('(a) every Task of every state machine', () => {
     expect(report.problems).toEqual([]);
   });
 
-  let store: { billing: Template; store: Template } | undefined;
+  let store: Template[] | undefined;
+  /** Every stack of every app of the reference store (platform, users, workers). */
   const storeTemplates = () => {
     if (!store) {
-      const app = new App({ context: { 'aws:cdk:disable-creation-stack-traces': true } });
-      const env = { account: '111111111111', region: 'us-east-1' };
-      const billing = new BillingStack(app, 'Billing', { env, consumerAccount: env.account });
-      const storeStack = new StoreStack(app, 'Store', { env, billing: billing.link });
-      store = { billing: Template.fromStack(billing), store: Template.fromStack(storeStack) };
+      const built = buildStore({ context: { 'aws:cdk:disable-creation-stack-traces': true } });
+      store = [built.billing, built.platform, built.users, built.workers].map((s) => Template.fromStack(s));
     }
     return store;
   };
 
   test('reference app (examples/store): every state machine, every Task', () => {
-    const machines = [...definitionsOf(storeTemplates().billing), ...definitionsOf(storeTemplates().store)];
+    const machines = storeTemplates().flatMap((t) => definitionsOf(t));
     expect(machines.length).toBeGreaterThanOrEqual(1);
     const problems: string[] = [];
     for (const { id, definition } of machines) {
@@ -254,7 +252,7 @@ describe('(a) every Task of every state machine', () => {
 
   // (b) on the reference app's own documents and remediations.
   test('reference app: the SSM Automation documents it creates and the parameters each remediation passes', () => {
-    const templates = [storeTemplates().billing, storeTemplates().store];
+    const templates = storeTemplates();
     const problems: string[] = [];
     for (const t of templates) {
       const documents = t.findResources('AWS::SSM::Document');

@@ -5,7 +5,7 @@
  * policy AND the key policy, with the request context the service's documentation says it
  * sends (test/delivery/request-contexts.ts names each page).
  *
- * The rows are derived from the synthesized reference app (examples/store, both stacks) and a
+ * The rows are derived from the synthesized reference app (examples/store: the platform app and the team apps, whose literal IDs and ARNs of the platform are mapped back to its resources) and a
  * stack with the AWS Config recorder (off in the reference app), so a construct that adds a
  * path adds rows. Every topic, queue, bucket and key must be covered by a row, or be listed
  * with the reason no AWS service writes to it: a new one without a row fails the build.
@@ -14,9 +14,10 @@ import { App, Stack, aws_sns as sns, aws_sqs as sqs } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import {
   cloudWatchAlarm, configDelivery, ELB_ACCOUNT_PRINCIPAL, encryptionContext, eventBridgeKeyUse, eventBridgeTarget, ExampleStack,
-  evaluate, logDelivery, logsKeyUse, Row, serverAccessLogging, snsDelivery, viaService, vpceNotification,
+  evaluate, Located, logDelivery, logsKeyUse, Row, serverAccessLogging, snsDelivery, viaService, vpceNotification,
 } from './request-contexts';
-import { BillingStack, StoreStack } from '../../examples/store/app';
+import { standInOf } from '../../examples/shared/environment-context';
+import { buildStore } from '../../examples/store/store';
 import { ComplianceAudit } from '../../src';
 import { ACCOUNT, Decision, Request } from '../iam-simulation';
 
@@ -28,15 +29,64 @@ const idOf = ExampleStack.idOf;
 // ---------------------------------------------------------------------------------------------
 
 function synthesizeStacks(): ExampleStack[] {
-  const app = new App({ context: { 'aws:cdk:disable-creation-stack-traces': true } });
   const env = { account: ACCOUNT, region: 'us-east-1' };
-  const billing = new BillingStack(app, 'Billing', { env, consumerAccount: ACCOUNT });
-  const store = new StoreStack(app, 'Store', { env, billing: billing.link });
+  const store = buildStore({ env, context: { 'aws:cdk:disable-creation-stack-traces': true } });
+  const app = new App({ context: { 'aws:cdk:disable-creation-stack-traces': true } });
   // The reference app keeps the recorder off (Control Tower made one): Config -> S3 and KMS
   // is proven on a stack as a user without a recorder would write it.
   const configStack = new Stack(app, 'Config', { env });
   new ComplianceAudit(configStack, 'Audit', { createConfigurationRecorder: true });
-  return [store, billing, configStack].map((s) => new ExampleStack(s.stackName, Template.fromStack(s).toJSON().Resources));
+  const platformTemplate = Template.fromStack(store.platform).toJSON();
+  const platform = new ExampleStack(store.platform.stackName, platformTemplate.Resources);
+  const { rename, locate } = foreignValues(platform, platformTemplate, env);
+  // The team apps' templates hold the platform's resources as the literal IDs and ARNs of its
+  // environment document: named here as the platform's example values, so that a request of a
+  // team stack meets the platform's policies with the ARNs those policies are written against.
+  const teams = [store.users, store.workers].map((team) => {
+    const example = new ExampleStack(team.stackName, renamed(Template.fromStack(team).toJSON().Resources, rename));
+    example.foreign = (value) => locate.get(value);
+    return example;
+  });
+  return [platform, new ExampleStack(store.billing.stackName, Template.fromStack(store.billing).toJSON().Resources), ...teams,
+    new ExampleStack(configStack.stackName, Template.fromStack(configStack).toJSON().Resources)];
+}
+
+/**
+ * How the team apps see the platform's resources: for each topic, queue, bucket and key of the
+ * platform, the value the environment document gives a team app (examples/shared) and the
+ * platform's example value of the same expression.
+ */
+function foreignValues(platform: ExampleStack, template: any, env: { account: string; region: string }) {
+  const rename = new Map<string, string>();
+  const locate = new Map<string, Located>();
+  for (const [id, r] of Object.entries<any>(template.Resources)) {
+    if (!COVERED_TYPES.includes(r.Type)) continue;
+    for (const expression of [{ Ref: id }, { 'Fn::GetAtt': [id, 'Arn'] }]) {
+      let standIn: unknown;
+      let example: unknown;
+      try {
+        standIn = standInOf(expression, template, env);
+        example = platform.resolve(expression);
+      } catch {
+        continue;
+      }
+      if (typeof standIn !== 'string' || typeof example !== 'string') continue;
+      rename.set(standIn, example);
+      locate.set(example, { stack: platform, id });
+    }
+  }
+  return { rename, locate };
+}
+
+/** `resources` with every string that is a stand-in replaced by its example value. */
+function renamed(resources: any, rename: Map<string, string>): any {
+  const walk = (v: any): any => {
+    if (typeof v === 'string') return rename.get(v) ?? v;
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(resources);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -45,14 +95,19 @@ function synthesizeStacks(): ExampleStack[] {
 
 type Req = Row['requests'][number];
 
-/** What a principal does with the key that encrypts `resourceId` (nothing when it is not a CMK of ours). */
+/** What a principal does with the key that encrypts `resourceId` (nothing when it is not a CMK of ours, in any stack). */
 function keyRequests(s: ExampleStack, principal: Request['principal'], resourceId: string, actions: string[], context: Record<string, string>): { requests: Req[]; covers: string[] } {
-  const keyId = s.keyOf(resourceId);
-  if (!keyId) return { requests: [], covers: [] };
+  const key = s.keyLocation(resourceId);
+  if (!key) return { requests: [], covers: [] };
   return {
-    covers: [`${s.name}/${keyId}`],
+    covers: [`${key.stack.name}/${key.id}`],
     requests: actions.map((action) => ({
-      what: `${action} on the key ${keyId}`, principal, action, resource: s.arnOf(keyId), resourcePolicy: s.keyPolicy(keyId), context,
+      what: `${action} on the key ${key.stack === s ? '' : `${key.stack.name}/`}${key.id}`,
+      principal,
+      action,
+      resource: key.stack.arnOf(key.id),
+      resourcePolicy: key.stack.keyPolicy(key.id),
+      context,
     })),
   };
 }
@@ -79,28 +134,33 @@ function rowsOf(s: ExampleStack): Row[] {
   const ofType = (type: string) => entries.filter(([, r]) => r.Type === type);
   const at = (id: string) => `${s.name}/${id}`;
 
-  // CloudWatch alarms -> SNS (every alarm action that is a topic of this stack), and the topic's key.
-  const alarmsByTopic = new Map<string, string[]>();
+  // CloudWatch alarms -> SNS (every alarm action that is a topic of this stack or of the
+  // platform's, for a team app), and the topic's key.
+  const alarmsByTopic = new Map<string, { topic: Located; alarms: string[] }>();
   for (const [alarmId, alarm] of entries.filter(([, r]) => ['AWS::CloudWatch::Alarm', 'AWS::CloudWatch::CompositeAlarm'].includes(r.Type))) {
     const p = alarm.Properties ?? {};
     for (const action of [...(p.AlarmActions ?? []), ...(p.OKActions ?? []), ...(p.InsufficientDataActions ?? [])]) {
-      const topicId = idOf(action);
-      if (topicId && s.resources[topicId]?.Type === 'AWS::SNS::Topic') alarmsByTopic.set(topicId, [...new Set([...(alarmsByTopic.get(topicId) ?? []), alarmId])]);
+      const topic = s.locate(action);
+      if (!topic || topic.stack.resources[topic.id]?.Type !== 'AWS::SNS::Topic') continue;
+      const name = `${topic.stack.name}/${topic.id}`;
+      const entry = alarmsByTopic.get(name) ?? { topic, alarms: [] };
+      entry.alarms = [...new Set([...entry.alarms, alarmId])];
+      alarmsByTopic.set(name, entry);
     }
   }
-  for (const [topicId, alarms] of alarmsByTopic) {
+  for (const [name, { topic, alarms }] of alarmsByTopic) {
     const requests: Req[] = [];
-    const covers = [at(topicId)];
+    const covers = [name];
     for (const alarmId of alarms) {
       const context = cloudWatchAlarm(s.arnOf(alarmId));
-      requests.push({ ...onResource(s, 'cloudwatch.amazonaws.com', 'sns:Publish', topicId, context), what: `sns:Publish on ${topicId} from ${alarmId}` });
-      const key = keyRequests(s, 'cloudwatch.amazonaws.com', topicId, ['kms:GenerateDataKey', 'kms:Decrypt'],
-        { ...context, ...encryptionContext.sns(s.arnOf(topicId)) });
+      requests.push({ ...onResource(topic.stack, 'cloudwatch.amazonaws.com', 'sns:Publish', topic.id, context), what: `sns:Publish on ${name} from ${alarmId}` });
+      const key = keyRequests(topic.stack, 'cloudwatch.amazonaws.com', topic.id, ['kms:GenerateDataKey', 'kms:Decrypt'],
+        { ...context, ...encryptionContext.sns(topic.stack.arnOf(topic.id)) });
       requests.push(...key.requests);
       covers.push(...key.covers);
     }
     // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Notify_Users_Alarm_Changes.html
-    rows.push({ name: `CloudWatch alarms (${alarms.length}) -> ${at(topicId)}`, doc: 'AmazonCloudWatch/latest/monitoring/Notify_Users_Alarm_Changes.html', covers, requests });
+    rows.push({ name: `CloudWatch alarms of ${s.name} (${alarms.length}) -> ${name}`, doc: 'AmazonCloudWatch/latest/monitoring/Notify_Users_Alarm_Changes.html', covers, requests });
   }
 
   // EventBridge rule targets -> SNS, SQS (resource policies), Firehose and Step Functions (roles); dead-letter queues.
@@ -147,8 +207,10 @@ function rowsOf(s: ExampleStack): Row[] {
   // SNS -> SQS subscriptions and their redrive dead-letter queues.
   for (const [subId, sub] of ofType('AWS::SNS::Subscription')) {
     if (sub.Properties.Protocol !== 'sqs') continue;
-    const topicId = idOf(sub.Properties.TopicArn)!;
-    const topicArn = s.arnOf(topicId);
+    const topic = s.locate(sub.Properties.TopicArn);
+    if (!topic) throw new Error(`${at(subId)}: its topic ${JSON.stringify(sub.Properties.TopicArn)} is in no stack of the store`);
+    const topicId = topic.stack === s ? topic.id : `${topic.stack.name}/${topic.id}`;
+    const topicArn = topic.stack.arnOf(topic.id);
     const redrive = sub.Properties.RedrivePolicy?.deadLetterTargetArn;
     for (const queueId of [idOf(sub.Properties.Endpoint)!, ...(redrive ? [idOf(redrive)!] : [])]) {
       const key = keyRequests(s, 'sns.amazonaws.com', queueId, ['kms:GenerateDataKey', 'kms:Decrypt'],
@@ -240,24 +302,28 @@ function rowsOf(s: ExampleStack): Row[] {
   for (const [lbId, lb] of ofType('AWS::ElasticLoadBalancingV2::LoadBalancer')) {
     const attrs = Object.fromEntries((lb.Properties.LoadBalancerAttributes ?? []).map((a: any) => [a.Key, a.Value]));
     if (attrs['access_logs.s3.enabled'] !== 'true') continue;
-    const bucketId = idOf(attrs['access_logs.s3.bucket'])!;
+    // The bucket of this stack, or the environment's (a team app's load balancers log there).
+    const bucket = s.locate(attrs['access_logs.s3.bucket']);
+    if (!bucket) throw new Error(`${at(lbId)} logs to ${JSON.stringify(attrs['access_logs.s3.bucket'])}, a bucket of no stack of the store`);
+    const { stack: b, id: bucketId } = bucket;
+    const where = `${b.name}/${bucketId}`;
     const prefix = attrs['access_logs.s3.prefix'] ? `${s.resolve(attrs['access_logs.s3.prefix'])}/` : '';
-    const object = `${s.arnOf(bucketId)}/${prefix}AWSLogs/${ACCOUNT}/elasticloadbalancing/us-east-1/2026/01/01/x.log.gz`;
-    if (s.keyOf(bucketId)) throw new Error(`${at(bucketId)} is encrypted with a KMS key: load balancer access logs need SSE-S3`);
+    const object = `${b.arnOf(bucketId)}/${prefix}AWSLogs/${ACCOUNT}/elasticloadbalancing/us-east-1/2026/01/01/x.log.gz`;
+    if (b.keyOf(bucketId)) throw new Error(`${where} is encrypted with a KMS key: load balancer access logs need SSE-S3`);
     const network = lb.Properties.Type === 'network';
     rows.push(network ? {
-      name: `NLB ${lbId} access logs -> ${at(bucketId)}`,
+      name: `NLB ${lbId} access logs -> ${where}`,
       doc: 'elasticloadbalancing/latest/network/load-balancer-access-logs.html',
-      covers: [at(bucketId)],
+      covers: [where],
       requests: [
-        onResource(s, 'delivery.logs.amazonaws.com', 's3:PutObject', bucketId, logDelivery(true), object),
-        onResource(s, 'delivery.logs.amazonaws.com', 's3:GetBucketAcl', bucketId, logDelivery(false)),
+        onResource(b, 'delivery.logs.amazonaws.com', 's3:PutObject', bucketId, logDelivery(true), object),
+        onResource(b, 'delivery.logs.amazonaws.com', 's3:GetBucketAcl', bucketId, logDelivery(false)),
       ],
     } : {
-      name: `ALB ${lbId} access logs -> ${at(bucketId)}`,
+      name: `ALB ${lbId} access logs -> ${where}`,
       doc: 'elasticloadbalancing/latest/application/enable-access-logging.html',
-      covers: [at(bucketId)],
-      requests: [onResource(s, ELB_ACCOUNT_PRINCIPAL, 's3:PutObject', bucketId, { 'aws:SecureTransport': 'true' }, object)],
+      covers: [where],
+      requests: [onResource(b, ELB_ACCOUNT_PRINCIPAL, 's3:PutObject', bucketId, { 'aws:SecureTransport': 'true' }, object)],
     });
   }
 
@@ -303,7 +369,9 @@ function rowsOf(s: ExampleStack): Row[] {
   for (const [bucketId] of ofType('AWS::S3::Bucket')) {
     const policy = s.policyOf(bucketId);
     if (!policy || !JSON.stringify(policy).includes('delivery.logs.amazonaws.com') || nlbBuckets.has(at(bucketId))) continue;
-    if (ofType('AWS::ElasticLoadBalancingV2::LoadBalancer').length > 0 && !s.keyOf(bucketId)) continue; // the environment's access-log bucket
+    // The environment's access-log bucket (SSE-S3, what load balancers write to) also lets
+    // delivery.logs write (NLB access logs); the remediation's flow logs go to a KMS bucket.
+    if (!s.keyOf(bucketId)) continue;
     const bucketArn = s.arnOf(bucketId);
     const key = keyRequests(s, 'delivery.logs.amazonaws.com', bucketId, ['kms:GenerateDataKey', 'kms:Decrypt'],
       { ...logDelivery(false), ...encryptionContext.s3(bucketArn) });
@@ -327,20 +395,22 @@ function rowsOf(s: ExampleStack): Row[] {
       if (statement.Effect !== 'Allow') continue;
       const actions: string[] = [statement.Action].flat();
       for (const resource of [statement.Resource].flat()) {
-        const resourceId = idOf(resource);
-        if (!resourceId || !s.resources[resourceId] || !s.keyOf(resourceId)) continue;
-        const use = roleUse(s, resourceId, actions);
+        // A resource of this stack, or of the platform's (a team app's role on the bus topic).
+        const target = s.locate(resource);
+        if (!target || !target.stack.keyLocation(target.id)) continue;
+        const use = roleUse(target.stack, target.id, actions);
         if (!use) continue;
+        const where = `${target.stack.name}/${target.id}`;
         for (const roleId of roleIds) {
           const role = s.principal(roleId);
-          const key = keyRequests(s, role, resourceId, use.kmsActions, viaService(use.service, use.context));
-          const resourceRequest: Req = s.typeOf(resourceId) === 'AWS::DynamoDB::Table'
-            ? { what: `${use.action} on ${resourceId}`, principal: role, action: use.action, resource: s.arnOf(resourceId) }
-            : onResource(s, role, use.action, resourceId, { 'aws:SecureTransport': 'true' });
+          const key = keyRequests(target.stack, role, target.id, use.kmsActions, viaService(use.service, use.context));
+          const resourceRequest: Req = target.stack.typeOf(target.id) === 'AWS::DynamoDB::Table'
+            ? { what: `${use.action} on ${target.id}`, principal: role, action: use.action, resource: target.stack.arnOf(target.id) }
+            : onResource(target.stack, role, use.action, target.id, { 'aws:SecureTransport': 'true' });
           rows.push({
-            name: `role ${roleId} ${use.action} -> ${at(resourceId)}`,
+            name: `role ${roleId} ${use.action} -> ${where}`,
             doc: use.doc,
-            covers: [...(s.typeOf(resourceId) === 'AWS::DynamoDB::Table' ? [] : [at(resourceId)]), ...key.covers],
+            covers: [...(target.stack.typeOf(target.id) === 'AWS::DynamoDB::Table' ? [] : [where]), ...key.covers],
             requests: [resourceRequest, ...key.requests],
           });
         }
@@ -475,16 +545,22 @@ describe('every delivery path of the reference app is allowed with the context A
   test('the matrix has the paths the issue names (a construct that stops creating one is noticed)', () => {
     const names = rows.map((r) => r.name);
     for (const pattern of [
-      /^CloudWatch alarms .* -> Store\/EnvAlarmTopic/, /^CloudWatch alarms .* -> Billing\/EnvAlarmTopic/,
-      /^EventBridge ComplianceAlerts.* -> Store\/ComplianceAlertsTopic/, /^EventBridge ComplianceAlerts.*\(undelivered\) -> Store\/ComplianceAlertsDeliveryDeadLetterQueue/,
-      /^EventBridge ComplianceAuditRule.* -> Store\/ComplianceAuditDeliveryStream/, /^EventBridge ComplianceAuditRule.*\(undelivered\) -> Store\/ComplianceAuditDeadLetterQueue/,
-      /^SNS Bususersignup.* -> Store\/EmailWorkerBususersignupQueue/, /^SNS ComplianceAlertsTopic.* -> Store\/ComplianceAlertsQueue/,
-      /^Firehose ComplianceAuditDeliveryStream.* -> Store\/ComplianceAudit/, /^AWS Config .* -> Config\/Audit/,
-      /^ALB UsersCanaryBlueLoadBalancer.* -> Store\/EnvAccessLogs/, /^NLB BillingLinkLoadBalancer.* -> Billing\/EnvAccessLogs/,
+      /^CloudWatch alarms of Platform .* -> Platform\/EnvAlarmTopic/, /^CloudWatch alarms .* -> Billing\/EnvAlarmTopic/,
+      // The team apps' alarms notify the platform's alarm topic (another app's stack).
+      /^CloudWatch alarms of Users .* -> Platform\/EnvAlarmTopic/, /^CloudWatch alarms of Workers .* -> Platform\/EnvAlarmTopic/,
+      /^EventBridge ComplianceAlerts.* -> Platform\/ComplianceAlertsTopic/, /^EventBridge ComplianceAlerts.*\(undelivered\) -> Platform\/ComplianceAlertsDeliveryDeadLetterQueue/,
+      /^EventBridge ComplianceAuditRule.* -> Platform\/ComplianceAuditDeliveryStream/, /^EventBridge ComplianceAuditRule.*\(undelivered\) -> Platform\/ComplianceAuditDeadLetterQueue/,
+      // The platform's topic delivering to the workers app's queues and dead-letter queues.
+      /^SNS Platform\/Bususersignup.* -> Workers\/EmailWorkerSignupsQueue/, /^SNS Platform\/Bususersignup.* -> Workers\/BillingWorkerSignupsSubscriptionDeadLetterQueue/,
+      /^SNS ComplianceAlertsTopic.* -> Platform\/ComplianceAlertsQueue/,
+      /^Firehose ComplianceAuditDeliveryStream.* -> Platform\/ComplianceAudit/, /^AWS Config .* -> Config\/Audit/,
+      // The users app's canary load balancers logging to the environment's bucket.
+      /^ALB UsersCanaryBlueLoadBalancer.* -> Platform\/EnvAccessLogs/, /^NLB BillingLinkLoadBalancer.* -> Billing\/EnvAccessLogs/,
       /^VPC endpoint service notifications .* -> Billing\/BillingLinkNotificationTopic/, /^CloudWatch Logs .* -> its key/,
-      /^S3 server access logs of ComplianceAudit.* -> Store\/ComplianceAuditAccessLogs/, /^VPC flow logs \(remediation\) -> Store\/ComplianceAudit/,
-      /^role UsersCanaryStateMachineRole.* dynamodb:GetItem -> Store\/UsersCanaryState/, /^role ComplianceWorker.*TaskRole.* sqs:ReceiveMessage -> Store\/ComplianceAlertsQueue/,
-      /^role UsersCanaryBlue.*TaskRole.* sns:Publish -> Store\/Bususersignup/,
+      /^S3 server access logs of ComplianceAudit.* -> Platform\/ComplianceAuditAccessLogs/, /^VPC flow logs \(remediation\) -> Platform\/ComplianceAudit/,
+      /^role UsersCanaryStateMachineRole.* dynamodb:GetItem -> Users\/UsersCanaryState/, /^role ComplianceWorker.*TaskRole.* sqs:ReceiveMessage -> Platform\/ComplianceAlertsQueue/,
+      // The users app's slots publishing to the platform's topic, with its key.
+      /^role UsersCanaryBlue.*TaskRole.* sns:Publish -> Platform\/Bususersignup/,
     ]) {
       expect(names.filter((n) => pattern.test(n))).not.toEqual([]);
     }
@@ -517,14 +593,14 @@ describe('the matrix fails when a permission is taken away', () => {
   const principalIs = (service: string) => (st: any) => JSON.stringify(st.Principal ?? '').includes(service);
 
   test('without the cloudwatch.amazonaws.com statement of the alarm topic policy, alarms cannot notify', async () => {
-    const row = findRow(/^CloudWatch alarms .* -> Store\/EnvAlarmTopic/);
+    const row = findRow(/^CloudWatch alarms of Platform .* -> Platform\/EnvAlarmTopic/);
     expect(await failures(row)).toEqual([]);
     const publish = row.requests.find((r) => r.action === 'sns:Publish')!;
     expect(await evaluate({ ...publish, resourcePolicy: without(publish.resourcePolicy, principalIs('cloudwatch.amazonaws.com')) })).toBe('ImplicitlyDenied');
   });
 
   test('without the canary state machine role\'s grant on the environment key, the state table cannot be read (defect 1)', async () => {
-    const row = findRow(/^role UsersCanaryStateMachineRole.* dynamodb:GetItem -> Store\/UsersCanaryState/);
+    const row = findRow(/^role UsersCanaryStateMachineRole.* dynamodb:GetItem -> Users\/UsersCanaryState/);
     expect(await failures(row)).toEqual([]);
     const kmsRequest = row.requests.find((r) => r.action.startsWith('kms:'))!;
     const role = kmsRequest.principal as { arn: string; policies: Array<{ name: string; policy: any }> };
@@ -533,7 +609,7 @@ describe('the matrix fails when a permission is taken away', () => {
   });
 
   test('with the old aws:SourceArn/aws:SourceAccount conditions on the EventBridge key statement, compliance changes are dropped (defect 3)', async () => {
-    const row = findRow(/^EventBridge ComplianceAlerts.* -> Store\/ComplianceAlertsTopic/);
+    const row = findRow(/^EventBridge ComplianceAlerts.* -> Platform\/ComplianceAlertsTopic/);
     expect(await failures(row)).toEqual([]);
     const keyRequest = row.requests.find((r) => r.action === 'kms:GenerateDataKey')!;
     const old = {
@@ -544,6 +620,14 @@ describe('the matrix fails when a permission is taken away', () => {
       } : st)),
     };
     expect(await evaluate({ ...keyRequest, resourcePolicy: old })).toBe('ImplicitlyDenied');
+  });
+
+  test('without the environment\'s account-wide ALB statement, a team app\'s canary load balancers cannot log (the imported bucket\'s policy is the platform\'s)', async () => {
+    const row = findRow(/^ALB UsersCanaryBlueLoadBalancer.* -> Platform\/EnvAccessLogs/);
+    expect(await failures(row)).toEqual([]);
+    const put = row.requests.find((r) => r.action === 's3:PutObject')!;
+    const writes = (st: any) => st.Effect === 'Allow' && [st.Action].flat().includes('s3:PutObject') && JSON.stringify(st.Resource).includes('/alb/AWSLogs/');
+    expect(await evaluate({ ...put, resourcePolicy: without(put.resourcePolicy, writes) })).toBe('ImplicitlyDenied');
   });
 
   test('without the NLB log delivery statement, NLB access logs are refused', async () => {

@@ -23,6 +23,12 @@ export interface Row {
   readonly requests: Array<Request & { readonly what: string }>;
 }
 
+/** A resource of a stack. */
+export interface Located {
+  readonly stack: ExampleStack;
+  readonly id: string;
+}
+
 /** A synthesized stack, with its tokens resolvable to example values. */
 export class ExampleStack {
   /** The logical id a `Ref`/`Fn::GetAtt` points at, or undefined. */
@@ -34,6 +40,11 @@ export class ExampleStack {
   }
 
   public readonly resolver: ExampleResolver;
+  /**
+   * Finds a resource of another stack (another app's) by the literal value this stack's template
+   * holds for it (an ARN the team app got from the platform's environment document).
+   */
+  public foreign?: (value: string) => Located | undefined;
 
   constructor(public readonly name: string, public readonly resources: Record<string, CfnResource>) {
     this.resolver = new ExampleResolver(resources, name);
@@ -55,6 +66,30 @@ export class ExampleStack {
     const type = this.typeOf(id);
     const extra = this.extraArn(id, type);
     return extra ?? this.resolver.arnOf(id);
+  }
+
+  /** The resource a value refers to: a Ref/GetAtt of this stack, or a literal of another stack's resource. */
+  public locate(value: any): Located | undefined {
+    const id = ExampleStack.idOf(value);
+    if (id && this.resources[id]) return { stack: this, id };
+    if (!this.foreign || value === undefined) return undefined;
+    // A literal, or an ARN joined from pseudo parameters (`Stack.formatArn`): its example value.
+    let text: unknown = value;
+    try {
+      text = typeof value === 'string' ? value : this.resolve(value);
+    } catch {
+      return undefined;
+    }
+    return typeof text === 'string' ? this.foreign(text) : undefined;
+  }
+
+  /** The customer managed key that encrypts a resource of this stack, in this stack or in another. */
+  public keyLocation(id: string): Located | undefined {
+    const p = this.resources[id].Properties ?? {};
+    const ref = p.KmsMasterKeyId ?? p.SSESpecification?.KMSMasterKeyId ?? p.KmsKeyId
+      ?? p.BucketEncryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.KMSMasterKeyID;
+    const found = this.locate(ref);
+    return found && found.stack.resources[found.id]?.Type === 'AWS::KMS::Key' ? found : undefined;
   }
 
   /** The key (logical id) that encrypts a resource, when it is one of this stack's customer managed keys. */

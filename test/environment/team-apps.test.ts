@@ -108,6 +108,19 @@ describe('an environment shared with other apps (enableTeamApps)', () => {
     template.resourcePropertiesCountIs('AWS::S3::Bucket', Match.objectLike({ ObjectLockEnabled: true }), 1);
   });
 
+  test('lets the load balancers of other apps write access logs to that bucket (ELB account of the Region for ALBs, delivery.logs for NLBs)', () => {
+    const policies = Object.values(template.findResources('AWS::S3::BucketPolicy'));
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const writes = (prefix: string) => statements.filter((st: any) => st.Effect === 'Allow' && st.Action === 's3:PutObject'
+      && JSON.stringify(st.Resource).includes(`/${prefix}/AWSLogs/${PLATFORM.account}/*`));
+    // eu-west-1's Elastic Load Balancing account (RegionInfo ELBV2_ACCOUNT).
+    expect(writes('alb').filter((st: any) => JSON.stringify(st.Principal).includes(':iam::156460612806:root'))).toHaveLength(1);
+    expect(writes('nlb')).toEqual([expect.objectContaining({
+      Principal: { Service: 'delivery.logs.amazonaws.com' },
+      Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceAccount': PLATFORM.account } },
+    })]);
+  });
+
   test('its own services claim the priorities they were given at synthesis', () => {
     const t = platform({ services: true }).template;
     const claims = t.findResources('AWS::CloudFormation::CustomResource', { Properties: { Kind: 'ListenerPriority' } });

@@ -1,27 +1,29 @@
-// The reference app's workers as deployed (examples/store/app.ts): the compliance worker scales
+// The reference app's workers as deployed (examples/store: platform.ts, workers.ts, users.ts): the compliance worker scales
 // out within a minute of an alert and in after 15 quiet minutes; the scheduled replay of the email
 // worker's dead letters may read its DLQ and send to its queue, knows both URLs and runs the
 // worker's --replay; the backup vault does not block a retry after a failed first create.
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { BillingStack, StoreStack } from '../../examples/store/app';
+import { buildStore } from '../../examples/store/store';
 import { EventSubscription } from '../../src';
 
-const env = { account: '111111111111', region: 'us-east-1' };
-const app = new App({ context: { 'aws:cdk:disable-creation-stack-traces': true } });
-const billing = new BillingStack(app, 'Billing', { env, consumerAccount: env.account });
-const store = new StoreStack(app, 'Store', { env, billing: billing.link });
-const template = Template.fromStack(store);
-const resources = template.toJSON().Resources as Record<string, any>;
+const store = buildStore({ context: { 'aws:cdk:disable-creation-stack-traces': true } });
 
-const logicalId = (c: { node: { defaultChild?: unknown } } | unknown) => Stack.of(store).getLogicalId((c as any).node.defaultChild ?? c);
-const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+/** The resources of one stack of the store, and the logical id of one of its constructs. */
+function view(stack: Stack) {
+  const resources = Template.fromStack(stack).toJSON().Resources as Record<string, any>;
+  return {
+    logicalId: (c: { node: { defaultChild?: unknown } } | unknown) => stack.getLogicalId((c as any).node.defaultChild ?? c),
+    ofType: (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type),
+  };
+}
 const refersTo = (value: unknown, id: string): boolean => JSON.stringify(value).includes(`"${id}"`);
 
 describe('the compliance worker scales from zero on its alerts queue', () => {
-  const serviceId = logicalId(store.complianceWorker.service);
+  const { logicalId, ofType } = view(store.platform);
+  const serviceId = logicalId(store.platform.complianceWorker.service);
   const [targetId] = ofType('AWS::ApplicationAutoScaling::ScalableTarget').find(([, r]) => refersTo(r.Properties.ResourceId, serviceId))!;
   const stepPolicies = ofType('AWS::ApplicationAutoScaling::ScalingPolicy')
     .filter(([, r]) => r.Properties.PolicyType === 'StepScaling' && refersTo(r.Properties.ScalingTargetId, targetId));
@@ -63,7 +65,8 @@ describe('the compliance worker scales from zero on its alerts queue', () => {
 });
 
 describe('the replay-dead-letters admin task of the email worker', () => {
-  const subscription = store.emailWorker.node.findAll().find((c): c is EventSubscription => c instanceof EventSubscription)!;
+  const { logicalId, ofType } = view(store.workers);
+  const subscription = store.workers.emailWorker.node.findAll().find((c): c is EventSubscription => c instanceof EventSubscription)!;
   const queueId = logicalId(subscription.queue);
   const dlqId = logicalId(subscription.deadLetterQueue);
   const [taskDefId, taskDef] = ofType('AWS::ECS::TaskDefinition')
@@ -116,8 +119,12 @@ describe('the replay-dead-letters admin task of the email worker', () => {
 test('each worker image is a target of the one workers build whose CMD runs a compiled source of it', () => {
   const dir = path.join(__dirname, '..', '..', 'examples', 'store', 'services', 'workers');
   const dockerfile = fs.readFileSync(path.join(dir, 'Dockerfile'), 'utf8');
-  const manifest = JSON.parse(fs.readFileSync(path.join(app.synth().directory, 'Store.assets.json'), 'utf8'));
-  const targets = Object.values<any>(manifest.dockerImages).map((i) => i.source.dockerBuildTarget).filter((t) => t !== undefined).sort();
+  const manifests = store.apps.map(({ app }) => {
+    const assembly = app.synth();
+    return assembly.stacks.map((s) => JSON.parse(fs.readFileSync(path.join(assembly.directory, `${s.stackName}.assets.json`), 'utf8')));
+  }).flat();
+  const targets = [...new Set(manifests.flatMap((m) => Object.values<any>(m.dockerImages ?? {}))
+    .map((i) => i.source.dockerBuildTarget).filter((t) => t !== undefined))].sort();
   expect(targets).toEqual(['compliance-worker', 'signup-worker']);
   for (const target of targets) {
     const stage = new RegExp(`FROM runtime AS ${target}\\nCMD \\["node", "dist/([a-z/]+)\\.js"\\]`).exec(dockerfile);
@@ -127,7 +134,7 @@ test('each worker image is a target of the one workers build whose CMD runs a co
 });
 
 test('the backup vault is deleted when its first create rolls back, kept otherwise', () => {
-  const vaults = ofType('AWS::Backup::BackupVault');
+  const vaults = view(store.users).ofType('AWS::Backup::BackupVault');
   expect(vaults).toHaveLength(1);
   expect(vaults[0][1]).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
 });
