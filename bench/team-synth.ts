@@ -58,7 +58,8 @@ function main(): void {
   const stackRows: string[][] = [['app', 'stack', 'resources', 'template KB']];
   for (const a of store.apps) {
     for (const s of (a.name === 'platform' ? store.platformAssembly : a.app.synth()).stacks) {
-      stackRows.push([a.name, s.stackName, String(Object.keys(s.template.Resources ?? {}).length), (fs.statSync(s.templateFullPath).size / 1000).toFixed(1)]);
+      const resources = Object.keys(s.template.Resources ?? {}).length;
+      stackRows.push([a.name, s.stackName, String(resources), (fs.statSync(s.templateFullPath).size / 1000).toFixed(1)]);
     }
   }
   const table = (r: string[][]) => {
