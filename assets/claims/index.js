@@ -292,7 +292,25 @@ function checkOverlap(claim, claims, exceptName) {
   }
 }
 
+/**
+ * Claims a priority, then looks again: another app's deployment may have claimed an
+ * overlapping rule between this one's check and its put. Of two such puts, the later one's
+ * second look always sees the earlier, so at least one of them fails (both, if their looks
+ * cross; deploying again then settles it).
+ */
 async function claimListenerPriority(ssm, cmd, claim, event, exceptName) {
+  const result = await putListenerPriority(ssm, cmd, claim, event, exceptName);
+  try {
+    checkOverlap(claim, await listListenerClaims(ssm, cmd, claim.environmentName), result.id);
+  } catch (e) {
+    if (!(e instanceof ClaimError)) throw e;
+    await remove(ssm, cmd, { ...event, PhysicalResourceId: result.id });
+    throw new ClaimError(`${e.message} (The other rule was claimed while this deployment claimed its own: deploy again once the other deployment ended.)`);
+  }
+  return result;
+}
+
+async function putListenerPriority(ssm, cmd, claim, event, exceptName) {
   const claims = await listListenerClaims(ssm, cmd, claim.environmentName);
   checkOverlap(claim, claims, exceptName);
   const value = valueOf(claim, event);

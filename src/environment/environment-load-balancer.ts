@@ -124,8 +124,7 @@ export class EnvironmentLoadBalancing {
         reason: 'An internet-facing load balancer accepts clients from any IPv4 address on its listener ports only.',
       }]);
     }
-    if (this.props.webAclArn === undefined && this.props.createWebAcl !== false) this.webAcl ??= this.createWebAcl();
-    const webAclArn = this.props.webAclArn ?? this.webAcl?.attrArn;
+    const webAclArn = this.obtainWebAclArn();
     if (webAclArn) {
       new wafv2.CfnWebACLAssociation(scope, 'WebAclAssociation', {
         resourceArn: loadBalancer.loadBalancerArn,
@@ -133,6 +132,15 @@ export class EnvironmentLoadBalancing {
       });
     }
     return { loadBalancer, listener };
+  }
+
+  /**
+   * The web ACL the environment's load balancers are associated with: the one given, the one
+   * created on first use (unless `createWebAcl` is false), or none.
+   */
+  public obtainWebAclArn(): string | undefined {
+    if (this.props.webAclArn === undefined && this.props.createWebAcl !== false) this.webAcl ??= this.createWebAcl();
+    return this.props.webAclArn ?? this.webAcl?.attrArn;
   }
 
   private createWebAcl(): wafv2.CfnWebACL {

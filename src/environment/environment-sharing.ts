@@ -10,6 +10,7 @@ import { ENVIRONMENT_CLASS } from './environment-validation';
 import { ImportedMicroserviceEnvironment } from './imported-environment';
 import type { MicroserviceEnvironment, MicroserviceEnvironmentLookupOptions } from './microservice-environment';
 import { setSharing } from './sharing';
+import { notificationKeyStatement } from '../exposure/connection-notifications';
 import { allowAccountLoadBalancerLogs } from '../private/log-buckets';
 import { Problems, show } from '../private/validation';
 
@@ -43,6 +44,9 @@ export function shareEnvironment(
   setSharing(env, { environmentName, claimServiceToken: claims.serviceToken, imported: false });
   const bucket = late.accessLogsBucket();
   allowAccountLoadBalancerLogs(bucket, env);
+  // The connection notifications of other apps' PrivateLink exposures go to topics encrypted
+  // with this key, which their apps cannot change (the same statement an exposure of this app adds).
+  env.encryptionKey.addToResourcePolicy(notificationKeyStatement(), true);
   const parameter = publishEnvironment(env, {
     environmentName,
     claimServiceToken: claims.serviceToken,

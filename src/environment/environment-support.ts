@@ -8,6 +8,7 @@ import {
 import { Construct, IConstruct } from 'constructs';
 import { IMicroserviceEnvironment } from './environment-interface';
 import { LoadBalancerOptions } from './environment-load-balancer';
+import { ImportedMicroserviceEnvironment } from './imported-environment';
 import { MicroserviceEnvironment } from './microservice-environment';
 import { Problems } from '../private/validation';
 
@@ -61,8 +62,10 @@ export function addLoadBalancer(env: IMicroserviceEnvironment, scope: Construct,
   loadBalancer: elbv2.ApplicationLoadBalancer; listener: elbv2.ApplicationListener;
 } {
   if (env instanceof MicroserviceEnvironment) return env._addLoadBalancer(scope, options);
+  // An environment of another app (`fromLookup`) builds them with the settings it published.
+  if (env instanceof ImportedMicroserviceEnvironment) return env._addLoadBalancer(scope, options);
   Problems.reject(requester.constructor.name, requester,
-    `the environment ${env.node.path} is not a MicroserviceEnvironment of this app, so it cannot build load balancers with its settings; give the construct its load balancers`,
+    `the environment ${env.node.path} is neither a MicroserviceEnvironment of this app nor one looked up with MicroserviceEnvironment.fromLookup, so it cannot build load balancers with its settings; give the construct its load balancers`,
   );
 }
 

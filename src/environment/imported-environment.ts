@@ -13,6 +13,7 @@ import {
 import { Construct } from 'constructs';
 import { EnvironmentDocument, subnetTypeOf } from './environment-document';
 import { IMicroserviceEnvironment } from './environment-interface';
+import { EnvironmentLoadBalancing, LoadBalancerOptions } from './environment-load-balancer';
 import { setSharing } from './sharing';
 import { StageDefaults, stageDefaults, StageProfile } from './stage-profile';
 
@@ -43,6 +44,7 @@ export class ImportedMicroserviceEnvironment extends Construct implements IMicro
   public readonly environmentName: string;
   /** The AWS WAF web ACL of the environment's load balancers, if any. */
   public readonly webAclArn?: string;
+  private readonly loadBalancing: EnvironmentLoadBalancing;
 
   constructor(scope: Construct, id: string, doc: EnvironmentDocument) {
     super(scope, id);
@@ -113,6 +115,14 @@ export class ImportedMicroserviceEnvironment extends Construct implements IMicro
     }
     if (doc.accessLogsBucketName) this.accessLogsBucket = s3.Bucket.fromBucketName(this, 'AccessLogsBucket', doc.accessLogsBucketName);
     this.webAclArn = doc.webAclArn;
+    // Load balancers this app creates on the environment (canary slots) are built as the
+    // environment builds its own: access logs to its bucket, its web ACL when it has one; no
+    // bucket or web ACL of their own (the environment's app created them once for every app).
+    this.loadBalancing = new EnvironmentLoadBalancing(this, {
+      accessLogsBucket: this.accessLogsBucket,
+      webAclArn: doc.webAclArn,
+      createWebAcl: false,
+    });
     setSharing(this, {
       environmentName: doc.environmentName,
       claimServiceToken: doc.claimServiceToken,
@@ -123,6 +133,18 @@ export class ImportedMicroserviceEnvironment extends Construct implements IMicro
   /** The sizes and counts the stage profile sets. */
   public get stageDefaults(): StageDefaults {
     return stageDefaults(this.stageProfile);
+  }
+
+  /**
+   * Creates an Application Load Balancer in the environment's VPC under `scope` with the
+   * environment's settings (HTTPS, its access-log bucket, its web ACL if any): what
+   * `MicroserviceEnvironment._addLoadBalancer` does for an environment of this app.
+   * @internal
+   */
+  public _addLoadBalancer(scope: Construct, options: LoadBalancerOptions): {
+    loadBalancer: elbv2.ApplicationLoadBalancer; listener: elbv2.ApplicationListener;
+  } {
+    return this.loadBalancing.addLoadBalancer(scope, options);
   }
 }
 

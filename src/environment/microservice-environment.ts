@@ -251,7 +251,8 @@ export interface MicroserviceEnvironmentProps {
    * for common threats, known bad inputs and IP reputation, and logging to an encrypted log
    * group. Ignored when `webAclArn` is given.
    *
-   * @default true when there is a load balancer
+   * @default true when there is a load balancer, or with `enableTeamApps` (the load
+   * balancers of other apps are associated with it)
    */
   readonly createWebAcl?: boolean;
 
@@ -273,8 +274,10 @@ export interface MicroserviceEnvironmentProps {
    * that gives listener rule priorities and Cloud Map service names to the services of every
    * app at deploy time, so two apps synthesized apart never take the same priority or name.
    * No CloudFormation export is involved: the apps deploy, update and are deleted apart. The
-   * access-log bucket is created with the environment so that the load balancers of other
-   * apps (canary slots, PrivateLink) can log to it.
+   * access-log bucket (whose policy lets every load balancer of the account write under `alb/`
+   * and `nlb/`) and the web ACL (unless `createWebAcl: false` or `webAclArn`) are created with
+   * the environment, so that the load balancers of other apps (canary slots, PrivateLink) log
+   * to it and are protected by it.
    *
    * @default false
    */
@@ -438,9 +441,12 @@ export class MicroserviceEnvironment extends Construct implements IMicroserviceE
     if (props.enableTeamApps) {
       const environmentName = props.environmentName ?? defaultEnvironmentName(id);
       this.environmentName = environmentName;
+      // Created now (unless `createWebAcl: false`), as the access-log bucket: the load balancers
+      // of other apps (canary slots) are associated with it, and they cannot create it here.
+      const webAclArn = this.loadBalancing.obtainWebAclArn();
       const shared = shareEnvironment(this, environmentName, {
         endpointServices: () => this.endpoints.interfaceServiceNames(),
-        webAclArn: () => props.webAclArn ?? this.loadBalancing.webAcl?.attrArn,
+        webAclArn: () => webAclArn,
         accessLogsBucket: () => this._obtainAccessLogsBucket(),
       });
       this.documentParameter = shared.parameter;

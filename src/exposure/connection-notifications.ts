@@ -6,6 +6,7 @@
 import { Annotations, Aws, Names, Stack, aws_ec2 as ec2, aws_iam as iam, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { PrivateLinkExposureProps } from './private-link-exposure';
+import { sharingOf } from '../environment/sharing';
 import { Problems, enumProblem, show } from '../private/validation';
 
 /**
@@ -63,6 +64,24 @@ export function connectionNotificationProblems(p: Problems, props: PrivateLinkEx
 }
 
 /**
+ * The key policy statement that lets `vpce.amazonaws.com` encrypt connection notifications
+ * for topics encrypted with the key, from endpoint services of its account:
+ * https://docs.aws.amazon.com/vpc/latest/privatelink/create-endpoint-service.html#create-endpoint-service-notification
+ * (an encrypted topic needs the key policy to allow the publishing service:
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+ * @internal
+ */
+export function notificationKeyStatement(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'PrivateLinkConnectionNotifications',
+    principals: [new iam.ServicePrincipal('vpce.amazonaws.com')],
+    actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+    resources: ['*'],
+    conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+  });
+}
+
+/**
  * Sends the endpoint service's connection notifications to the user's topic or a new one
  * encrypted with the environment's key (under `exposure`), with the policies that let
  * `vpce.amazonaws.com` publish; returns the topic.
@@ -94,14 +113,9 @@ export function addConnectionNotifications(exposure: Construct, endpointServiceI
       'The notification topic is imported: its policy must let vpce.amazonaws.com publish (sns:Publish, with aws:SourceAccount and aws:SourceArn of this endpoint service), or connection notifications are not delivered.');
   }
   if (!props.notificationTopic) {
-    const added = env.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'PrivateLinkConnectionNotifications',
-      principals: [new iam.ServicePrincipal('vpce.amazonaws.com')],
-      actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
-    }), true);
-    if (!added.statementAdded) {
+    const added = env.encryptionKey.addToResourcePolicy(notificationKeyStatement(), true);
+    // An environment shared with team apps says so in its own key policy (shareEnvironment).
+    if (!added.statementAdded && !sharingOf(env)?.imported) {
       Annotations.of(exposure).addWarningV2('cdk-microservices:notificationKey',
         'The environment\'s key is imported: its key policy must let vpce.amazonaws.com use it (kms:GenerateDataKey*, kms:Decrypt), or connection notifications are not delivered.');
     }

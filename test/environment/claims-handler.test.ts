@@ -2,22 +2,20 @@ import * as http from 'http';
 import { AddressInfo } from 'net';
 import {
   DeleteParameterCommand,
-  GetParameterCommand,
   GetParametersByPathCommand,
-  ParameterAlreadyExists,
-  ParameterNotFound,
   PutParameterCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
+import { SsmAnswer, SsmFake } from './ssm-fake';
 import { Json, checkAnswer, checkCall, model } from '../contract/aws-models';
 
 /**
  * The claim provider's handler (assets/claims/index.js), run against an in-memory Parameter
- * Store that behaves as SSM documents it: PutParameter with Overwrite false refuses an existing
- * name with ParameterAlreadyExists, GetParameter and DeleteParameter answer ParameterNotFound,
- * GetParametersByPath pages by at most MaxResults with a NextToken. Every command sent in this
- * file is checked against the SSM API model at the end.
+ * Store that behaves as SSM documents it (./ssm-fake.ts): PutParameter with Overwrite false
+ * refuses an existing name with ParameterAlreadyExists, GetParameter and DeleteParameter answer
+ * ParameterNotFound, GetParametersByPath pages by at most MaxResults with a NextToken. Every
+ * command sent in this file is checked against the SSM API model at the end.
  */
 interface Response {
   Status: 'SUCCESS' | 'FAILED';
@@ -44,71 +42,16 @@ const LISTENER = 'arn:aws:elasticloadbalancing:us-east-1:111111111111:listener/a
 const OTHER_LISTENER = 'arn:aws:elasticloadbalancing:us-east-1:111111111111:listener/app/Other/60dc6c495c0c9188/a2f7dc8efc522ab2';
 const PREFIX = '/cdk-microservices/prod/claims/listener-priority';
 
-type Stub = ReturnType<typeof mockClient>;
-
-/** An in-memory Parameter Store. */
-class Store {
-  public readonly params = new Map<string, string>();
-  /** Names another deployment takes just before our PutParameter (a race). */
-  public readonly stolen = new Map<string, string>();
-  public failWith?: Error;
-
-  public install(mock: Stub): void {
-    const meta = { $metadata: {} };
-    // Every answer and error of the stand-in is recorded, to be checked against the model.
-    const recorded = (op: string, fake: (input: Json) => Json) => (input: Json) => {
-      try {
-        const answer = fake(input);
-        answers.push({ op, answer });
-        return answer;
-      } catch (e) {
-        answers.push({ op, error: (e as Error).name });
-        throw e;
-      }
-    };
-    mock.on(PutParameterCommand).callsFake(recorded('PutParameter', (input: Json) => {
-      if (this.failWith) throw this.failWith;
-      const thief = this.stolen.get(input.Name);
-      if (thief !== undefined) {
-        this.params.set(input.Name, thief);
-        this.stolen.delete(input.Name);
-      }
-      if (!input.Overwrite && this.params.has(input.Name)) throw new ParameterAlreadyExists({ message: 'The parameter already exists.', ...meta });
-      this.params.set(input.Name, input.Value);
-      return { Version: 1, Tier: 'Standard' };
-    }));
-    mock.on(GetParameterCommand).callsFake(recorded('GetParameter', (input: Json) => {
-      if (this.failWith) throw this.failWith;
-      const stored = this.params.get(input.Name);
-      if (stored === undefined) throw new ParameterNotFound({ message: '', ...meta });
-      return { Parameter: { Name: input.Name, Type: 'String', Value: stored, Version: 1 } };
-    }));
-    mock.on(DeleteParameterCommand).callsFake(recorded('DeleteParameter', (input: Json) => {
-      if (!this.params.delete(input.Name)) throw new ParameterNotFound({ message: '', ...meta });
-      return {};
-    }));
-    mock.on(GetParametersByPathCommand).callsFake(recorded('GetParametersByPath', (input: Json) => {
-      if (this.failWith) throw this.failWith;
-      const path = `${input.Path}/`;
-      const names = [...this.params.keys()].filter((n) => n.startsWith(path) && !n.slice(path.length).includes('/')).sort();
-      const start = input.NextToken ? Number(input.NextToken) : 0;
-      const page = names.slice(start, start + (input.MaxResults ?? 10));
-      const next = start + page.length < names.length ? String(start + page.length) : undefined;
-      return { Parameters: page.map((Name) => ({ Name, Type: 'String', Value: this.params.get(Name) })), ...(next ? { NextToken: next } : {}) };
-    }));
-  }
-}
-
 const ssmMock = mockClient(SSMClient);
 const sent: Json[] = [];
-const answers: Array<{ op: string; answer?: Json; error?: string }> = [];
-let store: Store;
+const answers: SsmAnswer[] = [];
+let store: SsmFake;
 const ssm = new SSMClient({ region: 'us-east-1' });
 
 beforeEach(() => {
   sent.push(...ssmMock.calls().map((c) => c.args[0]));
   ssmMock.reset();
-  store = new Store();
+  store = new SsmFake(answers);
   store.install(ssmMock);
 });
 
@@ -172,11 +115,13 @@ describe('ListenerPriority: Create', () => {
     const r = await claims.handle(event('Create', listener()), ssm);
     expect(r.Data).toEqual({ Priority: 24 });
     const lists = ssmMock.commandCalls(GetParametersByPathCommand).map((c) => c.args[0].input);
-    expect(lists).toEqual([
+    // Listed before the put and again after it (another app's overlapping rule may land between).
+    const listing = [
       { Path: PREFIX, Recursive: false, MaxResults: 10 },
       { Path: PREFIX, Recursive: false, MaxResults: 10, NextToken: '10' },
       { Path: PREFIX, Recursive: false, MaxResults: 10, NextToken: '20' },
-    ]);
+    ];
+    expect(lists).toEqual([...listing, ...listing]);
   });
 
   test('without Priority, FirstPriority: the lowest free number from there (the environment\'s own app keeps the range below)', async () => {

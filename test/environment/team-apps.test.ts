@@ -3,50 +3,17 @@
  * synthesize on their own from what the environment's app publishes, with no CloudFormation
  * export between them.
  */
-import {
-  App,
-  Stack,
-  aws_certificatemanager as acm,
-  aws_ecs as ecs,
-  aws_route53 as route53,
-} from 'aws-cdk-lib';
+import { App, Stack, aws_ecs as ecs } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { CERT_ARN, PARAMETER, PLATFORM, platform as platformApp, platformContext as fixtureContext } from './team-fixtures';
 import { environmentContext, lookupKey } from '../../examples/shared/environment-context';
 import { IMicroserviceEnvironment, MicroserviceEnvironment, TwelveFactorService } from '../../src';
 import { parseEnvironmentDocument } from '../../src/environment/environment-document';
 import { expectValidationError } from '../error-contract';
 
-const PLATFORM = { account: '111111111111', region: 'eu-west-1' };
-const CERT_ARN = 'arn:aws:acm:eu-west-1:111111111111:certificate/11111111-2222-3333-4444-555555555555';
-const PARAMETER = '/cdk-microservices/store/environment';
-
-function platform(props: { services?: boolean } = {}): { app: App; stack: Stack; env: MicroserviceEnvironment; template: Template } {
-  const app = new App();
-  const stack = new Stack(app, 'Platform', { env: PLATFORM });
-  const env = new MicroserviceEnvironment(stack, 'Env', {
-    enableTeamApps: true,
-    environmentName: 'store',
-    createLoadBalancer: true,
-    certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', CERT_ARN),
-    hostedZone: route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z0123456789', zoneName: 'shop.example.com' }),
-  });
-  if (props.services) {
-    for (const name of ['catalog', 'orders']) {
-      new TwelveFactorService(stack, name, {
-        environment: env,
-        image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx-unprivileged:stable'),
-        port: 8080,
-        user: '101',
-        hostName: `${name}.shop.example.com`,
-      });
-    }
-  }
-  return { app, stack, env, template: Template.fromStack(stack) };
-}
-
 /** The context a team app gets once the platform is deployed (its lookups answered). */
 function platformContext(): { [key: string]: string } {
-  return environmentContext([platform().template.toJSON()], PLATFORM);
+  return fixtureContext().context;
 }
 
 type TeamApp = { stack: Stack; env: IMicroserviceEnvironment; service: TwelveFactorService };
@@ -67,7 +34,7 @@ function teamApp(name: string, context: { [key: string]: unknown } = platformCon
 }
 
 describe('an environment shared with other apps (enableTeamApps)', () => {
-  const { template } = platform();
+  const { template } = platformApp();
 
   test('publishes its document in the SSM parameter /cdk-microservices/<name>/environment', () => {
     template.hasResourceProperties('AWS::SSM::Parameter', {
@@ -122,7 +89,7 @@ describe('an environment shared with other apps (enableTeamApps)', () => {
   });
 
   test('its own services claim the priorities they were given at synthesis', () => {
-    const t = platform({ services: true }).template;
+    const t = platformApp(['catalog', 'orders']).template;
     const claims = t.findResources('AWS::CloudFormation::CustomResource', { Properties: { Kind: 'ListenerPriority' } });
     expect(Object.values(claims).map((c) => c.Properties.Priority).sort()).toEqual([1, 2]);
     const rules = t.findResources('AWS::ElasticLoadBalancingV2::ListenerRule');
@@ -242,7 +209,7 @@ describe('looking up an environment', () => {
 
   test('an environment of another Region is refused', () => {
     const elsewhere = { account: PLATFORM.account, region: 'us-east-1' };
-    const context = environmentContext([platform().template.toJSON()], elsewhere);
+    const context = environmentContext([platformApp().template.toJSON()], elsewhere);
     // The document says where the environment lives; a copy under another Region's key is refused.
     const key = lookupKey(PARAMETER, elsewhere);
     context[key] = JSON.stringify({ ...JSON.parse(context[key]), region: 'eu-west-1' });

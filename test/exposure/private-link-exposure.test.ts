@@ -442,9 +442,12 @@ describe('load balancer options', () => {
   });
 
   test('the environment\'s own access log bucket: none created, the load balancer logs to it', () => {
-    const { t } = expose({}, { env: (stack) => ({ accessLogsBucket: s3.Bucket.fromBucketName(stack, 'Logs', 'my-access-logs') }) });
+    const { t, link } = expose({}, { env: (stack) => ({ accessLogsBucket: s3.Bucket.fromBucketName(stack, 'Logs', 'my-access-logs') }) });
     t.resourceCountIs('AWS::S3::Bucket', 0);
     expect(lbAttributes(t)).toMatchObject({ 'access_logs.s3.bucket': 'my-access-logs', 'access_logs.s3.prefix': 'nlb' });
+    // Its policy is not ours to write: a warning says what it must allow.
+    Annotations.fromStack(link.stack).hasWarning('/Test/Link', Match.stringLikeRegexp(
+      'The access-log bucket is imported: its policy must let delivery.logs.amazonaws.com write under nlb/AWSLogs/111111111111/.*cdk-microservices:accessLogsBucketPolicy'));
   });
 
   test('one bucket shared with the environment\'s application load balancer (prefix alb)', () => {
