@@ -79,7 +79,7 @@ export function lookUpEnvironment(scope: Construct, id: string, options: Microse
   };
   const { key } = ContextProvider.getKey(scope, lookup);
   const cached: unknown = scope.node.tryGetContext(key);
-  const value = ContextProvider.getValue(scope, { ...lookup, dummyValue: MISSING, ignoreErrorOnMissingContext: true }).value as string;
+  const value = ContextProvider.getValue(scope, { ...lookup, dummyValue: MISSING, mustExist: false }).value as string;
   let doc: EnvironmentDocument;
   if (cached === undefined) {
     // The first synthesis: the CDK CLI looks the parameter up, stores it in cdk.context.json
