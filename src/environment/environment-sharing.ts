@@ -6,10 +6,10 @@ import {
   documentParameterName, EnvironmentDocument, environmentNameProblem, parseEnvironmentDocument, placeholderDocument, publishEnvironment,
 } from './environment-document';
 import { IMicroserviceEnvironment } from './environment-interface';
-import { ENVIRONMENT_CLASS } from './environment-validation';
+import { ENVIRONMENT_CLASS, placementOf } from './environment-validation';
 import { ImportedMicroserviceEnvironment } from './imported-environment';
 import type { MicroserviceEnvironment, MicroserviceEnvironmentLookupOptions } from './microservice-environment';
-import { setSharing } from './sharing';
+import { recordPublisher, setSharing } from './sharing';
 import { notificationKeyStatement } from '../exposure/connection-notifications';
 import { allowAccountLoadBalancerLogs } from '../private/log-buckets';
 import { Problems, show } from '../private/validation';
@@ -42,6 +42,7 @@ export function shareEnvironment(
     env.endpointSecurityGroup.connections.allowFrom(claims.securityGroup, ec2.Port.tcp(443), 'HTTPS from the claims function');
   }
   setSharing(env, { environmentName, claimServiceToken: claims.serviceToken, imported: false });
+  recordPublisher(env, placementOf(env), documentParameterName(environmentName));
   const bucket = late.accessLogsBucket();
   allowAccountLoadBalancerLogs(bucket, env);
   // The connection notifications of other apps' PrivateLink exposures go to topics encrypted

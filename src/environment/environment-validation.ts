@@ -1,11 +1,18 @@
 import { Stack, Token, aws_s3 as s3 } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { defaultEnvironmentName, environmentNameProblem } from './environment-document';
+import { defaultEnvironmentName, documentParameterName, environmentNameProblem } from './environment-document';
 import type { MicroserviceEnvironmentProps } from './microservice-environment';
+import { publisherOf } from './sharing';
 import { StageProfile } from './stage-profile';
 import { endpointOwnerOf } from './vpc-endpoints';
 import { isDnsName } from '../private/naming';
 import { checkInt, checkKinds, enumProblem, known, logRetentionProblem, Problems, show } from '../private/validation';
+
+/** The account and Region of `scope`'s stack, as a key (tokens of agnostic stacks compare equal). @internal */
+export function placementOf(scope: IConstruct): string {
+  const stack = Stack.of(scope);
+  return `${stack.account}/${stack.region}`;
+}
 
 /** The class named in an environment's errors. */
 export const ENVIRONMENT_CLASS = 'MicroserviceEnvironment';
@@ -46,6 +53,13 @@ export function validateEnvironmentProps(scope: IConstruct, id: string, given: M
     p.addAll([environmentNameProblem('environmentName', defaultEnvironmentName(id))
       ? `the construct id ${show(id)} does not make an environment name; set \`environmentName\``
       : undefined]);
+  }
+  if (props.enableTeamApps === true) {
+    const name = props.environmentName ?? defaultEnvironmentName(id);
+    const other = environmentNameProblem('environmentName', name) ? undefined
+      : publisherOf(scope, placementOf(scope), documentParameterName(name));
+    p.when(other !== undefined,
+      `\`environmentName\` '${name}' is already shared by ${other} in this account and Region (both would write the SSM parameter ${documentParameterName(name)}); give each environment its own name`);
   }
   const imported = props.vpc !== undefined || props.cluster !== undefined;
   if (imported) {

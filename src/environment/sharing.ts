@@ -21,3 +21,22 @@ export function setSharing(environment: IConstruct, sharing: Sharing): void {
 export function sharingOf(environment: IConstruct): Sharing | undefined {
   return sharings.get(environment);
 }
+
+/** The environments shared from each app, by the SSM parameter they publish: one name, one owner. */
+const publishedNames = new WeakMap<IConstruct, Map<string, string>>();
+
+/**
+ * The path of the environment of this app that already publishes `parameterName` in the
+ * account and Region `where` (two would collide in SSM at deploy), if any. @internal
+ */
+export function publisherOf(scope: IConstruct, where: string, parameterName: string): string | undefined {
+  return publishedNames.get(scope.node.root)?.get(`${where} ${parameterName}`);
+}
+
+/** Records that `environment` publishes `parameterName` in `where`. @internal */
+export function recordPublisher(environment: IConstruct, where: string, parameterName: string): void {
+  const root = environment.node.root;
+  const names = publishedNames.get(root) ?? new Map<string, string>();
+  names.set(`${where} ${parameterName}`, environment.node.path);
+  publishedNames.set(root, names);
+}

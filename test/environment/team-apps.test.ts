@@ -98,6 +98,19 @@ describe('an environment shared with other apps (enableTeamApps)', () => {
     }
   });
 
+  test('two environments of one app shared under one name in one account and Region: refused, naming the first', () => {
+    const app = new App();
+    const first = new Stack(app, 'First', { env: PLATFORM });
+    new MicroserviceEnvironment(first, 'Env', { enableTeamApps: true, environmentName: 'store' });
+    const second = new Stack(app, 'Second', { env: PLATFORM });
+    const err = expectThrow(() => new MicroserviceEnvironment(second, 'Env', { enableTeamApps: true, environmentName: 'store' }));
+    expect(expectValidationError(err, { classes: ['MicroserviceEnvironment'], path: 'Second/Env', props: ['environmentName'] }))
+      .toContain('`environmentName` \'store\' is already shared by First/Env in this account and Region (both would write the SSM parameter /cdk-microservices/store/environment)');
+    // Another Region has its own parameters.
+    const elsewhere = new Stack(app, 'Elsewhere', { env: { ...PLATFORM, region: 'us-east-1' } });
+    expect(() => new MicroserviceEnvironment(elsewhere, 'Env', { enableTeamApps: true, environmentName: 'store' })).not.toThrow();
+  });
+
   test.each([
     [{ environmentName: 'store' }, '`environmentName` names the environment other apps look up; set `enableTeamApps: true`'],
     [{ enableTeamApps: true, environmentName: 'bad/name' }, '`environmentName` \'bad/name\' is not valid'],
