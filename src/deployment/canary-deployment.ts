@@ -18,7 +18,7 @@ import { validateCanaryProps } from './canary-validation';
 import { OldSlot } from './old-slot';
 import { rolloutDefinition } from './rollout-definition';
 import { EVENT_SOURCE, ROLLOUT_STATUS, createPushRule, outcomeEventPattern } from './rollout-events';
-import { acknowledgeRolloutFindings, grantRollout, RolloutResources } from './rollout-role';
+import { acknowledgeRolloutFindings, grantDescribeOwnExecutions, grantRollout, RolloutResources } from './rollout-role';
 import { RolloutSlot, createWeightedRecord, fullyQualified, rolloutSlot } from './rollout-slot';
 import { shortAscii } from './rollout-text';
 import { createSlotAlarms } from './slot-alarms';
@@ -478,6 +478,7 @@ export class CanaryDeployment extends Construct {
       scaleIn,
     };
     grantRollout(this.stateMachine.role, resources);
+    grantDescribeOwnExecutions(this.stateMachine);
 
     if (props.startOnPush) this.pushRule = createPushRule(this, this.stateMachine, props.imageRepository!, props.startOnPushTagPrefix);
     acknowledgeRolloutFindings(this.stateMachine, resources);

@@ -6,6 +6,7 @@
 import { copyContainersState, registerReleaseParameters } from './release-states';
 import { ROLLOUT_STATUS, outcomeEventParameters } from './rollout-events';
 import { FAILURE_CAUSES, ROLLOUT_ERRORS, State, retry, sdk } from './rollout-integrations';
+import { HELD_BY_THIS_EXECUTION, LOCK_ATTRIBUTES, THIS_EXECUTION, TOOK_OVER, TOOK_OVER_FROM, lockStates } from './rollout-lock';
 import { RolloutPlan } from './rollout-plan';
 import { RolloutSlot } from './rollout-slot';
 import { approvalSubject } from './rollout-text';
@@ -163,49 +164,8 @@ export function rolloutDefinition(c: RolloutConfig): State {
   add('UseGivenRolloutId', { Type: 'Pass', Parameters: { 'image.$': '$.image', 'rolloutId.$': '$.rolloutId' }, ResultPath: '$.input', Next: 'TakeLock' });
   add('UseExecutionName', { Type: 'Pass', Parameters: { 'image.$': '$.image', 'rolloutId.$': '$$.Execution.Name' }, ResultPath: '$.input', Next: 'TakeLock' });
 
-  // 2. One rollout at a time: a conditional write on the service item.
-  add('TakeLock', {
-    Type: 'Task',
-    Resource: 'arn:aws:states:::dynamodb:updateItem',
-    Parameters: {
-      TableName: c.tableName,
-      Key: SERVICE_KEY,
-      UpdateExpression: 'SET lockedBy = :id, lockedAt = :now, liveSlot = if_not_exists(liveSlot, :blue)',
-      ConditionExpression: 'attribute_not_exists(lockedBy)',
-      ExpressionAttributeValues: { ':id': { 'S.$': '$.input.rolloutId' }, ':now': { 'S.$': '$$.State.EnteredTime' }, ':blue': { S: 'blue' } },
-      ReturnValues: 'ALL_NEW',
-    },
-    ResultSelector: { 'liveSlot.$': '$.Attributes.liveSlot.S' },
-    ResultPath: '$.lock',
-    Retry: retry('dynamodb'),
-    Catch: [{ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], ResultPath: '$.error', Next: 'ReadLock' }],
-    Next: 'ChooseSlots',
-  });
-  add('ReadLock', {
-    Type: 'Task',
-    Resource: 'arn:aws:states:::dynamodb:getItem',
-    Parameters: { TableName: c.tableName, Key: SERVICE_KEY, ConsistentRead: true },
-    ResultPath: '$.holder',
-    Retry: retry('dynamodb'),
-    Next: 'SameRollout',
-  });
-  add('SameRollout', {
-    Type: 'Choice',
-    Choices: [{
-      And: [
-        { Variable: '$.holder.Item.lockedBy.S', IsPresent: true },
-        { Variable: '$.holder.Item.lockedBy.S', StringEqualsPath: '$.input.rolloutId' },
-      ],
-      Next: 'AlreadyRunning',
-    }],
-    Default: 'RolloutInProgress',
-  });
-  add('AlreadyRunning', { Type: 'Succeed', Comment: 'A start repeated with the id of the rollout that runs: nothing to do.' });
-  add('RolloutInProgress', {
-    Type: 'Fail',
-    Error: ROLLOUT_ERRORS.inProgress,
-    Cause: `Another rollout of ${c.label} holds the lock; start this one when it has finished.`,
-  });
+  // 2. One rollout at a time: the lock, taken, or taken over from a holder that no longer runs.
+  for (const [name, state] of Object.entries(lockStates({ tableName: c.tableName, label: c.label, next: 'ChooseSlots' }))) add(name, state);
 
   // 3. Which slot is live decides which one gets the release.
   add('ChooseSlots', {
@@ -213,9 +173,12 @@ export function rolloutDefinition(c: RolloutConfig): State {
     Choices: [{ Variable: '$.lock.liveSlot', StringEquals: 'green', Next: 'GreenIsLive' }],
     Default: 'BlueIsLive',
   });
-  add('BlueIsLive', { Type: 'Pass', Result: { live: slotData(c.blue), idle: slotData(c.green) }, ResultPath: '$.slots', Next: 'RecordRollout' });
-  add('GreenIsLive', { Type: 'Pass', Result: { live: slotData(c.green), idle: slotData(c.blue) }, ResultPath: '$.slots', Next: 'RecordRollout' });
-  add('RecordRollout', ddb('putItem', {
+  add('BlueIsLive', { Type: 'Pass', Result: { live: slotData(c.blue), idle: slotData(c.green) }, ResultPath: '$.slots', Next: 'TookOver' });
+  add('GreenIsLive', { Type: 'Pass', Result: { live: slotData(c.green), idle: slotData(c.blue) }, ResultPath: '$.slots', Next: 'TookOver' });
+  add('TookOver', { Type: 'Choice', Choices: [{ ...TOOK_OVER, Next: 'RecordTakeover' }], Default: 'RecordRollout' });
+  // The rollout item; a takeover also records whose lock it took (a JSONPath Parameters object
+  // cannot leave a key out at run time, hence two states).
+  const recordRollout = (extra: State): State => ddb('putItem', {
     Item: {
       pk: ROLLOUT_KEY.pk,
       status: { S: 'IN_PROGRESS' },
@@ -225,6 +188,7 @@ export function rolloutDefinition(c: RolloutConfig): State {
       startedAt: { 'S.$': '$$.State.EnteredTime' },
       execution: { 'S.$': '$$.Execution.Id' },
       steps: { L: [] },
+      ...extra,
     },
     ConditionExpression: 'attribute_not_exists(pk)',
   }, 'PlanSteps', {
@@ -233,13 +197,15 @@ export function rolloutDefinition(c: RolloutConfig): State {
       // The lock is taken: any other failure must release it, or every later rollout is refused.
       { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RolloutNotRecorded' },
     ],
-  }));
+  });
+  add('RecordRollout', recordRollout({}));
+  add('RecordTakeover', recordRollout({ tookOverFrom: TOOK_OVER_FROM }));
   outcome('RolloutNotRecorded', ROLLOUT_STATUS.failed, 'RELEASE_FAILED', ROLLOUT_ERRORS.releaseFailed, 'RecordOutcome', '0');
   add('ReleaseLockOfRepeat', ddb('updateItem', {
     Key: SERVICE_KEY,
-    UpdateExpression: 'REMOVE lockedBy, lockedAt',
-    ConditionExpression: 'lockedBy = :id',
-    ExpressionAttributeValues: { ':id': { 'S.$': '$.input.rolloutId' } },
+    UpdateExpression: `REMOVE ${LOCK_ATTRIBUTES}`,
+    ConditionExpression: HELD_BY_THIS_EXECUTION,
+    ExpressionAttributeValues: { ':id': { 'S.$': '$.input.rolloutId' }, ...THIS_EXECUTION },
   }, 'AlreadyDone'));
   add('AlreadyDone', { Type: 'Succeed', Comment: 'This rollout id already ran: nothing to do.' });
 
@@ -492,7 +458,7 @@ export function rolloutDefinition(c: RolloutConfig): State {
   add('RollbackFailed', {
     Type: 'Fail',
     Error: ROLLOUT_ERRORS.rollbackFailed,
-    Cause: `The weights of ${c.label} could not be set back to the live slot; the lock stays taken until someone checks the records and deletes lockedBy from the service item.`,
+    Cause: `The weights of ${c.label} could not be set back to the live slot: check the records. The lock stays with this execution; the next rollout takes it over (and sets both weights at its first step).`,
   });
 
   // 9. Every ending but success: record, release the lock, emit the event, fail by name.
@@ -512,9 +478,9 @@ export function rolloutDefinition(c: RolloutConfig): State {
   }));
   add('ReleaseLock', ddb('updateItem', {
     Key: SERVICE_KEY,
-    UpdateExpression: 'REMOVE lockedBy, lockedAt SET lastRollout = :id, lastStatus = :status',
-    ConditionExpression: 'lockedBy = :id',
-    ExpressionAttributeValues: { ':id': { 'S.$': '$.input.rolloutId' }, ':status': { 'S.$': '$.outcome.status' } },
+    UpdateExpression: `REMOVE ${LOCK_ATTRIBUTES} SET lastRollout = :id, lastStatus = :status`,
+    ConditionExpression: HELD_BY_THIS_EXECUTION,
+    ExpressionAttributeValues: { ':id': { 'S.$': '$.input.rolloutId' }, ...THIS_EXECUTION, ':status': { 'S.$': '$.outcome.status' } },
   }, 'EmitOutcome'));
   add('EmitOutcome', {
     Type: 'Task',
@@ -566,12 +532,13 @@ export function rolloutDefinition(c: RolloutConfig): State {
   }
   add('Promote', ddb('updateItem', {
     Key: SERVICE_KEY,
-    UpdateExpression: 'SET liveSlot = :slot, liveImage = :image, lastRollout = :id, lastStatus = :status REMOVE lockedBy, lockedAt',
-    ConditionExpression: 'lockedBy = :id',
+    UpdateExpression: `SET liveSlot = :slot, liveImage = :image, lastRollout = :id, lastStatus = :status REMOVE ${LOCK_ATTRIBUTES}`,
+    ConditionExpression: HELD_BY_THIS_EXECUTION,
     ExpressionAttributeValues: {
       ':slot': { 'S.$': '$.slots.idle.name' },
       ':image': { 'S.$': '$.input.image' },
       ':id': { 'S.$': '$.input.rolloutId' },
+      ...THIS_EXECUTION,
       ':status': { S: ROLLOUT_STATUS.succeeded },
     },
   }, 'EmitSucceeded'));

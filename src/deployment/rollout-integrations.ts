@@ -32,7 +32,7 @@ export const ROLLOUT_ERRORS = {
  *   throttling error, yet answer `ThrottlingException` / `Throttling` with "Rate exceeded")
  *   reaches the SDK as the service's base exception, so Step Functions reports
  *   `<Service>.<Service>Exception`: `Ecs.EcsException`, `CloudWatch.CloudWatchException`,
- *   `ApplicationAutoScaling.ApplicationAutoScalingException`, `Route53.Route53Exception`
+ *   `ApplicationAutoScaling.ApplicationAutoScalingException`, `Route53.Route53Exception`, `Sfn.SfnException`
  *   (retried this way by github.com/CloudSnorkel/cdk-github-runners, src/providers/fargate.ts;
  *   the optimized ECS integration's "Rate exceeded ... Error Code: ThrottlingException" arrives
  *   as its base `ECS.AmazonECSException`: github.com/cdklabs/construct-hub/pull/415).
@@ -64,6 +64,9 @@ export const RETRIED_ERRORS: { [service: string]: string[] } = {
   ],
   events: ['EventBridge.ThrottlingException', 'EventBridge.InternalException', 'EventBridge.FailedEntry', 'EventBridge.AmazonEventBridgeException'],
   sns: ['SNS.ThrottledException', 'SNS.InternalErrorException', 'SNS.KMSThrottlingException', 'SNS.AmazonSNSException'],
+  // Step Functions models no throttling error of its API (a throttled DescribeExecution arrives as
+  // the base exception); KmsThrottlingException is modeled, for executions encrypted with a key.
+  sfn: ['Sfn.KmsThrottlingException', 'Sfn.SfnException'],
 };
 
 /** The retry of a task calling `service` (a key of RETRIED_ERRORS): exponential backoff with full jitter. */

@@ -26,3 +26,14 @@ export function approvalSubject(label: string): string {
   const after = ' waits for approval';
   return `${before}${shortAscii(label, SNS_SUBJECT_LIMIT - before.length - after.length)}${after}`;
 }
+
+/**
+ * `text` as a string literal inside an intrinsic function (`States.Format('...')`): the
+ * characters `'`, `{` and `}` escaped with a backslash, as the States Language requires
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html). A backslash
+ * becomes `/`: an escaped one (`\\`) is refused by asl-validator's grammar of intrinsic
+ * functions, and we do not emit what a validator refuses.
+ */
+export function intrinsicLiteral(text: string): string {
+  return text.replace(/\\/g, '/').replace(/['{}]/g, (c) => `\\${c}`);
+}

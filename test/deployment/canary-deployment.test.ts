@@ -363,6 +363,31 @@ describe('state machine', () => {
     expect(idOf(canary.stateMachine)).toMatch(/^UsersStateMachine/);
   });
 
+  test('DescribeExecution of its own executions only, in a policy of its own that the state machine does not depend on (no cycle)', () => {
+    const { canary, template } = templateOf();
+    const machineId = idOf(canary.stateMachine);
+    const roleId = idOf(canary.stateMachine.role);
+    const [policyId, policy] = only(template, 'AWS::IAM::Policy', 'UsersStateMachineDescribeOwnExecutions');
+    expect(policy.Properties.Roles).toEqual([{ Ref: roleId }]);
+    expect(policy.Properties.PolicyDocument.Statement).toEqual([{
+      Sid: 'DescribeLockHolders',
+      Effect: 'Allow',
+      Action: 'states:DescribeExecution',
+      Resource: {
+        'Fn::Join': ['', [
+          'arn:', { Ref: 'AWS::Partition' }, `:states:${Stack.of(canary).region}:${Stack.of(canary).account}:execution:`,
+          { 'Fn::GetAtt': [machineId, 'Name'] }, ':*',
+        ]],
+      },
+    }]);
+    // The state machine waits for its role's default policy, not for this one (which names it).
+    const dependsOn: string[] = template.toJSON().Resources[machineId].DependsOn ?? [];
+    expect(dependsOn).not.toContain(policyId);
+    expect(dependsOn.some((id) => id.startsWith(`${roleId.replace(/[A-F0-9]{8}$/, '')}DefaultPolicy`))).toBe(true);
+    // And nothing else grants DescribeExecution.
+    expect(statementsOf(template, roleId).filter((st) => [st.Action].flat().includes('states:DescribeExecution'))).toHaveLength(1);
+  });
+
   test('the environment\'s log retention applies to the state machine\'s logs', () => {
     const w = canaryWorld({ env: { logRetention: 30 } });
     new CanaryDeployment(w.stack, 'Users', propsIn(w));

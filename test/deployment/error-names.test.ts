@@ -21,6 +21,7 @@ import * as dynamodb from '@aws-sdk/client-dynamodb';
 import * as ecs from '@aws-sdk/client-ecs';
 import * as eventbridge from '@aws-sdk/client-eventbridge';
 import * as route53 from '@aws-sdk/client-route-53';
+import * as sfn from '@aws-sdk/client-sfn';
 import * as sns from '@aws-sdk/client-sns';
 import { Duration } from 'aws-cdk-lib';
 import { Json, RESOURCE_API, THROTTLING, synthesizeCanary } from './rollout-harness';
@@ -62,6 +63,7 @@ const INTEGRATIONS: { [service: string]: Integration } = {
   route53: { prefix: 'Route53', client: route53, sdk: true, generic: 'Route53Exception' },
   cloudwatch: { prefix: 'CloudWatch', client: cloudwatch, sdk: true, generic: 'CloudWatchException' },
   applicationautoscaling: { prefix: 'ApplicationAutoScaling', client: applicationAutoScaling, sdk: true, generic: 'ApplicationAutoScalingException' },
+  sfn: { prefix: 'Sfn', client: sfn, sdk: true, generic: 'SfnException' },
 };
 
 /** The integration of a Task resource. */
@@ -120,12 +122,15 @@ describe('error names of Retry and Catch', () => {
   test('the derivation knows the services\' models: real names in, the old made-up ones out', () => {
     const all = new Set(Object.values(INTEGRATIONS).flatMap((i) => [...allowedFor(i)]));
     for (const real of ['DynamoDB.RequestLimitExceededException', 'DynamoDB.ConditionalCheckFailedException', 'Route53.PriorRequestNotCompleteException',
-      'SNS.ThrottledException', 'Ecs.EcsException', 'CloudWatch.InternalServiceException', 'EventBridge.FailedEntry']) {
+      'SNS.ThrottledException', 'Ecs.EcsException', 'CloudWatch.InternalServiceException', 'EventBridge.FailedEntry',
+      'Sfn.ExecutionDoesNotExistException', 'Sfn.SfnException']) {
       expect([real, all.has(real)]).toEqual([real, true]);
     }
     // What RETRIED_ERRORS named before: errors these services cannot raise.
     for (const madeUp of ['Ecs.ThrottlingException', 'CloudWatch.ThrottlingException', 'ApplicationAutoScaling.ThrottlingException',
-      'DynamoDB.RequestLimitExceeded', 'Route53.ServiceUnavailableException']) {
+      'DynamoDB.RequestLimitExceeded', 'Route53.ServiceUnavailableException',
+      // Step Functions models no throttling error; its errors carry the suffix and the Java v2 prefix.
+      'Sfn.ThrottlingException', 'Sfn.ExecutionDoesNotExist', 'SFN.ExecutionDoesNotExistException', 'States.ExecutionDoesNotExist']) {
       expect([madeUp, all.has(madeUp)]).toEqual([madeUp, false]);
     }
   });
@@ -143,7 +148,14 @@ describe('error names of Retry and Catch', () => {
 
   test('each integration retries its throttling: the modeled throttling errors, or the base exception where the service models none', () => {
     const groups: { [service: string]: string } = {
-      dynamodb: 'dynamodb', ecs: 'ecs', route53: 'route53', cloudwatch: 'cloudwatch', applicationautoscaling: 'autoscaling', events: 'events', sns: 'sns',
+      dynamodb: 'dynamodb',
+      ecs: 'ecs',
+      route53: 'route53',
+      cloudwatch: 'cloudwatch',
+      applicationautoscaling: 'autoscaling',
+      events: 'events',
+      sns: 'sns',
+      sfn: 'sfn',
     };
     for (const [service, integration] of Object.entries(INTEGRATIONS)) {
       const retried = RETRIED_ERRORS[groups[service]];

@@ -446,6 +446,36 @@ describe('the state machine role: alarms, events, state, scaling', () => {
   });
 });
 
+describe('the state machine role: its own executions (whether a lock holder still runs)', () => {
+  const execution = (stateMachineArn: string, name: string, region = REGION, account = ACCOUNT) =>
+    `arn:aws:states:${region}:${account}:execution:${stateMachineArn.split(':').pop()}:${name}`;
+
+  test('may describe the executions of its own state machine', async () => {
+    for (const name of ['rollout-1', 'sha256-0123abcd', '2026-01-01T00-00-00']) {
+      const arn = execution(users.stateMachine, name);
+      expect([arn, await decide(machine, 'states:DescribeExecution', arn)]).toEqual([arn, 'Allowed']);
+    }
+    expect(await decide(orders.role, 'states:DescribeExecution', execution(orders.stateMachine, 'rollout-1'))).toBe('Allowed');
+  });
+
+  test('may not describe another state machine\'s executions, nor do anything else with its own', async () => {
+    const own = execution(users.stateMachine, 'rollout-1');
+    const denied: Array<[string, string]> = [
+      ['states:DescribeExecution', execution(orders.stateMachine, 'rollout-1')],
+      ['states:DescribeExecution', `arn:aws:states:${REGION}:${ACCOUNT}:execution:Unrelated:rollout-1`],
+      ['states:DescribeExecution', execution(users.stateMachine, 'rollout-1', 'eu-west-1')],
+      ['states:DescribeExecution', execution(users.stateMachine, 'rollout-1', REGION, '222222222222')],
+      ['states:StopExecution', own],
+      ['states:RedriveExecution', own],
+      ['states:GetExecutionHistory', own],
+      ['states:DescribeStateMachine', users.stateMachine],
+      ['states:ListExecutions', users.stateMachine],
+    ];
+    expect(await decisions(machine, denied)).toEqual(every(denied, 'ImplicitlyDenied'));
+    expect(await decide(orders.role, 'states:DescribeExecution', own)).toBe('ImplicitlyDenied');
+  });
+});
+
 describe('grantStartRollout', () => {
   test('may start executions of this state machine only', async () => {
     expect(await decide(f.ci, 'states:StartExecution', users.stateMachine)).toBe('Allowed');

@@ -5,10 +5,11 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import {
-  HISTORY_LIMIT, Json, NEW_IMAGE, RESOURCE_API, Run, Synthesized, THROTTLING, World, alarmWhen, clone, historyEvents, pathsOf, rolloutInput,
-  runRollout, statesOf, synthesizeCanary, validateDefinition, weightsFor,
+  ACCOUNT, HISTORY_LIMIT, Json, NEW_IMAGE, REGION, RESOURCE_API, Run, Synthesized, THROTTLING, World, alarmWhen, clone, historyEvents, pathsOf,
+  rolloutInput, runRollout, statesOf, synthesizeCanary, validateDefinition, weightsFor,
 } from './rollout-harness';
 import { RETRIED_ERRORS, ROLLOUT_ERRORS } from '../../src/deployment/rollout-integrations';
+import { checkErrorNames } from '../contract/aws-models';
 
 const STEPS = [10, 25, 50, 100];
 const HAPPY_WEIGHTS: [number, number][] = [[10, 90], [25, 75], [50, 50], [100, 0]];
@@ -35,7 +36,16 @@ function expectLockReleased(world: World): void {
   const service = world.item('service');
   expect(service).toBeDefined();
   expect(service.lockedBy).toBeUndefined();
+  expect(service.lockedByExecution).toBeUndefined();
   expect(service.lockedAt).toBeUndefined();
+}
+
+/** The APIs called only when the lock is held. */
+const HELD_LOCK_APIS = ['dynamodb:getItem', 'sfn:describeExecution'];
+
+/** The ARN of the execution of the rollout state machine named `name`, as the harness names it. */
+function executionArn(name: string): string {
+  return `arn:aws:states:${REGION}:${ACCOUNT}:execution:Rollout:${name}`;
 }
 
 /** The states a run entered between two states (exclusive), first occurrences after `from`. */
@@ -392,8 +402,10 @@ describe('one rollout at a time', () => {
     world.fail('dynamodb:getItem', 3);
     const { first, second, writesDuringSecond, callsOfSecond } = await whileRunning(world, rolloutInput('r2', `${NEW_IMAGE}-other`));
     expect([second.status, second.error]).toEqual(['FAILED', ROLLOUT_ERRORS.inProgress]);
+    // The holder's execution is asked for: it runs, so the lock stays with it.
+    expect(second.cause).toBe(`Rollout r1 of Test/Canary holds the lock: its execution ${executionArn(first.name)} is RUNNING. Start this one when it has ended.`);
     expect(writesDuringSecond).toBe(0);
-    expect(callsOfSecond).toEqual(['TakeLock', 'ReadLock', 'ReadLock', 'ReadLock', 'ReadLock']);
+    expect(callsOfSecond).toEqual(['TakeLock', 'ReadLock', 'ReadLock', 'ReadLock', 'ReadLock', 'DescribeHolder']);
     expect(second.retries).toEqual(Array(3).fill({ state: 'ReadLock', error: THROTTLING['dynamodb:getItem'] }));
     expect(world.item('rollout#r2')).toBeUndefined();
     // The first one is not disturbed.
@@ -434,11 +446,203 @@ describe('one rollout at a time', () => {
   });
 });
 
+describe('a lock left behind by an execution that ended', () => {
+  /** The service item as a holder left it: rollout `r0` of the execution `name` (or one of an earlier version, without it). */
+  function lockLeftBy(world: World, execution: string | undefined, rolloutId = 'r0'): Json {
+    world.items.set('service', {
+      pk: { S: 'service' },
+      liveSlot: { S: 'blue' },
+      lockedBy: { S: rolloutId },
+      ...(execution === undefined ? {} : { lockedByExecution: { S: execution } }),
+      lockedAt: { S: '2025-12-31T23:00:00.000Z' },
+    });
+    return world.item('service');
+  }
+
+  /** The parameters of the first call a state made. */
+  function paramsOf(world: World, state: string): Json {
+    return world.calls.find((c) => c.state === state)?.params;
+  }
+
+  test.each(['SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT'] as const)(
+    'a holder whose execution is %s: its lock is taken over (on the condition that it still holds it), the rollout runs to the end and records the takeover',
+    async (status) => {
+      const world = new World(plain);
+      const holder = world.addExecution('stopped-by-hand', status);
+      lockLeftBy(world, holder.executionArn);
+      const run = await runRollout(world, rolloutInput('r1'));
+
+      expect([run.status, run.error]).toEqual(['SUCCEEDED', undefined]);
+      expect(run.states.slice(0, 8)).toEqual(['CheckInput', 'UseGivenRolloutId', 'TakeLock', 'ReadLock', 'SameRollout', 'DescribeHolder', 'HolderRunning', 'TakeOverLock']);
+      expect(run.states).toContain('RecordTakeover');
+      expect(run.states).not.toContain('RecordRollout');
+      expect(paramsOf(world, 'DescribeHolder')).toEqual({ ExecutionArn: holder.executionArn });
+      const takeOver = paramsOf(world, 'TakeOverLock');
+      expect(takeOver.ConditionExpression).toBe('lockedBy = :holder AND lockedByExecution = :holderExecution');
+      expect(takeOver.ExpressionAttributeValues).toMatchObject({
+        ':holder': { S: 'r0' }, ':holderExecution': { S: holder.executionArn }, ':id': { S: 'r1' }, ':exec': { S: executionArn(run.name) },
+      });
+      expect(world.item('rollout#r1')).toMatchObject({
+        status: 'SUCCEEDED',
+        execution: executionArn(run.name),
+        tookOverFrom: { rolloutId: 'r0', execution: holder.executionArn, status },
+      });
+      expect(weightsFor(world, 'green')).toEqual(HAPPY_WEIGHTS);
+      expectLockReleased(world);
+      expect(world.item('service')).toMatchObject({ liveSlot: 'green', lastRollout: 'r1', lastStatus: 'SUCCEEDED' });
+      expectNoViolation(world);
+    });
+
+  test.each(['RUNNING', 'PENDING_REDRIVE'] as const)('a holder whose execution is %s keeps the lock: RolloutInProgress naming it, nothing written', async (status) => {
+    const world = new World(plain);
+    const holder = world.addExecution('holder', status);
+    const before = lockLeftBy(world, holder.executionArn);
+    const run = await runRollout(world, rolloutInput('r1'));
+
+    expect([run.status, run.error]).toEqual(['FAILED', ROLLOUT_ERRORS.inProgress]);
+    expect(run.cause).toBe(`Rollout r0 of Test/Canary holds the lock: its execution ${holder.executionArn} is ${status}. Start this one when it has ended.`);
+    expect(world.calls.map((c) => c.state)).toEqual(['TakeLock', 'ReadLock', 'DescribeHolder']);
+    expect(world.writes).toBe(0);
+    expect(world.item('service')).toEqual(before);
+    expect(world.item('rollout#r1')).toBeUndefined();
+    expectNoViolation(world);
+  });
+
+  test('a holder whose execution Step Functions no longer knows (ExecutionDoesNotExist, kept 90 days) does not run: taken over, recorded DOES_NOT_EXIST', async () => {
+    const world = new World(plain);
+    const gone = executionArn('long-gone');
+    lockLeftBy(world, gone);
+    const run = await runRollout(world, rolloutInput('r1'));
+
+    expect([run.status, run.error]).toEqual(['SUCCEEDED', undefined]);
+    const described = world.calls.find((c) => c.state === 'DescribeHolder')!;
+    expect(described.error).toBe('Sfn.ExecutionDoesNotExistException');
+    // The name Step Functions gives the error (AWS's model of the API, Java v2 exception class).
+    expect(checkErrorNames('arn:aws:states:::aws-sdk:sfn:describeExecution', [described.error!], 'DescribeHolder')).toEqual([]);
+    expect(run.caught).toEqual([
+      { state: 'TakeLock', error: 'DynamoDB.ConditionalCheckFailedException', next: 'ReadLock' },
+      { state: 'DescribeHolder', error: 'Sfn.ExecutionDoesNotExistException', next: 'HolderGone' },
+    ]);
+    expect(world.item('rollout#r1').tookOverFrom).toEqual({ rolloutId: 'r0', execution: gone, status: 'DOES_NOT_EXIST' });
+    expectLockReleased(world);
+    expectNoViolation(world);
+  });
+
+  test('a lock of an earlier version (no lockedByExecution) is not taken over: RolloutInProgress saying how to clear it, nothing written', async () => {
+    const world = new World(plain);
+    const before = lockLeftBy(world, undefined);
+    const run = await runRollout(world, rolloutInput('r1'));
+
+    expect([run.status, run.error]).toEqual(['FAILED', ROLLOUT_ERRORS.inProgress]);
+    expect(run.cause).toBe('Rollout r0 of Test/Canary holds a lock taken by an earlier version of this state machine, which does not record its execution. '
+      + `If no execution of rollout r0 runs any more, delete lockedBy and lockedAt from the item service of table ${plain.tableName}, then start this rollout again.`);
+    expect(world.calls.map((c) => c.state)).toEqual(['TakeLock', 'ReadLock']);
+    expect(world.writes).toBe(0);
+    expect(world.item('service')).toEqual(before);
+    // The same rollout id started again: a no-op, as before.
+    const again = await runRollout(world, rolloutInput('r0'));
+    expect([again.status, again.states[again.states.length - 1]]).toEqual(['SUCCEEDED', 'AlreadyRunning']);
+    expectNoViolation(world);
+  });
+
+  test('a takeover that loses the race (another start took the lock first): RolloutInProgress, no second attempt', async () => {
+    const world = new World(plain);
+    const holder = world.addExecution('stopped', 'ABORTED');
+    lockLeftBy(world, holder.executionArn);
+    const winner = world.addExecution('winner', 'RUNNING');
+    world.beforeCall = async (call) => {
+      if (call.state !== 'TakeOverLock') return;
+      lockLeftBy(world, winner.executionArn, 'r9');
+    };
+    const run = await runRollout(world, rolloutInput('r1'));
+
+    expect([run.status, run.error]).toEqual(['FAILED', ROLLOUT_ERRORS.inProgress]);
+    expect(run.cause).toBe(`Rollout r1 of Test/Canary could not take over the lock left by rollout r0 (execution ${holder.executionArn}, ABORTED): another start took it first.`);
+    expect(world.calls.map((c) => [c.state, c.error])).toEqual([
+      ['TakeLock', 'DynamoDB.ConditionalCheckFailedException'], ['ReadLock', undefined], ['DescribeHolder', undefined],
+      ['TakeOverLock', 'DynamoDB.ConditionalCheckFailedException'],
+    ]);
+    expect(world.item('service')).toMatchObject({ lockedBy: 'r9', lockedByExecution: winner.executionArn });
+    expect(world.item('rollout#r1')).toBeUndefined();
+    expectNoViolation(world);
+  });
+
+  test('the same rollout id, started again after its execution was stopped: takes the lock over, sees the id ran, frees the lock', async () => {
+    const world = new World(plain);
+    // Rollout r1 stopped by hand after it recorded itself: its lock and its IN_PROGRESS record stay.
+    const stopped = world.addExecution('stopped', 'ABORTED');
+    lockLeftBy(world, stopped.executionArn, 'r1');
+    world.items.set('rollout#r1', { pk: { S: 'rollout#r1' }, status: { S: 'IN_PROGRESS' }, execution: { S: stopped.executionArn } });
+
+    const again = await runRollout(world, rolloutInput('r1'));
+    expect(again.status).toBe('SUCCEEDED');
+    expect(world.calls.map((c) => c.state)).toEqual(['TakeLock', 'ReadLock', 'DescribeHolder', 'TakeOverLock', 'RecordTakeover', 'ReleaseLockOfRepeat']);
+    expect(again.states[again.states.length - 1]).toBe('AlreadyDone');
+    expectLockReleased(world);
+    // A new rollout then runs.
+    expect((await runRollout(world, rolloutInput('r2'))).status).toBe('SUCCEEDED');
+    expectNoViolation(world);
+  });
+
+  test('an execution whose lock was taken over (redriven, say) cannot release the new holder\'s lock, even under the same rollout id', async () => {
+    const world = new World(plain);
+    const newHolder = world.addExecution('new-holder', 'RUNNING');
+    world.beforeCall = async (call) => {
+      if (call.state !== 'CheckAlarms') return;
+      world.beforeCall = undefined;
+      lockLeftBy(world, newHolder.executionArn, 'r1');
+    };
+    const run = await runRollout(world, rolloutInput('r1'));
+    expect([run.status, run.error]).toEqual(['FAILED', 'DynamoDB.ConditionalCheckFailedException']);
+    expect(run.states[run.states.length - 1]).toBe('Promote');
+    expect(world.item('service')).toMatchObject({ lockedBy: 'r1', lockedByExecution: newHolder.executionArn });
+    expectNoViolation(world);
+  });
+
+  test('DescribeExecution throttled (Sfn.SfnException) and the key throttled (Sfn.KmsThrottlingException): retried, then taken over', async () => {
+    const world = new World(plain);
+    const holder = world.addExecution('failed', 'FAILED');
+    lockLeftBy(world, holder.executionArn);
+    for (const error of RETRIED_ERRORS.sfn) world.fail('sfn:describeExecution', 2, error);
+    const run = await runRollout(world, rolloutInput('r1'));
+
+    expect([run.status, run.error]).toEqual(['SUCCEEDED', undefined]);
+    expect(run.retries.filter((r) => r.state === 'DescribeHolder').map((r) => r.error)).toEqual(RETRIED_ERRORS.sfn.flatMap((e) => [e, e]));
+    expect(checkErrorNames('arn:aws:states:::aws-sdk:sfn:describeExecution', RETRIED_ERRORS.sfn, 'DescribeHolder')).toEqual([]);
+    expect(world.item('rollout#r1').tookOverFrom.status).toBe('FAILED');
+    expectNoViolation(world);
+  });
+
+  test('a construct path with quotes and braces is escaped in the intrinsic format string and shown as it is (a backslash as /)', async () => {
+    const odd = synthesizeCanary({ nestedIn: ['Team\'s {app} \\ x'] });
+    expect(validateDefinition(odd.definition)).toEqual([]);
+    const world = new World(odd);
+    const holder = world.addExecution('holder', 'RUNNING');
+    lockLeftBy(world, holder.executionArn);
+    const run = await runRollout(world, rolloutInput('r1'));
+    expect(run.cause).toBe(`Rollout r0 of Test/Team's {app} / x/Canary holds the lock: its execution ${holder.executionArn} is RUNNING. Start this one when it has ended.`);
+    expectNoViolation(world);
+  });
+
+  test('a holder whose status cannot be read (an ARN Step Functions refuses) is not taken over: RolloutInProgress with the error', async () => {
+    const world = new World(plain);
+    const before = lockLeftBy(world, 'not-an-execution-arn');
+    const run = await runRollout(world, rolloutInput('r1'));
+
+    expect([run.status, run.error]).toEqual(['FAILED', ROLLOUT_ERRORS.inProgress]);
+    expect(run.cause).toBe('Rollout r0 of Test/Canary holds the lock and the status of its execution not-an-execution-arn could not be read '
+      + '(Sfn.InvalidArnException); start this one when it has ended.');
+    expect(world.writes).toBe(0);
+    expect(world.item('service')).toEqual(before);
+    expectNoViolation(world);
+  });
+});
+
 describe('throttling', () => {
-  /** The APIs a rollout calls when nobody else holds the lock (GetItem only reads a held lock). */
+  /** The APIs a rollout calls when nobody else holds the lock (GetItem and DescribeExecution only read a held lock). */
   const apis = (synth: Synthesized): string[] => {
     const used = Object.values(statesOf(synth.definition)).filter((st) => st.Type === 'Task').map((st) => RESOURCE_API[st.Resource]);
-    return [...new Set(used)].filter((api) => api !== 'dynamodb:getItem');
+    return [...new Set(used)].filter((api) => !HELD_LOCK_APIS.includes(api));
   };
 
   test.each([
@@ -773,8 +977,9 @@ describe('errors under the names AWS raises them', () => {
     const integration = (api: string) => ({
       dynamodb: 'dynamodb', ecs: 'ecs', route53: 'route53', cloudwatch: 'cloudwatch', applicationautoscaling: 'autoscaling', events: 'events', sns: 'sns',
     } as { [prefix: string]: string })[api.split(':')[0]];
+    // (DescribeExecution's retried errors: 'a lock left behind by an execution that ended'.)
     const apis = [...new Set(Object.values(statesOf(synth.definition)).filter((st) => st.Type === 'Task').map((st) => RESOURCE_API[st.Resource]))]
-      .filter((api) => api !== 'dynamodb:getItem');
+      .filter((api) => !HELD_LOCK_APIS.includes(api));
     for (const api of apis) for (const error of RETRIED_ERRORS[integration(api)]) world.fail(api, 1, error);
     const run = await runRollout(world, rolloutInput('r1'));
     expect([run.status, run.error]).toEqual(['SUCCEEDED', undefined]);

@@ -71,6 +71,8 @@ export async function runRollout(world: World, input: Json, options: RunOptions 
     if (state.Retry) retries[stateName] = 0;
   }
   const machine = new StateMachine(definition, { validationOptions: { checkPaths: true, checkArn: true } });
+  // Step Functions knows the execution while it runs and after it ended (DescribeExecution).
+  const registered = world.addExecution(name, 'RUNNING');
   const execution = machine.run(input, {
     overrides: { taskResourceLocalHandlers: world.handlers(definition), waitTimeOverrides: waits, retryIntervalOverrides: retries },
     context: {
@@ -101,6 +103,8 @@ export async function runRollout(world: World, input: Json, options: RunOptions 
     }
   }
   await collecting;
+  registered.status = status;
+  registered.stopDate = '2026-01-01T01:00:00Z';
   const states: string[] = [];
   const timeline: { state: string; at: number }[] = [];
   const retried: { state: string; error: string }[] = [];

@@ -6,7 +6,10 @@
 import { applyUpdate, AttributeValue, checkAttributeValue, evaluateCondition, ExpressionScope, Item, unmarshall } from './dynamodb-expressions';
 import { clone, Json } from './json';
 import { ACCOUNT, HOSTED_ZONE_ID, REGION, statesOf, Synthesized } from './synthesis';
-import { AlarmContext, ApprovalAnswer, AwsError, Call, DeploymentOutcome, recordFromTemplate, RESOURCE_API, sortKeys, THROTTLING, THROTTLING_CODE, WeightChange } from './world-model';
+import {
+  AlarmContext, ApprovalAnswer, AwsError, Call, DeploymentOutcome, Execution, ExecutionStatus, recordFromTemplate, RESOURCE_API, sortKeys,
+  THROTTLING, THROTTLING_CODE, WeightChange,
+} from './world-model';
 import { callOfTask, checkAnswer, checkCall } from '../../contract/aws-models';
 
 interface Deployment {
@@ -54,6 +57,8 @@ export class World {
   public readonly events: Json[] = [];
   /** Approval requests published. */
   public readonly approvals: Json[] = [];
+  /** Step Functions executions by ARN: every run of the rollout (runRollout registers it), and any a test adds. */
+  public readonly executions = new Map<string, Execution>();
   /** Every call, in order. */
   public readonly calls: Call[] = [];
   /** Contract violations: a call the real API would refuse, or one that names something unknown. Tests expect none. */
@@ -211,6 +216,7 @@ export class World {
       case 'cloudwatch:describeAlarms': return this.describeAlarms(state, p);
       case 'events:putEvents': return this.putEvents(state, p);
       case 'sns:publish': return this.publish(state, p);
+      case 'sfn:describeExecution': return this.describeExecution(state, p);
       default: return this.violate(`${state}: ${api} not simulated`);
     }
   }
@@ -557,6 +563,44 @@ export class World {
       return { ...(metric.length > 0 ? { MetricAlarms: metric } : {}), ...(composite.length > 0 ? { CompositeAlarms: composite } : {}) };
     }
     return { MetricAlarms: metric, CompositeAlarms: composite };
+  }
+
+  // --- Step Functions ---
+
+  /** Adds an execution of the rollout state machine (named `name`) with a status, as another start left it. */
+  public addExecution(name: string, status: ExecutionStatus): Execution {
+    const execution: Execution = {
+      executionArn: `arn:aws:states:${REGION}:${ACCOUNT}:execution:Rollout:${name}`,
+      stateMachineArn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:Rollout`,
+      name,
+      status,
+      startDate: '2025-12-31T23:00:00Z',
+      ...(status === 'RUNNING' ? {} : { stopDate: '2025-12-31T23:30:00Z' }),
+    };
+    this.executions.set(execution.executionArn, execution);
+    return execution;
+  }
+
+  private describeExecution(_state: string, p: Json): Json {
+    // Step Functions refuses a malformed ARN (InvalidArn) and answers ExecutionDoesNotExist for an
+    // execution it does not know, or no longer keeps (90 days after it ended).
+    if (typeof p.ExecutionArn !== 'string' || !/^arn:aws:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/.test(p.ExecutionArn)) {
+      throw new AwsError('Sfn.InvalidArnException', `Invalid Arn: '${p.ExecutionArn}'`);
+    }
+    const execution = this.executions.get(p.ExecutionArn);
+    if (!execution) throw new AwsError('Sfn.ExecutionDoesNotExistException', `Execution Does Not Exist: '${p.ExecutionArn}'`);
+    // The AWS SDK integration's member names (Java v2: executionArn -> ExecutionArn); StartDate and
+    // StopDate are timestamps, answered as ISO strings. Input and output are left out: the
+    // definition keeps only the status.
+    return {
+      ExecutionArn: execution.executionArn,
+      StateMachineArn: execution.stateMachineArn,
+      Name: execution.name,
+      Status: execution.status,
+      StartDate: execution.startDate,
+      ...(execution.stopDate ? { StopDate: execution.stopDate } : {}),
+      RedriveCount: 0,
+    };
   }
 
   // --- EventBridge, SNS ---

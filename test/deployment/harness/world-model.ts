@@ -22,7 +22,9 @@ export class AwsError extends Error {
  * - Route 53 models `ThrottlingException` and `PriorRequestNotComplete` (suffix added);
  * - the optimized DynamoDB integration: `ProvisionedThroughputExceededException`,
  *   `ThrottlingException` and `RequestLimitExceeded` (suffix added);
- * - the optimized SNS and EventBridge integrations: `ThrottledException`, `ThrottlingException`.
+ * - the optimized SNS and EventBridge integrations: `ThrottledException`, `ThrottlingException`;
+ * - Step Functions models no throttling error of its API: its `ThrottlingException` reaches the
+ *   AWS SDK integration as `Sfn.SfnException`.
  */
 export const THROTTLING: { [api: string]: string } = {
   'dynamodb:updateItem': 'DynamoDB.ProvisionedThroughputExceededException',
@@ -38,6 +40,7 @@ export const THROTTLING: { [api: string]: string } = {
   'cloudwatch:describeAlarms': 'CloudWatch.CloudWatchException',
   'events:putEvents': 'EventBridge.ThrottlingException',
   'sns:publish': 'SNS.ThrottledException',
+  'sfn:describeExecution': 'Sfn.SfnException',
 };
 
 /** The error code the service sends with each throttling error (for the error's cause, as Step Functions gives it). */
@@ -45,6 +48,7 @@ export const THROTTLING_CODE: { [error: string]: string } = {
   'Ecs.EcsException': 'ThrottlingException',
   'ApplicationAutoScaling.ApplicationAutoScalingException': 'ThrottlingException',
   'CloudWatch.CloudWatchException': 'Throttling',
+  'Sfn.SfnException': 'ThrottlingException',
 };
 
 /** How the idle slot's deployment goes. */
@@ -102,7 +106,21 @@ export const RESOURCE_API: { [resource: string]: string } = {
   'arn:aws:states:::aws-sdk:cloudwatch:describeAlarms': 'cloudwatch:describeAlarms',
   'arn:aws:states:::events:putEvents': 'events:putEvents',
   'arn:aws:states:::sns:publish.waitForTaskToken': 'sns:publish',
+  'arn:aws:states:::aws-sdk:sfn:describeExecution': 'sfn:describeExecution',
 };
+
+/** An execution status as DescribeExecution answers it (ExecutionStatus of the Step Functions model). */
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
+
+/** An execution of a state machine, as the simulated Step Functions knows it. */
+export interface Execution {
+  readonly executionArn: string;
+  readonly stateMachineArn: string;
+  readonly name: string;
+  status: ExecutionStatus;
+  readonly startDate: string;
+  stopDate?: string;
+}
 
 /**
  * A record as Route 53 answers it through the AWS SDK integration (member names as the AWS SDK
