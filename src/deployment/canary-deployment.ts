@@ -18,6 +18,7 @@ import { validateCanaryProps } from './canary-validation';
 import { OldSlot } from './old-slot';
 import { rolloutDefinition } from './rollout-definition';
 import { EVENT_SOURCE, ROLLOUT_STATUS, createPushRule, outcomeEventPattern } from './rollout-events';
+import { METRICS_NAMESPACE, ROLLOUT_METRICS, canaryDimensionValue } from './rollout-metrics';
 import { acknowledgeRolloutFindings, grantDescribeOwnExecutions, grantRollout, RolloutResources } from './rollout-role';
 import { RolloutSlot, createWeightedRecord, fullyQualified, rolloutSlot } from './rollout-slot';
 import { shortAscii } from './rollout-text';
@@ -533,6 +534,55 @@ export class CanaryDeployment extends Construct {
   /** The number of rollouts that succeeded. */
   public metricRolloutsSucceeded(options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
     return this.stateMachine.metricSucceeded(options);
+  }
+
+  /**
+   * The percentage of the traffic a slot gets, as the rollout sets it: the metric `Weight` of the
+   * namespace `CdkMicroservices/Canary` with the dimensions `Canary` (this canary's construct
+   * path) and `Slot`. The state machine publishes a data point for each slot after every weight
+   * change: each step's weights, 0 for the new slot and 100 for the live one after a rollback,
+   * 100 for the new slot and 0 for the old one at the promotion. Nothing is published between
+   * rollouts, so a graph shows points only where weights changed.
+   *
+   * @param slot the slot's name, `blue` or `green`
+   * @param options the statistic, period, label and other options of the metric
+   * @default - statistic Maximum, period 5 minutes
+   *
+   * @example
+   * declare const canary: CanaryDeployment;
+   *
+   * const greenWeight = canary.metricWeight('green', { period: Duration.minutes(1) });
+   */
+  public metricWeight(slot: string, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    const slots = ['blue', 'green'];
+    if (!slots.includes(slot)) {
+      Problems.reject(CLASS, this, `\`metricWeight\`: the slot ${show(slot)} is not a slot of the canary; use 'blue' or 'green'`);
+    }
+    return this.rolloutMetric(ROLLOUT_METRICS.weight, { [ROLLOUT_METRICS.slotDimension]: slot }, options);
+  }
+
+  /**
+   * The step whose weights are set: the metric `Step` of the namespace `CdkMicroservices/Canary`
+   * with the dimension `Canary` (this canary's construct path). The state machine publishes the
+   * step's number (1 to N, N the number of `steps`) after each step's weight change, 0 after a
+   * rollback and N again at the promotion.
+   *
+   * @param options the statistic, period, label and other options of the metric
+   * @default - statistic Maximum, period 5 minutes
+   */
+  public metricStep(options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return this.rolloutMetric(ROLLOUT_METRICS.step, {}, options);
+  }
+
+  private rolloutMetric(metricName: string, dimensions: { [name: string]: string }, options: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName,
+      statistic: cloudwatch.Stats.MAXIMUM,
+      ...options,
+      // The dimensions the state machine publishes with, whatever the options say.
+      dimensionsMap: { ...options.dimensionsMap, [ROLLOUT_METRICS.canaryDimension]: canaryDimensionValue(this.node.path), ...dimensions },
+    });
   }
 
   /**

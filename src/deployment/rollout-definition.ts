@@ -7,6 +7,7 @@ import { copyContainersState, registerReleaseParameters } from './release-states
 import { ROLLOUT_STATUS, outcomeEventParameters } from './rollout-events';
 import { FAILURE_CAUSES, ROLLOUT_ERRORS, State, retry, sdk } from './rollout-integrations';
 import { HELD_BY_THIS_EXECUTION, LOCK_ATTRIBUTES, THIS_EXECUTION, TOOK_OVER, TOOK_OVER_FROM, lockStates } from './rollout-lock';
+import { publishMetricsState } from './rollout-metrics';
 import { RolloutPlan } from './rollout-plan';
 import { RolloutSlot } from './rollout-slot';
 import { approvalSubject } from './rollout-text';
@@ -212,6 +213,8 @@ export function rolloutDefinition(c: RolloutConfig): State {
   // 4. The plan, as data.
   const plan = c.plan.steps.map((step) => ({
     index: step.index,
+    // The 1-based step number, the value of the Step metric.
+    number: step.index + 1,
     percent: step.percent,
     livePercent: 100 - step.percent,
     percentText: String(step.percent),
@@ -386,8 +389,11 @@ export function rolloutDefinition(c: RolloutConfig): State {
     ResultPath: '$.change',
     Retry: retry('route53'),
     Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'StepFailed' }],
-    Next: 'StartDnsWait',
+    Next: 'PublishStepMetrics',
   });
+  // Metrics of the weights just set (the step's), then on whether or not CloudWatch took them.
+  add('PublishStepMetrics', publishMetricsState(c.label,
+    { idleWeight: { path: '$.at.step.percent' }, liveWeight: { path: '$.at.step.livePercent' }, step: { path: '$.at.step.number' } }, 'StartDnsWait'));
   add('StartDnsWait', { Type: 'Pass', Result: { count: 0 }, ResultPath: '$.dns', Next: 'WaitForDns' });
   add('WaitForDns', { Type: 'Wait', Seconds: c.plan.dnsPollSeconds, Next: 'CheckDns' });
   add('CheckDns', {
@@ -453,8 +459,10 @@ export function rolloutDefinition(c: RolloutConfig): State {
     ResultPath: null,
     Retry: retry('route53', 10),
     Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RollbackFailed' }],
-    Next: 'RecordOutcome',
+    Next: 'PublishRollbackMetrics',
   });
+  // Metrics of the rollback: the new slot 0, the live slot 100, step 0.
+  add('PublishRollbackMetrics', publishMetricsState(c.label, { idleWeight: 0, liveWeight: 100, step: 0 }, 'RecordOutcome'));
   add('RollbackFailed', {
     Type: 'Fail',
     Error: ROLLOUT_ERRORS.rollbackFailed,
@@ -541,7 +549,10 @@ export function rolloutDefinition(c: RolloutConfig): State {
       ...THIS_EXECUTION,
       ':status': { S: ROLLOUT_STATUS.succeeded },
     },
-  }, 'EmitSucceeded'));
+  }, 'PublishPromotionMetrics'));
+  // Metrics of the promotion: the new slot is live with the last step's weights (the new slot
+  // 100, the old one 0), step N (the number of steps). Promote sets no weights: the last step did.
+  add('PublishPromotionMetrics', publishMetricsState(c.label, { idleWeight: 100, liveWeight: 0, step: c.plan.steps.length }, 'EmitSucceeded'));
   add('EmitSucceeded', {
     Type: 'Task',
     Resource: 'arn:aws:states:::events:putEvents',

@@ -10,6 +10,7 @@ import {
   aws_sns as sns,
   aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
+import { METRICS_NAMESPACE } from './rollout-metrics';
 import { acknowledge, nagString, nistAndHipaa } from '../private/acknowledge';
 import { TwelveFactorService } from '../service';
 
@@ -107,6 +108,15 @@ export function grantRollout(role: iam.IRole, r: RolloutResources): void {
     resources: [stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
     conditions: { 'ForAllValues:StringEquals': { 'events:source': [r.eventSource] }, 'Null': { 'events:source': 'false' } },
   }));
+  // cloudwatch:PutMetricData supports no resource-level permission: any resource, limited to the
+  // rollout metrics' namespace by the cloudwatch:namespace condition key:
+  // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html
+  add(new iam.PolicyStatement({
+    sid: 'PublishRolloutMetrics',
+    actions: ['cloudwatch:PutMetricData'],
+    resources: ['*'],
+    conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
+  }));
   if (r.approvalTopic) r.approvalTopic.grantPublish(role);
   if (r.scaleIn) {
     add(new iam.PolicyStatement({
@@ -157,12 +167,13 @@ export function acknowledgeRolloutFindings(stateMachine: sfn.StateMachine, r: Ro
   const stack = Stack.of(stateMachine);
   const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
   const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+  const metrics = `cloudwatch:PutMetricData supports no resource-level permission, so it is limited to the namespace ${METRICS_NAMESPACE} by the cloudwatch:namespace condition key`;
   acknowledge(role, [
     {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: r.scaleIn
-        ? 'ecs:DescribeTaskDefinition supports no resource-level permission; application-autoscaling:RegisterScalableTarget names scalable targets by generated ids unknown at synth, so it is limited to ECS service counts by condition keys.'
-        : 'ecs:DescribeTaskDefinition supports no resource-level permission; every other action names its table, services, task definition families, roles, zone, alarms or event bus.',
+        ? `ecs:DescribeTaskDefinition supports no resource-level permission; ${metrics}; application-autoscaling:RegisterScalableTarget names scalable targets by generated ids unknown at synth, so it is limited to ECS service counts by condition keys.`
+        : `ecs:DescribeTaskDefinition supports no resource-level permission; ${metrics}; every other action names its table, services, task definition families, roles, zone, alarms or event bus.`,
     },
     {
       id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53:::change/*]',

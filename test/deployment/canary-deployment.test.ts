@@ -35,7 +35,7 @@ const PROPS: string[] = [
   'loadBalancerDeletionProtection', 'blueLoadBalancer', 'blueListener', 'greenLoadBalancer', 'greenListener', 'listenerRulePriority',
   'allowSlotsInDifferentVpcs', 'defaultAlarms', 'errorRatePercent', 'latencyThreshold', 'alarmPeriod', 'alarmEvaluationPeriods', 'alarms',
   'alarmPollInterval', 'healthTimeout', 'healthPollInterval', 'enableApprovalBeforeLastStep', 'approvalTopic', 'approvalTimeout', 'oldSlot',
-  'imageRepository', 'startOnPush', 'startOnPushTagPrefix', 'addAlarm',
+  'imageRepository', 'startOnPush', 'startOnPushTagPrefix', 'addAlarm', 'metricWeight',
 ];
 const CANARY_CERT = 'arn:aws:acm:us-east-1:111111111111:certificate/99999999-8888-7777-6666-555555555555';
 const ENV_CERT = 'arn:aws:acm:us-east-1:111111111111:certificate/11111111-2222-3333-4444-555555555555';
@@ -398,7 +398,14 @@ describe('state machine', () => {
     const { canary, definition } = templateOf();
     expect(canary.steps.map((s) => [s.percent, s.bake.toSeconds()])).toEqual([[10, 300], [25, 300], [50, 300], [100, 300]]);
     expect(planOf(definition)).toEqual([10, 25, 50, 100].map((percent, index) => ({
-      index, percent, livePercent: 100 - percent, percentText: String(percent), lastPoll: 29, approvalBefore: false, last: index === 3,
+      index,
+      number: index + 1,
+      percent,
+      livePercent: 100 - percent,
+      percentText: String(percent),
+      lastPoll: 29,
+      approvalBefore: false,
+      last: index === 3,
     })));
     expect(definition.States.Bake).toMatchObject({ Type: 'Wait', Seconds: 10 });
   });
@@ -570,6 +577,57 @@ describe('alarms', () => {
     const { canary } = build();
     const err = thrownBy(() => canary.addAlarm('bus-dlq' as any));
     expectCanaryRefusal(err, PATH, ['addAlarm']);
+  });
+
+  test('metricWeight and metricStep: the namespace and dimensions the state machine publishes with; Maximum by default', () => {
+    const { canary } = build();
+    const weight = canary.metricWeight('green');
+    expect([weight.namespace, weight.metricName, weight.dimensions, weight.statistic]).toEqual(
+      ['CdkMicroservices/Canary', 'Weight', { Canary: PATH, Slot: 'green' }, 'Maximum']);
+    expect(canary.metricWeight('blue', { period: Duration.minutes(1), statistic: 'Average', dimensionsMap: { Slot: 'other' } })).toMatchObject({
+      dimensions: { Canary: PATH, Slot: 'blue' }, statistic: 'Average', period: Duration.minutes(1),
+    });
+    const step = canary.metricStep();
+    expect([step.namespace, step.metricName, step.dimensions, step.statistic]).toEqual(['CdkMicroservices/Canary', 'Step', { Canary: PATH }, 'Maximum']);
+    // The state machine publishes with the same names.
+    const put = definitionOf(canary).States.PublishStepMetrics.Parameters;
+    expect(put.Namespace).toBe(weight.namespace);
+    expect(put.MetricData.map((d: any) => d.MetricName)).toEqual(['Weight', 'Weight', 'Step']);
+    expect(put.MetricData[0].Dimensions).toEqual([{ Name: 'Canary', Value: PATH }, { 'Name': 'Slot', 'Value.$': '$.slots.idle.name' }]);
+  });
+
+  test('a construct path longer than a dimension value (255 characters: aws-cdk-lib\'s limit, CloudWatch takes 1024) keeps its end, ASCII only', () => {
+    const w = canaryWorld();
+    let scope: Construct = w.stack;
+    for (let i = 0; i < 3; i++) scope = new Construct(scope, `Ünit${'x'.repeat(100)}${i}`);
+    const canary = new CanaryDeployment(scope, 'Users', propsIn(w));
+    const value = canary.metricStep().dimensions!.Canary as string;
+    expect(canary.node.path.length).toBeGreaterThan(255);
+    expect(value.length).toBe(255);
+    expect(value).toMatch(/^\.\.\.[\x20-\x7e]*\/Users$/);
+    expect(definitionOf(canary).States.PublishRollbackMetrics.Parameters.MetricData[2].Dimensions).toEqual([{ Name: 'Canary', Value: value }]);
+  });
+
+  test('metricWeight refuses a slot that is neither blue nor green, naming the method and the valid slots', () => {
+    const { canary } = build();
+    for (const slot of ['purple', 'Blue', '']) {
+      const err = thrownBy(() => canary.metricWeight(slot));
+      const refusal = expectCanaryRefusal(err, PATH, ['metricWeight']);
+      expect(refusal.message).toContain(`'${slot}'`);
+      expect(refusal.message).toContain('\'blue\' or \'green\'');
+    }
+  });
+
+  test('the role may PutMetricData in the rollout namespace only (no resource-level permission: "*" by condition, acknowledged)', () => {
+    const { canary, stack } = build();
+    const put = statementsOf(Template.fromStack(stack), idOf(canary.stateMachine.role)).find((s) => s.Sid === 'PublishRolloutMetrics');
+    expect(put).toEqual({
+      Sid: 'PublishRolloutMetrics',
+      Effect: 'Allow',
+      Action: 'cloudwatch:PutMetricData',
+      Resource: '*',
+      Condition: { StringEquals: { 'cloudwatch:namespace': 'CdkMicroservices/Canary' } },
+    });
   });
 
   test('addAlarm refuses a 91st alarm with an error that names the method', () => {

