@@ -6,7 +6,7 @@
 import { copyContainersState, registerReleaseParameters } from './release-states';
 import { ROLLOUT_STATUS, outcomeEventParameters } from './rollout-events';
 import { FAILURE_CAUSES, ROLLOUT_ERRORS, State, retry, sdk } from './rollout-integrations';
-import { HELD_BY_THIS_EXECUTION, LOCK_ATTRIBUTES, THIS_EXECUTION, TOOK_OVER, TOOK_OVER_FROM, lockStates } from './rollout-lock';
+import { ABANDONED_STATUS, HELD_BY_THIS_EXECUTION, LOCK_ATTRIBUTES, THIS_EXECUTION, TOOK_OVER, TOOK_OVER_FROM, lockStates } from './rollout-lock';
 import { publishMetricsState } from './rollout-metrics';
 import { RolloutPlan } from './rollout-plan';
 import { RolloutSlot } from './rollout-slot';
@@ -179,7 +179,7 @@ export function rolloutDefinition(c: RolloutConfig): State {
   add('TookOver', { Type: 'Choice', Choices: [{ ...TOOK_OVER, Next: 'RecordTakeover' }], Default: 'RecordRollout' });
   // The rollout item; a takeover also records whose lock it took (a JSONPath Parameters object
   // cannot leave a key out at run time, hence two states).
-  const recordRollout = (extra: State): State => ddb('putItem', {
+  const recordRollout = (extra: State, next: string): State => ddb('putItem', {
     Item: {
       pk: ROLLOUT_KEY.pk,
       status: { S: 'IN_PROGRESS' },
@@ -192,15 +192,31 @@ export function rolloutDefinition(c: RolloutConfig): State {
       ...extra,
     },
     ConditionExpression: 'attribute_not_exists(pk)',
-  }, 'PlanSteps', {
+  }, next, {
     Catch: [
       { ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], ResultPath: '$.error', Next: 'ReleaseLockOfRepeat' },
       // The lock is taken: any other failure must release it, or every later rollout is refused.
       { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RolloutNotRecorded' },
     ],
   });
-  add('RecordRollout', recordRollout({}));
-  add('RecordTakeover', recordRollout({ tookOverFrom: TOOK_OVER_FROM }));
+  add('RecordRollout', recordRollout({}, 'PlanSteps'));
+  add('RecordTakeover', recordRollout({ tookOverFrom: TOOK_OVER_FROM }, 'CloseHolderRollout'));
+  // The holder's rollout item, left IN_PROGRESS by an execution that ended without recording
+  // its outcome, is closed as ABANDONED (only if it is still IN_PROGRESS: a holder that recorded
+  // its outcome but not the lock's release keeps it). Best effort: nothing of this rollout
+  // depends on it, so a failure goes on with the plan.
+  add('CloseHolderRollout', ddb('updateItem', {
+    Key: { pk: { 'S.$': `States.Format('rollout#{}', ${TOOK_OVER_FROM.M.rolloutId['S.$']})` } },
+    UpdateExpression: 'SET #status = :abandoned, endedAt = :now, takenOverBy = :id',
+    ConditionExpression: '#status = :inProgress',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: {
+      ':abandoned': { S: ABANDONED_STATUS },
+      ':inProgress': { S: 'IN_PROGRESS' },
+      ':now': { 'S.$': '$$.State.EnteredTime' },
+      ':id': { 'S.$': '$.input.rolloutId' },
+    },
+  }, 'PlanSteps', { Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.closeError', Next: 'PlanSteps' }] }));
   outcome('RolloutNotRecorded', ROLLOUT_STATUS.failed, 'RELEASE_FAILED', ROLLOUT_ERRORS.releaseFailed, 'RecordOutcome', '0');
   add('ReleaseLockOfRepeat', ddb('updateItem', {
     Key: SERVICE_KEY,

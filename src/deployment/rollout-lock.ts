@@ -22,6 +22,9 @@ export const HELD_BY_THIS_EXECUTION = 'lockedBy = :id AND lockedByExecution = :e
 /** The value of `:exec`: this execution's ARN. */
 export const THIS_EXECUTION = { ':exec': { 'S.$': '$$.Execution.Id' } };
 
+/** The `status` of the rollout item of a holder whose lock was taken over while it was IN_PROGRESS. */
+export const ABANDONED_STATUS = 'ABANDONED';
+
 /** The `status` a takeover records when DescribeExecution says the holder's execution does not exist. */
 export const HOLDER_GONE = 'DOES_NOT_EXIST';
 

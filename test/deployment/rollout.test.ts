@@ -522,6 +522,8 @@ describe('a lock left behind by an execution that ended', () => {
     expect(run.caught).toEqual([
       { state: 'TakeLock', error: 'DynamoDB.ConditionalCheckFailedException', next: 'ReadLock' },
       { state: 'DescribeHolder', error: 'Sfn.ExecutionDoesNotExistException', next: 'HolderGone' },
+      // The holder left no rollout item here to close.
+      { state: 'CloseHolderRollout', error: 'DynamoDB.ConditionalCheckFailedException', next: 'PlanSteps' },
     ]);
     expect(world.item('rollout#r1').tookOverFrom).toEqual({ rolloutId: 'r0', execution: gone, status: 'DOES_NOT_EXIST' });
     expectLockReleased(world);
@@ -565,6 +567,39 @@ describe('a lock left behind by an execution that ended', () => {
     expect(world.item('service')).toMatchObject({ lockedBy: 'r9', lockedByExecution: winner.executionArn });
     expect(world.item('rollout#r1')).toBeUndefined();
     expectNoViolation(world);
+  });
+
+  test('the rollout item the holder left IN_PROGRESS is closed as ABANDONED, naming the rollout that took its lock over', async () => {
+    const world = new World(plain);
+    const stopped = world.addExecution('stopped', 'ABORTED');
+    lockLeftBy(world, stopped.executionArn, 'r0');
+    world.items.set('rollout#r0', { pk: { S: 'rollout#r0' }, status: { S: 'IN_PROGRESS' }, execution: { S: stopped.executionArn } });
+    const run = await runRollout(world, rolloutInput('r1'));
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.states.slice(run.states.indexOf('RecordTakeover'), run.states.indexOf('RecordTakeover') + 3)).toEqual(['RecordTakeover', 'CloseHolderRollout', 'PlanSteps']);
+    const close = paramsOf(world, 'CloseHolderRollout');
+    expect(close).toMatchObject({ Key: { pk: { S: 'rollout#r0' } }, ConditionExpression: '#status = :inProgress' });
+    expect(world.item('rollout#r0')).toMatchObject({ status: 'ABANDONED', takenOverBy: 'r1', execution: stopped.executionArn });
+    expect(world.item('rollout#r1')).toMatchObject({ status: 'SUCCEEDED', tookOverFrom: { rolloutId: 'r0', status: 'ABORTED' } });
+    expectNoViolation(world);
+  });
+
+  test('a holder\'s rollout item that already records its outcome (or none at all) is left as it is, and the rollout goes on', async () => {
+    for (const item of [{ pk: { S: 'rollout#r0' }, status: { S: 'ROLLED_BACK' } }, undefined]) {
+      const world = new World(plain);
+      const stopped = world.addExecution('stopped', 'FAILED');
+      lockLeftBy(world, stopped.executionArn, 'r0');
+      if (item) world.items.set('rollout#r0', item);
+      const run = await runRollout(world, rolloutInput('r1'));
+
+      expect(run.status).toBe('SUCCEEDED');
+      const closed = world.calls.filter((c) => c.state === 'CloseHolderRollout');
+      expect(closed.map((c) => c.error)).toEqual(['DynamoDB.ConditionalCheckFailedException']);
+      if (item) expect(world.item('rollout#r0')).toEqual({ pk: 'rollout#r0', status: 'ROLLED_BACK' });
+      else expect(world.item('rollout#r0')).toBeUndefined();
+      expectNoViolation(world);
+    }
   });
 
   test('the same rollout id, started again after its execution was stopped: takes the lock over, sees the id ran, frees the lock', async () => {
