@@ -22,8 +22,9 @@ import { allowClients, allowedClientProblems, allowedPrincipalProblems } from '.
 import { ConnectionEvent, addConnectionNotifications, connectionNotificationProblems, connectionNotificationsEnabled } from './connection-notifications';
 import { addPrivateDnsName, privateDnsNameProblems } from './private-dns-name';
 import { obtainAccessLogsBucket } from '../environment/environment-support';
-import { ImportedMicroserviceEnvironment } from '../environment/imported-environment';
+import { sharingOf } from '../environment/sharing';
 import { acknowledge, nistAndHipaa } from '../private/acknowledge';
+import { allowNetworkLoadBalancerLogs } from '../private/log-buckets';
 import { isDomainName, normalDnsName } from '../private/naming';
 import { Problems, checkInt, checkKinds, checkSeconds, enumProblem, kindProblem, known, show } from '../private/validation';
 import { ITwelveFactorService } from '../service';
@@ -421,25 +422,13 @@ export class PrivateLinkExposure extends Resource implements IPrivateLinkExposur
     this.loadBalancer.setAttribute('access_logs.s3.bucket', bucket.bucketName);
     this.loadBalancer.setAttribute('access_logs.s3.prefix', prefix);
     const account = Stack.of(this).account;
-    const delivery = new iam.ServicePrincipal('delivery.logs.amazonaws.com');
-    const write = bucket.addToResourcePolicy(new iam.PolicyStatement({
-      actions: ['s3:PutObject'],
-      principals: [delivery],
-      resources: [bucket.arnForObjects(`${prefix}/AWSLogs/${account}/*`)],
-      conditions: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceAccount': account } },
-    }));
-    bucket.addToResourcePolicy(new iam.PolicyStatement({
-      actions: ['s3:GetBucketAcl'],
-      principals: [delivery],
-      resources: [bucket.bucketArn],
-      conditions: { StringEquals: { 'aws:SourceAccount': account } },
-    }));
+    const write = allowNetworkLoadBalancerLogs(bucket, prefix, account);
     // An imported bucket: its policy is written elsewhere, and Elastic Load Balancing refuses
     // to turn access logs on when it may not write there. The bucket of an environment shared
     // with other apps (`fromLookup`) lets every load balancer of its account write under alb/
     // and nlb/ (the environment's app writes that policy for them); a bucket the user brought
     // may not.
-    if (!write.statementAdded && !(this.service.environment instanceof ImportedMicroserviceEnvironment)) {
+    if (!write.statementAdded && !sharingOf(this.service.environment)?.imported) {
       Annotations.of(this).addWarningV2('cdk-microservices:accessLogsBucketPolicy',
         `The access-log bucket is imported: its policy must let delivery.logs.amazonaws.com write under ${prefix}/AWSLogs/${account}/ `
         + '(s3:PutObject with s3:x-amz-acl bucket-owner-full-control, and s3:GetBucketAcl), or the load balancer\'s access logs cannot be turned on and its deployment fails.');

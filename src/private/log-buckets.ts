@@ -104,11 +104,21 @@ export function allowAccountLoadBalancerLogs(bucket: s3.IBucket, scope: Construc
     principals: [elbAccount ? new iam.AccountPrincipal(elbAccount) : new iam.ServicePrincipal('logdelivery.elasticloadbalancing.amazonaws.com')],
     resources: [bucket.arnForObjects(`alb/AWSLogs/${account}/*`)],
   }));
+  allowNetworkLoadBalancerLogs(bucket, 'nlb', account);
+}
+
+/**
+ * Lets the log delivery service write Network Load Balancer access logs of `account` under
+ * `prefix/` of the bucket, with the ACL and source account it sends:
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-access-logs.html#access-logging-bucket-requirements
+ * Returns the result of adding the write statement (not added: the bucket is imported).
+ */
+export function allowNetworkLoadBalancerLogs(bucket: s3.IBucket, prefix: string, account: string): iam.AddToResourcePolicyResult {
   const delivery = new iam.ServicePrincipal('delivery.logs.amazonaws.com');
-  bucket.addToResourcePolicy(new iam.PolicyStatement({
+  const write = bucket.addToResourcePolicy(new iam.PolicyStatement({
     actions: ['s3:PutObject'],
     principals: [delivery],
-    resources: [bucket.arnForObjects(`nlb/AWSLogs/${account}/*`)],
+    resources: [bucket.arnForObjects(`${prefix}/AWSLogs/${account}/*`)],
     conditions: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceAccount': account } },
   }));
   bucket.addToResourcePolicy(new iam.PolicyStatement({
@@ -117,4 +127,5 @@ export function allowAccountLoadBalancerLogs(bucket: s3.IBucket, scope: Construc
     resources: [bucket.bucketArn],
     conditions: { StringEquals: { 'aws:SourceAccount': account } },
   }));
+  return write;
 }

@@ -176,9 +176,10 @@ function sharedListenerPriority(scope: Construct, props: TwelveFactorServiceProp
   const env = props.environment;
   const sharing = sharingOf(env);
   if (!sharing) return listenerPrioritiesOf(env).reserve(props.routePriority, scope);
-  // Explicit priorities are also unique within this app, at synthesis.
-  const requested = sharing.imported
-    ? (props.routePriority === undefined ? undefined : listenerPrioritiesOf(env).reserve(props.routePriority, scope))
+  // Explicit priorities are also unique within this app, at synthesis; a service of another app
+  // without one asks the claim for the lowest free one.
+  const requested = sharing.imported && props.routePriority === undefined
+    ? undefined
     : listenerPrioritiesOf(env).reserve(props.routePriority, scope);
   const claim = listenerPriorityClaim(scope, 'ListenerPriorityClaim', {
     serviceToken: sharing.claimServiceToken,
