@@ -6,6 +6,7 @@
 import { copyContainersState, registerReleaseParameters } from './release-states';
 import { ROLLOUT_STATUS, outcomeEventParameters } from './rollout-events';
 import { FAILURE_CAUSES, ROLLOUT_ERRORS, State, retry, sdk } from './rollout-integrations';
+import { abortCheckStates, recordIdleImageState, recordWeightsState } from './rollout-live-state';
 import { ABANDONED_STATUS, HELD_BY_THIS_EXECUTION, LOCK_ATTRIBUTES, THIS_EXECUTION, TOOK_OVER, TOOK_OVER_FROM, lockStates } from './rollout-lock';
 import { publishMetricsState } from './rollout-metrics';
 import { RolloutPlan } from './rollout-plan';
@@ -31,6 +32,11 @@ export interface RolloutConfig {
   /** What the service is called in events and approval messages. */
   readonly label: string;
   readonly eventSource: string;
+  /**
+   * The repository releases come from (`imageRepository`): an image of another repository is
+   * refused before the lock is taken.
+   */
+  readonly imageRepositoryUri?: string;
 }
 
 const SERVICE_KEY = { pk: { S: 'service' } };
@@ -42,6 +48,9 @@ export function rolloutDefinition(c: RolloutConfig): State {
   const add = (name: string, state: State): string => {
     states[name] = state;
     return name;
+  };
+  const addAll = (more: { [name: string]: State }): void => {
+    for (const [name, state] of Object.entries(more)) add(name, state);
   };
   const ddb = (action: string, params: State, next: string, extra: State = {}): State => ({
     Type: 'Task',
@@ -162,8 +171,27 @@ export function rolloutDefinition(c: RolloutConfig): State {
     Error: ROLLOUT_ERRORS.invalidInput,
     Cause: 'Start a rollout with {"image": "<repository>:<tag> or <repository>@<digest>", "rolloutId": "<optional id>"}: image a non-empty string, rolloutId (if given) a non-empty string.',
   });
-  add('UseGivenRolloutId', { Type: 'Pass', Parameters: { 'image.$': '$.image', 'rolloutId.$': '$.rolloutId' }, ResultPath: '$.input', Next: 'TakeLock' });
-  add('UseExecutionName', { Type: 'Pass', Parameters: { 'image.$': '$.image', 'rolloutId.$': '$$.Execution.Name' }, ResultPath: '$.input', Next: 'TakeLock' });
+  const afterInput = c.imageRepositoryUri ? 'CheckImageRepository' : 'TakeLock';
+  add('UseGivenRolloutId', { Type: 'Pass', Parameters: { 'image.$': '$.image', 'rolloutId.$': '$.rolloutId' }, ResultPath: '$.input', Next: afterInput });
+  add('UseExecutionName', { Type: 'Pass', Parameters: { 'image.$': '$.image', 'rolloutId.$': '$$.Execution.Name' }, ResultPath: '$.input', Next: afterInput });
+  if (c.imageRepositoryUri) {
+    // Releases come from the slots' repository: `<uri>:<tag>` or `<uri>@sha256:<digest>`. Any
+    // other image is refused before the lock is taken and before anything is deployed. (A
+    // repository URI holds no `*` or backslash, the only characters StringMatches treats apart.)
+    add('CheckImageRepository', {
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.input.image', StringMatches: `${c.imageRepositoryUri}:*`, Next: 'TakeLock' },
+        { Variable: '$.input.image', StringMatches: `${c.imageRepositoryUri}@sha256:*`, Next: 'TakeLock' },
+      ],
+      Default: 'ImageNotInRepository',
+    });
+    add('ImageNotInRepository', {
+      Type: 'Fail',
+      Error: ROLLOUT_ERRORS.invalidInput,
+      Cause: `The image is not one of the repository the slots of ${c.label} release from: give ${c.imageRepositoryUri}:<tag> or ${c.imageRepositoryUri}@sha256:<digest>.`,
+    });
+  }
 
   // 2. One rollout at a time: the lock, taken, or taken over from a holder that no longer runs.
   for (const [name, state] of Object.entries(lockStates({ tableName: c.tableName, label: c.label, next: 'ChooseSlots' }))) add(name, state);
@@ -176,7 +204,16 @@ export function rolloutDefinition(c: RolloutConfig): State {
   });
   add('BlueIsLive', { Type: 'Pass', Result: { live: slotData(c.blue), idle: slotData(c.green) }, ResultPath: '$.slots', Next: 'TookOver' });
   add('GreenIsLive', { Type: 'Pass', Result: { live: slotData(c.green), idle: slotData(c.blue) }, ResultPath: '$.slots', Next: 'TookOver' });
-  add('TookOver', { Type: 'Choice', Choices: [{ ...TOOK_OVER, Next: 'RecordTakeover' }], Default: 'RecordRollout' });
+  add('TookOver', { Type: 'Choice', Choices: [{ ...TOOK_OVER, Next: 'Takeover' }], Default: 'NoTakeover' });
+  // Whose lock this rollout took over, for its outcome event (`tookOverFrom`, empty without a takeover).
+  const holder = TOOK_OVER_FROM.M;
+  add('Takeover', {
+    Type: 'Pass',
+    Parameters: { 'rolloutId.$': holder.rolloutId['S.$'], 'execution.$': holder.execution['S.$'], 'status.$': holder.status['S.$'] },
+    ResultPath: '$.takeover',
+    Next: 'RecordTakeover',
+  });
+  add('NoTakeover', { Type: 'Pass', Result: {}, ResultPath: '$.takeover', Next: 'RecordRollout' });
   // The rollout item; a takeover also records whose lock it took (a JSONPath Parameters object
   // cannot leave a key out at run time, hence two states).
   const recordRollout = (extra: State, next: string): State => ddb('putItem', {
@@ -234,6 +271,7 @@ export function rolloutDefinition(c: RolloutConfig): State {
     percent: step.percent,
     livePercent: 100 - step.percent,
     percentText: String(step.percent),
+    livePercentText: String(100 - step.percent),
     lastPoll: step.polls - 1,
     approvalBefore: step.approvalBefore,
     last: step.last,
@@ -309,13 +347,26 @@ export function rolloutDefinition(c: RolloutConfig): State {
     ResultPath: '$.deployment',
     Retry: retry('ecs'),
     Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'ReleaseFailed' }],
-    Next: 'StartHealthWait',
+    Next: 'RecordIdleImage',
+  });
+  // What the idle slot runs now, for deployments (rollout-live-state.ts). If it cannot be
+  // recorded, the release fails before any traffic: a deployment would put the slot's recorded
+  // image back on it, which is harmless while it has no traffic, not once it has.
+  add('RecordIdleImage', recordIdleImageState(c.tableName, 'StartHealthWait', { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'ReleaseFailed' }));
+  // A record refused because the lock is no longer this execution's: another start took it over
+  // (this execution was thought ended: redriven, say). It stops at once, touching nothing more:
+  // the weights and the lock are the new holder's.
+  add('LockTakenOver', {
+    Type: 'Fail',
+    Error: ROLLOUT_ERRORS.lockTakenOver,
+    Cause: `The lock of ${c.label} was taken over by another rollout while this execution ran: it stopped without changing anything more.`,
   });
   outcome('ReleaseFailed', ROLLOUT_STATUS.failed, 'RELEASE_FAILED', ROLLOUT_ERRORS.releaseFailed, 'RecordOutcome');
 
   // 6. Wait until the idle slot is steady and healthy, with a timeout.
   add('StartHealthWait', { Type: 'Pass', Result: { count: 0 }, ResultPath: '$.health', Next: 'WaitForIdleSlot' });
-  add('WaitForIdleSlot', { Type: 'Wait', Seconds: c.plan.healthPollSeconds, Next: 'DescribeIdleSlot' });
+  add('WaitForIdleSlot', { Type: 'Wait', Seconds: c.plan.healthPollSeconds, Next: 'AbortWhileDeploying' });
+  addAll(abortCheckStates(c.tableName, 'AbortWhileDeploying', 'DescribeIdleSlot', 'AbortRequested'));
   add('DescribeIdleSlot', {
     Type: 'Task',
     Resource: sdk('ecs', 'describeServices'),
@@ -405,13 +456,18 @@ export function rolloutDefinition(c: RolloutConfig): State {
     ResultPath: '$.change',
     Retry: retry('route53'),
     Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'StepFailed' }],
-    Next: 'PublishStepMetrics',
+    Next: 'RecordStepWeights',
   });
+  // The weights just set, for deployments: a step whose weights cannot be recorded rolls back
+  // (a deployment would otherwise set weights the rollout did not choose).
+  add('RecordStepWeights', recordWeightsState(c.tableName, { path: '$.at.step.percentText' }, { path: '$.at.step.livePercentText' },
+    'PublishStepMetrics', { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'StepFailed' }));
   // Metrics of the weights just set (the step's), then on whether or not CloudWatch took them.
   add('PublishStepMetrics', publishMetricsState(c.label,
     { idleWeight: { path: '$.at.step.percent' }, liveWeight: { path: '$.at.step.livePercent' }, step: { path: '$.at.step.number' } }, 'StartDnsWait'));
   add('StartDnsWait', { Type: 'Pass', Result: { count: 0 }, ResultPath: '$.dns', Next: 'WaitForDns' });
-  add('WaitForDns', { Type: 'Wait', Seconds: c.plan.dnsPollSeconds, Next: 'CheckDns' });
+  add('WaitForDns', { Type: 'Wait', Seconds: c.plan.dnsPollSeconds, Next: 'AbortWhileDnsSyncs' });
+  addAll(abortCheckStates(c.tableName, 'AbortWhileDnsSyncs', 'CheckDns', 'AbortRequested'));
   add('CheckDns', {
     Type: 'Task',
     Resource: sdk('route53', 'getChange'),
@@ -440,7 +496,10 @@ export function rolloutDefinition(c: RolloutConfig): State {
   outcome('StepFailed', ROLLOUT_STATUS.rolledBack, 'STEP_FAILED', ROLLOUT_ERRORS.stepFailed, 'RestoreWeights');
 
   add('StartBake', { Type: 'Pass', Result: { count: 0 }, ResultPath: '$.bake', Next: 'Bake' });
-  add('Bake', { Type: 'Wait', Seconds: c.plan.alarmPollSeconds, Next: 'CheckAlarms' });
+  add('Bake', { Type: 'Wait', Seconds: c.plan.alarmPollSeconds, Next: 'AbortWhileBaking' });
+  addAll(abortCheckStates(c.tableName, 'AbortWhileBaking', 'CheckAlarms', 'AbortRequested'));
+  // An operator's abort (npx cdk-microservices rollout abort): back to the live slot, as a refused approval.
+  outcome('AbortRequested', ROLLOUT_STATUS.rolledBack, 'ABORTED', ROLLOUT_ERRORS.aborted, 'RestoreWeights');
   checkAlarms('CheckAlarms', 'AlarmFiring');
   add('AlarmFiring', {
     Type: 'Choice',
@@ -475,8 +534,12 @@ export function rolloutDefinition(c: RolloutConfig): State {
     ResultPath: null,
     Retry: retry('route53', 10),
     Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RollbackFailed' }],
-    Next: 'PublishRollbackMetrics',
+    Next: 'RecordRestoredWeights',
   });
+  // The weights are back: recorded for deployments, best effort (the rollback is done; if the
+  // record fails, $.liveStateError says so in the execution's history).
+  add('RecordRestoredWeights', recordWeightsState(c.tableName, '0', '100', 'PublishRollbackMetrics',
+    { ErrorEquals: ['States.ALL'], ResultPath: '$.liveStateError', Next: 'PublishRollbackMetrics' }));
   // Metrics of the rollback: the new slot 0, the live slot 100, step 0.
   add('PublishRollbackMetrics', publishMetricsState(c.label, { idleWeight: 0, liveWeight: 100, step: 0 }, 'RecordOutcome'));
   add('RollbackFailed', {

@@ -50,6 +50,8 @@ export function outcomeEventParameters(eventSource: string, label: string): { [k
         'percent.$': '$.outcome.percent',
         'liveSlot.$': '$.outcome.liveSlot',
         'execution.$': '$$.Execution.Id',
+        // The lock this rollout took over from an execution that had ended ({} if none).
+        'tookOverFrom.$': '$.takeover',
       },
     }],
   };

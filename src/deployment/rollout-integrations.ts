@@ -18,6 +18,7 @@ export const ROLLOUT_ERRORS = {
   dnsNotInSync: 'CanaryDeployment.DnsNotInSync',
   stepFailed: 'CanaryDeployment.StepFailed',
   rollbackFailed: 'CanaryDeployment.RollbackFailed',
+  lockTakenOver: 'CanaryDeployment.LockTakenOver',
 };
 
 /**
@@ -84,7 +85,7 @@ export const FAILURE_CAUSES: { [error: string]: string } = {
   [ROLLOUT_ERRORS.releaseFailed]: 'The release could not be registered or deployed to the idle slot; no traffic was shifted.',
   [ROLLOUT_ERRORS.unhealthy]: 'The idle slot did not become steady and healthy in time (or ECS rolled its deployment back); no traffic was shifted.',
   [ROLLOUT_ERRORS.rolledBack]: 'An alarm fired during a step: all traffic is back on the live slot.',
-  [ROLLOUT_ERRORS.aborted]: 'The last step was refused: all traffic is back on the live slot.',
+  [ROLLOUT_ERRORS.aborted]: 'The rollout was aborted (the last step refused, or an operator asked): all traffic is back on the live slot.',
   [ROLLOUT_ERRORS.approvalTimedOut]: 'Nobody approved the last step in time: all traffic is back on the live slot.',
   [ROLLOUT_ERRORS.dnsNotInSync]: 'Route 53 did not report the weight change INSYNC in time: all traffic is back on the live slot.',
   [ROLLOUT_ERRORS.stepFailed]: 'An AWS call of a step failed after its retries: all traffic is back on the live slot.',

@@ -9,8 +9,11 @@
 import { ROLLOUT_ERRORS, State, retry, sdk } from './rollout-integrations';
 import { intrinsicLiteral } from './rollout-text';
 
-/** The attributes of the lock, as a REMOVE list: every state that releases the lock removes them all. */
-export const LOCK_ATTRIBUTES = 'lockedBy, lockedByExecution, lockedAt';
+/**
+ * The attributes of the lock, as a REMOVE list: every state that releases the lock removes them
+ * all, with an operator's request to abort the rollout that held it (rollout-live-state.ts).
+ */
+export const LOCK_ATTRIBUTES = 'lockedBy, lockedByExecution, lockedAt, abortRequested';
 
 /**
  * The condition of a release: the lock is still held by this rollout and this execution (a

@@ -402,6 +402,7 @@ describe('state machine', () => {
       number: index + 1,
       percent,
       livePercent: 100 - percent,
+      livePercentText: String(100 - percent),
       percentText: String(percent),
       lastPoll: 29,
       approvalBefore: false,

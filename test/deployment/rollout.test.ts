@@ -380,7 +380,7 @@ describe('an idle slot that does not become healthy', () => {
 
 describe('one rollout at a time', () => {
   /** Runs `second` when the first rollout makes its first alarm check, and returns both runs. */
-  async function whileRunning(world: World, second: Json): Promise<{ first: Run; second: Run; writesDuringSecond: number; callsOfSecond: string[] }> {
+  async function whileRunning(world: World, second: Json, beforeSecond?: () => void): Promise<{ first: Run; second: Run; writesDuringSecond: number; callsOfSecond: string[] }> {
     let inner: Run | undefined;
     let writes = 0;
     let calls: string[] = [];
@@ -389,6 +389,7 @@ describe('one rollout at a time', () => {
       world.beforeCall = undefined;
       const before = world.writes;
       const from = world.calls.length;
+      beforeSecond?.();
       inner = await runRollout(world, second);
       writes = world.writes - before;
       calls = world.calls.slice(from).map((c) => c.state);
@@ -399,8 +400,8 @@ describe('one rollout at a time', () => {
 
   test('a second rollout started while one runs is refused with RolloutInProgress and writes nothing', async () => {
     const world = new World(plain);
-    world.fail('dynamodb:getItem', 3);
-    const { first, second, writesDuringSecond, callsOfSecond } = await whileRunning(world, rolloutInput('r2', `${NEW_IMAGE}-other`));
+    const { first, second, writesDuringSecond, callsOfSecond } = await whileRunning(world, rolloutInput('r2', `${NEW_IMAGE}-other`),
+      () => world.fail('dynamodb:getItem', 3));
     expect([second.status, second.error]).toEqual(['FAILED', ROLLOUT_ERRORS.inProgress]);
     // The holder's execution is asked for: it runs, so the lock stays with it.
     expect(second.cause).toBe(`Rollout r1 of Test/Canary holds the lock: its execution ${executionArn(first.name)} is RUNNING. Start this one when it has ended.`);
@@ -628,8 +629,11 @@ describe('a lock left behind by an execution that ended', () => {
       lockLeftBy(world, newHolder.executionArn, 'r1');
     };
     const run = await runRollout(world, rolloutInput('r1'));
-    expect([run.status, run.error]).toEqual(['FAILED', 'DynamoDB.ConditionalCheckFailedException']);
-    expect(run.states[run.states.length - 1]).toBe('Promote');
+    // Its next record of what is live (the next step's weights) is refused: it stops there, and
+    // neither restores the weights (they are the new holder's) nor touches the lock.
+    expect([run.status, run.error]).toEqual(['FAILED', ROLLOUT_ERRORS.lockTakenOver]);
+    expect(run.states.slice(-3)).toEqual(['SetWeights', 'RecordStepWeights', 'LockTakenOver']);
+    expect(run.states).not.toContain('RestoreWeights');
     expect(world.item('service')).toMatchObject({ lockedBy: 'r1', lockedByExecution: newHolder.executionArn });
     expectNoViolation(world);
   });
@@ -1098,7 +1102,7 @@ describe('metrics of a rollout (CloudWatch PutMetricData)', () => {
     ]);
     // Each publish comes right after the weight change it reports (before the DNS wait), and the
     // promotion's after the new slot is recorded live.
-    for (const [i, st] of run.states.entries()) if (st === 'SetWeights') expect(run.states[i + 1]).toBe('PublishStepMetrics');
+    for (const [i, st] of run.states.entries()) if (st === 'SetWeights') expect(run.states.slice(i + 1, i + 3)).toEqual(['RecordStepWeights', 'PublishStepMetrics']);
     expect(run.states.slice(-4)).toEqual(['Promote', 'PublishPromotionMetrics', 'EmitSucceeded', 'Promoted']);
     // One namespace, the units of the model's StandardUnit, and exactly the dimensions the
     // construct's metric methods read.
@@ -1135,7 +1139,7 @@ describe('metrics of a rollout (CloudWatch PutMetricData)', () => {
       ['PublishRollbackMetrics', 0, 100, 0],
     ]);
     const restore = run.states.indexOf('RestoreWeights');
-    expect(run.states.slice(restore, restore + 3)).toEqual(['RestoreWeights', 'PublishRollbackMetrics', 'RecordOutcome']);
+    expect(run.states.slice(restore, restore + 4)).toEqual(['RestoreWeights', 'RecordRestoredWeights', 'PublishRollbackMetrics', 'RecordOutcome']);
     expectNoViolation(world);
   });
 
