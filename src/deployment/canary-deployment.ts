@@ -1,5 +1,5 @@
 import {
-  Duration, RemovalPolicy, Stack,
+  CustomResource, Duration, RemovalPolicy, Stack,
   aws_certificatemanager as acm,
   aws_cloudwatch as cloudwatch,
   aws_dynamodb as dynamodb,
@@ -10,12 +10,15 @@ import {
   aws_iam as iam,
   aws_route53 as route53,
   aws_sns as sns,
+  aws_ssm as ssm,
   aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { CanaryStep } from './canary-step';
 import { validateCanaryProps } from './canary-validation';
+import { LiveState } from './live-state';
 import { OldSlot } from './old-slot';
+import { CANARY_PARAMETER_PREFIX, canaryNameProblem } from './operator-contract';
 import { rolloutDefinition } from './rollout-definition';
 import { EVENT_SOURCE, ROLLOUT_STATUS, createPushRule, outcomeEventPattern } from './rollout-events';
 import { METRICS_NAMESPACE, ROLLOUT_METRICS, canaryDimensionValue } from './rollout-metrics';
@@ -26,7 +29,7 @@ import { createSlotAlarms } from './slot-alarms';
 import { addLoadBalancer, createLogGroup } from '../environment/environment-support';
 import { acknowledge, nistAndHipaa } from '../private/acknowledge';
 import { words } from '../private/naming';
-import { Problems, show } from '../private/validation';
+import { Problems, known, show } from '../private/validation';
 import { TwelveFactorService, TwelveFactorServiceProps } from '../service';
 
 const CLASS = 'CanaryDeployment';
@@ -246,11 +249,23 @@ export interface CanaryDeploymentProps {
 
   /**
    * The ECR repository rollouts take their images from: both slots' execution roles may
-   * pull from it. Needed by `startOnPush`.
+   * pull from it, and a rollout of an image of another repository is refused before anything
+   * changes. Needed by `startOnPush`.
    *
    * @default - none: grant pulls yourself for images from other repositories
    */
   readonly imageRepository?: ecr.IRepository;
+
+  /**
+   * The name operators give the rollout command (`npx cdk-microservices rollout status
+   * --canary <name>`): the construct writes what the command needs (state machine, table,
+   * steps) to the SSM String parameter `/cdk-microservices/canaries/<name>`. Levels of letters,
+   * digits, `_`, `.` and `-`, separated by `/` (at most 5 levels, 200 characters); unique in
+   * the account and Region.
+   *
+   * @default - `<stack name>/<service name>`, for example `Users/users`
+   */
+  readonly canaryName?: string;
 
   /**
    * Start a rollout when an image is pushed to `imageRepository` (an EventBridge rule on
@@ -281,8 +296,13 @@ export interface CanaryDeploymentProps {
  * A release is a new revision of the idle slot's task definition, copied from the current one:
  * every container is kept as it is, except the app container, whose image becomes the rollout's
  * `image` and whose `RELEASE_ID` environment variable becomes that same image (added if the
- * container had none), so that a released task always names its release. The service's
- * `releaseId` therefore names only the revision CloudFormation deploys.
+ * container had none), so that a released task always names its release.
+ *
+ * A deployment never undoes a rollout: each slot's app container takes its image (and
+ * `RELEASE_ID`) and each record its weight from what the rollouts recorded, read at deploy time
+ * by a custom resource (`liveState`). `serviceProps.image` is what both slots run until the
+ * first rollout; after it, images change only through rollouts, and a configuration change
+ * (variables, secrets, size) reaches both slots, each keeping the image it runs.
  *
  * @example
  * declare const env: MicroserviceEnvironment;
@@ -353,6 +373,18 @@ export class CanaryDeployment extends Construct {
   public readonly rollbackReaction: Duration;
   /** The source of the EventBridge events a rollout emits. */
   public readonly eventSource: string = EVENT_SOURCE;
+  /** The name operators give the rollout command (`--canary`). */
+  public readonly canaryName: string;
+  /**
+   * The SSM String parameter `/cdk-microservices/canaries/<canaryName>`: what the rollout
+   * command needs (JSON: state machine ARN, table name, steps, durations, image repository).
+   */
+  public readonly operatorParameter: ssm.StringParameter;
+  /**
+   * The custom resource that reads, at deploy time, the image each slot runs and each slot's
+   * weight, as the rollouts recorded them (`Custom::CanaryLiveState`).
+   */
+  public readonly liveState: CustomResource;
 
   private readonly extraAlarms: cloudwatch.IAlarm[] = [];
 
@@ -456,6 +488,7 @@ export class CanaryDeployment extends Construct {
       ephemeralStorage: serviceProps.ephemeralStorageGiB !== undefined,
       label: this.node.path,
       eventSource: this.eventSource,
+      imageRepositoryUri: props.imageRepository?.repositoryUri,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromString(stack.toJsonString(definition)),
@@ -480,6 +513,44 @@ export class CanaryDeployment extends Construct {
     };
     grantRollout(this.stateMachine.role, resources);
     grantDescribeOwnExecutions(this.stateMachine);
+
+    // What is live, read at deploy time: the slots' images and the records' weights.
+    this.canaryName = props.canaryName ?? `${stack.stackName}/${serviceName}`;
+    // The default is valid whenever the stack and service names are (letters, digits, '-'), but
+    // may be too long.
+    const nameProblem = props.canaryName === undefined && known(this.canaryName) ? canaryNameProblem(this.canaryName) : undefined;
+    if (nameProblem) Problems.reject(CLASS, this, `${nameProblem.replace('`canaryName`', 'the default canary name (<stack name>/<service name>)')}; give \`canaryName\``);
+    const live = new LiveState(this, 'LiveState', {
+      environment: env,
+      table: this.table,
+      initialImage: this.blue.container.imageName,
+      canaryName: this.canaryName,
+      maximumRolloutSeconds: plan.timeoutSeconds,
+      blue: { taskDefinition: this.blue.taskDefinition, container: this.blue.container, record: this.blueRecord },
+      green: { taskDefinition: this.green.taskDefinition, container: this.green.container, record: this.greenRecord },
+    });
+    this.liveState = live.resource;
+    // RELEASE_ID names the image each slot runs, as a rollout sets it.
+    this.blue.container.addEnvironment('RELEASE_ID', live.image('blue'));
+    this.green.container.addEnvironment('RELEASE_ID', live.image('green'));
+
+    // What the rollout command reads (cli/): where the state machine and the table are, and the plan.
+    this.operatorParameter = new ssm.StringParameter(this, 'OperatorParameter', {
+      parameterName: `${CANARY_PARAMETER_PREFIX}${this.canaryName}`,
+      description: `How to operate the rollouts of ${this.node.path} (npx cdk-microservices rollout ... --canary ${this.canaryName})`.slice(0, 1024),
+      stringValue: stack.toJsonString({
+        version: 1,
+        canaryName: this.canaryName,
+        label: this.node.path,
+        stateMachineArn: this.stateMachine.stateMachineArn,
+        tableName: this.table.tableName,
+        steps: plan.steps.map((step) => ({ percent: step.percent, bakeSeconds: step.bakedSeconds, approvalBefore: step.approvalBefore })),
+        plannedSeconds: plan.plannedSeconds,
+        maximumSeconds: plan.maximumSeconds,
+        alarmPollSeconds: plan.alarmPollSeconds,
+        ...(props.imageRepository ? { imageRepositoryUri: props.imageRepository.repositoryUri } : {}),
+      }),
+    });
 
     if (props.startOnPush) this.pushRule = createPushRule(this, this.stateMachine, props.imageRepository!, props.startOnPushTagPrefix);
     acknowledgeRolloutFindings(this.stateMachine, resources);

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import type { CanaryDeploymentProps } from './canary-deployment';
 import { CanaryStep } from './canary-step';
 import { OldSlot } from './old-slot';
+import { canaryNameProblem } from './operator-contract';
 import { HISTORY_LIMIT, RolloutPlan, planRollout } from './rollout-plan';
 import { isMicroserviceEnvironment } from '../environment/environment-support';
 import { words } from '../private/naming';
@@ -50,8 +51,12 @@ export function validateCanaryProps(canary: Construct, given: CanaryDeploymentPr
     ['defaultAlarms', 'boolean'], ['errorRatePercent', 'number'], ['latencyThreshold', 'Duration'], ['alarmPeriod', 'Duration'],
     ['alarmEvaluationPeriods', 'number'], ['alarmPollInterval', 'Duration'], ['healthTimeout', 'Duration'],
     ['healthPollInterval', 'Duration'], ['enableApprovalBeforeLastStep', 'boolean'], ['approvalTimeout', 'Duration'],
-    ['startOnPush', 'boolean'], ['startOnPushTagPrefix', 'string'],
+    ['startOnPush', 'boolean'], ['startOnPushTagPrefix', 'string'], ['canaryName', 'string'],
   ]);
+  if (known(props.canaryName)) {
+    const nameProblem = canaryNameProblem(props.canaryName);
+    if (nameProblem) p.add(nameProblem);
+  }
   const problem = enumProblem('oldSlot', props.oldSlot, OldSlot, 'OldSlot');
   if (problem) p.add(problem);
   const objects: Array<[keyof CanaryDeploymentProps & string, string, string]> = [

@@ -597,9 +597,9 @@ export function rolloutDefinition(c: RolloutConfig): State {
   });
   add('RecordPromotion', ddb('updateItem', {
     Key: ROLLOUT_KEY,
-    UpdateExpression: 'SET #status = :status, endedAt = :now',
+    UpdateExpression: 'SET #status = :status, reason = :reason, endedAt = :now',
     ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: { ':status': { S: ROLLOUT_STATUS.succeeded }, ':now': { 'S.$': '$$.State.EnteredTime' } },
+    ExpressionAttributeValues: { ':status': { S: ROLLOUT_STATUS.succeeded }, ':reason': { S: 'PROMOTED' }, ':now': { 'S.$': '$$.State.EnteredTime' } },
   }, c.scaleInOldSlot ? 'RetireOldSlot' : 'Promote', {
     // The traffic is on the new slot already: promote it even if its history cannot be written.
     Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.recordError', Next: c.scaleInOldSlot ? 'RetireOldSlot' : 'Promote' }],

@@ -7,9 +7,11 @@ import {
   aws_cloudwatch as cloudwatch,
   aws_dynamodb as dynamodb,
   aws_iam as iam,
+  aws_kms as kms,
   aws_sns as sns,
   aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
 import { METRICS_NAMESPACE } from './rollout-metrics';
 import { acknowledge, nagString, nistAndHipaa } from '../private/acknowledge';
 import { TwelveFactorService } from '../service';
@@ -34,6 +36,20 @@ export interface RolloutResources {
   readonly scaleIn: boolean;
 }
 
+/**
+ * The use of the state table's key that reading and writing the table needs (DynamoDB uses the
+ * key on behalf of the caller), through DynamoDB only.
+ */
+export function stateTableKeyStatement(scope: IConstruct, key: kms.IKey): iam.PolicyStatement {
+  const stack = Stack.of(scope);
+  return new iam.PolicyStatement({
+    sid: 'UseStateTableKey',
+    actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey'],
+    resources: [key.keyArn],
+    conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.${stack.urlSuffix}` } },
+  });
+}
+
 /** Grants the rollout role of a canary what its state machine does, and nothing else. */
 export function grantRollout(role: iam.IRole, r: RolloutResources): void {
   const stack = Stack.of(role);
@@ -47,14 +63,7 @@ export function grantRollout(role: iam.IRole, r: RolloutResources): void {
   // https://docs.aws.amazon.com/kms/latest/developerguide/services-dynamodb.html
   // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.usagenotes.html
   const key = r.table.encryptionKey;
-  if (key) {
-    add(new iam.PolicyStatement({
-      sid: 'UseStateTableKey',
-      actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey'],
-      resources: [key.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.${stack.urlSuffix}` } },
-    }));
-  }
+  if (key) add(stateTableKeyStatement(role, key));
   add(new iam.PolicyStatement({
     sid: 'DescribeTaskDefinitions',
     actions: ['ecs:DescribeTaskDefinition'],

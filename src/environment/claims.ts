@@ -1,8 +1,5 @@
-import * as path from 'path';
 import {
   CustomResource,
-  Duration,
-  RemovalPolicy,
   Stack,
   Token,
   aws_ec2 as ec2,
@@ -15,12 +12,13 @@ import {
 import { Construct, IConstruct } from 'constructs';
 import { environmentNameProblem } from './environment-document';
 import { acknowledge, nagString, nistAndHipaa } from '../private/acknowledge';
+import { createProviderFunction } from '../private/provider-function';
 import { Problems, checkInt, known, show } from '../private/validation';
 
 /**
  * Deploy-time claims on a shared environment: listener rule priorities on its shared listener
  * and Cloud Map service names, held as SSM parameters under `CLAIMS_PATH(environmentName)` by a
- * custom resource (assets/claims/index.js), so that apps synthesized apart never collide.
+ * custom resource (assets/providers/claims.js), so that apps synthesized apart never collide.
  *
  * Not exported from the package: the environment and the services use it.
  */
@@ -119,101 +117,33 @@ export class ClaimProvider extends Construct {
     const stack = Stack.of(this);
     const env = props.environmentName;
 
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetention,
-      encryptionKey: props.encryptionKey,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.encryptionKey,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      // AWS Control Tower CT.SQS.PR.1: a queue without a redrive policy says which queues may use
-      // it as a dead-letter queue. None does (it is the function's, for asynchronous invocations).
-      redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.ALLOW_ALL },
-    });
-    acknowledge(this.deadLetterQueue, [{
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is the dead-letter queue of the claim provider function (DeadLetterConfig of AWS::Lambda::Function), which cdk-nag does not recognize; a dead-letter queue of a dead-letter queue would hold nothing.',
-    }]);
-
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
-      vpc: props.vpc,
-      description: `Claim provider of ${this.node.path}: HTTPS to SSM and to the CloudFormation response URL only`,
-      allowAllOutbound: false,
-    });
-    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to SSM and the CloudFormation response URL (S3)');
-    if (props.endpointSecurityGroup) {
-      props.endpointSecurityGroup.addIngressRule(this.securityGroup, ec2.Port.tcp(443), `Claim provider of ${this.node.path}`);
-    }
-
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Claim provider of ${this.node.path}`,
-    });
-    this.role.addToPolicy(new iam.PolicyStatement({
-      sid: 'Logs',
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [this.logGroup.logGroupArn],
-    }));
-    // What Lambda needs to attach a function to a VPC; these EC2 actions are allowed on '*'
-    // (DescribeNetworkInterfaces only works so, the others are checked by Lambda on '*').
-    // https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions
-    this.role.addToPolicy(new iam.PolicyStatement({
-      sid: 'VpcNetworkInterfaces',
-      actions: [
-        'ec2:CreateNetworkInterface',
-        'ec2:DescribeNetworkInterfaces',
-        'ec2:DescribeSubnets',
-        'ec2:DeleteNetworkInterface',
-        'ec2:AssignPrivateIpAddresses',
-        'ec2:UnassignPrivateIpAddresses',
-      ],
-      resources: ['*'],
-    }));
     const parameterArn = (name: string) => `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:parameter${name}`;
     const claimsArn = parameterArn(`${CLAIMS_PATH(env)}/*`);
-    this.role.addToPolicy(new iam.PolicyStatement({
-      sid: 'Claims',
-      actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'],
-      resources: [claimsArn],
-    }));
     // GetParametersByPath is authorized on the path's own ARN.
     const listArn = parameterArn(`${CLAIMS_PATH(env)}/listener-priority`);
-    this.role.addToPolicy(new iam.PolicyStatement({
-      sid: 'ListListenerClaims',
-      actions: ['ssm:GetParametersByPath'],
-      resources: [listArn],
-    }));
-    // Lambda sends failed asynchronous invocations to the encrypted dead-letter queue with the
-    // function's role (sqs:SendMessage is added by lambda.Function).
-    // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html
-    this.role.addToPolicy(new iam.PolicyStatement({
-      sid: 'DeadLetterQueueKey',
-      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-      resources: [props.encryptionKey.keyArn],
-    }));
-
-    this.function = new lambda.Function(this, 'Function', {
+    const provider = createProviderFunction(this, {
+      handlerModule: 'claims',
+      name: 'claim provider',
+      title: `Claim provider of ${this.node.path}`,
       description: `Claims listener rule priorities and Cloud Map service names of environment ${env} (cdk-microservices)`,
-      code: lambda.Code.fromAsset(path.join(__dirname, '..', '..', 'assets', 'claims')),
-      handler: 'index.handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      role: this.role,
-      logGroup: this.logGroup,
+      securityGroupDescription: `Claim provider of ${this.node.path}: HTTPS to SSM and to the CloudFormation response URL only`,
+      egressDescription: 'HTTPS to SSM and the CloudFormation response URL (S3)',
+      statements: [
+        new iam.PolicyStatement({ sid: 'Claims', actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'], resources: [claimsArn] }),
+        new iam.PolicyStatement({ sid: 'ListListenerClaims', actions: ['ssm:GetParametersByPath'], resources: [listArn] }),
+      ],
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
-      securityGroups: [this.securityGroup],
+      encryptionKey: props.encryptionKey,
+      logRetention: props.logRetention,
+      endpointSecurityGroup: props.endpointSecurityGroup,
       reservedConcurrentExecutions: 2,
-      deadLetterQueue: this.deadLetterQueue,
-      tracing: lambda.Tracing.ACTIVE,
-      timeout: Duration.seconds(60),
-      memorySize: 256,
     });
-    // The function must not exist before its policy: Lambda checks the ENI permissions on creation.
-    this.function.node.addDependency(this.role);
+    this.logGroup = provider.logGroup;
+    this.deadLetterQueue = provider.deadLetterQueue;
+    this.securityGroup = provider.securityGroup;
+    this.role = provider.role;
+    this.function = provider.function;
     this.serviceToken = this.function.functionArn;
 
     acknowledge(this.role, [

@@ -157,6 +157,7 @@ service(['s3'], { v2: 's3', v3: 's3' });
 service(['lambda'], { v2: 'lambda', v3: 'lambda' });
 service(['servicediscovery'], { v2: 'servicediscovery', v3: 'servicediscovery' });
 service(['iam'], { v2: 'iam', v3: 'iam' });
+service(['ecr'], { v2: 'ecr', v3: 'ecr' });
 
 /**
  * Optimized integrations the checker knows: their model, error prefix, the names of errors the

@@ -249,17 +249,17 @@ describe('slots', () => {
 // ---------------------------------------------------------------------------------------
 
 describe('weighted records', () => {
-  test('alias A records of the name, blue 100 and green 0, evaluating target health', () => {
+  test('alias A records of the name, weights read by the live state (blue 100 and green 0 at first), evaluating target health', () => {
     const { canary, template } = templateOf();
     expect(canary.domainName).toBe('users.example.com');
     template.resourceCountIs('AWS::Route53::RecordSet', 2);
-    for (const [slot, lb, weight] of [['blue', canary.blueLoadBalancer, 100], ['green', canary.greenLoadBalancer, 0]] as const) {
+    for (const [slot, lb] of [['blue', canary.blueLoadBalancer], ['green', canary.greenLoadBalancer]] as const) {
       template.hasResourceProperties('AWS::Route53::RecordSet', {
         HostedZoneId: ZONE_ID,
         Name: 'users.example.com.',
         Type: 'A',
         SetIdentifier: slot,
-        Weight: weight,
+        Weight: { 'Fn::GetAtt': [idOf(canary.liveState), `${slot === 'blue' ? 'Blue' : 'Green'}Weight`] },
         TTL: Match.absent(),
         AliasTarget: {
           DNSName: { 'Fn::Join': ['', ['dualstack.', { 'Fn::GetAtt': [idOf(lb), 'DNSName'] }]] },
@@ -292,12 +292,12 @@ describe('weighted records', () => {
 
   test('with recordTtl: weighted CNAME records with that TTL', () => {
     const { canary, template, definition } = templateOf({ recordTtl: seconds(30) });
-    for (const [slot, lb, weight] of [['blue', canary.blueLoadBalancer, 100], ['green', canary.greenLoadBalancer, 0]] as const) {
+    for (const [slot, lb] of [['blue', canary.blueLoadBalancer], ['green', canary.greenLoadBalancer]] as const) {
       template.hasResourceProperties('AWS::Route53::RecordSet', {
         Name: 'users.example.com.',
         Type: 'CNAME',
         SetIdentifier: slot,
-        Weight: weight,
+        Weight: { 'Fn::GetAtt': [idOf(canary.liveState), `${slot === 'blue' ? 'Blue' : 'Green'}Weight`] },
         TTL: '30',
         ResourceRecords: [{ 'Fn::GetAtt': [idOf(lb), 'DNSName'] }],
         AliasTarget: Match.absent(),

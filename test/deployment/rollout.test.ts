@@ -380,7 +380,13 @@ describe('an idle slot that does not become healthy', () => {
 
 describe('one rollout at a time', () => {
   /** Runs `second` when the first rollout makes its first alarm check, and returns both runs. */
-  async function whileRunning(world: World, second: Json, beforeSecond?: () => void): Promise<{ first: Run; second: Run; writesDuringSecond: number; callsOfSecond: string[] }> {
+  interface WhileRunning {
+    first: Run;
+    second: Run;
+    writesDuringSecond: number;
+    callsOfSecond: string[];
+  }
+  async function whileRunning(world: World, second: Json, beforeSecond?: () => void): Promise<WhileRunning> {
     let inner: Run | undefined;
     let writes = 0;
     let calls: string[] = [];

@@ -7,11 +7,12 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
+import { withServer } from '../response-server';
 import { SsmAnswer, SsmFake } from './ssm-fake';
 import { Json, checkAnswer, checkCall, model } from '../contract/aws-models';
 
 /**
- * The claim provider's handler (assets/claims/index.js), run against an in-memory Parameter
+ * The claim provider's handler (assets/providers/claims.js), run against an in-memory Parameter
  * Store that behaves as SSM documents it (./ssm-fake.ts): PutParameter with Overwrite false
  * refuses an existing name with ParameterAlreadyExists, GetParameter and DeleteParameter answer
  * ParameterNotFound, GetParametersByPath pages by at most MaxResults with a NextToken. Every
@@ -34,7 +35,7 @@ interface ClaimsModule {
   rulesOverlap(a: { hosts: string[]; paths: string[] }, b: { hosts: string[]; paths: string[] }): boolean;
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const claims = require('../../assets/claims/index.js') as ClaimsModule;
+const claims = require('../../assets/providers/claims.js') as ClaimsModule;
 
 const STACK_A = 'arn:aws:cloudformation:us-east-1:111111111111:stack/TeamA/11111111-aaaa-4aaa-8aaa-111111111111';
 const STACK_B = 'arn:aws:cloudformation:us-east-1:111111111111:stack/TeamB/22222222-bbbb-4bbb-8bbb-222222222222';
@@ -414,27 +415,6 @@ describe('errors always answer', () => {
 
 // ---------------------------------------------------------------------------------------------
 // Sending the response
-
-interface Received { method?: string; headers: http.IncomingHttpHeaders; body: string; url?: string }
-
-async function withServer(status: number, run: (url: string, received: Received[]) => Promise<void>): Promise<void> {
-  const received: Received[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => { body += chunk; });
-    req.on('end', () => {
-      received.push({ method: req.method, headers: req.headers, body, url: req.url });
-      res.statusCode = status;
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  try {
-    await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}/response?X-Amz-Signature=abc`, received);
-  } finally {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}
 
 describe('the response sent to CloudFormation', () => {
   test('handler: a PUT of the JSON response to ResponseURL, with the fields CloudFormation reads', async () => {

@@ -7,6 +7,7 @@ import { MicroserviceEnvironment } from '../../src/environment';
 import {
   CLAIMS_PATH, ClaimProvider, TEAM_APP_FIRST_PRIORITY, claimGroup, claimOwner, listenerPriorityClaim, serviceNameClaim,
 } from '../../src/environment/claims';
+import { PROVIDERS_ASSET } from '../../src/private/provider-function';
 import { expectValidationError } from '../error-contract';
 import { ACCOUNT, ExampleResolver, principalOf, simulate } from '../iam-simulation';
 
@@ -46,7 +47,7 @@ describe('ClaimProvider', () => {
   test('the function: Node.js 24, the asset handler, 60 s, reserved concurrency 2, X-Ray, DLQ, VPC, its own log group', () => {
     t.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
-      Handler: 'index.handler',
+      Handler: 'claims.handler',
       Timeout: 60,
       ReservedConcurrentExecutions: 2,
       TracingConfig: { Mode: 'Active' },
@@ -68,12 +69,13 @@ describe('ClaimProvider', () => {
     expect(fn.DependsOn).toEqual(expect.arrayContaining([policyId, roleId]));
   });
 
-  test('the code asset is assets/claims, the same directory from src/environment and from lib/environment', () => {
+  test('the code asset is assets/providers (claims.js and the shared response.js), the same directory from src/private and from lib/private', () => {
     const root = path.join(__dirname, '..', '..');
-    for (const dir of ['src', 'lib']) expect(path.join(root, dir, 'environment', '..', '..', 'assets', 'claims')).toBe(path.join(root, 'assets', 'claims'));
-    expect(fs.existsSync(path.join(root, 'assets', 'claims', 'index.js'))).toBe(true);
-    const code = t.findResources('AWS::Lambda::Function')[fnId].Properties.Code;
-    expect(code.S3Key).toMatch(/\.zip$/);
+    for (const dir of ['src', 'lib']) expect(path.join(root, dir, 'private', '..', '..', 'assets', 'providers')).toBe(PROVIDERS_ASSET);
+    for (const file of ['claims.js', 'response.js']) expect(fs.existsSync(path.join(PROVIDERS_ASSET, file))).toBe(true);
+    const fn = t.findResources('AWS::Lambda::Function')[fnId].Properties;
+    expect(fn.Code.S3Key).toMatch(/\.zip$/);
+    expect(fn.Handler).toBe('claims.handler');
   });
 
   test('the role: no managed policy, one statement per need, exactly scoped', () => {

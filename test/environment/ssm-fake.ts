@@ -12,7 +12,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { Json } from '../contract/aws-models';
 
 /**
- * An in-memory Parameter Store for the claim provider's handler (assets/claims/index.js), that
+ * An in-memory Parameter Store for the claim provider's handler (assets/providers/claims.js), that
  * behaves as the SSM API reference documents it:
  * - PutParameter with Overwrite false on an existing name: ParameterAlreadyExists; with
  *   Overwrite true: the value replaced and the version incremented

@@ -2,7 +2,7 @@
  * Two team apps never collide (issue 16): two apps, each synthesized on its own
  * (`new App({ context })`, its own stack), both building on the same shared environment
  * (`MicroserviceEnvironment.fromLookup` with the context the platform app's deployment gives),
- * deploy their claims through the claim provider's handler (assets/claims/index.js) against ONE
+ * deploy their claims through the claim provider's handler (assets/providers/claims.js) against ONE
  * in-memory Parameter Store (./ssm-fake.ts). The claims are the AWS::CloudFormation::CustomResource
  * resources of each synthesized template, sent as CloudFormation sends them: Create events whose
  * ResourceProperties hold every scalar as a string, a StackId per app, the template's logical
@@ -122,7 +122,7 @@ interface ClaimsModule {
   handle(event: Json, ssm: SSMClient): Promise<Response>;
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const handler = require('../../assets/claims/index.js') as ClaimsModule;
+const handler = require('../../assets/providers/claims.js') as ClaimsModule;
 
 function event(d: Deployment, claim: Claim, type: 'Create' | 'Delete'): Json {
   return {

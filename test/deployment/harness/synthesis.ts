@@ -80,6 +80,25 @@ export interface Synthesized {
   readonly eventSource: string;
   /** The index of the app container in the task definition. */
   readonly appContainerIndex: number;
+  /** The logical id of the canary's live state (`Custom::CanaryLiveState`). */
+  readonly liveStateId: string;
+  /**
+   * What the live state answered at the first deployment (an empty table: the template's image
+   * on both slots, blue 100 and green 0; live-state-handler.test.ts runs the handler so), by
+   * placeholder (`ATT:<liveStateId>.BlueImage`...): the slots' task definitions and records
+   * above have these values in place of the placeholders.
+   */
+  readonly firstDeployment: { [placeholder: string]: string };
+}
+
+/** `value` with every string equal to a key of `values` replaced by its value. */
+export function substitute(value: Json, values: { [placeholder: string]: Json }): Json {
+  if (typeof value === 'string') return Object.prototype.hasOwnProperty.call(values, value) ? values[value] : value;
+  if (Array.isArray(value)) return value.map((v) => substitute(v, values));
+  if (value === null || typeof value !== 'object') return value;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(value)) out[k] = substitute(v, values);
+  return out;
 }
 
 const PSEUDO: { [name: string]: string } = {
@@ -183,6 +202,14 @@ export function synthesizeCanary(variant: CanaryVariant = {}, extend?: (canary: 
   const definition = JSON.parse(resolveTokens(machine.Properties.DefinitionString));
 
   const resources = template.toJSON().Resources as { [id: string]: { Type: string; Properties: Json } };
+  const liveStateId = id(canary.liveState);
+  const initialImage = resolveTokens(resources[liveStateId].Properties.InitialImage);
+  const firstDeployment: { [placeholder: string]: string } = {
+    [`ATT:${liveStateId}.BlueImage`]: initialImage,
+    [`ATT:${liveStateId}.GreenImage`]: initialImage,
+    [`ATT:${liveStateId}.BlueWeight`]: '100',
+    [`ATT:${liveStateId}.GreenWeight`]: '0',
+  };
   const slot = (name: 'blue' | 'green'): TemplateSlot => {
     const service = name === 'blue' ? canary.blue : canary.green;
     const serviceId = id(service.service);
@@ -200,8 +227,8 @@ export function synthesizeCanary(variant: CanaryVariant = {}, extend?: (canary: 
       clusterArn: serviceProps.Cluster.startsWith('REF:') ? `ATT:${serviceProps.Cluster.slice(4)}.Arn` : serviceProps.Cluster,
       desiredCount: serviceProps.DesiredCount,
       taskDefinitionArn: `REF:${taskDefinitionId}`,
-      taskDefinition: resolveTokens(resources[taskDefinitionId].Properties),
-      record: resolveTokens(resources[recordId].Properties),
+      taskDefinition: substitute(resolveTokens(resources[taskDefinitionId].Properties), firstDeployment),
+      record: substitute(resolveTokens(resources[recordId].Properties), firstDeployment),
       compositeAlarm: `REF:${id(composite)}`,
       scalableTarget: targets.length === 1
         ? { resourceId: targets[0].ResourceId, min: targets[0].MinCapacity, max: targets[0].MaxCapacity }
@@ -228,6 +255,8 @@ export function synthesizeCanary(variant: CanaryVariant = {}, extend?: (canary: 
     approvalTopicArn: canary.approvalTopic ? `REF:${id(canary.approvalTopic as unknown as { node: { defaultChild?: unknown } })}` : undefined,
     eventSource: canary.eventSource,
     appContainerIndex: Math.max(0, containers.indexOf(canary.blue.container)),
+    liveStateId,
+    firstDeployment,
   };
   if (!extend) cache.set(key, synthesized);
   return synthesized;

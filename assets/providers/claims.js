@@ -14,9 +14,7 @@
  *
  * Plain CommonJS, no dependency but @aws-sdk/client-ssm, which the Lambda Node.js runtime holds.
  */
-const http = require('http');
-const https = require('https');
-const { URL } = require('url');
+const { errorName, failedResponse, lambdaHandler, responseBody, sendResponse } = require('./response');
 
 /** Parameter Store standard tier: a value of at most 4 KB (4096 characters). */
 const MAX_VALUE_BYTES = 4096;
@@ -27,8 +25,6 @@ const MIN_PRIORITY = 1;
 const MAX_PRIORITY = 50000;
 /** How many free numbers a Create without Priority tries when others take them meanwhile. */
 const MAX_ATTEMPTS = 10;
-/** A CloudFormation response body may hold at most 4096 bytes. */
-const MAX_RESPONSE_BYTES = 4096;
 /** Names we put in a parameter name: Parameter Store allows a-zA-Z0-9_.- in a level. */
 const NAME_LEVEL = /^[A-Za-z0-9_.-]{1,128}$/;
 
@@ -219,10 +215,6 @@ function describeConditions(c) {
 
 // ---------------------------------------------------------------------------------------------
 // SSM
-
-function errorName(e) {
-  return e && (e.name || e.Code || e.code);
-}
 
 async function getClaim(ssm, cmd, name) {
   try {
@@ -447,91 +439,26 @@ async function handle(event, ssm, commands) {
     }
     return { Status: 'SUCCESS', ...base, PhysicalResourceId: result.PhysicalResourceId, Data: result.Data || {} };
   } catch (e) {
-    const message = e instanceof ClaimError ? e.message : `${errorName(e) || 'Error'}: ${(e && e.message) || String(e)}`;
-    return {
-      Status: 'FAILED',
-      Reason: message,
-      ...base,
-      PhysicalResourceId: event.RequestType === 'Create' || !event.PhysicalResourceId ? failedId(event) : event.PhysicalResourceId,
-      Data: {},
-    };
+    return failedResponse(event, e, e instanceof ClaimError, failedId);
   }
-}
-
-/** The JSON body of a response, its Reason shortened so the body keeps to 4096 bytes. */
-function responseBody(response) {
-  let body = JSON.stringify(response);
-  if (Buffer.byteLength(body, 'utf8') <= MAX_RESPONSE_BYTES) return body;
-  const reason = String(response.Reason || '');
-  let keep = reason.length;
-  while (keep > 0) {
-    keep = Math.max(0, keep - Math.max(16, Buffer.byteLength(body, 'utf8') - MAX_RESPONSE_BYTES));
-    body = JSON.stringify({ ...response, Reason: `${reason.slice(0, keep)} [...]` });
-    if (Buffer.byteLength(body, 'utf8') <= MAX_RESPONSE_BYTES) return body;
-  }
-  return JSON.stringify({ ...response, Reason: 'see the CloudWatch logs of the claim provider', Data: {} });
-}
-
-/** PUTs the response to the pre-signed URL CloudFormation gave (https; http for local tests). */
-function sendResponse(responseUrl, response) {
-  const body = responseBody(response);
-  const url = new URL(responseUrl);
-  const client = url.protocol === 'http:' ? http : https;
-  return new Promise((resolve, reject) => {
-    const request = client.request(url, {
-      method: 'PUT',
-      // The URL is pre-signed without a content type: send none.
-      headers: { 'content-type': '', 'content-length': Buffer.byteLength(body, 'utf8') },
-      timeout: 30000,
-    }, (res) => {
-      res.resume();
-      res.on('end', () => {
-        if (res.statusCode >= 200 && res.statusCode < 300) resolve(res.statusCode);
-        else reject(new Error(`the response URL answered HTTP ${res.statusCode}`));
-      });
-    });
-    request.on('timeout', () => request.destroy(new Error('the response URL did not answer in 30 s')));
-    request.on('error', reject);
-    request.end(body);
-  });
 }
 
 let client;
 
 /** The Lambda entry point. */
-async function handler(event) {
-  let response;
-  try {
-    const { ResponseURL: _url, ...logged } = event || {};
-    console.log(JSON.stringify({ request: logged }));
-    if (!client) {
-      const { SSMClient } = require('@aws-sdk/client-ssm');
-      client = new SSMClient({});
-    }
-    response = await handle(event, client);
-  } catch (e) {
-    response = {
-      Status: 'FAILED',
-      Reason: `unexpected error: ${(e && e.message) || String(e)}`,
-      StackId: event && event.StackId,
-      RequestId: event && event.RequestId,
-      LogicalResourceId: event && event.LogicalResourceId,
-      PhysicalResourceId: (event && event.PhysicalResourceId) || failedId(event || {}),
-      Data: {},
-    };
+const handler = lambdaHandler(async (event) => {
+  if (!client) {
+    const { SSMClient } = require('@aws-sdk/client-ssm');
+    client = new SSMClient({});
   }
-  console.log(JSON.stringify({ response: { Status: response.Status, Reason: response.Reason, PhysicalResourceId: response.PhysicalResourceId, Data: response.Data } }));
-  // A response that cannot be sent throws: Lambda retries the asynchronous invocation, and the
-  // claim is idempotent for its owner.
-  await sendResponse(event.ResponseURL, response);
-  return response;
-}
+  return handle(event, client);
+}, failedId, 'claim provider');
 
 module.exports = {
   handler,
   handle,
-  sendResponse,
-  responseBody,
+  sendResponse: (url, response) => sendResponse(url, response, 'claim provider'),
+  responseBody: (response) => responseBody(response, 'claim provider'),
   patternsIntersect,
   conditionsOverlap,
   rulesOverlap,
