@@ -7,7 +7,10 @@
  * nginx image in two steps (50%, 100%) and wait for the execution to succeed; then Route 53
  * holds the moved weights (green 100, blue 0), and the state table says green is live and the
  * rollout SUCCEEDED; a second start with the same rollout id is a no-op that succeeds without
- * touching anything (the weights stay).
+ * touching anything (the weights stay). The deployment's live state recorded the template's image
+ * on both slots and blue 100 / green 0 in the table first; the rollout records green's image and
+ * the moved weights there (what a later deploy reads); the operator parameter names the state
+ * machine and the table for `npx cdk-microservices rollout`.
  *
  * They do not check the 50% step while it lasts (a poll could miss it), nor a rollback: that
  * needs a failing image or an alarm forced during the rollout.
@@ -41,10 +44,12 @@ const environment = new MicroserviceEnvironment(stack, 'Env', {
 });
 const zone = new route53.PrivateHostedZone(stack, 'Zone', { zoneName: 'integ-canary.internal', vpc: environment.vpc });
 
+/** The image both slots run until the first rollout. */
+const IMAGE_NAME = 'public.ecr.aws/nginx/nginx:stable';
 const canary = new CanaryDeployment(stack, 'Web', {
   serviceProps: {
     environment,
-    image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable'),
+    image: ecs.ContainerImage.fromRegistry(IMAGE_NAME),
     port: 80,
     healthCheckPath: '/',
     // nginx writes to /var/cache and /var/run.
@@ -122,7 +127,14 @@ function weight(slot: 'blue' | 'green', value: number): IApiCall {
     }));
 }
 
-// 0. As deployed, blue takes all the traffic.
+/** The operator parameter (`npx cdk-microservices rollout --canary <name>`) names the state machine. */
+function operatorParameter(): IApiCall {
+  return integ.assertions
+    .awsApiCall('SSM', 'getParameter', { Name: canary.operatorParameter.parameterName })
+    .expect(ExpectedResult.objectLike({ Parameter: { Name: canary.operatorParameter.parameterName, Type: 'String' } }));
+}
+
+// 0. As deployed, blue takes all the traffic, and the live state recorded it.
 const before = weight('blue', 100);
 // 1. A rollout to green succeeds: the weights moved to green, green is live, the rollout is
 // recorded, the lock is free.
@@ -130,6 +142,9 @@ const first = startRollout();
 const second = startRollout();
 before
   .next(weight('green', 0))
+  .next(item('service', 'Item.blueWeight.N', '100'))
+  .next(item('service', 'Item.greenImage.S', IMAGE_NAME))
+  .next(operatorParameter())
   .next(first)
   .next(succeeded(first))
   .next(weight('green', 100))
@@ -137,6 +152,8 @@ before
   .next(item('service', 'Item.liveSlot.S', 'green'))
   .next(item(`rollout#${ROLLOUT}`, 'Item.status.S', 'SUCCEEDED'))
   .next(item('service', 'Item.liveImage.S', NEW_IMAGE))
+  .next(item('service', 'Item.greenImage.S', NEW_IMAGE))
+  .next(item('service', 'Item.greenWeight.N', '100'))
   // 2. The same rollout id again: a no-op that succeeds; green stays live.
   .next(second)
   .next(succeeded(second))

@@ -178,18 +178,27 @@ function fallbackValues(item, props) {
   return values;
 }
 
-/** The Data of the answer, from the item as the table holds it after the write. */
+/**
+ * The Data of the answer, from the item as the table holds it after the write. The weights of a
+ * canary at rest (no lock) are always its live slot's 100 and the other's 0: every rollout ends
+ * so (a promotion's last step sets the new slot to 100, a rollback the live slot), so they are
+ * taken from `liveSlot`, not from the recorded weights, which a rollback whose record failed may
+ * have left behind. A lock still held here is one a rollout left when it ended (a younger one
+ * was refused): the recorded weights are then the last ones it set.
+ */
 function dataOf(item, table) {
   const need = (value, name) => {
     if (value === undefined) throw new LiveStateError(`attribute ${name} of the item service of table ${table} is missing after it was written`);
     return value;
   };
+  const liveSlot = need(slotOf(item, 'liveSlot', table), 'liveSlot');
+  const held = attribute(item, 'lockedBy', 'S', table) !== undefined;
   return {
     BlueImage: need(imageOf(item, 'blueImage', table), 'blueImage'),
     GreenImage: need(imageOf(item, 'greenImage', table), 'greenImage'),
-    BlueWeight: need(weightOf(item, 'blueWeight', table), 'blueWeight'),
-    GreenWeight: need(weightOf(item, 'greenWeight', table), 'greenWeight'),
-    LiveSlot: need(slotOf(item, 'liveSlot', table), 'liveSlot'),
+    BlueWeight: held ? need(weightOf(item, 'blueWeight', table), 'blueWeight') : (liveSlot === 'blue' ? '100' : '0'),
+    GreenWeight: held ? need(weightOf(item, 'greenWeight', table), 'greenWeight') : (liveSlot === 'green' ? '100' : '0'),
+    LiveSlot: liveSlot,
   };
 }
 

@@ -207,7 +207,17 @@ export function summarize(apps: SynthesizedApp[]): string {
       c.pushRule ? 'ECR push, grantStartRollout' : 'grantStartRollout',
     ]);
   }
-  if (canaryRows.length > 1) out.push('', 'Canary deployments', table(canaryRows));
+  if (canaryRows.length > 1) {
+    out.push('', 'Canary deployments', table(canaryRows));
+    // How an operator runs each canary's rollouts, once its stack is deployed (README, "Operating rollouts").
+    for (const c of all(roots, isCanary)) {
+      const canary = c.canaryName.includes(' ') ? `'${c.canaryName}'` : c.canaryName;
+      out.push('', `Operate the rollouts of ${c.node.path} (a deploy keeps what they made live):`,
+        `  npx cdk-microservices rollout start --canary ${canary} --image <repository>:<tag> --wait`,
+        `  npx cdk-microservices rollout watch|status|history|approve|abort --canary ${canary}`,
+        '  exit codes: 0 succeeded, 10 rolled back, 11 failed, 12 aborted, 13 another rollout holds the lock');
+    }
+  }
 
   const linkRows = [['PrivateLink', 'side', 'service or name', 'listener', 'allowed principals', 'acceptance', 'notifications']];
   for (const e of all(roots, isExposure)) {

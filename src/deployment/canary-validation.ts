@@ -84,6 +84,7 @@ export function validateCanaryProps(canary: Construct, given: CanaryDeploymentPr
   for (const name of ['hostName', 'pathPatterns', 'routePriority', 'listener'] as const) {
     p.when(s[name] !== undefined, `\`serviceProps.${name}\` is not used by a canary, which routes each slot from its own load balancer; remove it`);
   }
+  p.when(s.releaseId !== undefined, '`serviceProps.releaseId` is not used by a canary: each slot\'s RELEASE_ID is the image it runs, set by rollouts and read at deploy time; remove it');
   p.when(s.deploymentStrategy !== undefined && s.deploymentStrategy !== ecs.DeploymentStrategy.ROLLING,
     `\`serviceProps.deploymentStrategy\` ${show(s.deploymentStrategy)} shifts traffic itself; a canary shifts Route 53 weights, so use ROLLING or leave it out`);
   if (known(s.minTasks)) p.when(s.minTasks < 1, `\`serviceProps.minTasks\` ${s.minTasks} is not valid for a canary: the live slot must serve; use 1 or more`);

@@ -366,7 +366,9 @@ export function rolloutDefinition(c: RolloutConfig): State {
   // 6. Wait until the idle slot is steady and healthy, with a timeout.
   add('StartHealthWait', { Type: 'Pass', Result: { count: 0 }, ResultPath: '$.health', Next: 'WaitForIdleSlot' });
   add('WaitForIdleSlot', { Type: 'Wait', Seconds: c.plan.healthPollSeconds, Next: 'AbortWhileDeploying' });
-  addAll(abortCheckStates(c.tableName, 'AbortWhileDeploying', 'DescribeIdleSlot', 'AbortRequested'));
+  addAll(abortCheckStates(c.tableName, 'AbortWhileDeploying', 'DescribeIdleSlot', 'AbortedBeforeTraffic'));
+  // An operator's abort before the new slot had any traffic: nothing to roll back.
+  outcome('AbortedBeforeTraffic', ROLLOUT_STATUS.failed, 'ABORTED', ROLLOUT_ERRORS.aborted, 'RecordOutcome');
   add('DescribeIdleSlot', {
     Type: 'Task',
     Resource: sdk('ecs', 'describeServices'),
@@ -416,8 +418,8 @@ export function rolloutDefinition(c: RolloutConfig): State {
   add('LoadStep', { Type: 'Pass', Parameters: { 'step.$': 'States.ArrayGetItem($.plan.steps, $.cursor.index)' }, ResultPath: '$.at', Next: 'NeedsApproval' });
   add('NeedsApproval', {
     Type: 'Choice',
-    Choices: [{ Variable: '$.at.step.approvalBefore', BooleanEquals: true, Next: c.approvalTopicArn ? 'RequestApproval' : 'SetWeights' }],
-    Default: 'SetWeights',
+    Choices: [{ Variable: '$.at.step.approvalBefore', BooleanEquals: true, Next: c.approvalTopicArn ? 'RequestApproval' : 'AbortBeforeStep' }],
+    Default: 'AbortBeforeStep',
   });
   if (c.approvalTopicArn) {
     add('RequestApproval', {
@@ -444,10 +446,18 @@ export function rolloutDefinition(c: RolloutConfig): State {
     // Nothing polls the alarms while the approval waits (up to approvalTimeout): an alarm that
     // went off meanwhile must stop the last step before it gets any traffic.
     checkAlarms('CheckAlarmsAfterApproval', 'AlarmFiringAfterApproval');
-    add('AlarmFiringAfterApproval', { Type: 'Choice', Choices: [{ ...firing, Next: 'AlarmFired' }], Default: 'SetWeights' });
+    add('AlarmFiringAfterApproval', { Type: 'Choice', Choices: [{ ...firing, Next: 'AlarmFired' }], Default: 'AbortBeforeStep' });
     outcome('ApprovalTimedOut', ROLLOUT_STATUS.rolledBack, 'APPROVAL_TIMED_OUT', ROLLOUT_ERRORS.approvalTimedOut, 'RestoreWeights');
     outcome('ApprovalRefused', ROLLOUT_STATUS.rolledBack, 'ABORTED', ROLLOUT_ERRORS.aborted, 'RestoreWeights');
   }
+  // An operator's abort that came while nothing polled (an approval answered meanwhile) stops
+  // the step before its weights.
+  addAll(abortCheckStates(c.tableName, 'AbortBeforeStep', 'RecordStepWeights', 'AbortRequested'));
+  // The step's weights are recorded for deployments before they are set: the record is
+  // conditioned on this execution's lock, so an execution whose lock was taken over stops
+  // (LockTakenOver) before it touches the records. A record that fails otherwise rolls back.
+  add('RecordStepWeights', recordWeightsState(c.tableName, { path: '$.at.step.percentText' }, { path: '$.at.step.livePercentText' },
+    'SetWeights', { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'StepFailed' }));
   add('SetWeights', {
     Type: 'Task',
     Resource: sdk('route53', 'changeResourceRecordSets'),
@@ -456,12 +466,8 @@ export function rolloutDefinition(c: RolloutConfig): State {
     ResultPath: '$.change',
     Retry: retry('route53'),
     Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'StepFailed' }],
-    Next: 'RecordStepWeights',
+    Next: 'PublishStepMetrics',
   });
-  // The weights just set, for deployments: a step whose weights cannot be recorded rolls back
-  // (a deployment would otherwise set weights the rollout did not choose).
-  add('RecordStepWeights', recordWeightsState(c.tableName, { path: '$.at.step.percentText' }, { path: '$.at.step.livePercentText' },
-    'PublishStepMetrics', { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'StepFailed' }));
   // Metrics of the weights just set (the step's), then on whether or not CloudWatch took them.
   add('PublishStepMetrics', publishMetricsState(c.label,
     { idleWeight: { path: '$.at.step.percent' }, liveWeight: { path: '$.at.step.livePercent' }, step: { path: '$.at.step.number' } }, 'StartDnsWait'));
@@ -536,8 +542,9 @@ export function rolloutDefinition(c: RolloutConfig): State {
     Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RollbackFailed' }],
     Next: 'RecordRestoredWeights',
   });
-  // The weights are back: recorded for deployments, best effort (the rollback is done; if the
-  // record fails, $.liveStateError says so in the execution's history).
+  // The weights are back first (a rollback waits for nothing), then recorded, best effort: if the
+  // record fails, $.liveStateError says so in the history, and deployments read the weights of a
+  // canary at rest from its live slot, not from this record.
   add('RecordRestoredWeights', recordWeightsState(c.tableName, '0', '100', 'PublishRollbackMetrics',
     { ErrorEquals: ['States.ALL'], ResultPath: '$.liveStateError', Next: 'PublishRollbackMetrics' }));
   // Metrics of the rollback: the new slot 0, the live slot 100, step 0.

@@ -21,7 +21,7 @@ export const ROLLOUT_STATUS = {
   succeeded: 'SUCCEEDED',
   /** The new slot had traffic and it all went back to the live slot. */
   rolledBack: 'ROLLED_BACK',
-  /** The release never got traffic (it could not be deployed, or the idle slot was unhealthy). */
+  /** The release never got traffic (it could not be deployed, the idle slot was unhealthy, or an operator aborted it first). */
   failed: 'FAILED',
 };
 

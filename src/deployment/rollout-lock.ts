@@ -63,7 +63,8 @@ const TAKE_VALUES = {
   ':now': { 'S.$': '$$.State.EnteredTime' },
   ':blue': { S: 'blue' },
 };
-const TAKE_UPDATE = 'SET lockedBy = :id, lockedByExecution = :exec, lockedAt = :now, liveSlot = if_not_exists(liveSlot, :blue)';
+// (An abort requested of an earlier holder goes with its lock.)
+const TAKE_UPDATE = 'SET lockedBy = :id, lockedByExecution = :exec, lockedAt = :now, liveSlot = if_not_exists(liveSlot, :blue) REMOVE abortRequested';
 
 /**
  * The states of the lock, from `TakeLock` (the first) to `c.next` (the lock taken or taken over),

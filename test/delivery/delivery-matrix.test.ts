@@ -561,6 +561,8 @@ describe('every delivery path of the reference app is allowed with the context A
       /^role UsersCanaryStateMachineRole.* dynamodb:GetItem -> Users\/UsersCanaryState/, /^role ComplianceWorker.*TaskRole.* sqs:ReceiveMessage -> Platform\/ComplianceAlertsQueue/,
       // The users app's slots publishing to the platform's topic, with its key.
       /^role UsersCanaryBlue.*TaskRole.* sns:Publish -> Platform\/Bususersignup/,
+      // The canary's live state reading its state table (with the table's key) at deploy time, and its dead-letter queue.
+      /^role UsersCanaryLiveStateRole.* dynamodb:GetItem -> Users\/UsersCanaryState/, /^role UsersCanaryLiveStateRole.* sqs:SendMessage -> Users\/UsersCanaryLiveStateDeadLetterQueue/,
     ]) {
       expect(names.filter((n) => pattern.test(n))).not.toEqual([]);
     }

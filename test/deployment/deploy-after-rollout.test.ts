@@ -203,6 +203,23 @@ describe('a deployment after a rollout keeps what is live', () => {
     expect([result.green.image, result.green.weight]).toEqual([NEW_IMAGE, '0']);
   });
 
+  test('after a rollback whose record of the restored weights failed, a deployment still sends nothing to green', async () => {
+    const world = new World(plain);
+    world.alarmTrigger = (context) => (context.weights.green >= 25 ? [plain.green.compositeAlarm] : []);
+    world.beforeCall = async (call) => {
+      if (call.state !== 'RecordRestoredWeights') return;
+      world.beforeCall = undefined;
+      world.fail('dynamodb:updateItem', 7);
+    };
+    const run = await runRollout(world, rolloutInput('r1'));
+    expect(run.error).toBe('CanaryDeployment.RolledBack');
+    // The table still holds the 25% step's weights; Route 53 has 0/100.
+    expect(world.item('service')).toMatchObject({ blueWeight: 75, greenWeight: 25 });
+    expect(world.weights).toEqual({ blue: 100, green: 0 });
+    const result = await deploy(world, plain, plain.firstDeployment, changed);
+    expect([result.blue.weight, result.green.weight]).toEqual(['100', '0']);
+  });
+
   test('the old design (the template\'s image and weights written in) fails the same check', async () => {
     const oldDesign = synthesizeCanary({ config: { FEATURE_FLAGS: 'signup-v2' } }, (canary) => {
       for (const [slot, weight] of [[canary.blue, 100], [canary.green, 0]] as const) {

@@ -297,10 +297,12 @@ describe('Create and Update: the live state', () => {
     ['promoted to green', AFTER_ROLLOUT, { BlueImage: V1, GreenImage: V2, BlueWeight: '0', GreenWeight: '100', LiveSlot: 'green' }],
     ['rolled back to blue', { ...AFTER_ROLLOUT, liveSlot: S('blue'), liveImage: S(V1), blueWeight: N(100), greenWeight: N(0) },
       { BlueImage: V1, GreenImage: V2, BlueWeight: '100', GreenWeight: '0', LiveSlot: 'blue' }],
-    ['weights of a plan that ended on 255 and 0', { ...AFTER_ROLLOUT, blueWeight: N(255), greenWeight: N(0) },
-      { BlueImage: V1, GreenImage: V2, BlueWeight: '255', GreenWeight: '0', LiveSlot: 'green' }],
-    ['both weights 0 (Route 53 then splits evenly)', { ...AFTER_ROLLOUT, blueWeight: N(0), greenWeight: N(0) },
-      { BlueImage: V1, GreenImage: V2, BlueWeight: '0', GreenWeight: '0', LiveSlot: 'green' }],
+    // At rest (no lock) the weights are the live slot's 100 and the other's 0, whatever was
+    // recorded (a rollback whose record failed leaves the last step's weights behind).
+    ['weights recorded by a rollback whose record failed (25/75)', { ...AFTER_ROLLOUT, liveSlot: S('blue'), blueWeight: N(75), greenWeight: N(25) },
+      { BlueImage: V1, GreenImage: V2, BlueWeight: '100', GreenWeight: '0', LiveSlot: 'blue' }],
+    ['both weights recorded 0', { ...AFTER_ROLLOUT, blueWeight: N(0), greenWeight: N(0) },
+      { BlueImage: V1, GreenImage: V2, BlueWeight: '0', GreenWeight: '100', LiveSlot: 'green' }],
     ['liveImage differing from the slot\'s own image (the slot\'s image wins)', { ...AFTER_ROLLOUT, liveImage: S('old') },
       { BlueImage: V1, GreenImage: V2, BlueWeight: '0', GreenWeight: '100', LiveSlot: 'green' }],
   ])('after a rollout (%s): the values of the item, nothing overwritten', async (_what, item, data) => {
@@ -315,9 +317,15 @@ describe('Create and Update: the live state', () => {
   test('some attributes missing: only those are recorded, the others kept', async () => {
     table.put({ liveSlot: S('green'), liveImage: S(V2), greenWeight: N(30) });
     const r = await liveState.handle(event('Create'), clients);
-    // blue is not live: its weight 0 (the item's green weight is kept as it is)
-    expect(r.Data).toEqual({ BlueImage: INITIAL, GreenImage: V2, BlueWeight: '0', GreenWeight: '30', LiveSlot: 'green' });
+    // blue is not live: its weight 0; green is live: 100 (at rest; the item's 30 is kept as it is)
+    expect(r.Data).toEqual({ BlueImage: INITIAL, GreenImage: V2, BlueWeight: '0', GreenWeight: '100', LiveSlot: 'green' });
     expect(table.service()).toMatchObject({ greenWeight: N(30), blueWeight: N(0), liveImage: S(V2) });
+  });
+
+  test('a lock a rollout left when it ended (older than its timeout): the weights it last recorded, which Route 53 still has', async () => {
+    table.put({ ...AFTER_ROLLOUT, ...lock(MAX_SECONDS + 3600), liveSlot: S('blue'), blueWeight: N(75), greenWeight: N(25) });
+    const r = await liveState.handle(event('Update'), clients);
+    expect(r).toMatchObject({ Status: 'SUCCESS', Data: { BlueWeight: '75', GreenWeight: '25', LiveSlot: 'blue' } });
   });
 
   test('an Update with another InitialImage (a new image in the template) keeps the images the table holds', async () => {

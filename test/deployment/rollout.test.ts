@@ -635,11 +635,13 @@ describe('a lock left behind by an execution that ended', () => {
       lockLeftBy(world, newHolder.executionArn, 'r1');
     };
     const run = await runRollout(world, rolloutInput('r1'));
-    // Its next record of what is live (the next step's weights) is refused: it stops there, and
-    // neither restores the weights (they are the new holder's) nor touches the lock.
+    // Its next record of what is live (the next step's weights, recorded before they are set) is
+    // refused: it stops there, sets no weight, restores none (they are the new holder's) and
+    // leaves the lock.
     expect([run.status, run.error]).toEqual(['FAILED', ROLLOUT_ERRORS.lockTakenOver]);
-    expect(run.states.slice(-3)).toEqual(['SetWeights', 'RecordStepWeights', 'LockTakenOver']);
+    expect(run.states.slice(-3)).toEqual(['AbortBeforeStepChoice', 'RecordStepWeights', 'LockTakenOver']);
     expect(run.states).not.toContain('RestoreWeights');
+    expect(world.weightChanges).toHaveLength(1);
     expect(world.item('service')).toMatchObject({ lockedBy: 'r1', lockedByExecution: newHolder.executionArn });
     expectNoViolation(world);
   });
@@ -1108,7 +1110,7 @@ describe('metrics of a rollout (CloudWatch PutMetricData)', () => {
     ]);
     // Each publish comes right after the weight change it reports (before the DNS wait), and the
     // promotion's after the new slot is recorded live.
-    for (const [i, st] of run.states.entries()) if (st === 'SetWeights') expect(run.states.slice(i + 1, i + 3)).toEqual(['RecordStepWeights', 'PublishStepMetrics']);
+    for (const [i, st] of run.states.entries()) if (st === 'SetWeights') expect(run.states.slice(i - 1, i + 2)).toEqual(['RecordStepWeights', 'SetWeights', 'PublishStepMetrics']);
     expect(run.states.slice(-4)).toEqual(['Promote', 'PublishPromotionMetrics', 'EmitSucceeded', 'Promoted']);
     // One namespace, the units of the model's StandardUnit, and exactly the dimensions the
     // construct's metric methods read.

@@ -4,7 +4,9 @@
  * placeholders (`resolveTokens`); helpers to validate and walk a definition.
  */
 import { createRequire } from 'module';
-import { Duration, Stack, aws_certificatemanager as acm, aws_cloudwatch as cloudwatch, aws_ecs as ecs, aws_route53 as route53 } from 'aws-cdk-lib';
+import {
+  Duration, Stack, aws_certificatemanager as acm, aws_cloudwatch as cloudwatch, aws_ecr as ecr, aws_ecs as ecs, aws_route53 as route53,
+} from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Construct } from 'constructs';
 import { clone, Json } from './json';
@@ -41,6 +43,8 @@ export interface CanaryVariant {
   readonly config?: { [name: string]: string };
   /** Construct ids the canary is nested in (its path is `Test/<ids...>/Canary`). */
   readonly nestedIn?: string[];
+  /** `imageRepository`: the repository `users` of account 111111111111 in us-east-1 (imported), whose images alone a rollout takes. */
+  readonly imageRepository?: boolean;
 }
 
 /** A slot as the template describes it. */
@@ -178,6 +182,9 @@ export function synthesizeCanary(variant: CanaryVariant = {}, extend?: (canary: 
     recordTtl: variant.recordTtl,
     enableApprovalBeforeLastStep: variant.approval,
     oldSlot: variant.scaleIn ? OldSlot.SCALE_IN : undefined,
+    imageRepository: variant.imageRepository
+      ? ecr.Repository.fromRepositoryAttributes(stack, 'Repo', { repositoryArn: 'arn:aws:ecr:us-east-1:111111111111:repository/users', repositoryName: 'users' })
+      : undefined,
   });
   extend?.(canary, stack);
   if (variant.sidecarAfterConstruction) {
