@@ -18,7 +18,7 @@ import { CanaryStep } from './canary-step';
 import { validateCanaryProps } from './canary-validation';
 import { LiveState } from './live-state';
 import { OldSlot } from './old-slot';
-import { CANARY_PARAMETER_PREFIX, canaryNameProblem } from './operator-contract';
+import { CANARY_PARAMETER_PREFIX, canaryNameOwner, canaryNameProblem, recordCanaryName } from './operator-contract';
 import { rolloutDefinition } from './rollout-definition';
 import { EVENT_SOURCE, ROLLOUT_STATUS, createPushRule, outcomeEventPattern } from './rollout-events';
 import { METRICS_NAMESPACE, ROLLOUT_METRICS, canaryDimensionValue } from './rollout-metrics';
@@ -401,6 +401,20 @@ export class CanaryDeployment extends Construct {
     const https = props.certificate !== undefined || (props.allowPlainHttp !== true && env.certificate !== undefined);
     this.url = `${https || props.blueListener ? 'https' : 'http'}://${this.domainName}`;
 
+    // The name operators give the rollout command. The default is valid whenever the stack and
+    // service names are (letters, digits, '-'), but may be too long.
+    this.canaryName = props.canaryName ?? `${stack.stackName}/${serviceName}`;
+    const names = Problems.ofConstruction(CLASS, this);
+    if (props.canaryName === undefined && known(this.canaryName)) {
+      const problem = canaryNameProblem(this.canaryName);
+      if (problem) names.add(`${problem.replace('`canaryName`', 'the default canary name (<stack name>/<service name>)')}; give \`canaryName\``);
+    }
+    const owner = canaryNameOwner(this, this.canaryName);
+    if (owner !== undefined) {
+      names.add(`\`canaryName\` ${show(this.canaryName)} is already the name of ${owner} in the same account and Region (one SSM parameter ${CANARY_PARAMETER_PREFIX}${this.canaryName}); give each canary its own \`canaryName\``);
+    }
+    names.throwIfAny();
+
     // Slots: a load balancer each (created or brought) and a service routed from it.
     const slot = (name: 'blue' | 'green', loadBalancer?: elbv2.IApplicationLoadBalancer, listener?: elbv2.IApplicationListener) => {
       const scopeId = name === 'blue' ? 'Blue' : 'Green';
@@ -515,11 +529,6 @@ export class CanaryDeployment extends Construct {
     grantDescribeOwnExecutions(this.stateMachine);
 
     // What is live, read at deploy time: the slots' images and the records' weights.
-    this.canaryName = props.canaryName ?? `${stack.stackName}/${serviceName}`;
-    // The default is valid whenever the stack and service names are (letters, digits, '-'), but
-    // may be too long.
-    const nameProblem = props.canaryName === undefined && known(this.canaryName) ? canaryNameProblem(this.canaryName) : undefined;
-    if (nameProblem) Problems.reject(CLASS, this, `${nameProblem.replace('`canaryName`', 'the default canary name (<stack name>/<service name>)')}; give \`canaryName\``);
     const live = new LiveState(this, 'LiveState', {
       environment: env,
       table: this.table,
@@ -552,6 +561,7 @@ export class CanaryDeployment extends Construct {
       }),
     });
 
+    recordCanaryName(this, this.canaryName);
     if (props.startOnPush) this.pushRule = createPushRule(this, this.stateMachine, props.imageRepository!, props.startOnPushTagPrefix);
     acknowledgeRolloutFindings(this.stateMachine, resources);
   }

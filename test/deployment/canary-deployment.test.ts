@@ -35,7 +35,7 @@ const PROPS: string[] = [
   'loadBalancerDeletionProtection', 'blueLoadBalancer', 'blueListener', 'greenLoadBalancer', 'greenListener', 'listenerRulePriority',
   'allowSlotsInDifferentVpcs', 'defaultAlarms', 'errorRatePercent', 'latencyThreshold', 'alarmPeriod', 'alarmEvaluationPeriods', 'alarms',
   'alarmPollInterval', 'healthTimeout', 'healthPollInterval', 'enableApprovalBeforeLastStep', 'approvalTopic', 'approvalTimeout', 'oldSlot',
-  'imageRepository', 'startOnPush', 'startOnPushTagPrefix', 'addAlarm', 'metricWeight',
+  'imageRepository', 'startOnPush', 'startOnPushTagPrefix', 'canaryName', 'addAlarm', 'metricWeight',
 ];
 const CANARY_CERT = 'arn:aws:acm:us-east-1:111111111111:certificate/99999999-8888-7777-6666-555555555555';
 const ENV_CERT = 'arn:aws:acm:us-east-1:111111111111:certificate/11111111-2222-3333-4444-555555555555';
@@ -1342,5 +1342,123 @@ describe('validation: wrong kinds', () => {
     // ("grantPublish is not a function", "grantPull is not a function"). A bad entry of
     // `alarms` is reported as `addAlarm`, a method the user did not call.
     expectRefused(extra, prop);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// What operators and deployments read: the operator parameter and the live state.
+// ---------------------------------------------------------------------------------------
+
+describe('the operator parameter (npx cdk-microservices rollout --canary <name>)', () => {
+  test('by default /cdk-microservices/canaries/<stack name>/<service name>, holding the state machine, the table and the plan', () => {
+    const { canary, template, stack } = templateOf();
+    expect(canary.canaryName).toBe(`${stack.stackName}/users`);
+    const [, parameter] = only(template, 'AWS::SSM::Parameter', 'UsersOperatorParameter');
+    expect(parameter.Properties.Name).toBe(`/cdk-microservices/canaries/${stack.stackName}/users`);
+    expect(parameter.Properties.Type).toBe('String');
+    // The value is JSON with tokens: resolved here to placeholders.
+    const value = JSON.parse(parameter.Properties.Value['Fn::Join'][1]
+      .map((part: any) => (typeof part === 'string' ? part : `<${Object.keys(part)[0]} ${[part[Object.keys(part)[0]]].flat().join('.')}>`)).join(''));
+    expect(value).toMatchObject({
+      version: 1,
+      canaryName: `${stack.stackName}/users`,
+      label: PATH,
+      stateMachineArn: `<Ref ${idOf(canary.stateMachine)}>`,
+      tableName: `<Ref ${idOf(canary.table)}>`,
+      steps: [10, 25, 50, 100].map((percent) => ({ percent, bakeSeconds: 300, approvalBefore: false })),
+      plannedSeconds: canary.plannedDuration.toSeconds(),
+      maximumSeconds: canary.maximumDuration.toSeconds(),
+    });
+    expect(value.imageRepositoryUri).toBeUndefined();
+  });
+
+  test('canaryName given: that parameter; with imageRepository its URI is there too', () => {
+    const { canary, template } = templateOf((w) => ({
+      canaryName: 'prod/users.v2',
+      imageRepository: ecr.Repository.fromRepositoryName(w.stack, 'Repo', 'users'),
+    }));
+    expect(canary.canaryName).toBe('prod/users.v2');
+    const [, parameter] = only(template, 'AWS::SSM::Parameter', 'UsersOperatorParameter');
+    expect(parameter.Properties.Name).toBe('/cdk-microservices/canaries/prod/users.v2');
+    expect(JSON.stringify(parameter.Properties.Value)).toContain('imageRepositoryUri');
+  });
+
+  test.each(['', 'a b', 'Users//users', 'a/b/c/d/e/f', 'aws/users', 'x'.repeat(201)])('canaryName %j is refused naming it', (canaryName) => {
+    const err = thrownBy(() => build({ canaryName }));
+    expectCanaryRefusal(err, PATH, ['canaryName']);
+  });
+
+  test('two canaries of one app with one name in one account and Region are refused, naming the other', () => {
+    const w = canaryWorld();
+    new CanaryDeployment(w.stack, 'Users', { ...propsIn(w), canaryName: 'shop/users' });
+    const err = thrownBy(() => new CanaryDeployment(w.stack, 'People', {
+      ...propsIn(w, { certificate: acm.Certificate.fromCertificateArn(w.stack, 'Other', CANARY_CERT) }),
+      serviceProps: slotService(w.env, { serviceName: 'people' }),
+      recordName: 'people',
+      canaryName: 'shop/users',
+    }));
+    const refusal = expectCanaryRefusal(err, 'Test/People', ['canaryName']);
+    expect(refusal.message).toContain('Test/Users');
+    // The refused canary left nothing behind: the app still synthesizes.
+    expect(() => Template.fromStack(w.stack)).not.toThrow();
+  });
+
+  test('serviceProps.releaseId is refused: each slot\'s RELEASE_ID is the image it runs', () => {
+    const err = thrownBy(() => build((w) => ({ serviceProps: slotService(w.env, { releaseId: 'v1' }) })));
+    expectCanaryRefusal(err, PATH, ['serviceProps']);
+  });
+});
+
+describe('the live state (Custom::CanaryLiveState)', () => {
+  test('the app containers take Image and RELEASE_ID from it, the records Weight; its properties copy the rest of both slots', () => {
+    const { canary, template, stack } = templateOf((w) => ({ serviceProps: slotService(w.env, { config: { FEATURE_FLAGS: 'on' } }) }));
+    const live = idOf(canary.liveState);
+    const [, resource] = only(template, 'Custom::CanaryLiveState', 'UsersLiveState');
+    expect(resource.Properties).toMatchObject({
+      TableName: { Ref: idOf(canary.table) },
+      InitialImage: canary.blue.container.imageName,
+      CanaryName: canary.canaryName,
+      MaximumRolloutSeconds: String(canary.maximumDuration.toSeconds() * 2),
+    });
+    for (const [slot, name] of [[canary.blue, 'Blue'], [canary.green, 'Green']] as const) {
+      const [, taskDefinition] = only(template, 'AWS::ECS::TaskDefinition', idOf(slot.taskDefinition));
+      const app = taskDefinition.Properties.ContainerDefinitions[0];
+      expect(app.Image).toEqual({ 'Fn::GetAtt': [live, `${name}Image`] });
+      expect(app.Environment).toContainEqual({ Name: 'RELEASE_ID', Value: { 'Fn::GetAtt': [live, `${name}Image`] } });
+      // The copy: every other property, the image and RELEASE_ID left out (no cycle).
+      const copy = resource.Properties.Slots[name].TaskDefinition;
+      expect(copy.Cpu).toEqual(taskDefinition.Properties.Cpu);
+      expect(copy.ContainerDefinitions[0].Image).toBeUndefined();
+      expect(copy.ContainerDefinitions[0].Environment).toContainEqual({ Name: 'FEATURE_FLAGS', Value: 'on' });
+      expect(JSON.stringify(copy)).not.toContain(live);
+      expect(resource.Properties.Slots[name].Record.Weight).toBeUndefined();
+    }
+    template.hasResourceProperties('AWS::Route53::RecordSet', { SetIdentifier: 'green', Weight: { 'Fn::GetAtt': [live, 'GreenWeight'] } });
+    expect(stack.resolve(canary.liveState.node.defaultChild && (canary.liveState.node.defaultChild as CfnElement).logicalId)).toBe(live);
+  });
+
+  test('a configuration change changes its properties; the same props do not', () => {
+    const props = (config: { [k: string]: string }) => (w: CanaryWorld) => ({ serviceProps: slotService(w.env, { config }) });
+    const liveOf = (t: Template) => only(t, 'Custom::CanaryLiveState', 'UsersLiveState')[1].Properties;
+    const a = liveOf(templateOf(props({ A: '1' })).template);
+    expect(liveOf(templateOf(props({ A: '1' })).template)).toEqual(a);
+    expect(liveOf(templateOf(props({ A: '2' })).template)).not.toEqual(a);
+  });
+
+  test('its function may read and record the state table and nothing else of it; in the environment\'s VPC, with a dead-letter queue', () => {
+    const { canary, template } = templateOf();
+    const [roleId] = only(template, 'AWS::IAM::Role', 'UsersLiveStateRole');
+    const policy = Object.values(template.findResources('AWS::IAM::Policy'))
+      .find((p: any) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }])) as any;
+    const statements = policy.Properties.PolicyDocument.Statement;
+    expect(statements).toContainEqual(expect.objectContaining({
+      Sid: 'ReadLiveState', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': [idOf(canary.table), 'Arn'] },
+    }));
+    expect(statements).toContainEqual(expect.objectContaining({ Sid: 'UseStateTableKey', Condition: { StringEquals: { 'kms:ViaService': expect.anything() } } }));
+    expect(JSON.stringify(statements)).not.toMatch(/dynamodb:(Scan|Query|DeleteItem|PutItem|\*)/);
+    const [, fn] = only(template, 'AWS::Lambda::Function', 'UsersLiveStateFunction');
+    expect(fn.Properties).toMatchObject({ Handler: 'canary-live-state.handler', Runtime: 'nodejs24.x', ReservedConcurrentExecutions: 1 });
+    expect(fn.Properties.VpcConfig.SubnetIds.length).toBeGreaterThan(0);
+    expect(fn.Properties.DeadLetterConfig.TargetArn).toBeDefined();
   });
 });
