@@ -35,6 +35,7 @@ import type { IMicroserviceEnvironment } from '../environment/environment-interf
 import { createLogGroup } from '../environment/environment-support';
 import { acknowledge, nistAndHipaa } from '../private/acknowledge';
 import { createProviderFunction } from '../private/provider-function';
+import { RESOURCE_ATTRIBUTES } from '../service/service-tracing';
 
 /** A slot as the live state sees it. */
 export interface LiveStateSlot {
@@ -59,6 +60,8 @@ export interface LiveStateProps {
 }
 
 const SLOTS = ['blue', 'green'] as const;
+/** The app container's variables that take the live image (left out of the copy: they refer to it). */
+const LIVE_VARIABLES = ['RELEASE_ID', RESOURCE_ATTRIBUTES];
 const capitalized = (slot: string) => `${slot[0].toUpperCase()}${slot.slice(1)}`;
 
 /** The live state of a canary: `Custom::CanaryLiveState` and its function. */
@@ -139,7 +142,7 @@ export class LiveState extends Construct {
       const app = taskDefinition.ContainerDefinitions?.[containerIndex(s)];
       if (app) {
         delete app.Image;
-        app.Environment = (app.Environment ?? []).filter((v: { Name?: string }) => v.Name !== 'RELEASE_ID');
+        app.Environment = (app.Environment ?? []).filter((v: { Name?: string }) => !LIVE_VARIABLES.includes(v.Name ?? ''));
       }
       const record = rendered(s.record.node.defaultChild as CfnResource);
       delete record.Weight;

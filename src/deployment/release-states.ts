@@ -3,6 +3,8 @@
  * Map over its containers and the parameters of RegisterTaskDefinition.
  */
 import { State } from './rollout-integrations';
+import { intrinsicLiteral } from './rollout-text';
+import { RESOURCE_ATTRIBUTES } from '../service/service-tracing';
 
 /**
  * Every container the slot's task definition has now, the app's with the new image and
@@ -13,7 +15,7 @@ import { State } from './rollout-integrations';
  * gives [] in Step Functions): RELEASE_ID is found by a Map over the variable names, replaced
  * where it is and appended where it is not, the rest kept in order.
  */
-export function copyContainersState(appContainerIndex: number): State {
+export function copyContainersState(appContainerIndex: number, resourceAttributesPrefix?: string): State {
   return {
     Type: 'Map',
     ItemsPath: '$.current.definition.ContainerDefinitions',
@@ -110,10 +112,25 @@ export function copyContainersState(appContainerIndex: number): State {
               },
               IsReleaseId: {
                 Type: 'Choice',
-                Choices: [{ Variable: '$.existing.Name', StringEquals: 'RELEASE_ID', Next: 'NewReleaseId' }],
+                Choices: [
+                  { Variable: '$.existing.Name', StringEquals: 'RELEASE_ID', Next: 'NewReleaseId' },
+                  // A traced slot's resource attributes name the release too (service.version).
+                  ...(resourceAttributesPrefix !== undefined
+                    ? [{ Variable: '$.existing.Name', StringEquals: RESOURCE_ATTRIBUTES, Next: 'NewResourceAttributes' }] : []),
+                ],
                 Default: 'KeepVariable',
               },
               NewReleaseId: { Type: 'Pass', OutputPath: '$.variable', End: true },
+              ...(resourceAttributesPrefix !== undefined ? {
+                NewResourceAttributes: {
+                  Type: 'Pass',
+                  Parameters: {
+                    'Name': RESOURCE_ATTRIBUTES,
+                    'Value.$': `States.Format('${intrinsicLiteral(resourceAttributesPrefix)}{}', $.variable.Value)`,
+                  },
+                  End: true,
+                },
+              } : {}),
               KeepVariable: { Type: 'Pass', OutputPath: '$.existing', End: true },
             },
           },

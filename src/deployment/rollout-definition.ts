@@ -37,6 +37,11 @@ export interface RolloutConfig {
    * refused before the lock is taken.
    */
   readonly imageRepositoryUri?: string;
+  /**
+   * With traced slots: the app container's `OTEL_RESOURCE_ATTRIBUTES` up to the release, which
+   * a release sets to this prefix followed by the image.
+   */
+  readonly resourceAttributesPrefix?: string;
 }
 
 const SERVICE_KEY = { pk: { S: 'service' } };
@@ -317,7 +322,7 @@ export function rolloutDefinition(c: RolloutConfig): State {
     ResultPath: '$.release',
     Next: 'CopyContainers',
   });
-  add('CopyContainers', copyContainersState(c.appContainerIndex));
+  add('CopyContainers', copyContainersState(c.appContainerIndex, c.resourceAttributesPrefix));
   const register = registerReleaseParameters(c.ephemeralStorage);
   add('RegisterRelease', {
     Type: 'Task',

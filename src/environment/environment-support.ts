@@ -28,6 +28,15 @@ export function requireEndpoint(env: IMicroserviceEnvironment, service: ec2.Inte
 }
 
 /**
+ * Whether the environment's services trace by default: a `MicroserviceEnvironment`'s
+ * `defaultTracing`, false for any other.
+ * @internal
+ */
+export function tracesByDefault(env: IMicroserviceEnvironment): boolean {
+  return env instanceof MicroserviceEnvironment ? env.defaultTracing : false;
+}
+
+/**
  * A log group with the environment's retention and key.
  * @internal
  */

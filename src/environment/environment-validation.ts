@@ -25,7 +25,7 @@ export function validateEnvironmentProps(scope: IConstruct, id: string, given: M
   const p = Problems.ofConstruction(ENVIRONMENT_CLASS, scope);
   const props = checkKinds(p, given, [
     ['maxAzs', 'number'], ['vpcCidr', 'string'], ['natGateways', 'number'], ['createVpcEndpoints', 'boolean'], ['namespaceName', 'string'],
-    ['logRetention', 'number'], ['createLoadBalancer', 'boolean'], ['allowPlainHttp', 'boolean'], ['internetFacing', 'boolean'],
+    ['logRetention', 'number'], ['defaultTracing', 'boolean'], ['createLoadBalancer', 'boolean'], ['allowPlainHttp', 'boolean'], ['internetFacing', 'boolean'],
     ['loadBalancerDeletionProtection', 'boolean'], ['webAclArn', 'string'], ['createWebAcl', 'boolean'], ['createOutputs', 'boolean'],
     ['enableTeamApps', 'boolean'], ['environmentName', 'string'],
   ]);

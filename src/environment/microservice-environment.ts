@@ -134,6 +134,14 @@ export interface MicroserviceEnvironmentProps {
   readonly logRetention?: logs.RetentionDays;
 
   /**
+   * Whether the environment's services trace (`TwelveFactorServiceProps.tracing`) when they do
+   * not say. Services of other apps on a shared environment (`fromLookup`) set `tracing` themselves.
+   *
+   * @default false
+   */
+  readonly defaultTracing?: boolean;
+
+  /**
    * The KMS key that encrypts the environment's log groups and anything else the
    * environment's services encrypt at rest unless they bring their own key. When you bring
    * one, its key policy must let the CloudWatch Logs service use it.
@@ -347,6 +355,8 @@ export class MicroserviceEnvironment extends Construct implements IMicroserviceE
   public readonly encryptionKey: kms.IKey;
   /** How long log groups keep events. */
   public readonly logRetention: logs.RetentionDays;
+  /** Whether services trace when they do not say (`defaultTracing`). */
+  public readonly defaultTracing: boolean;
   /** The stage profile. */
   public readonly stageProfile: StageProfile;
   /** The topic the services' alarms notify. */
@@ -384,6 +394,7 @@ export class MicroserviceEnvironment extends Construct implements IMicroserviceE
 
     this.stageProfile = props.stageProfile ?? StageProfile.PRODUCTION;
     this.logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
+    this.defaultTracing = props.defaultTracing ?? false;
     this.encryptionKey = props.encryptionKey ?? this.createKey();
     this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic();
 

@@ -19,7 +19,8 @@ import { suppressGuard } from '../private/acknowledge';
 
 const SCRATCH_VOLUME = 'scratch';
 const SCRATCH_INIT_CONTAINER = 'scratch-init';
-const SCRATCH_INIT_MEMORY_MIB = 32;
+/** The hard memory limit of the scratch volume's init container. */
+export const SCRATCH_INIT_MEMORY_MIB = 32;
 
 /** How `addAppContainer` builds a container. */
 export interface AppContainerOptions {
@@ -32,6 +33,11 @@ export interface AppContainerOptions {
   readonly stopTimeout: Duration;
   /** The support log group, created on first use (the scratch volume's init container logs there). */
   readonly supportLogGroup: () => logs.ILogGroup;
+  /**
+   * Memory of the task kept for other containers of fixed hard limits (the tracing collector).
+   * @default 0
+   */
+  readonly reservedMemoryMiB?: number;
 }
 
 /**
@@ -47,9 +53,9 @@ export function addAppContainer(scope: Construct, options: AppContainerOptions):
     image: props.image,
     command,
     essential: true,
-    // With the scratch volume's init container, the two hard limits add up to the task's
-    // memory, as the app's alone does without it.
-    memoryLimitMiB: preparesScratchVolume(props) ? taskDefinition.memoryMiB - SCRATCH_INIT_MEMORY_MIB : taskDefinition.memoryMiB,
+    // The hard limits of the app, the scratch volume's init container and the tracing
+    // collector add up to the task's memory, as the app's alone does without them.
+    memoryLimitMiB: taskDefinition.memoryMiB - (preparesScratchVolume(props) ? SCRATCH_INIT_MEMORY_MIB : 0) - (options.reservedMemoryMiB ?? 0),
     readonlyRootFilesystem: readonlyRoot,
     privileged: false,
     user: props.user,

@@ -1,9 +1,11 @@
 import { Duration, Token, aws_ecs as ecs } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { SCRATCH_INIT_MEMORY_MIB } from './service-containers';
 import { isRouted, routingProblems } from './service-routing';
+import { tracingSizeProblem } from './service-tracing';
 import { TwelveFactorServiceProps } from './twelve-factor-service-props';
 import { Discovery, discoveryAttributeProblems, SERVICE_CONNECT_SUFFIX } from '../discovery/discovery';
-import { isMicroserviceEnvironment } from '../environment/environment-support';
+import { tracesByDefault, isMicroserviceEnvironment } from '../environment/environment-support';
 import { serviceNamesOf } from '../environment/registries';
 import { looksSecretName, secretValueKind } from '../private/secrets';
 import {
@@ -164,6 +166,7 @@ export function validateKinds(scope: IConstruct, given: TwelveFactorServiceProps
     ['onDemandBase', 'number'], ['initProcessEnabled', 'boolean'], ['stopTimeout', 'Duration'], ['user', 'string'],
     ['logRetention', 'number'], ['errorLogPattern', 'string'], ['errorAlarmThreshold', 'number'],
     ['discoveryAttributes', 'map of strings'], ['allowAllOutbound', 'boolean'], ['createOutputs', 'boolean'],
+    ['tracing', 'boolean'], ['tracingSampleRatio', 'number'], ['createLogQueries', 'boolean'],
   ];
   const props = checkKinds(p, given, kinds);
   if (props.listener !== undefined && (props.listener === null || typeof (props.listener as { listenerArn?: unknown }).listenerArn !== 'string')) {
@@ -248,6 +251,24 @@ export function validateServiceProps(p: Problems, scope: IConstruct, props: Twel
     '`prepareScratchVolume` makes the scratch volume writable; set `scratchVolumePath` or remove it');
   const user = userProblem(props.user);
   if (user) p.add(user);
+  if (props.tracingCollectorImage !== undefined
+    && (props.tracingCollectorImage === null || typeof (props.tracingCollectorImage as { bind?: unknown }).bind !== 'function')) {
+    p.add(`\`tracingCollectorImage\` ${show(props.tracingCollectorImage)} is not an ecs.ContainerImage; use for example ecs.ContainerImage.fromEcrRepository(...)`);
+  }
+  if (known(props.tracingSampleRatio)) {
+    p.when(!(props.tracingSampleRatio >= 0 && props.tracingSampleRatio <= 1),
+      `\`tracingSampleRatio\` ${show(props.tracingSampleRatio)} is not a share; use a number from 0 to 1, for example 0.1`);
+  }
+  const traces = props.tracing ?? tracesByDefault(props.environment);
+  if (traces && known(memoryMiB)) {
+    const sizeProblem = tracingSizeProblem(memoryMiB, props.scratchVolumePath !== undefined ? SCRATCH_INIT_MEMORY_MIB : 0);
+    if (sizeProblem) p.add(sizeProblem);
+  }
+  if (!traces) {
+    for (const name of ['tracingSampleRatio', 'tracingCollectorImage'] as const) {
+      p.when(props[name] !== undefined, `\`${name}\` applies to a traced service; set \`tracing: true\` (or the environment's \`defaultTracing\`) or remove it`);
+    }
+  }
   if (props.releaseId !== undefined && known(props.releaseId) && props.releaseId.trim() === '') {
     p.add(`\`releaseId\` ${show(props.releaseId)} is empty: RELEASE_ID would name no release; give a release identifier such as a version or commit, or leave it out for the image reference`);
   }

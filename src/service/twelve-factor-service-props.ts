@@ -334,6 +334,52 @@ export interface TwelveFactorServiceProps {
   readonly user?: string;
 
   /**
+   * Distributed tracing: the AWS Distro for OpenTelemetry collector as a sidecar
+   * (`otel-collector`, non-essential, non-root, read-only root file system, health checked,
+   * logging to the support log group) that receives OTLP on localhost and exports to AWS X-Ray,
+   * and the app container's OpenTelemetry variables (`OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`
+   * with `deployment.environment` and `service.version` = the release, `OTEL_EXPORTER_OTLP_ENDPOINT`
+   * http://localhost:4318, propagators `tracecontext,baggage,xray`, parent-based ratio sampling).
+   * The collector takes 128 MiB of the task's memory (a hard limit: the app container's limit is
+   * the rest) and reserves 64 CPU units; the task role may call the X-Ray actions the exporter
+   * needs. The app instruments itself with an OpenTelemetry SDK. An environment that creates VPC
+   * endpoints gets the X-Ray endpoint.
+   *
+   * @default - the environment's `defaultTracing` (false)
+   */
+  readonly tracing?: boolean;
+
+  /**
+   * With `tracing`: the share of root traces sampled, from 0 to 1 (a request that comes with a
+   * sampled parent is always traced).
+   *
+   * @default 0.1
+   */
+  readonly tracingSampleRatio?: number;
+
+  /**
+   * With `tracing`: the collector's image. The default is on Amazon ECR Public, which tasks
+   * without a NAT gateway cannot reach through VPC endpoints: give a copy in a private ECR
+   * repository of the Region (for example an ECR pull-through cache rule for `ecr-public`).
+   *
+   * @default - public.ecr.aws/aws-observability/aws-otel-collector:v0.49.0
+   */
+  readonly tracingCollectorImage?: ecs.ContainerImage;
+
+  /**
+   * Whether to save CloudWatch Logs Insights queries over the service's log group, in the
+   * folder `<environment path>/<service name>` of the console's saved queries: "Errors by
+   * release" (error lines counted by `release`), "Slowest requests" (by `durationMs`) and "Log
+   * lines of a trace" (replace TRACE_ID). They read the fields of JSON log lines: log one JSON
+   * object a line with `level`, `msg`, `release` (RELEASE_ID), and for requests `path`, `status`,
+   * `durationMs` and `traceId`. Saved queries cost nothing; running one is billed by the data
+   * it scans.
+   *
+   * @default true
+   */
+  readonly createLogQueries?: boolean;
+
+  /**
    * Log retention of the service's log group (XI).
    *
    * @default - the environment's log retention

@@ -16,7 +16,9 @@ import { AdminTask, AdminTaskOptions, adminTaskProblems } from './admin-task';
 import { BackingService, BackingServiceBinding } from './backing-service';
 import { addAppContainer, dependOnCapacityProviders, errorMetricNamespace } from './service-containers';
 import { ITwelveFactorService } from './service-interface';
+import { createServiceQueries } from './service-queries';
 import { claimRoute, isRouted, listenerRoute, routeService } from './service-routing';
+import { COLLECTOR_IMAGE, COLLECTOR_MEMORY_MIB, addTracing } from './service-tracing';
 import { configProblems, isRootUser, SERVICE_CLASS, validateKinds, validateServiceProps } from './service-validation';
 import { ServiceVariables } from './service-variables';
 import { reportRootUser } from './service-warnings';
@@ -30,7 +32,7 @@ import {
   SERVICE_CONNECT_SUFFIX,
 } from '../discovery/discovery';
 import { IMicroserviceEnvironment } from '../environment/environment-interface';
-import { createLogGroup } from '../environment/environment-support';
+import { createLogGroup, tracesByDefault } from '../environment/environment-support';
 import { acknowledge, nistAndHipaa } from '../private/acknowledge';
 import { words } from '../private/naming';
 import { known, Problems, show } from '../private/validation';
@@ -114,6 +116,19 @@ export class TwelveFactorService extends Construct implements ITwelveFactorServi
    * holds must stay invisible at least this long.
    */
   public readonly stopTimeout: Duration;
+  /** Whether the service traces (`tracing`, or the environment's `defaultTracing`). */
+  public readonly tracing: boolean;
+  /**
+   * The tracing collector's container (`otel-collector`), when the service traces.
+   */
+  public readonly collector?: ecs.ContainerDefinition;
+  /** The release the template deploys: `releaseId`, or the image reference (`RELEASE_ID`). */
+  public readonly release: string;
+  /**
+   * The saved CloudWatch Logs Insights queries over the service's log group (`createLogQueries`):
+   * errors by release, slowest requests, a trace's log lines. Empty without them.
+   */
+  public readonly logQueries: logs.CfnQueryDefinition[];
 
   private readonly variables = new ServiceVariables(this);
   private readonly attached = new Map<string, { backing: BackingService; binding: BackingServiceBinding }>();
@@ -164,11 +179,26 @@ export class TwelveFactorService extends Construct implements ITwelveFactorServi
 
     this.variables.init(props.config ?? {}, props.secrets ?? {});
 
-    this.container = this.appContainer(this.taskDefinition, this.serviceName, this.logGroup);
+    this.tracing = props.tracing ?? tracesByDefault(env);
+    this.container = this.appContainer(this.taskDefinition, this.serviceName, this.logGroup, undefined, this.tracing ? COLLECTOR_MEMORY_MIB : 0);
     if (props.port !== undefined) {
       this.container.addPortMappings({ containerPort: props.port, name: PORT_NAME, protocol: ecs.Protocol.TCP });
     }
-    this.container.addEnvironment('RELEASE_ID', props.releaseId ?? this.container.imageName);
+    this.release = props.releaseId ?? this.container.imageName;
+    this.container.addEnvironment('RELEASE_ID', this.release);
+    if (this.tracing) {
+      this.collector = addTracing(this, {
+        environment: env,
+        taskDefinition: this.taskDefinition,
+        app: this.container,
+        serviceName: this.serviceName,
+        release: this.release,
+        sampleRatio: props.tracingSampleRatio ?? 0.1,
+        image: props.tracingCollectorImage ?? ecs.ContainerImage.fromRegistry(COLLECTOR_IMAGE),
+        logGroup: this.obtainSupportLogGroup(),
+        streamPrefix: this.serviceName,
+      });
+    }
 
     // Security group and service.
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
@@ -206,6 +236,9 @@ export class TwelveFactorService extends Construct implements ITwelveFactorServi
       });
       this.errorAlarm.addAlarmAction(new cloudwatchActions.SnsAction(env.alarmTopic));
     }
+    this.logQueries = (props.createLogQueries ?? true)
+      ? Object.values(createServiceQueries(this, `${env.node.path}/${this.serviceName}`, [this.logGroup], props.errorLogPattern ?? 'ERROR'))
+      : [];
     const deploymentAlarms = props.deploymentAlarms ?? (this.errorAlarm ? [this.errorAlarm] : []);
     for (const alarm of deploymentAlarms) this.deploymentAlarmNames.add(alarm.alarmName);
     const strategy = props.deploymentStrategy ?? ecs.DeploymentStrategy.ROLLING;
@@ -452,9 +485,10 @@ export class TwelveFactorService extends Construct implements ITwelveFactorServi
    * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-metricfilter.html
    */
   private appContainer(
-    taskDefinition: ecs.FargateTaskDefinition, streamPrefix: string, logGroup: logs.ILogGroup, command?: string[],
+    taskDefinition: ecs.FargateTaskDefinition, streamPrefix: string, logGroup: logs.ILogGroup, command?: string[], reservedMemoryMiB = 0,
   ): ecs.ContainerDefinition {
     return addAppContainer(this, {
+      reservedMemoryMiB,
       taskDefinition,
       streamPrefix,
       props: this.props,

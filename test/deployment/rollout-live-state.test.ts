@@ -572,3 +572,28 @@ describe('tookOverFrom in the outcome event', () => {
     expectNoViolation(world);
   });
 });
+
+describe('a traced canary: a release names itself in the spans too', () => {
+  test('the template\'s OTEL_RESOURCE_ATTRIBUTES take the live image; a release rewrites them with RELEASE_ID, the collector copied as it is', async () => {
+    const traced = synthesizeCanary({ tracing: true });
+    const variable = (container: Json, name: string) => (container.Environment ?? []).find((v: Json) => v.Name === name)?.Value;
+    const app = traced.green.taskDefinition.ContainerDefinitions[traced.appContainerIndex];
+    const initialImage = traced.firstDeployment[`ATT:${traced.liveStateId}.GreenImage`];
+    expect(variable(app, 'OTEL_RESOURCE_ATTRIBUTES')).toBe(`deployment.environment=Test/Env,service.version=${initialImage}`);
+
+    const world = new World(traced);
+    const run = await runRollout(world, rolloutInput('r1'));
+    expect(run.status).toBe('SUCCEEDED');
+    const [registered] = world.registered;
+    const released = registered.ContainerDefinitions[traced.appContainerIndex];
+    expect(variable(released, 'RELEASE_ID')).toBe(NEW_IMAGE);
+    expect(variable(released, 'OTEL_RESOURCE_ATTRIBUTES')).toBe(`deployment.environment=Test/Env,service.version=${NEW_IMAGE}`);
+    // Every other variable as it was, in its place.
+    const names = (container: Json) => container.Environment.map((v: Json) => v.Name);
+    expect(names(released)).toEqual(names(app));
+    const collector = registered.ContainerDefinitions.find((c: Json) => c.Name === 'otel-collector');
+    // (ECS answers DescribeTaskDefinition with its empty lists filled in.)
+    expect(collector).toMatchObject(traced.green.taskDefinition.ContainerDefinitions.find((c: Json) => c.Name === 'otel-collector'));
+    expectNoViolation(world);
+  });
+});

@@ -41,6 +41,8 @@ export interface CanaryVariant {
   readonly sidecarAfterConstruction?: boolean;
   /** The service's `config` (plain environment variables of the app container). */
   readonly config?: { [name: string]: string };
+  /** `tracing: true` on the slots (the OpenTelemetry collector and variables). */
+  readonly tracing?: boolean;
   /** Construct ids the canary is nested in (its path is `Test/<ids...>/Canary`). */
   readonly nestedIn?: string[];
   /** `imageRepository`: the repository `users` of account 111111111111 in us-east-1 (imported), whose images alone a rollout takes. */
@@ -95,9 +97,17 @@ export interface Synthesized {
   readonly firstDeployment: { [placeholder: string]: string };
 }
 
-/** `value` with every string equal to a key of `values` replaced by its value. */
+/**
+ * `value` with every string equal to a key of `values` replaced by its value, and every key found
+ * inside a longer string (a joined value) replaced by its value as text.
+ */
 export function substitute(value: Json, values: { [placeholder: string]: Json }): Json {
-  if (typeof value === 'string') return Object.prototype.hasOwnProperty.call(values, value) ? values[value] : value;
+  if (typeof value === 'string') {
+    if (Object.prototype.hasOwnProperty.call(values, value)) return values[value];
+    let text = value;
+    for (const [placeholder, replacement] of Object.entries(values)) text = text.split(placeholder).join(String(replacement));
+    return text;
+  }
   if (Array.isArray(value)) return value.map((v) => substitute(v, values));
   if (value === null || typeof value !== 'object') return value;
   const out: Json = {};
@@ -173,7 +183,7 @@ export function synthesizeCanary(variant: CanaryVariant = {}, extend?: (canary: 
   let scope: Construct = stack;
   for (const nested of variant.nestedIn ?? []) scope = new Construct(scope, nested);
   const canary = new CanaryDeployment(scope, 'Canary', {
-    serviceProps: { environment: env, image: IMAGE, port: 8080, user: '1000', minTasks: 2, maxTasks: 4, config: variant.config },
+    serviceProps: { environment: env, image: IMAGE, port: 8080, user: '1000', minTasks: 2, maxTasks: 4, config: variant.config, tracing: variant.tracing },
     hostedZone: zone,
     recordName: 'users',
     certificate: acm.Certificate.fromCertificateArn(stack, 'CanaryCertificate', CERT_ARN),

@@ -7,9 +7,12 @@ import { writeFileSync } from 'fs';
 /** One JSON object per log line. */
 export type Log = (line: Record<string, unknown>) => void;
 
-/** Writes a log line as JSON on stdout. */
+/**
+ * Writes a log line as JSON on stdout, with the release the task runs (RELEASE_ID, which the
+ * construct sets): the saved Logs Insights queries of each service count errors by `release`.
+ */
 export function jsonLine(line: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(line)}\n`);
+  process.stdout.write(`${JSON.stringify({ release: process.env.RELEASE_ID, ...line })}\n`);
 }
 
 /** An error as a log line shows it. */
