@@ -5,3 +5,4 @@ export * from './messaging';
 export * from './deployment';
 export * from './exposure';
 export * from './compliance';
+export * from './observability';

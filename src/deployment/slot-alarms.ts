@@ -6,10 +6,21 @@ import {
   Duration,
   aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as cloudwatchActions,
-  aws_elasticloadbalancingv2 as elbv2,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { targetErrorRate, targetResponseTime, targetUnhealthyHosts } from '../observability/signals';
 import { TwelveFactorService } from '../service';
+
+/** The period of each slot's default alarms, by slot: the dashboards graph the same metrics. */
+const alarmPeriods = new WeakMap<TwelveFactorService, Duration>();
+
+/**
+ * The period of the default alarms of a canary slot, or undefined when the canary has none
+ * (`defaultAlarms: false`): a dashboard graphs the alarms' metrics with it.
+ */
+export function slotAlarmPeriod(slot: TwelveFactorService): Duration | undefined {
+  return alarmPeriods.get(slot);
+}
 
 /** The tuning of the default alarms (the canary's props of the same names). */
 export interface SlotAlarmOptions {
@@ -36,6 +47,7 @@ export function createSlotAlarms(
   const errorRate = options.errorRatePercent ?? 5;
   const latency = options.latencyThreshold ?? Duration.seconds(2);
   const scope = new Construct(canary, `${slotId}Alarms`);
+  alarmPeriods.set(service, period);
   const action = new cloudwatchActions.SnsAction(service.environment.alarmTopic);
   const common = {
     evaluationPeriods,
@@ -45,29 +57,21 @@ export function createSlotAlarms(
   const errors = new cloudwatch.Alarm(scope, 'ErrorRate', {
     ...common,
     alarmDescription: `Target 5XX responses above ${errorRate}% of requests in the ${slotId.toLowerCase()} slot of ${canary.node.path}`,
-    metric: new cloudwatch.MathExpression({
-      expression: 'IF(requests > 0, 100 * FILL(errors, 0) / requests, 0)',
-      usingMetrics: {
-        errors: targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period, statistic: 'Sum' }),
-        requests: targetGroup.metrics.requestCount({ period, statistic: 'Sum' }),
-      },
-      period,
-      label: '5XX rate (%)',
-    }),
+    metric: targetErrorRate(targetGroup, period),
     threshold: errorRate,
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
   });
   const slow = new cloudwatch.Alarm(scope, 'Latency', {
     ...common,
     alarmDescription: `p99 target response time above ${latency.toHumanString()} in the ${slotId.toLowerCase()} slot of ${canary.node.path}`,
-    metric: targetGroup.metrics.targetResponseTime({ period, statistic: 'p99' }),
+    metric: targetResponseTime(targetGroup, 'p99', period),
     threshold: latency.toMilliseconds() / 1000,
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
   });
   const unhealthy = new cloudwatch.Alarm(scope, 'UnhealthyHosts', {
     ...common,
     alarmDescription: `Unhealthy targets in the ${slotId.toLowerCase()} slot of ${canary.node.path}`,
-    metric: targetGroup.metrics.unhealthyHostCount({ period, statistic: 'Maximum' }),
+    metric: targetUnhealthyHosts(targetGroup, period),
     threshold: 0,
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
   });

@@ -1,5 +1,6 @@
-import { Duration, aws_cloudwatch as cloudwatch, aws_sqs as sqs } from 'aws-cdk-lib';
+import { aws_cloudwatch as cloudwatch, aws_sqs as sqs } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { queueMessagesVisible } from '../observability/signals';
 
 /**
  * An alarm that goes off as soon as a queue holds a message (a dead-letter queue, an alerts
@@ -11,7 +12,8 @@ export function queueNotEmptyAlarm(
 ): cloudwatch.Alarm {
   const alarm = new cloudwatch.Alarm(scope, id, {
     alarmDescription: description,
-    metric: queue.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1) }),
+    // The one definition a dashboard's dead-letter depth reads too.
+    metric: queueMessagesVisible(queue),
     threshold: 1,
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     evaluationPeriods: 1,

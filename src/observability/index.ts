@@ -1,0 +1,3 @@
+export * from './service-dashboard';
+export * from './canary-dashboard';
+export * from './environment-dashboard';
