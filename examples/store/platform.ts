@@ -25,8 +25,8 @@ import {
 import { Construct } from 'constructs';
 import { SIGNUP_EVENT, SIGNUP_TOPIC_NAME } from './topics';
 import {
-  ComplianceAlerts, ComplianceAudit, ComplianceRule, ComplianceRules, EventTopic, MessageBus, MicroserviceEnvironment, PrivateLinkExposure,
-  Remediation, StageProfile, TwelveFactorService,
+  ComplianceAlerts, ComplianceAudit, ComplianceRule, ComplianceRules, EnvironmentDashboard, EventTopic, MessageBus, MicroserviceEnvironment,
+  PrivateLinkExposure, Remediation, ServiceDashboard, StageProfile, TwelveFactorService,
 } from '../../src';
 
 /** The shared environment's name: team apps look it up with `MicroserviceEnvironment.fromLookup`. */
@@ -97,6 +97,8 @@ export class BillingStack extends Stack {
         validation: acm.CertificateValidation.fromDns(zone),
       }),
     });
+    // The billing API's golden signals: requests, 5XX rate, latency, tasks, errors.
+    new ServiceDashboard(this, 'BillingDashboard', { service: this.billing, dashboardName: 'store-billing' });
     // What a consumer's app needs to connect, read at its deploy time (no export between apps).
     new ssm.StringParameter(this, 'EndpointServiceName', {
       parameterName: BILLING_ENDPOINT_SERVICE_PARAMETER,
@@ -121,6 +123,7 @@ export class PlatformStack extends Stack {
   public readonly complianceAlerts: ComplianceAlerts;
   public readonly complianceAudit: ComplianceAudit;
   public readonly complianceWorker: TwelveFactorService;
+  public readonly dashboard: EnvironmentDashboard;
 
   constructor(scope: Construct, id: string, props: StackProps) {
     super(scope, id, props);
@@ -131,6 +134,9 @@ export class PlatformStack extends Stack {
       namespaceName: 'store.internal',
       vpcCidr: STORE_CIDR,
       stageProfile: StageProfile.PRODUCTION,
+      // Its services trace (the ADOT collector as a sidecar, to X-Ray); the NAT gateway reaches
+      // the collector's image on ECR Public.
+      defaultTracing: true,
     });
 
     // Events between services: the users team publishes sign-ups; the workers team consumes
@@ -203,6 +209,14 @@ export class PlatformStack extends Stack {
       adjustmentType: appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
       evaluationPeriods: 15,
       datapointsToAlarm: 15,
+    });
+
+    // Every service of the store's cluster at a glance (the team apps' services too, found by
+    // SEARCH), and a row for the compliance worker.
+    this.dashboard = new EnvironmentDashboard(this, 'Dashboard', {
+      environment: this.platform,
+      services: [this.complianceWorker],
+      dashboardName: 'store',
     });
   }
 }

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
-import { App, Stack, aws_config as config, aws_ec2 as ec2, aws_s3 as s3 } from 'aws-cdk-lib';
+import { App, CfnResource, Stack, aws_cloudwatch as cloudwatch, aws_config as config, aws_ec2 as ec2, aws_s3 as s3 } from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { IConstruct } from 'constructs';
+import { AlarmGroup, costSection, loadPriceTable, TemplateResource } from './costs';
 import {
   CanaryDeployment, ComplianceAudit, ComplianceRule, ComplianceRules, EventTopic, IEventTopic, MicroserviceEnvironment, PrivateLinkConsumer,
   PrivateLinkExposure,
@@ -267,5 +268,47 @@ export function summarize(apps: SynthesizedApp[]): string {
       a.recorder ? 'ours, with delivery channel' : 'the account\'s']);
   }
   if (auditRows.length > 1) out.push('', 'Compliance audit', table(auditRows));
+
+  // The fixed monthly cost of each stack, from its template (examples/store/costs.ts).
+  const stacks = apps.flatMap(({ name, assembly }) => assembly.stacksRecursively
+    .map((s) => ({ app: name, stack: s.hierarchicalId, template: s.template })));
+  out.push('', costSection(stacks, loadPriceTable(), alarmGroups(apps)));
   return out.join('\n');
+}
+
+/** The template resource of a CloudFormation construct of one of the apps. */
+function templateResourceOf(apps: SynthesizedApp[], resource: CfnResource): TemplateResource {
+  const stack = Stack.of(resource);
+  const synthesized = apps.find((a) => a.app === resource.node.root);
+  if (!synthesized) throw new Error(`${resource.node.path} is in none of the apps`);
+  return synthesized.assembly.getStackArtifact(stack.artifactId).template.Resources[stack.getLogicalId(resource)];
+}
+
+/** The default alarms of subscriptions and canaries: what `defaultAlarms: false` would remove. */
+function alarmGroups(apps: SynthesizedApp[]): AlarmGroup[] {
+  const roots = apps.map((a) => a.app);
+  const cfnAlarms = (constructs: IConstruct[]) => constructs.flatMap((c) => c.node.findAll())
+    .filter((c): c is cloudwatch.CfnAlarm | cloudwatch.CfnCompositeAlarm =>
+      c instanceof cloudwatch.CfnAlarm || c instanceof cloudwatch.CfnCompositeAlarm)
+    .map((c) => templateResourceOf(apps, c));
+  const groups: AlarmGroup[] = [];
+  const subscriptions = new Set(all(roots, isTopic).flatMap((t) => t.subscriptions));
+  for (const sub of subscriptions) {
+    groups.push({
+      owner: `the subscription of ${sub.service.node.path}`,
+      option: 'defaultAlarms: false',
+      tradeOff: 'dead letters and old messages then go unwatched, and its deployments lose them as rollback alarms',
+      alarms: cfnAlarms(sub.alarms),
+    });
+  }
+  for (const c of all(roots, isCanary)) {
+    const defaults = c.node.children.filter((child) => /^(Blue|Green)Alarms$/.test(child.node.id));
+    groups.push({
+      owner: c.node.path,
+      option: 'defaultAlarms: false',
+      tradeOff: 'the rollouts then roll back on the alarms you give (`alarms`) only',
+      alarms: cfnAlarms(defaults),
+    });
+  }
+  return groups;
 }

@@ -27,7 +27,7 @@ import { Construct } from 'constructs';
 import { BILLING_ENDPOINT_SERVICE_PARAMETER, ENVIRONMENT_NAME, ZONE } from './platform';
 import { signupTopic } from './topics';
 import {
-  Access, BackingService, CanaryDeployment, CanaryStep, IMicroserviceEnvironment, MicroserviceEnvironment, PrivateLinkConsumer,
+  Access, BackingService, CanaryDashboard, CanaryDeployment, CanaryStep, IMicroserviceEnvironment, MicroserviceEnvironment, PrivateLinkConsumer,
   PrivateLinkExposure, PrivateLinkProtocol,
 } from '../../src';
 
@@ -98,6 +98,8 @@ export class UsersStack extends Stack {
         port: 8080,
         healthCheckPath: '/health',
         config: { LOG_LEVEL: 'info', PORT: '8080' },
+        // A team app sets tracing itself (the platform's defaultTracing is its own services').
+        tracing: true,
         user: 'node',
         containerHealthCheck: {
           command: ['CMD-SHELL', 'wget -q -O /dev/null http://localhost:8080/health || exit 1'],
@@ -117,6 +119,8 @@ export class UsersStack extends Stack {
       slot.attach(BackingService.dynamoDbTable(usersTable, { access: Access.READ_WRITE }));
     }
     this.users.blue.addAdminTask('migrate', { command: ['node', 'migrate.js'] });
+    // Both slots side by side, the weights of a rollout over time and the alarms that roll it back.
+    new CanaryDashboard(this, 'UsersDashboard', { canary: this.users, dashboardName: 'store-users' });
 
     // The billing API (the platform app's billing VPC), through an interface endpoint in the
     // environment's VPC: only the users slots may reach it, as billing.store.example.com (a

@@ -17,7 +17,7 @@ import {
 import { Construct } from 'constructs';
 import { ENVIRONMENT_NAME, WORKER_HEALTH_CHECK, WORKERS } from './platform';
 import { signupTopic } from './topics';
-import { IMicroserviceEnvironment, MicroserviceEnvironment, TwelveFactorService } from '../../src';
+import { IMicroserviceEnvironment, MicroserviceEnvironment, ServiceDashboard, TwelveFactorService } from '../../src';
 
 /** The sign-up workers of the reference store. */
 export class WorkersStack extends Stack {
@@ -36,6 +36,7 @@ export class WorkersStack extends Stack {
     this.emailWorker = new TwelveFactorService(this, 'EmailWorker', {
       environment: this.platform,
       image: signupWorkerImage,
+      tracing: true,
       config: { SIGNUP_HANDLER: 'welcome-email' },
       user: 'node',
       scratchVolumePath: '/tmp',
@@ -53,6 +54,7 @@ export class WorkersStack extends Stack {
     this.billingWorker = new TwelveFactorService(this, 'BillingWorker', {
       environment: this.platform,
       image: signupWorkerImage,
+      tracing: true,
       config: { SIGNUP_HANDLER: 'invoice' },
       user: 'node',
       scratchVolumePath: '/tmp',
@@ -81,5 +83,9 @@ export class WorkersStack extends Stack {
     });
     emailDeadLetters.grantConsumeMessages(replay.taskDefinition.taskRole);
     emailSignups.queue.grantSendMessages(replay.taskDefinition.taskRole);
+
+    // Each worker's backlog per task, oldest message age and dead-letter queues, with its tasks.
+    new ServiceDashboard(this, 'EmailWorkerDashboard', { service: this.emailWorker, dashboardName: 'store-email-worker' });
+    new ServiceDashboard(this, 'BillingWorkerDashboard', { service: this.billingWorker, dashboardName: 'store-billing-worker' });
   }
 }
