@@ -158,6 +158,7 @@ service(['lambda'], { v2: 'lambda', v3: 'lambda' });
 service(['servicediscovery'], { v2: 'servicediscovery', v3: 'servicediscovery' });
 service(['iam'], { v2: 'iam', v3: 'iam' });
 service(['ecr'], { v2: 'ecr', v3: 'ecr' });
+service(['cloudwatchlogs', 'cloudwatch-logs', 'logs'], { v2: 'cloudwatchlogs', v3: 'cloudwatch-logs' });
 
 /**
  * Optimized integrations the checker knows: their model, error prefix, the names of errors the
