@@ -6,12 +6,8 @@
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { Clients } from './aws';
 import { CommandEnd, EXIT } from './exit-codes';
-
-/** The parameter of a canary. */
-export const PARAMETER_PREFIX = '/cdk-microservices/canaries/';
-
-/** A canary name: levels of [A-Za-z0-9_.-] separated by '/' (`Users/users`). */
-const CANARY_NAME = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
+// The construct's own definitions (bundled in): one place says where a canary is described.
+import { CANARY_PARAMETER_PREFIX, isCanaryName } from '../src/deployment/operator-contract';
 
 /** A step of the canary's plan, as the parameter describes it. */
 export interface CanaryStepInfo {
@@ -47,7 +43,7 @@ export interface CanarySelection {
 
 /** The parameter name of a canary. */
 export function parameterName(canaryName: string): string {
-  return `${PARAMETER_PREFIX}${canaryName}`;
+  return `${CANARY_PARAMETER_PREFIX}${canaryName}`;
 }
 
 /** Resolves the canary from `--canary` (SSM) or `--state-machine-arn` with `--table-name`. */
@@ -74,8 +70,8 @@ export async function resolveCanary(clients: Clients, selection: CanarySelection
 }
 
 async function fromParameter(clients: Clients, canaryName: string): Promise<CanaryInfo> {
-  if (!CANARY_NAME.test(canaryName)) {
-    throw new CommandEnd(EXIT.usage, `--canary ${canaryName} is not a canary name: levels of letters, digits, '_', '.' and '-' separated by '/' (for example Users/users).`);
+  if (!isCanaryName(canaryName)) {
+    throw new CommandEnd(EXIT.usage, `--canary ${canaryName} is not a canary name: 1 to 5 levels of letters, digits, '_', '.' and '-' separated by '/' (for example Users/users).`);
   }
   const name = parameterName(canaryName);
   let value: string | undefined;

@@ -14,11 +14,12 @@ import {
   aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { canaryNameOwner, recordCanaryName } from './canary-names';
 import { CanaryStep } from './canary-step';
 import { validateCanaryProps } from './canary-validation';
 import { LiveState } from './live-state';
 import { OldSlot } from './old-slot';
-import { CANARY_PARAMETER_PREFIX, canaryNameOwner, canaryNameProblem, recordCanaryName } from './operator-contract';
+import { CANARY_PARAMETER_PREFIX, canaryNameProblem } from './operator-contract';
 import { rolloutDefinition } from './rollout-definition';
 import { EVENT_SOURCE, ROLLOUT_STATUS, createPushRule, outcomeEventPattern } from './rollout-events';
 import { METRICS_NAMESPACE, ROLLOUT_METRICS, canaryDimensionValue } from './rollout-metrics';

@@ -5,7 +5,7 @@
 import { ClientOptions, Clients, createClients } from '../../cli/aws';
 import { Runtime, main } from '../../cli/main';
 import { Terminal } from '../../cli/output';
-import { Json, checkAnswer, checkCall } from '../contract/aws-models';
+import { Json, checkAnswer, commandOperation, sentCommandProblems } from '../contract/aws-models';
 
 /** A terminal that keeps what is written. */
 export interface Capture extends Terminal {
@@ -69,17 +69,11 @@ export interface SentCommand {
 }
 
 /** The AWS API operation of a command (`DescribeExecutionCommand` -> `DescribeExecution`). */
-export function operation(command: { constructor: { name: string } }): string {
-  return command.constructor.name.replace(/Command$/, '');
-}
+export const operation = commandOperation;
 
 /** The problems of the commands sent, checked against the services' API models. */
 export function checkSent(sent: SentCommand[]): string[] {
-  return sent.flatMap(({ service, command }) => {
-    const action = operation(command);
-    const where = `${service} ${action}`;
-    return checkCall({ kind: 'api', service, action, params: command.input, where });
-  });
+  return sent.flatMap(({ service, command }) => sentCommandProblems(service, [command], service));
 }
 
 /** The problems of answers (a stand-in's), checked against the operation's output shape. */

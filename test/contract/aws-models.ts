@@ -397,6 +397,44 @@ export function checkAnswer(call: Call, answer: Json): string[] {
   return checkAgainst(call, 'output', answer ?? {});
 }
 
+/** The AWS API operation of an AWS SDK v3 command (`DescribeExecutionCommand` -> `DescribeExecution`). */
+export function commandOperation(command: { constructor: { name: string } }): string {
+  return command.constructor.name.replace(/Command$/, '');
+}
+
+/** The problems of AWS SDK v3 commands sent to `service` (a stand-in's calls), checked against its API model. */
+export function sentCommandProblems(serviceName: string, commands: ReadonlyArray<SentSdkCommand>, where: string): string[] {
+  return commands.flatMap((command) => {
+    const action = commandOperation(command);
+    return checkCall({ kind: 'api', service: serviceName, action, params: command.input, where: `${where} ${action}` });
+  });
+}
+
+/** An AWS SDK v3 command as a mock records it. */
+export interface SentSdkCommand {
+  readonly constructor: { name: string };
+  readonly input: Json;
+}
+
+/** An answer, or the name of an error, of a stand-in. */
+export interface StandInAnswer {
+  readonly op: string;
+  readonly answer?: Json;
+  readonly error?: string;
+}
+
+/**
+ * The problems of what a stand-in of `service` answered: each answer in the operation's output
+ * shape, each error one the service models or one of `commonErrors` (AWS errors every service
+ * may raise, such as AccessDeniedException, which the models leave out).
+ */
+export function standInProblems(serviceName: string, answers: ReadonlyArray<StandInAnswer>, commonErrors: string[] = []): string[] {
+  const errors = model(serviceName).errors;
+  return answers.flatMap(({ op, answer, error }) => (error !== undefined
+    ? (errors.has(error) || commonErrors.includes(error) ? [] : [`${op}: ${error} is not a ${serviceName} error`])
+    : checkAnswer({ kind: 'api', service: serviceName, action: op, params: {}, where: `stand-in ${op}` }, answer)));
+}
+
 function checkAgainst(call: Call, side: 'input' | 'output', value: Json): string[] {
   const problems: string[] = [];
   let m: ServiceModel;

@@ -1,5 +1,3 @@
-import * as http from 'http';
-import { AddressInfo } from 'net';
 import {
   DynamoDBClient,
   GetItemCommand,
@@ -10,7 +8,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { withServer } from '../response-server';
 import { AttributeValue, ExpressionScope, Item, applyUpdate, checkAttributeValue, evaluateCondition } from './harness/dynamodb-expressions';
-import { Json, checkAnswer, checkCall, model } from '../contract/aws-models';
+import { Json, checkCall, commandOperation, sentCommandProblems, standInProblems } from '../contract/aws-models';
 
 /**
  * The canary live state handler (assets/providers/canary-live-state.js), the custom resource that
@@ -705,24 +703,14 @@ test('every DynamoDB command the handler sent in this file matches the DynamoDB 
   const names = new Set(sent.map((c) => c.constructor.name));
   // The function's role may call these two and nothing else.
   expect([...names].sort()).toEqual(['GetItemCommand', 'UpdateItemCommand']);
-  const problems = sent.flatMap((command) => {
-    const op = command.constructor.name.replace(/Command$/, '');
-    return [
-      ...checkCall({ kind: 'api', service: 'dynamodb', action: op, params: command.input, where: `live state ${op}` }),
-      ...limitProblems(op, command.input),
-    ];
-  });
-  expect(problems).toEqual([]);
+  expect(sentCommandProblems('dynamodb', sent, 'live state')).toEqual([]);
+  expect(sent.flatMap((command) => limitProblems(commandOperation(command), command.input))).toEqual([]);
   expect(sent.length).toBeGreaterThan(40);
 });
 
 test('every answer and error of the DynamoDB stand-in matches the model (output shapes, modeled errors)', () => {
-  const errors = model('dynamodb').errors;
-  const problems = answers.flatMap(({ op, answer, error }) => (error !== undefined
-    // AccessDeniedException: the common AWS error the UpdateItem error test raises.
-    ? (errors.has(error) || error === 'AccessDeniedException' ? [] : [`${op}: ${error} is not a DynamoDB error`])
-    : checkAnswer({ kind: 'api', service: 'dynamodb', action: op, params: {}, where: `stand-in ${op}` }, answer)));
-  expect(problems).toEqual([]);
+  // AccessDeniedException: the common AWS error the UpdateItem error test raises.
+  expect(standInProblems('dynamodb', answers, ['AccessDeniedException'])).toEqual([]);
   expect(new Set(answers.map((a) => a.error).filter((e) => e))).toEqual(new Set(['ResourceNotFoundException', 'ThrottlingException', 'AccessDeniedException']));
   expect(answers.some((a) => a.op === 'UpdateItem' && a.answer?.Attributes)).toBe(true);
 });

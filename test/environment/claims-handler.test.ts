@@ -1,5 +1,3 @@
-import * as http from 'http';
-import { AddressInfo } from 'net';
 import {
   DeleteParameterCommand,
   GetParametersByPathCommand,
@@ -9,7 +7,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { withServer } from '../response-server';
 import { SsmAnswer, SsmFake } from './ssm-fake';
-import { Json, checkAnswer, checkCall, model } from '../contract/aws-models';
+import { Json, checkCall, commandOperation, sentCommandProblems, standInProblems } from '../contract/aws-models';
 
 /**
  * The claim provider's handler (assets/providers/claims.js), run against an in-memory Parameter
@@ -502,24 +500,14 @@ test('every SSM command the handler sent in this file matches the SSM API model'
   sent.push(...ssmMock.calls().map((c) => c.args[0]));
   const names = new Set(sent.map((c) => c.constructor.name));
   expect([...names].sort()).toEqual(['DeleteParameterCommand', 'GetParameterCommand', 'GetParametersByPathCommand', 'PutParameterCommand']);
-  const problems = sent.flatMap((command) => {
-    const op = command.constructor.name.replace(/Command$/, '');
-    return [
-      ...checkCall({ kind: 'api', service: 'ssm', action: op, params: command.input, where: `claims ${op}` }),
-      ...limitProblems(op, command.input),
-    ];
-  });
-  expect(problems).toEqual([]);
+  expect(sentCommandProblems('ssm', sent, 'claims')).toEqual([]);
+  expect(sent.flatMap((command) => limitProblems(commandOperation(command), command.input))).toEqual([]);
   expect(sent.length).toBeGreaterThan(50);
 });
 
 test('every answer and error of the SSM stand-in matches the model (output shapes, modeled errors)', () => {
-  const errors = model('ssm').errors;
-  const problems = answers.flatMap(({ op, answer, error }) => (error !== undefined
-    // ThrottlingException: the common AWS error the "unexpected SDK error" test raises.
-    ? (errors.has(error) || error === 'ThrottlingException' ? [] : [`${op}: ${error} is not an SSM error`])
-    : checkAnswer({ kind: 'api', service: 'ssm', action: op, params: {}, where: `stand-in ${op}` }, answer)));
-  expect(problems).toEqual([]);
+  // ThrottlingException: the common AWS error the "unexpected SDK error" test raises.
+  expect(standInProblems('ssm', answers, ['ThrottlingException'])).toEqual([]);
   expect(new Set(answers.map((a) => a.error).filter((e) => e))).toEqual(new Set(['ParameterAlreadyExists', 'ParameterNotFound', 'ThrottlingException']));
 });
 
