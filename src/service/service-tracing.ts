@@ -22,7 +22,7 @@ import {
   aws_iam as iam,
   aws_logs as logs,
 } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { IMicroserviceEnvironment } from '../environment/environment-interface';
 import { requireEndpoint } from '../environment/environment-support';
 import { acknowledge } from '../private/acknowledge';
@@ -75,6 +75,15 @@ export const RESOURCE_ATTRIBUTES = 'OTEL_RESOURCE_ATTRIBUTES';
  */
 export function resourceAttributes(environmentName: string, release: string): string {
   return `${resourceAttributesPrefix(environmentName)}${release}`;
+}
+
+/**
+ * The `deployment.environment` of an environment's services: the name team apps look it up by
+ * (the same in every app that shares it), else its construct path.
+ */
+export function tracingEnvironmentName(environment: IConstruct): string {
+  const name = (environment as { environmentName?: unknown }).environmentName;
+  return typeof name === 'string' && !Token.isUnresolved(name) ? name : environment.node.path;
 }
 
 /** The resource attributes up to the release. */
@@ -148,7 +157,7 @@ export function addTracing(scope: Construct, o: TracingOptions): ecs.ContainerDe
   });
   // The app starts once the collector has started (not once healthy: traces never hold the app back).
   o.app.addContainerDependencies({ container: collector, condition: ecs.ContainerDependencyCondition.START });
-  const environmentName = o.environment.node.path;
+  const environmentName = tracingEnvironmentName(o.environment);
   const variables = otelVariables({ serviceName: o.serviceName, environmentName, release: o.release, sampleRatio: o.sampleRatio });
   for (const [name, value] of Object.entries(variables)) o.app.addEnvironment(name, value);
   // What the X-Ray exporter calls. None of these actions has a resource type or a condition

@@ -1,10 +1,11 @@
-import { aws_ecr as ecr, aws_ecs as ecs } from 'aws-cdk-lib';
+import { App, Stack, aws_certificatemanager as acm, aws_ecr as ecr, aws_ecs as ecs, aws_route53 as route53 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { IMAGE, withEnvironment } from './fixtures';
-import { TwelveFactorService, TwelveFactorServiceProps } from '../../src';
+import { CanaryDeployment, MicroserviceEnvironment, TwelveFactorService, TwelveFactorServiceProps } from '../../src';
 import {
   APP_MIN_MEMORY_MIB, COLLECTOR_CPU_UNITS, COLLECTOR_IMAGE, COLLECTOR_MEMORY_MIB, collectorConfig, tracingSizeProblem,
 } from '../../src/service/service-tracing';
+import { CERT_ARN, PLATFORM, ZONE, platformContext } from '../environment/team-fixtures';
 
 /**
  * Tracing (`tracing: true`): the ADOT collector sidecar, the app's OpenTelemetry variables, the
@@ -71,6 +72,30 @@ describe('a traced service', () => {
       OTEL_TRACES_SAMPLER_ARG: '0.25',
       RELEASE_ID: 'v42',
     });
+  });
+
+  test('services of a shared environment name it the same in every app (the name team apps look it up by), a canary\'s slots too', () => {
+    const attributes = (stack: Stack) => Object.values(Template.fromStack(stack).findResources('AWS::ECS::TaskDefinition')).flatMap((t: any) =>
+      t.Properties.ContainerDefinitions.flatMap((c: any) => (c.Environment ?? []).filter((v: any) => v.Name === 'OTEL_RESOURCE_ATTRIBUTES')))
+      .map((v: any) => JSON.stringify(v.Value));
+    const platformStack = new Stack(new App(), 'Platform', { env: PLATFORM });
+    const shared = new MicroserviceEnvironment(platformStack, 'Env', { enableTeamApps: true, environmentName: 'store' });
+    new TwelveFactorService(platformStack, 'Orders', { environment: shared, image: IMAGE, user: '1000', tracing: true, releaseId: 'v1' });
+    const team = new Stack(new App({ context: platformContext().context }), 'Team', { env: PLATFORM });
+    const imported = MicroserviceEnvironment.fromLookup(team, 'Env', { environmentName: 'store' });
+    new TwelveFactorService(team, 'Worker', { environment: imported, image: IMAGE, user: '1000', tracing: true, releaseId: 'v2' });
+    new CanaryDeployment(team, 'Api', {
+      serviceProps: { environment: imported, serviceName: 'api', image: IMAGE, port: 8080, user: '1000', tracing: true },
+      hostedZone: route53.HostedZone.fromHostedZoneAttributes(team, 'Zone', ZONE),
+      recordName: 'api',
+      certificate: acm.Certificate.fromCertificateArn(team, 'Cert', CERT_ARN),
+    });
+    expect(attributes(platformStack)).toEqual(['"deployment.environment=store,service.version=v1"']);
+    const teamAttributes = attributes(team);
+    expect(teamAttributes).toHaveLength(3);
+    expect(teamAttributes[0]).toBe('"deployment.environment=store,service.version=v2"');
+    // The slots: the live image read at deploy time after the same prefix.
+    for (const slot of teamAttributes.slice(1)) expect(slot).toMatch(/^\{"Fn::Join":\["",\["deployment.environment=store,service.version=",\{"Fn::GetAtt":/);
   });
 
   test('the task role may call the X-Ray actions of the exporter, on * (they have no resource type), acknowledged with the reason', () => {
