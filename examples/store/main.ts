@@ -6,6 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { writeDiagram } from './diagram';
 import { formatGateReports, GateReport, gatesPassed, runGates, twelveFactorGate } from './gates';
 import { buildStore } from './store';
 import { summarize, SynthesizedApp } from './summary';
@@ -46,7 +47,13 @@ async function main(): Promise<number> {
   passed = passed && gatesPassed([twelveFactor]);
   gateLines.push('every app', formatGateReports([twelveFactor]));
 
+  // The picture of the store in the README, drawn from what was just synthesized (CI fails
+  // when the build changes the committed file: commit what this writes).
+  const diagramFile = path.join(__dirname, '..', '..', 'docs', 'diagram', 'store.svg');
+  const diagram = await writeDiagram(store.apps, diagramFile);
+
   process.stdout.write(`${summarize(synthesized)}\n`);
+  process.stdout.write(`Diagram: ${path.relative(process.cwd(), diagramFile)}, ${diagram.graph.nodes.length} boxes and ${diagram.graph.edges.length} arrows (${diagram.changed ? 'updated: commit it' : 'unchanged'})\n`);
   process.stdout.write(`Synthesized ${synthesized.length} apps in ${synthMs} ms into ${path.relative(process.cwd(), outdir)}/{${synthesized.map((a) => a.name).join(',')}}\n\n`);
   process.stdout.write(`Compliance gates\n${gateLines.join('\n')}\n`);
   process.stdout.write(passed ? '\nAll gates passed.\n' : '\nA gate failed: fix the findings above, or acknowledge each with a reason.\n');
