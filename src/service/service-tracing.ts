@@ -160,17 +160,21 @@ export function addTracing(scope: Construct, o: TracingOptions): ecs.ContainerDe
   const environmentName = tracingEnvironmentName(o.environment);
   const variables = otelVariables({ serviceName: o.serviceName, environmentName, release: o.release, sampleRatio: o.sampleRatio });
   for (const [name, value] of Object.entries(variables)) o.app.addEnvironment(name, value);
-  // What the X-Ray exporter calls. None of these actions has a resource type or a condition
-  // key of its own: '*' is the only resource
+  // What the collector calls with the configuration above: its awsxray exporter sends segments
+  // (PutTraceSegments). Nothing else: the exporter's telemetry (PutTelemetryRecords) is off by
+  // default, and no awsproxy extension or awsxray receiver serves X-Ray remote sampling
+  // (GetSamplingRules/Targets); the app samples by ratio. The action has no resource type or
+  // condition key of its own: '*' is the only resource
   // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html).
+  // test/contract/tracing-permissions.test.ts derives the calls from the configuration.
   o.taskDefinition.taskRole.addToPrincipalPolicy(new iam.PolicyStatement({
     sid: 'ExportTraces',
-    actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:GetSamplingStatisticSummaries'],
+    actions: ['xray:PutTraceSegments'],
     resources: ['*'],
   }));
   acknowledge(o.taskDefinition.taskRole, [{
     id: 'AwsSolutions-IAM5[Resource::*]',
-    reason: 'The tracing collector exports to X-Ray: PutTraceSegments, PutTelemetryRecords and the sampling actions have no resource type (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html), so * is the only resource.',
+    reason: 'The tracing collector exports to X-Ray with PutTraceSegments, which has no resource type (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html), so * is the only resource.',
   }]);
   requireEndpoint(o.environment, ec2.InterfaceVpcEndpointAwsService.XRAY);
   return collector;

@@ -7,7 +7,8 @@
  * (b) every API step of the SSM Automation documents, and the parameters each remediation passes
  *     to its document (ours, and the AWS-owned one);
  * (c) every AwsCustomResource call (PrivateLinkExposure's private DNS name);
- * (d) the compliance worker's AWS SDK v3 commands as it sends them, and the example workers.
+ * (d) the compliance worker's AWS SDK v3 commands as it sends them, and the example workers;
+ * (e) the tracing collector's X-Ray permissions against the X-Ray model: tracing-permissions.test.ts.
  *
  * Each failure names the state (or step, or call), the member and why.
  */

@@ -13,13 +13,16 @@
 import { App, Stack, aws_sns as sns, aws_sqs as sqs } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import {
-  cloudWatchAlarm, configDelivery, ELB_ACCOUNT_PRINCIPAL, encryptionContext, eventBridgeKeyUse, eventBridgeTarget, ExampleStack,
-  evaluate, Located, logDelivery, logsKeyUse, Row, serverAccessLogging, snsDelivery, viaService, vpceNotification,
+  awslogsWrite, cloudWatchAlarm, collectorCalls, collectorsOf, configDelivery, ELB_ACCOUNT_PRINCIPAL, encryptionContext, eventBridgeKeyUse,
+  eventBridgeTarget, EXAMPLE_TASK_ID, ExampleStack, evaluate, Located, logDelivery, logsKeyUse, Row, serverAccessLogging, snsDelivery,
+  viaService, vpceNotification, xrayCall,
 } from './request-contexts';
 import { standInOf } from '../../examples/shared/environment-context';
 import { buildStore } from '../../examples/store/store';
-import { ComplianceAudit } from '../../src';
-import { ACCOUNT, Decision, Request } from '../iam-simulation';
+import { ComplianceAudit, MicroserviceEnvironment, TwelveFactorService } from '../../src';
+import { COLLECTOR_CONTAINER } from '../../src/service/service-tracing';
+import { ACCOUNT, Decision, REGION, Request } from '../iam-simulation';
+import { IMAGE, importedVpc } from '../service/fixtures';
 
 const COVERED_TYPES = ['AWS::SNS::Topic', 'AWS::SQS::Queue', 'AWS::S3::Bucket', 'AWS::KMS::Key'];
 const idOf = ExampleStack.idOf;
@@ -348,6 +351,52 @@ function rowsOf(s: ExampleStack): Row[] {
     rows.push({ name: `CloudWatch Logs ${logGroupId} -> its key`, doc: 'AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html', covers: key.covers, requests: key.requests });
   }
 
+  // The tracing collector of each traced task definition (the ADOT sidecar, found by its
+  // configuration variable): the task role calling X-Ray for what the collector's configuration
+  // makes it call, and the task execution role writing the collector's log stream (awslogs
+  // driver) into the log group its logConfiguration names. CloudWatch Logs' use of that group's
+  // key is the "CloudWatch Logs <group> -> its key" row above (the test on collector log groups
+  // checks that it is there).
+  for (const collector of collectorsOf(s.resources, (v) => s.resolve(v))) {
+    const taskDefinition = s.resources[collector.taskDefinitionId].Properties;
+    const of = `tracing collector of ${collector.taskDefinitionId}`;
+    const taskRoleId = idOf(taskDefinition.TaskRoleArn);
+    if (!taskRoleId || !s.resources[taskRoleId]) throw new Error(`${at(collector.taskDefinitionId)}: its collector calls X-Ray, but the task role is not a role of the stack`);
+    for (const call of collectorCalls(collector.config)) {
+      rows.push({
+        name: `role ${taskRoleId} ${call.action} -> X-Ray (${of})`,
+        // https://docs.aws.amazon.com/xray/latest/devguide/security_iam_service-with-iam.html
+        // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html
+        doc: 'xray/latest/devguide/security_iam_service-with-iam.html',
+        covers: [],
+        requests: [{ what: `${call.action} by the collector's ${call.by}`, principal: s.principal(taskRoleId), action: call.action, resource: '*', context: xrayCall(call.region ?? REGION) }],
+      });
+    }
+    const logging = collector.container.LogConfiguration;
+    if (!logging) continue;
+    if (logging.LogDriver !== 'awslogs') throw new Error(`${at(collector.taskDefinitionId)}: its collector logs with ${logging.LogDriver}; the matrix models awslogs`);
+    const options = logging.Options ?? {};
+    const logGroupId = idOf(options['awslogs-group']);
+    if (!logGroupId || s.resources[logGroupId]?.Type !== 'AWS::Logs::LogGroup') {
+      throw new Error(`${at(collector.taskDefinitionId)}: its collector logs to ${JSON.stringify(options['awslogs-group'])}, not a log group of the stack`);
+    }
+    const executionRoleId = idOf(taskDefinition.ExecutionRoleArn)!;
+    // The stream the driver writes, in the group of the Region the driver names.
+    const group = `arn:aws:logs:${s.resolve(options['awslogs-region'])}:${ACCOUNT}:log-group:${s.resolve({ Ref: logGroupId })}`;
+    const stream = `${group}:log-stream:${options['awslogs-stream-prefix']}/${collector.container.Name}/${EXAMPLE_TASK_ID}`;
+    const execution = s.principal(executionRoleId);
+    rows.push({
+      name: `role ${executionRoleId} logs:PutLogEvents -> ${at(logGroupId)} (${of})`,
+      // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html
+      doc: 'AmazonECS/latest/developerguide/using_awslogs.html',
+      covers: [],
+      requests: [
+        ...(options['awslogs-create-group'] === 'true' ? [{ what: `logs:CreateLogGroup ${logGroupId}`, principal: execution, action: 'logs:CreateLogGroup', resource: group, context: awslogsWrite() }] : []),
+        ...['logs:CreateLogStream', 'logs:PutLogEvents'].map((action) => ({ what: `${action} on the collector's stream of ${logGroupId}`, principal: execution, action, resource: stream, context: awslogsWrite() })),
+      ],
+    });
+  }
+
   // S3 server access logging -> the log bucket.
   for (const [bucketId, bucket] of ofType('AWS::S3::Bucket')) {
     const logging = bucket.Properties?.LoggingConfiguration;
@@ -563,9 +612,62 @@ describe('every delivery path of the reference app is allowed with the context A
       /^role UsersCanaryBlue.*TaskRole.* sns:Publish -> Platform\/Bususersignup/,
       // The canary's live state reading its state table (with the table's key) at deploy time, and its dead-letter queue.
       /^role UsersCanaryLiveStateRole.* dynamodb:GetItem -> Users\/UsersCanaryState/, /^role UsersCanaryLiveStateRole.* sqs:SendMessage -> Users\/UsersCanaryLiveStateDeadLetterQueue/,
+      // The tracing collectors (Platform, Users, Workers): the task role sending segments to
+      // X-Ray, the execution role writing the collector's logs to the service's support log group.
+      /^role ComplianceWorkerTaskDefinitionTaskRole.* xray:PutTraceSegments -> X-Ray \(tracing collector of ComplianceWorkerTaskDefinition/,
+      /^role UsersCanaryBlueTaskDefinitionTaskRole.* xray:PutTraceSegments -> X-Ray \(tracing collector of UsersCanaryBlueTaskDefinition/,
+      /^role UsersCanaryGreenTaskDefinitionTaskRole.* xray:PutTraceSegments -> X-Ray \(tracing collector of UsersCanaryGreenTaskDefinition/,
+      /^role EmailWorkerTaskDefinitionTaskRole.* xray:PutTraceSegments -> X-Ray \(tracing collector of EmailWorkerTaskDefinition/,
+      /^role BillingWorkerTaskDefinitionTaskRole.* xray:PutTraceSegments -> X-Ray \(tracing collector of BillingWorkerTaskDefinition/,
+      /^role ComplianceWorkerTaskDefinitionExecutionRole.* logs:PutLogEvents -> Platform\/ComplianceWorkerSupportLogs.* \(tracing collector of ComplianceWorkerTaskDefinition/,
+      /^role UsersCanaryBlueTaskDefinitionExecutionRole.* logs:PutLogEvents -> Users\/UsersCanaryBlueSupportLogs.* \(tracing collector of UsersCanaryBlueTaskDefinition/,
+      /^role UsersCanaryGreenTaskDefinitionExecutionRole.* logs:PutLogEvents -> Users\/UsersCanaryGreenSupportLogs.* \(tracing collector of UsersCanaryGreenTaskDefinition/,
+      /^role EmailWorkerTaskDefinitionExecutionRole.* logs:PutLogEvents -> Workers\/EmailWorkerSupportLogs.* \(tracing collector of EmailWorkerTaskDefinition/,
+      /^role BillingWorkerTaskDefinitionExecutionRole.* logs:PutLogEvents -> Workers\/BillingWorkerSupportLogs.* \(tracing collector of BillingWorkerTaskDefinition/,
     ]) {
       expect(names.filter((n) => pattern.test(n))).not.toEqual([]);
     }
+  });
+
+  test('every traced task definition, and no other, has its collector\'s rows: X-Ray with the task role, the collector\'s logs with the execution role', () => {
+    // Found here by the container's name (what service-tracing.ts calls it), not by its configuration as the rows are.
+    const traced = stacks.flatMap((s) => Object.entries(s.resources)
+      .filter(([, r]) => r.Type === 'AWS::ECS::TaskDefinition' && r.Properties.ContainerDefinitions.some((c: any) => c.Name === COLLECTOR_CONTAINER))
+      .map(([id]) => `${s.name}/${id}`));
+    expect(traced.map((t) => t.split('/')[0]).sort()).toEqual(['Platform', 'Users', 'Users', 'Workers', 'Workers']);
+    const withRows = (action: string) => rows.map((r) => r.name.match(new RegExp(`^role \\S+ ${action} -> .* \\(tracing collector of (\\S+)\\)$`))?.[1]).filter((id) => id !== undefined).sort();
+    const ids = traced.map((t) => t.split('/')[1]).sort();
+    expect(withRows('xray:PutTraceSegments')).toEqual(ids);
+    expect(withRows('logs:PutLogEvents')).toEqual(ids);
+  });
+
+  test('each collector logs to a log group of its stack encrypted with the environment\'s key, and CloudWatch Logs\' use of that key is a row', () => {
+    let checked = 0;
+    for (const s of stacks) {
+      for (const collector of collectorsOf(s.resources, (v) => s.resolve(v))) {
+        const logGroupId = ExampleStack.idOf(collector.container.LogConfiguration.Options['awslogs-group'])!;
+        const key = s.keyLocation(logGroupId);
+        expect([logGroupId, key?.stack.name, key?.id]).toEqual([logGroupId, 'Platform', expect.stringMatching(/^EnvKey/)]);
+        const keyRow = findRow(new RegExp(`^CloudWatch Logs ${logGroupId} -> its key$`));
+        expect(keyRow.requests.map((r) => [r.action, r.resource])).toEqual(['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'].map((a) => [a, key!.stack.arnOf(key!.id)]));
+        checked += 1;
+      }
+    }
+    expect(checked).toBe(5);
+  });
+
+  test('a service that starts tracing gains the collector\'s rows; one that does not trace has none', async () => {
+    const stack = new Stack(new App({ context: { 'aws:cdk:disable-creation-stack-traces': true } }), 'Traced', { env: { account: ACCOUNT, region: 'us-east-1' } });
+    const environment = new MicroserviceEnvironment(stack, 'Env', { vpc: importedVpc(stack) });
+    new TwelveFactorService(stack, 'Orders', { environment, image: IMAGE, port: 8080, user: '1000', tracing: true });
+    new TwelveFactorService(stack, 'Quiet', { environment, image: IMAGE, port: 8080, user: '1000', tracing: false });
+    const traced = new ExampleStack('Traced', Template.fromStack(stack).toJSON().Resources);
+    const collectorRows = rowsOf(traced).filter((r) => /\(tracing collector of /.test(r.name));
+    expect(collectorRows.map((r) => r.name)).toEqual([
+      expect.stringMatching(/^role OrdersTaskDefinitionTaskRole\w+ xray:PutTraceSegments -> X-Ray \(tracing collector of OrdersTaskDefinition\w+\)$/),
+      expect.stringMatching(/^role OrdersTaskDefinitionExecutionRole\w+ logs:PutLogEvents -> Traced\/Orders\w*Logs\w+ \(tracing collector of OrdersTaskDefinition\w+\)$/),
+    ]);
+    for (const row of collectorRows) expect(await failures(row)).toEqual([]);
   });
 
   test('every topic, queue, bucket and key is covered by a row or listed with the reason no AWS service writes to it', () => {
@@ -630,6 +732,30 @@ describe('the matrix fails when a permission is taken away', () => {
     const put = row.requests.find((r) => r.action === 's3:PutObject')!;
     const writes = (st: any) => st.Effect === 'Allow' && [st.Action].flat().includes('s3:PutObject') && JSON.stringify(st.Resource).includes('/alb/AWSLogs/');
     expect(await evaluate({ ...put, resourcePolicy: without(put.resourcePolicy, writes) })).toBe('ImplicitlyDenied');
+  });
+
+  test('without the task role\'s X-Ray statement, a tracing collector cannot send segments', async () => {
+    const row = findRow(/^role UsersCanaryBlueTaskDefinitionTaskRole.* xray:PutTraceSegments -> X-Ray \(tracing collector of UsersCanaryBlueTaskDefinition/);
+    expect(await failures(row)).toEqual([]);
+    const request = row.requests[0];
+    const role = request.principal as { arn: string; policies: Array<{ name: string; policy: any }> };
+    const xray = (st: any) => [st.Action].flat().some((a: string) => a.startsWith('xray:'));
+    const dropped = { ...role, policies: role.policies.map((p) => ({ ...p, policy: without(p.policy, xray) })) };
+    expect(await evaluate({ ...request, principal: dropped })).toBe('ImplicitlyDenied');
+  });
+
+  test('without the execution role\'s statement on the collector\'s log group, its logs are refused (the app\'s log group grant does not reach them)', async () => {
+    const row = findRow(/^role EmailWorkerTaskDefinitionExecutionRole.* logs:PutLogEvents -> Workers\/EmailWorkerSupportLogs.* \(tracing collector of EmailWorkerTaskDefinition/);
+    expect(await failures(row)).toEqual([]);
+    expect(row.requests.map((r) => r.action)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    const supportLogs = (st: any) => JSON.stringify(st.Resource).includes(':log-group:EmailWorkerSupportLogs');
+    for (const request of row.requests) {
+      const role = request.principal as { arn: string; policies: Array<{ name: string; policy: any }> };
+      // The role keeps its statement on the app's log group (EmailWorkerLogs).
+      expect(JSON.stringify(role.policies)).toMatch(/:log-group:EmailWorkerLogs\w+:\*/);
+      const dropped = { ...role, policies: role.policies.map((p) => ({ ...p, policy: without(p.policy, supportLogs) })) };
+      expect(await evaluate({ ...request, principal: dropped })).toBe('ImplicitlyDenied');
+    }
   });
 
   test('without the NLB log delivery statement, NLB access logs are refused', async () => {

@@ -141,6 +141,8 @@ export class ExampleStack {
       case 'AWS::CloudWatch::CompositeAlarm': return `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${id}`;
       case 'AWS::StepFunctions::StateMachine': return `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${id}`;
       case 'AWS::EC2::VPCEndpointService': return `arn:aws:ec2:${REGION}:${ACCOUNT}:vpc-endpoint-service/vpce-svc-0123456789abcdef0`;
+      // A task execution role pulling from a repository of the stack (the canary's images).
+      case 'AWS::ECR::Repository': return `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${id.toLowerCase()}`;
       default: return undefined;
     }
   }
@@ -156,6 +158,10 @@ export class ExampleStack {
       if (extra !== undefined) {
         if (type === 'AWS::EC2::VPCEndpointService' && value.Ref) return 'vpce-svc-0123456789abcdef0';
         if (value.Ref && type === 'AWS::Events::Rule') return id;
+        if (type === 'AWS::ECR::Repository') {
+          if (value.Ref) return id.toLowerCase();
+          if (value['Fn::GetAtt']?.[1] !== 'Arn') return value; // the resolver says which attribute it has no example for
+        }
         return extra;
       }
       if (['AWS::ECS::Service', 'AWS::ECS::Cluster', 'AWS::ECS::TaskDefinition', 'AWS::Logs::LogStream'].includes(type)) return id;
@@ -385,3 +391,159 @@ export async function evaluate(request: Request): Promise<Decision> {
   if (ignored.length > 0) throw new Error(`${action} takes no context key ${ignored.join(', ')}: fix the request context`);
   return result.overallResult;
 }
+
+// -------------------------------------------------------------------------------------------
+// The tracing collector (the ADOT sidecar of a traced service): what it calls, read from its
+// configuration, and the contexts of those calls.
+// -------------------------------------------------------------------------------------------
+
+/** The variable the AWS Distro for OpenTelemetry collector takes its configuration from, inline. */
+export const COLLECTOR_CONFIG_VARIABLE = 'AOT_CONFIG_CONTENT';
+
+/** The ADOT collector's image (any registry, tag or digest): a collector without an inline configuration runs the image's own. */
+const COLLECTOR_IMAGE = /aws-otel-collector(?::|@|$)/;
+
+/** A tracing collector: the task definition it runs in, its container definition and its parsed configuration. */
+export interface Collector {
+  readonly taskDefinitionId: string;
+  readonly container: any;
+  readonly config: any;
+}
+
+/**
+ * The tracing collectors of a template: every container of a task definition that takes its
+ * configuration from AOT_CONFIG_CONTENT (found by the variable, not the image: the image can be
+ * replaced, `tracingCollectorImage`). A container of the ADOT image without the variable runs
+ * the image's default configuration, whose calls the tests cannot read: an error.
+ * `resolve` turns a token in the variable (a Region not known at synthesis) into a string.
+ */
+export function collectorsOf(resources: Record<string, CfnResource>, resolve: (value: any) => any): Collector[] {
+  const out: Collector[] = [];
+  for (const [taskDefinitionId, r] of Object.entries(resources)) {
+    if (r.Type !== 'AWS::ECS::TaskDefinition') continue;
+    for (const container of r.Properties.ContainerDefinitions ?? []) {
+      const variable = (container.Environment ?? []).find((e: any) => e.Name === COLLECTOR_CONFIG_VARIABLE);
+      if (!variable) {
+        if (typeof container.Image === 'string' && COLLECTOR_IMAGE.test(container.Image)) {
+          throw new Error(`${taskDefinitionId} ${container.Name}: an ADOT collector without ${COLLECTOR_CONFIG_VARIABLE} runs its image's default configuration; what it calls is unknown to the tests`);
+        }
+        continue;
+      }
+      const text = typeof variable.Value === 'string' ? variable.Value : resolve(variable.Value);
+      let config: any;
+      try {
+        config = JSON.parse(text);
+      } catch {
+        throw new Error(`${taskDefinitionId} ${container.Name}: ${COLLECTOR_CONFIG_VARIABLE} is not JSON (YAML as JSON, what service-tracing.ts writes); the tests read JSON only`);
+      }
+      out.push({ taskDefinitionId, container, config });
+    }
+  }
+  return out;
+}
+
+/** An AWS call the collector makes, and the component of its configuration that makes it. */
+export interface CollectorCall {
+  /** The IAM action (`xray:PutTraceSegments`). */
+  readonly action: string;
+  /** The component (`exporters/awsxray`). */
+  readonly by: string;
+  /** The Region it calls (the component's `region`), when the configuration says. */
+  readonly region?: string;
+}
+
+/** X-Ray remote sampling: the rules and the quota a sampler asks X-Ray for. */
+const SAMPLING = ['xray:GetSamplingRules', 'xray:GetSamplingTargets'];
+
+/**
+ * What each collector component calls, by kind and type (the part of its id before `/`). A
+ * component that is not listed fails: a new one must say what it calls (an `awsemf` exporter
+ * calls CloudWatch Logs, an `ec2` resource detector EC2).
+ * - exporters/awsxray: PutTraceSegments; PutTelemetryRecords only with `telemetry.enabled`
+ *   (default false). With `role_arn` it would call STS first: not modeled.
+ *   https://github.com/open-telemetry/opentelemetry-collector-contrib/blob/main/exporter/awsxrayexporter/README.md
+ * - extensions/awsproxy and receivers/awsxray (its proxy server): sign and forward to X-Ray,
+ *   with the collector's credentials, what an app's X-Ray SDK or remote sampler sends them:
+ *   GetSamplingRules and GetSamplingTargets (X-Ray remote sampling).
+ *   https://github.com/open-telemetry/opentelemetry-collector-contrib/blob/main/extension/awsproxy/README.md
+ * - receivers/otlp, processors memory_limiter and batch, extensions/health_check: no AWS call.
+ * - processors/resourcedetection with the env, system and ecs detectors: the ecs detector reads
+ *   the task metadata endpoint (ECS_CONTAINER_METADATA_URI_V4), no AWS API.
+ */
+const COMPONENT_CALLS: { [kindAndType: string]: (settings: any) => Array<{ action: string; region?: string }> } = {
+  'exporters/awsxray': (c) => {
+    if (c?.role_arn) throw new Error('an awsxray exporter with role_arn assumes another role: not modeled');
+    return [
+      { action: 'xray:PutTraceSegments', region: c?.region },
+      ...(c?.telemetry?.enabled === true ? [{ action: 'xray:PutTelemetryRecords', region: c?.region }] : []),
+    ];
+  },
+  'extensions/awsproxy': (c) => {
+    if (c?.role_arn || (c?.service_name ?? 'xray') !== 'xray') throw new Error('an awsproxy with role_arn or another service_name than xray: not modeled');
+    return SAMPLING.map((action) => ({ action, region: c?.region }));
+  },
+  'receivers/awsxray': (c) => SAMPLING.map((action) => ({ action, region: c?.proxy_server?.region })),
+  'receivers/otlp': () => [],
+  'processors/memory_limiter': () => [],
+  'processors/batch': () => [],
+  'processors/resourcedetection': (c) => {
+    const other = (c?.detectors ?? []).filter((d: string) => !['env', 'system', 'ecs'].includes(d));
+    if (other.length > 0) throw new Error(`resource detectors ${other.join(', ')} may call AWS APIs: not modeled`);
+    return [];
+  },
+  'extensions/health_check': () => [],
+};
+
+/**
+ * The AWS calls a collector's configuration makes: of the components its pipelines and its
+ * `service.extensions` use (a component that is defined but not used does not run).
+ */
+export function collectorCalls(config: any): CollectorCall[] {
+  const pipelines = Object.values<any>(config.service?.pipelines ?? {});
+  const used: Array<[string, string]> = [
+    ...['receivers', 'processors', 'exporters'].flatMap((kind) => [...new Set(pipelines.flatMap((p) => p[kind] ?? []))].map((id): [string, string] => [kind, id])),
+    ...(config.service?.extensions ?? []).map((id: string): [string, string] => ['extensions', id]),
+  ];
+  const out: CollectorCall[] = [];
+  for (const [kind, id] of used) {
+    const by = `${kind}/${id}`;
+    const calls = COMPONENT_CALLS[`${kind}/${id.split('/')[0]}`];
+    if (!calls) throw new Error(`the collector's ${by}: what it calls is not known to the tests; add it to COMPONENT_CALLS`);
+    let made: Array<{ action: string; region?: string }>;
+    try {
+      made = calls(config[kind]?.[id]);
+    } catch (e) {
+      throw new Error(`the collector's ${by}: ${(e as Error).message}`);
+    }
+    for (const call of made) if (!out.some((o) => o.action === call.action)) out.push({ ...call, by });
+  }
+  return out;
+}
+
+/**
+ * The tracing collector calling X-Ray with the task role's credentials: over HTTPS, to the
+ * Region its configuration names. The actions have no resource type and no condition key that
+ * applies here: the resource is `*`
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html), and
+ * the role's identity policy decides: X-Ray's resource-based policies (PutResourcePolicy) let
+ * AWS services such as SNS send segments; the reference app has none, and a role of the
+ * account needs none (https://docs.aws.amazon.com/xray/latest/devguide/security_iam_service-with-iam.html).
+ */
+export function xrayCall(region: string): Record<string, string> {
+  return { ...TLS, 'aws:RequestedRegion': region };
+}
+
+/**
+ * The awslogs log driver of a Fargate task writing a container's log stream with the task
+ * execution role: logs:CreateLogStream and logs:PutLogEvents on the stream
+ * `<awslogs-stream-prefix>/<container name>/<task id>` of the group `awslogs-group` in
+ * `awslogs-region`, over HTTPS; CloudWatch Logs uses the group's key itself (logsKeyUse).
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html
+ */
+export function awslogsWrite(): Record<string, string> {
+  return { ...TLS };
+}
+
+/** An example ECS task id (32 hexadecimal digits), for log stream names. */
+export const EXAMPLE_TASK_ID = '0123456789abcdef0123456789abcdef';
