@@ -29,10 +29,10 @@ import { shortAscii } from './rollout-text';
 import { createSlotAlarms } from './slot-alarms';
 import { addLoadBalancer, createLogGroup } from '../environment/environment-support';
 import { acknowledge, nistAndHipaa } from '../private/acknowledge';
-import { words } from '../private/naming';
+import { environmentName, words } from '../private/naming';
 import { Problems, known, show } from '../private/validation';
 import { TwelveFactorService, TwelveFactorServiceProps } from '../service';
-import { RESOURCE_ATTRIBUTES, resourceAttributes, resourceAttributesPrefix, tracingEnvironmentName } from '../service/service-tracing';
+import { RESOURCE_ATTRIBUTES, resourceAttributes, resourceAttributesPrefix } from '../service/service-tracing';
 
 const CLASS = 'CanaryDeployment';
 
@@ -505,7 +505,7 @@ export class CanaryDeployment extends Construct {
       label: this.node.path,
       eventSource: this.eventSource,
       imageRepositoryUri: props.imageRepository?.repositoryUri,
-      resourceAttributesPrefix: this.blue.tracing ? resourceAttributesPrefix(tracingEnvironmentName(env)) : undefined,
+      resourceAttributesPrefix: this.blue.tracing ? resourceAttributesPrefix(environmentName(env)) : undefined,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromString(stack.toJsonString(definition)),
@@ -547,7 +547,7 @@ export class CanaryDeployment extends Construct {
     this.green.container.addEnvironment('RELEASE_ID', live.image('green'));
     // And so does a traced slot's service.version (a release rewrites both).
     for (const [traced, name] of [[this.blue, 'blue'], [this.green, 'green']] as const) {
-      if (traced.tracing) traced.container.addEnvironment(RESOURCE_ATTRIBUTES, resourceAttributes(tracingEnvironmentName(env), live.image(name)));
+      if (traced.tracing) traced.container.addEnvironment(RESOURCE_ATTRIBUTES, resourceAttributes(environmentName(env), live.image(name)));
     }
 
     // What the rollout command reads (cli/): where the state machine and the table are, and the plan.

@@ -6,6 +6,7 @@ import { SIGNAL_PERIOD, targetErrorRate } from './signals';
 import { CanaryDeployment } from '../deployment/canary-deployment';
 import { slotAlarmPeriod } from '../deployment/slot-alarms';
 import { IMicroserviceEnvironment } from '../environment/environment-interface';
+import { environmentName } from '../private/naming';
 import { Problems, kindProblem, show } from '../private/validation';
 import { ITwelveFactorService } from '../service/service-interface';
 import { isTwelveFactorService } from '../service/twelve-factor-service';
@@ -101,7 +102,7 @@ export class EnvironmentDashboard extends Construct {
     this.counted = new CountedDashboard(this, CLASS, props.dashboardName,
       'show fewer services and canaries on this dashboard and the others on a second EnvironmentDashboard');
     this.dashboard = this.counted.dashboard;
-    this.counted.addRow(text(`# Environment ${env.node.path}\nEvery service of the cluster, then a row for each service and canary added.`));
+    this.counted.addRow(text(`# Environment ${environmentName(env)}\nEvery service of the cluster, then a row for each service and canary added.`));
     if (props.clusterOverview ?? true) this.counted.addRow(...this.clusterWidgets());
     for (const service of props.services ?? []) this.addService(service);
     for (const canary of props.canaries ?? []) this.addCanary(canary);

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { CountedDashboard, claimDashboardName, dashboardNameProblem, text } from './dashboard-support';
 import { serviceWidgets, subscriptionWidgets, subscriptionsUnder, targetGroupOf } from './service-widgets';
 import { EventSubscription } from '../messaging/event-subscription';
+import { environmentName } from '../private/naming';
 import { Problems, show } from '../private/validation';
 import { ITwelveFactorService } from '../service/service-interface';
 import { isTwelveFactorService } from '../service/twelve-factor-service';
@@ -79,7 +80,7 @@ export class ServiceDashboard extends Construct {
       'show fewer subscriptions on this dashboard (`subscriptions`) and the others on a second ServiceDashboard');
     this.dashboard = this.counted.dashboard;
     const kind = targetGroupOf(service) ? 'HTTP service' : 'worker';
-    this.counted.addRow(text(`# ${service.serviceName}\n${kind} \`${service.node.path}\` in the environment \`${service.environment.node.path}\``));
+    this.counted.addRow(text(`# ${service.serviceName}\n${kind} \`${service.node.path}\` in the environment \`${environmentName(service.environment)}\``));
     const subscriptions = props.subscriptions ?? subscriptionsUnder(service);
     for (const s of subscriptions) this.shown.add(s);
     this.counted.addRow(...serviceWidgets(service, [...this.shown], { width: WIDTH }));

@@ -1,4 +1,15 @@
-import { aws_route53 as route53 } from 'aws-cdk-lib';
+import { Token, aws_route53 as route53 } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+
+/**
+ * How an environment is named to people and tools (traces' `deployment.environment`, dashboards):
+ * the name team apps look it up by (`environmentName`, the same in every app that shares it),
+ * else its construct path.
+ */
+export function environmentName(environment: IConstruct): string {
+  const name = (environment as { environmentName?: unknown }).environmentName;
+  return typeof name === 'string' && !Token.isUnresolved(name) ? name : environment.node.path;
+}
 
 /** The words of an identifier: `UsersTable` and `users_table` both give `Users`/`users`, `Table`/`table`. */
 export function words(id: string): string[] {

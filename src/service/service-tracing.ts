@@ -22,10 +22,11 @@ import {
   aws_iam as iam,
   aws_logs as logs,
 } from 'aws-cdk-lib';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { IMicroserviceEnvironment } from '../environment/environment-interface';
 import { requireEndpoint } from '../environment/environment-support';
 import { acknowledge } from '../private/acknowledge';
+import { environmentName as nameOfEnvironment } from '../private/naming';
 
 /** The collector's container name. */
 export const COLLECTOR_CONTAINER = 'otel-collector';
@@ -75,15 +76,6 @@ export const RESOURCE_ATTRIBUTES = 'OTEL_RESOURCE_ATTRIBUTES';
  */
 export function resourceAttributes(environmentName: string, release: string): string {
   return `${resourceAttributesPrefix(environmentName)}${release}`;
-}
-
-/**
- * The `deployment.environment` of an environment's services: the name team apps look it up by
- * (the same in every app that shares it), else its construct path.
- */
-export function tracingEnvironmentName(environment: IConstruct): string {
-  const name = (environment as { environmentName?: unknown }).environmentName;
-  return typeof name === 'string' && !Token.isUnresolved(name) ? name : environment.node.path;
 }
 
 /** The resource attributes up to the release. */
@@ -157,7 +149,7 @@ export function addTracing(scope: Construct, o: TracingOptions): ecs.ContainerDe
   });
   // The app starts once the collector has started (not once healthy: traces never hold the app back).
   o.app.addContainerDependencies({ container: collector, condition: ecs.ContainerDependencyCondition.START });
-  const environmentName = tracingEnvironmentName(o.environment);
+  const environmentName = nameOfEnvironment(o.environment);
   const variables = otelVariables({ serviceName: o.serviceName, environmentName, release: o.release, sampleRatio: o.sampleRatio });
   for (const [name, value] of Object.entries(variables)) o.app.addEnvironment(name, value);
   // What the collector calls with the configuration above: its awsxray exporter sends segments

@@ -5,7 +5,9 @@
  * one app reads of another's), and an SVG that is the same on every run. CI fails when the
  * build changes the committed docs/diagram/store.svg (`git diff --exit-code` in .ci/run).
  */
-import { App, Stack, aws_ecs as ecs, aws_sns as sns } from 'aws-cdk-lib';
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, Stack, aws_cloudwatch as cloudwatch, aws_ecs as ecs, aws_sns as sns } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { DiagramEdge, renderSvg, storeGraph, StoreGraph, toDot } from '../../examples/store/diagram';
 import { buildStore } from '../../examples/store/store';
@@ -14,6 +16,7 @@ import {
   PrivateLinkConsumer, PrivateLinkExposure, TwelveFactorService,
 } from '../../src';
 
+const README = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
 const CONTEXT = { 'aws:cdk:disable-creation-stack-traces': true };
 const store = buildStore({ context: CONTEXT });
 for (const a of store.apps) a.app.synth();
@@ -35,7 +38,7 @@ describe('the store\'s graph', () => {
     // The store has each kind.
     for (const k of kinds) expect([k.name, all().some((c) => c instanceof k)]).toEqual([k.name, true]);
     const boxes = new Set(graph.nodes.map((n) => n.id));
-    for (const path of constructs) expect([path, boxes.has(path)]).toEqual([path, true]);
+    for (const id of constructs) expect([id, boxes.has(id)]).toEqual([id, true]);
     // And the resources services use that no construct of the library owns: the users table,
     // the image repository whose pushes start rollouts.
     expect(graph.nodes.filter((n) => n.kind === 'data').map((n) => n.lines[0]).sort()).toEqual(['DynamoDB table Users', 'ECR repository UsersImages']);
@@ -151,5 +154,25 @@ describe('DOT and SVG', () => {
 
   test('DOT that Graphviz cannot read is an error that says so', async () => {
     await expect(renderSvg('digraph {')).rejects.toThrow(/Graphviz could not draw the store/);
+  });
+});
+
+describe('what the README shows of the store', () => {
+  test('the picture the build draws', () => {
+    expect(README).toContain('](docs/diagram/store.svg)');
+    expect(fs.existsSync(path.join(__dirname, '..', '..', 'docs', 'diagram', 'store.svg'))).toBe(true);
+  });
+
+  test('the widget list of the email worker\'s dashboard is the synthesized dashboard\'s, in order', () => {
+    const block = README.slice(README.indexOf('<!-- widgets of store-email-worker -->'), README.indexOf('<!-- end of widgets -->'));
+    const listed = block.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| widget')).map((l) => l.split('|')[1].trim());
+    const dashboard = all().find((c) => c.node.path === 'Workers/EmailWorkerDashboard')!.node.findAll()
+      .find((c): c is cloudwatch.CfnDashboard => c instanceof cloudwatch.CfnDashboard)!;
+    expect(dashboard.dashboardName).toBe('store-email-worker');
+    // The body is JSON joined with tokens that sit inside strings: a token is a string's content.
+    const body = Stack.of(dashboard).resolve(dashboard.dashboardBody);
+    const json = (body['Fn::Join']?.[1] ?? [body]).map((part: unknown) => (typeof part === 'string' ? part : 'TOKEN')).join('');
+    const widgets: Array<{ type: string; properties: { title?: string } }> = JSON.parse(json).widgets;
+    expect(listed).toEqual(widgets.map((w) => (w.type === 'text' ? '(heading)' : w.properties.title)));
   });
 });

@@ -46,6 +46,16 @@ describe('an HTTP service', () => {
     expect(Object.keys(tasks[0].dimensions!)).toEqual(['ClusterName', 'ServiceName']);
   });
 
+  test('the heading names the service and its environment: the name team apps look it up by, else its path', () => {
+    const { stack, users } = httpService();
+    const heading = (d: ServiceDashboard) => bodyOf(d).widgets[0].properties.markdown;
+    expect(heading(new ServiceDashboard(stack, 'UsersDashboard', { service: users }))).toBe(`# users\nHTTP service \`${users.node.path}\` in the environment \`${users.environment.node.path}\``);
+    const named = new Stack(new App(), 'Platform', { env: ENV });
+    const env = new MicroserviceEnvironment(named, 'Env', { vpc: importedVpc(named), enableTeamApps: true, environmentName: 'store' });
+    const api = new TwelveFactorService(named, 'Api', { environment: env, image: IMAGE, user: '1000' });
+    expect(heading(new ServiceDashboard(named, 'ApiDashboard', { service: api }))).toMatch(/in the environment `store`$/);
+  });
+
   test('the error log widget graphs what the error alarm evaluates', () => {
     const { stack, users } = httpService();
     const body = bodyOf(new ServiceDashboard(stack, 'D', { service: users }));
