@@ -17,6 +17,7 @@ import {
   aws_certificatemanager as acm,
   aws_cloudwatch as cloudwatch,
   aws_ec2 as ec2,
+  aws_ecr as ecr,
   aws_ecs as ecs,
   aws_iam as iam,
   aws_route53 as route53,
@@ -28,6 +29,7 @@ import {
   ComplianceAlerts, ComplianceAudit, ComplianceRule, ComplianceRules, EnvironmentDashboard, EventTopic, MessageBus, MicroserviceEnvironment,
   PrivateLinkExposure, Remediation, ServiceDashboard, StageProfile, TwelveFactorService,
 } from '../../src';
+import { COLLECTOR_IMAGE } from '../../src/service/service-tracing';
 
 /** The shared environment's name: team apps look it up with `MicroserviceEnvironment.fromLookup`. */
 export const ENVIRONMENT_NAME = 'store';
@@ -46,6 +48,13 @@ export const WORKER_HEALTH_CHECK: ecs.HealthCheck = {
   command: ['CMD-SHELL', 'test -n "$(find /tmp/heartbeat -mmin -1)" || exit 1'],
   startPeriod: Duration.seconds(10),
 };
+
+/**
+ * The prefix of the billing account's ECR pull-through cache of ECR Public: the tracing
+ * collector's image, which tasks without a NAT gateway cannot pull from public.ecr.aws, is pulled
+ * as `<account>.dkr.ecr.<region>.amazonaws.com/billing-ecr-public/aws-observability/aws-otel-collector`.
+ */
+export const ECR_PUBLIC_CACHE_PREFIX = 'billing-ecr-public';
 
 /** Properties of the billing stack. */
 export interface BillingStackProps extends StackProps {
@@ -76,9 +85,24 @@ export class BillingStack extends Stack {
       // CloudWatch Logs, Secrets Manager, SSM and KMS through VPC endpoints.
       createVpcEndpoints: true,
     });
+    // Traced without a NAT gateway: ECR Public is mirrored into this Region's private registry by
+    // a pull-through cache rule, and the tasks pull the collector's mirror through the ECR
+    // endpoints. ECR fetches an image from upstream on its first pull, which needs a route to the
+    // internet when that pull comes through the endpoints
+    // (https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html): before the
+    // first deploy, pull it once from a machine with internet access (`docker pull` of the mirror's
+    // URI, with ecr:BatchImportUpstreamImage and ecr:CreateRepository), as the README says.
+    const ecrPublic = new ecr.CfnPullThroughCacheRule(this, 'EcrPublicCache', {
+      ecrRepositoryPrefix: ECR_PUBLIC_CACHE_PREFIX,
+      upstreamRegistryUrl: 'public.ecr.aws',
+    });
+    const [collectorPath, collectorTag] = COLLECTOR_IMAGE.replace(/^public\.ecr\.aws\//, '').split(':');
+    const collectorMirror = ecr.Repository.fromRepositoryName(this, 'CollectorMirror', `${ECR_PUBLIC_CACHE_PREFIX}/${collectorPath}`);
     this.billing = new TwelveFactorService(this, 'Billing', {
       environment: this.platform,
       serviceName: 'billing',
+      tracing: true,
+      tracingCollectorImage: ecs.ContainerImage.fromEcrRepository(collectorMirror, collectorTag),
       image: ecs.ContainerImage.fromAsset(path.join(__dirname, 'services', 'billing')),
       port: 8080,
       config: { LOG_LEVEL: 'info', PORT: '8080' },
@@ -88,6 +112,7 @@ export class BillingStack extends Stack {
         startPeriod: Duration.seconds(20),
       },
     });
+    this.billing.service.node.addDependency(ecrPublic);
     this.link = new PrivateLinkExposure(this, 'BillingLink', {
       service: this.billing,
       allowedPrincipals: [new iam.AccountPrincipal(props.consumerAccount)],

@@ -100,7 +100,7 @@ function tracedTaskDefinitions(stack: string, template: Json): Array<{ where: st
 const MODEL = xrayModel();
 
 let store: Array<[string, Json]> | undefined;
-/** The reference app's stacks (all four: Billing does not trace). */
+/** The reference app's stacks (all four trace). */
 const storeTemplates = () => {
   if (!store) {
     const built = buildStore({ context: { 'aws:cdk:disable-creation-stack-traces': true } });
@@ -123,8 +123,9 @@ describe('(e) the tracing collector\'s X-Ray permissions against the X-Ray API m
 
   test('reference app: every traced task definition\'s X-Ray grants name X-Ray operations, and every X-Ray call of its collector\'s configuration is granted', () => {
     const traced = storeTemplates().flatMap(([name, t]) => tracedTaskDefinitions(name, t));
-    // Platform (compliance worker), Users (blue and green slots), Workers (email and billing workers); not Billing.
-    expect(traced.map((t) => t.where.split(' ')[0])).toEqual(['Platform', 'Users', 'Users', 'Workers', 'Workers']);
+    // Billing (the billing API, its collector mirrored by a pull-through cache), Platform (compliance
+    // worker), Users (blue and green slots), Workers (email and billing workers).
+    expect(traced.map((t) => t.where.split(' ')[0])).toEqual(['Billing', 'Platform', 'Users', 'Users', 'Workers', 'Workers']);
     const problems: string[] = [];
     for (const t of traced) {
       // Our configuration exports with awsxray and nothing else that calls AWS.

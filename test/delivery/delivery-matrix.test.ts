@@ -612,13 +612,15 @@ describe('every delivery path of the reference app is allowed with the context A
       /^role UsersCanaryBlue.*TaskRole.* sns:Publish -> Platform\/Bususersignup/,
       // The canary's live state reading its state table (with the table's key) at deploy time, and its dead-letter queue.
       /^role UsersCanaryLiveStateRole.* dynamodb:GetItem -> Users\/UsersCanaryState/, /^role UsersCanaryLiveStateRole.* sqs:SendMessage -> Users\/UsersCanaryLiveStateDeadLetterQueue/,
-      // The tracing collectors (Platform, Users, Workers): the task role sending segments to
+      // The tracing collectors (Billing, Platform, Users, Workers): the task role sending segments to
       // X-Ray, the execution role writing the collector's logs to the service's support log group.
+      /^role BillingTaskDefinitionTaskRole.* xray:PutTraceSegments -> X-Ray \(tracing collector of BillingTaskDefinition/,
       /^role ComplianceWorkerTaskDefinitionTaskRole.* xray:PutTraceSegments -> X-Ray \(tracing collector of ComplianceWorkerTaskDefinition/,
       /^role UsersCanaryBlueTaskDefinitionTaskRole.* xray:PutTraceSegments -> X-Ray \(tracing collector of UsersCanaryBlueTaskDefinition/,
       /^role UsersCanaryGreenTaskDefinitionTaskRole.* xray:PutTraceSegments -> X-Ray \(tracing collector of UsersCanaryGreenTaskDefinition/,
       /^role EmailWorkerTaskDefinitionTaskRole.* xray:PutTraceSegments -> X-Ray \(tracing collector of EmailWorkerTaskDefinition/,
       /^role BillingWorkerTaskDefinitionTaskRole.* xray:PutTraceSegments -> X-Ray \(tracing collector of BillingWorkerTaskDefinition/,
+      /^role BillingTaskDefinitionExecutionRole.* logs:PutLogEvents -> Billing\/BillingSupportLogs.* \(tracing collector of BillingTaskDefinition/,
       /^role ComplianceWorkerTaskDefinitionExecutionRole.* logs:PutLogEvents -> Platform\/ComplianceWorkerSupportLogs.* \(tracing collector of ComplianceWorkerTaskDefinition/,
       /^role UsersCanaryBlueTaskDefinitionExecutionRole.* logs:PutLogEvents -> Users\/UsersCanaryBlueSupportLogs.* \(tracing collector of UsersCanaryBlueTaskDefinition/,
       /^role UsersCanaryGreenTaskDefinitionExecutionRole.* logs:PutLogEvents -> Users\/UsersCanaryGreenSupportLogs.* \(tracing collector of UsersCanaryGreenTaskDefinition/,
@@ -634,7 +636,7 @@ describe('every delivery path of the reference app is allowed with the context A
     const traced = stacks.flatMap((s) => Object.entries(s.resources)
       .filter(([, r]) => r.Type === 'AWS::ECS::TaskDefinition' && r.Properties.ContainerDefinitions.some((c: any) => c.Name === COLLECTOR_CONTAINER))
       .map(([id]) => `${s.name}/${id}`));
-    expect(traced.map((t) => t.split('/')[0]).sort()).toEqual(['Platform', 'Users', 'Users', 'Workers', 'Workers']);
+    expect(traced.map((t) => t.split('/')[0]).sort()).toEqual(['Billing', 'Platform', 'Users', 'Users', 'Workers', 'Workers']);
     const withRows = (action: string) => rows.map((r) => r.name.match(new RegExp(`^role \\S+ ${action} -> .* \\(tracing collector of (\\S+)\\)$`))?.[1]).filter((id) => id !== undefined).sort();
     const ids = traced.map((t) => t.split('/')[1]).sort();
     expect(withRows('xray:PutTraceSegments')).toEqual(ids);
@@ -647,13 +649,14 @@ describe('every delivery path of the reference app is allowed with the context A
       for (const collector of collectorsOf(s.resources, (v) => s.resolve(v))) {
         const logGroupId = ExampleStack.idOf(collector.container.LogConfiguration.Options['awslogs-group'])!;
         const key = s.keyLocation(logGroupId);
-        expect([logGroupId, key?.stack.name, key?.id]).toEqual([logGroupId, 'Platform', expect.stringMatching(/^EnvKey/)]);
+        // Billing has its own environment; the others run in the platform's.
+        expect([logGroupId, key?.stack.name, key?.id]).toEqual([logGroupId, s.name === 'Billing' ? 'Billing' : 'Platform', expect.stringMatching(/^EnvKey/)]);
         const keyRow = findRow(new RegExp(`^CloudWatch Logs ${logGroupId} -> its key$`));
         expect(keyRow.requests.map((r) => [r.action, r.resource])).toEqual(['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'].map((a) => [a, key!.stack.arnOf(key!.id)]));
         checked += 1;
       }
     }
-    expect(checked).toBe(5);
+    expect(checked).toBe(6);
   });
 
   test('a service that starts tracing gains the collector\'s rows; one that does not trace has none', async () => {

@@ -309,9 +309,9 @@ describe('the price table of the repository (docs/costs/prices-us-east-1.json)',
     const store = buildStore({ context: { 'aws:cdk:disable-creation-stack-traces': true } });
     const templates = [store.billing, store.platform, store.users, store.workers].map((s) => ({ name: s.stackName, template: templateOf(s) }));
     for (const { template } of templates) expect(monthlyTotal(stackCost(template, prices))).toBeGreaterThan(0);
-    // The billing API in its VPC without NAT has 6 interface endpoints in 2 AZs; in the store's VPC, those would cost more than its NAT gateway.
+    // The billing API in its VPC without NAT has 7 interface endpoints in 2 AZs (X-Ray's for its traces); in the store's VPC, those would cost more than its NAT gateway.
     const billing = templates.find((t) => t.name === 'Billing')!.template;
-    expect(inventory(billing)).toMatchObject({ natGateways: 0, interfaceEndpoints: 6, interfaceEndpointAzs: 12 });
+    expect(inventory(billing)).toMatchObject({ natGateways: 0, interfaceEndpoints: 7, interfaceEndpointAzs: 14 });
     const platform = templates.find((t) => t.name === 'Platform')!.template;
     expect(natVersusEndpoints(platform, 6, prices)).toMatchObject({ natGateways: 1, azs: 2, saving: expect.closeTo(36.5 - 87.6) });
   });

@@ -92,10 +92,11 @@ describe('the store\'s graph', () => {
 
   test('the boxes say what the constructs are: the environments\' NAT or endpoints, tracing, Spot, the canary\'s steps', () => {
     const lines = (id: string) => graph.nodes.find((n) => n.id === id)!.lines;
-    expect(lines('Billing/Env')).toContain('no NAT: 8 VPC endpoints');
+    expect(lines('Billing/Env')).toContain('no NAT: 9 VPC endpoints');
     expect(lines('Platform/Env')).toEqual(expect.arrayContaining(['1 NAT gateway', 'published for team apps (SSM)']));
     expect(lines('Workers/EmailWorker')).toEqual(expect.arrayContaining(['Fargate 512 CPU / 1024 MiB, 0-4 tasks, Spot', 'ADOT collector -> X-Ray']));
-    expect(lines('Billing/Billing')).not.toContain('ADOT collector -> X-Ray');
+    // Traced without a NAT gateway (its collector's image mirrored by a pull-through cache).
+    expect(lines('Billing/Billing')).toContain('ADOT collector -> X-Ray');
     expect(lines('Users/UsersCanary')[2]).toBe(`${store.users.users.steps.length} steps, about 20 min`);
     expect(lines('Platform/ComplianceRules')[0]).toBe(`AWS Config rules (${store.platform.complianceRules.rules.length})`);
   });
