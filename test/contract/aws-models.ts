@@ -159,6 +159,8 @@ service(['servicediscovery'], { v2: 'servicediscovery', v3: 'servicediscovery' }
 service(['iam'], { v2: 'iam', v3: 'iam' });
 service(['ecr'], { v2: 'ecr', v3: 'ecr' });
 service(['cloudwatchlogs', 'cloudwatch-logs', 'logs'], { v2: 'cloudwatchlogs', v3: 'cloudwatch-logs' });
+// What the tracing collector calls (its errors are never read, so no v3 client).
+service(['xray'], { v2: 'xray', v3: 'xray' });
 
 /**
  * Optimized integrations the checker knows: their model, error prefix, the names of errors the

@@ -9,29 +9,17 @@
  * What the configuration calls is read by test/delivery/request-contexts.ts (`collectorCalls`),
  * the same reading the delivery matrix's X-Ray rows come from.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
-import { Json } from './aws-models';
+import { Json, model } from './aws-models';
 import { buildStore } from '../../examples/store/store';
 import { collectorConfig } from '../../src/service/service-tracing';
 import { CollectorCall, collectorCalls, collectorsOf } from '../delivery/request-contexts';
 import { resolveTokens } from '../deployment/rollout-harness';
 
-/**
- * The X-Ray API model: the AWS SDK for JavaScript v2 model (node_modules/aws-sdk/apis), as
- * aws-models.ts reads models. Read here because aws-models.ts's `model()` knows only the
- * services of its SERVICES table, and X-Ray is not one of them.
- */
+/** The X-Ray API model (the AWS SDK for JavaScript v2 model, as every contract check reads models). */
 function xrayModel(): { file: string; signingName: string; operations: string[] } {
-  const root = path.dirname(require.resolve('aws-sdk/package.json'));
-  const metadata = JSON.parse(fs.readFileSync(path.join(root, 'apis', 'metadata.json'), 'utf8'));
-  const prefix: string = metadata.xray?.prefix ?? 'xray';
-  const files = fs.readdirSync(path.join(root, 'apis')).filter((f) => new RegExp(`^${prefix}-\\d{4}-\\d{2}-\\d{2}\\.min\\.json$`).test(f)).sort();
-  if (files.length === 0) throw new Error('no X-Ray model in aws-sdk/apis');
-  const file = files[files.length - 1];
-  const min = JSON.parse(fs.readFileSync(path.join(root, 'apis', file), 'utf8'));
-  return { file, signingName: min.metadata.signingName ?? min.metadata.endpointPrefix, operations: Object.keys(min.operations) };
+  const m = model('xray');
+  return { file: `${m.min.metadata.endpointPrefix}-${m.min.metadata.apiVersion}.min.json`, signingName: m.min.metadata.signingName ?? m.min.metadata.endpointPrefix, operations: Object.keys(m.min.operations) };
 }
 
 /** What checking one traced task definition found. */
