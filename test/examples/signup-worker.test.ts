@@ -12,7 +12,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { DLQ_URL_VARIABLE, HANDLER_VARIABLE, main, parseConfig, QUEUE_URL_VARIABLE, Stopper } from '../../examples/store/services/workers/src/signup/main';
 import {
-  MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, messageBytes, replayDeadLetters, sendBatches, WorkerDeps,
+  MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, messageBytes, replayDeadLetters, sendBatches, traceIdOf, WorkerDeps,
 } from '../../examples/store/services/workers/src/signup/worker';
 
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/111111111111/Store-EmailWorkerBususersignupQueue-AbC';
@@ -21,10 +21,16 @@ const ENV = { [QUEUE_URL_VARIABLE]: QUEUE_URL, [DLQ_URL_VARIABLE]: DLQ_URL, AWS_
 
 const sqsMock = mockClient(SQSClient);
 
+/** A trace header as SNS passes it to SQS (https://docs.aws.amazon.com/xray/latest/devguide/xray-concepts.html#xray-concepts-tracingheader). */
+const TRACE_ID = '1-5759e988-bd862e3fe1be46a994272793';
+const TRACE_HEADER = `Root=${TRACE_ID};Parent=53995c3f42cd8ad8;Sampled=1`;
+
 interface Stored {
   readonly id: string;
   readonly body: string;
   readonly attributes?: Record<string, MessageAttributeValue>;
+  /** System attributes (AWSTraceHeader), returned only when a receive names them. */
+  readonly system?: Record<string, string>;
   /** Hidden by a receive (the fake keeps it hidden for the rest of the test unless `revisit`). */
   hidden: boolean;
   receipt?: string;
@@ -53,29 +59,42 @@ class FakeSqs {
     mock.on(DeleteMessageBatchCommand).callsFake((input) => this.deleteBatch(input));
   }
 
-  public put(url: string, body: string, attributes?: Record<string, MessageAttributeValue>): void {
-    this.queues.get(url)!.push({ id: `id-${++this.seq}`, body, attributes, hidden: false });
+  public put(url: string, body: string, attributes?: Record<string, MessageAttributeValue>, system?: Record<string, string>): void {
+    this.queues.get(url)!.push({ id: `id-${++this.seq}`, body, attributes, system, hidden: false });
+  }
+
+  /** The system attributes of the messages of a queue. */
+  public system(url: string): Array<Record<string, string> | undefined> {
+    return this.queues.get(url)!.map((m) => m.system);
   }
 
   public bodies(url: string): string[] {
     return this.queues.get(url)!.map((m) => m.body);
   }
 
-  private receive(input: { QueueUrl: string; MaxNumberOfMessages?: number }) {
+  private receive(input: { QueueUrl: string; MaxNumberOfMessages?: number; MessageSystemAttributeNames?: string[] }) {
     const q = this.queues.get(input.QueueUrl)!;
     if (this.revisit) for (const m of q) m.hidden = false;
     const visible = q.filter((m) => !m.hidden).slice(0, input.MaxNumberOfMessages ?? 1);
+    const asked = input.MessageSystemAttributeNames ?? [];
     const messages: Message[] = visible.map((m) => {
       m.hidden = true;
       m.receipt = `rh-${m.id}-${++this.seq}`;
-      return { MessageId: m.id, ReceiptHandle: m.receipt, Body: m.body, MessageAttributes: m.attributes };
+      const system = Object.entries(m.system ?? {}).filter(([name]) => asked.includes(name) || asked.includes('All'));
+      const attributes = system.length > 0 ? { Attributes: Object.fromEntries(system) } : {};
+      return { MessageId: m.id, ReceiptHandle: m.receipt, Body: m.body, MessageAttributes: m.attributes, ...attributes };
     });
     return { Messages: messages.length > 0 ? messages : undefined };
   }
 
   private sendBatch(input: {
     QueueUrl: string;
-    Entries: { Id: string; MessageBody: string; MessageAttributes?: Record<string, MessageAttributeValue> }[];
+    Entries: {
+      Id: string;
+      MessageBody: string;
+      MessageAttributes?: Record<string, MessageAttributeValue>;
+      MessageSystemAttributes?: Record<string, { DataType: string; StringValue?: string }>;
+    }[];
   }) {
     if (input.Entries.length > MAX_BATCH_ENTRIES) throw Object.assign(new Error('too many entries'), { name: 'TooManyEntriesInBatchRequest' });
     const bytes = input.Entries.reduce((n, e) => n + messageBytes({ Body: e.MessageBody, MessageAttributes: e.MessageAttributes }), 0);
@@ -88,7 +107,8 @@ class FakeSqs {
       if (this.refuse.has(e.MessageBody)) {
         Failed.push({ Id: e.Id, Code: 'InvalidParameterValue', SenderFault: true, Message: 'refused' });
       } else {
-        this.put(input.QueueUrl, e.MessageBody, e.MessageAttributes);
+        const trace = e.MessageSystemAttributes?.AWSTraceHeader?.StringValue;
+        this.put(input.QueueUrl, e.MessageBody, e.MessageAttributes, trace !== undefined ? { AWSTraceHeader: trace } : undefined);
         Successful.push({ Id: e.Id, MessageId: `sent-${this.seq}`, MD5OfMessageBody: 'x' });
       }
     }
@@ -244,6 +264,18 @@ describe('--replay (the replay-dead-letters admin task)', () => {
     ]);
   });
 
+  test('a message stays in its publisher\'s trace: the replay asks for AWSTraceHeader and sends it again', async () => {
+    fake.put(DLQ_URL, signup(1), undefined, { AWSTraceHeader: TRACE_HEADER });
+    fake.put(DLQ_URL, signup(2));
+    expect(await main(['--replay'], ENV, { deps })).toBe(0);
+    expect(fake.bodies(QUEUE_URL)).toEqual([signup(1), signup(2)]);
+    expect(fake.system(QUEUE_URL)).toEqual([{ AWSTraceHeader: TRACE_HEADER }, undefined]);
+    expect(sqsMock.commandCalls(ReceiveMessageCommand)[0].args[0].input.MessageSystemAttributeNames).toEqual(['MessageGroupId', 'AWSTraceHeader']);
+    const [withTrace, without] = sqsMock.commandCalls(SendMessageBatchCommand)[0].args[0].input.Entries!;
+    expect(withTrace.MessageSystemAttributes).toEqual({ AWSTraceHeader: { DataType: 'String', StringValue: TRACE_HEADER } });
+    expect(without).not.toHaveProperty('MessageSystemAttributes');
+  });
+
   test('without the DLQ URL the replay refuses to start (exit 1, no SQS call)', async () => {
     expect(await main(['--replay'], { [QUEUE_URL_VARIABLE]: QUEUE_URL }, { deps })).toBe(1);
     expect(sqsMock.calls()).toHaveLength(0);
@@ -283,6 +315,17 @@ describe('the service (no argument)', () => {
       expect(call.args[0].input).toMatchObject({ QueueUrl: QUEUE_URL, WaitTimeSeconds: 20 });
     }
     expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
+  });
+
+  test('each sign-up is logged with its publisher\'s trace id (AWSTraceHeader, asked for on receive); none without a valid header', async () => {
+    fake.put(QUEUE_URL, signup(0), undefined, { AWSTraceHeader: TRACE_HEADER });
+    fake.put(QUEUE_URL, signup(1));
+    fake.put(QUEUE_URL, signup(2), undefined, { AWSTraceHeader: 'Root=not-a-trace;Sampled=1' });
+    expect(await main([], ENV, { deps, stopper: stopAfter(1), heartbeat: () => undefined })).toBe(0);
+    expect(sqsMock.commandCalls(ReceiveMessageCommand)[0].args[0].input.MessageSystemAttributeNames).toEqual(['AWSTraceHeader']);
+    const emails = lines.filter((l) => l.msg === 'welcome email');
+    expect(emails.map((l) => [l.snsMessageId, l.traceId])).toEqual([['sns-0', TRACE_ID], ['sns-1', undefined], ['sns-2', undefined]]);
+    expect(traceIdOf({ Attributes: { AWSTraceHeader: `Self=1-67891234-12456789abcdef012345678;Root=${TRACE_ID};Parent=53995c3f42cd8ad8;Sampled=1` } })).toBe(TRACE_ID);
   });
 
   test('a sign-up the handler fails on stays on the queue; the others are deleted', async () => {

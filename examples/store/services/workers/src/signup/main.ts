@@ -34,12 +34,12 @@ export const HANDLER_VARIABLE = 'SIGNUP_HANDLER';
 /** What the worker does with each sign-up (one per log line: the reference app sends nothing). */
 export const HANDLERS = {
   'welcome-email': (log: Log) => async (signup: Signup) => {
-    log({ level: 'info', msg: 'welcome email', snsMessageId: signup.snsMessageId, signup: signup.message });
+    log({ level: 'info', msg: 'welcome email', snsMessageId: signup.snsMessageId, signup: signup.message, traceId: signup.traceId });
   },
   // The billing subscription delivers raw messages of paid plans only (its filter policy on the
   // `plan` attribute, which raw delivery passes on as an SQS message attribute).
   'invoice': (log: Log) => async (signup: Signup, message: { MessageAttributes?: Record<string, { StringValue?: string }> }) => {
-    log({ level: 'info', msg: 'invoice opened', plan: message.MessageAttributes?.plan?.StringValue, signup: signup.message });
+    log({ level: 'info', msg: 'invoice opened', plan: message.MessageAttributes?.plan?.StringValue, signup: signup.message, traceId: signup.traceId });
   },
 } as const;
 

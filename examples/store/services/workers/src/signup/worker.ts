@@ -51,12 +51,30 @@ export interface WorkerDeps {
   readonly handle?: (signup: Signup, message: Message) => Promise<void>;
 }
 
+/**
+ * The X-Ray trace id a message carries (`1-5759e988-bd862e3fe1be46a994272793`): SNS passes the
+ * publisher's trace header to the subscribed queue, where the message holds it as the
+ * `AWSTraceHeader` system attribute (`Root=<trace id>;Parent=<segment id>;Sampled=1`), returned
+ * only when the receive asks for it
+ * (https://docs.aws.amazon.com/xray/latest/devguide/xray-services-sqs.html,
+ * https://docs.aws.amazon.com/xray/latest/devguide/xray-concepts.html#xray-concepts-tracingheader).
+ * Logged as `traceId`, it is what the saved query "Log lines of a trace" finds.
+ */
+export function traceIdOf(m: Message): string | undefined {
+  const header = m.Attributes?.AWSTraceHeader;
+  if (header === undefined) return undefined;
+  const root = header.split(';').map((part) => part.trim().split('=')).find(([key]) => key === 'Root')?.[1];
+  return root !== undefined && /^1-[0-9a-f]{8}-[0-9a-f]{24}$/.test(root) ? root : undefined;
+}
+
 /** A sign-up, as read from the message. */
 export interface Signup {
   /** The published message (the SNS envelope's `Message`, or the raw body). */
   readonly message: string;
   /** The SNS message id, when the body is an SNS envelope. */
   readonly snsMessageId?: string;
+  /** The publisher's X-Ray trace id (`traceIdOf`), when the message carries one. */
+  readonly traceId?: string;
 }
 
 /**
@@ -101,22 +119,25 @@ export interface PollResult {
 export async function pollOnce(deps: WorkerDeps, options: ConsumeOptions, abortSignal?: AbortSignal): Promise<PollResult> {
   const log = deps.log ?? jsonLine;
   const handle = deps.handle ?? (async (signup: Signup) => {
-    log({ level: 'info', msg: 'welcome email', snsMessageId: signup.snsMessageId, signup: signup.message });
+    log({ level: 'info', msg: 'welcome email', snsMessageId: signup.snsMessageId, signup: signup.message, traceId: signup.traceId });
   });
   const out = await deps.sqs.send(new ReceiveMessageCommand({
     QueueUrl: options.queueUrl,
     MaxNumberOfMessages: MAX_BATCH_ENTRIES,
     WaitTimeSeconds: options.waitTimeSeconds ?? 20,
     MessageAttributeNames: ['All'],
+    // The publisher's trace, to log each message's lines with it (traceIdOf).
+    MessageSystemAttributeNames: ['AWSTraceHeader'],
   }), { abortSignal });
   const messages = out.Messages ?? [];
   const done: Message[] = [];
   for (const m of messages) {
     try {
-      await handle(parseSignup(m.Body), m);
+      const traceId = traceIdOf(m);
+      await handle({ ...parseSignup(m.Body), ...(traceId !== undefined ? { traceId } : {}) }, m);
       done.push(m);
     } catch (e) {
-      log({ level: 'error', msg: 'sign-up not handled: left on the queue', messageId: m.MessageId, error: errorOf(e) });
+      log({ level: 'error', msg: 'sign-up not handled: left on the queue', messageId: m.MessageId, traceId: traceIdOf(m), error: errorOf(e) });
     }
   }
   const deleted = await deleteBatch(deps.sqs, options.queueUrl, done, log);
@@ -192,7 +213,10 @@ export interface ReplaySummary {
   readonly end: 'empty' | 'seen' | 'max' | 'stopped';
 }
 
-/** The bytes a message counts for in a batch: its body and its message attributes. */
+/**
+ * The bytes a message counts for in a batch: its body and its message attributes (a system
+ * attribute such as AWSTraceHeader does not count: API_SendMessageBatchRequestEntry.html).
+ */
 export function messageBytes(m: Message): number {
   let bytes = Buffer.byteLength(m.Body ?? '', 'utf8');
   for (const [name, v] of Object.entries(m.MessageAttributes ?? {})) {
@@ -235,12 +259,16 @@ function attributesOf(m: Message): Record<string, MessageAttributeValue> | undef
 
 function sendEntry(m: Message, id: string): SendMessageBatchRequestEntry {
   const groupId = m.Attributes?.MessageGroupId;
+  const traceHeader = m.Attributes?.AWSTraceHeader;
   const attributes = attributesOf(m);
   return {
     Id: id,
     MessageBody: m.Body!,
     // Only members the message has: the API model has no "absent" value for a map.
     ...(attributes !== undefined ? { MessageAttributes: attributes } : {}),
+    // The message stays in its publisher's trace: AWSTraceHeader is the one system attribute a
+    // sender may set (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatchRequestEntry.html).
+    ...(traceHeader !== undefined ? { MessageSystemAttributes: { AWSTraceHeader: { DataType: 'String', StringValue: traceHeader } } } : {}),
     // A FIFO queue's message keeps its group; it gets a new deduplication id (its DLQ message id),
     // or SQS would drop it as a duplicate of the first send within the 5-minute window:
     // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/using-messagededuplicationid-property.html
@@ -272,7 +300,7 @@ export async function replayDeadLetters(deps: WorkerDeps, options: ReplayOptions
       WaitTimeSeconds: options.waitTimeSeconds ?? 2,
       VisibilityTimeout: options.visibilityTimeoutSeconds ?? 600,
       MessageAttributeNames: ['All'],
-      MessageSystemAttributeNames: ['MessageGroupId'],
+      MessageSystemAttributeNames: ['MessageGroupId', 'AWSTraceHeader'],
     }));
     const messages = out.Messages ?? [];
     if (messages.length === 0) { end = 'empty'; break; }
@@ -283,7 +311,7 @@ export async function replayDeadLetters(deps: WorkerDeps, options: ReplayOptions
     const sendable = fresh.filter((m) => m.Body !== undefined && m.Body.length > 0);
     for (const m of fresh.filter((x) => !sendable.includes(x))) {
       sendFailed++;
-      log({ level: 'error', msg: 'replay: message without a body left in the DLQ', messageId: m.MessageId });
+      log({ level: 'error', msg: 'replay: message without a body left in the DLQ', messageId: m.MessageId, traceId: traceIdOf(m) });
     }
 
     for (const batch of sendBatches(sendable)) {
