@@ -29,7 +29,7 @@
  * DynamoDB actions: GetItem and UpdateItem on the table, nothing else.
  * Plain CommonJS, no dependency but @aws-sdk/client-dynamodb, which the Lambda Node.js runtime holds.
  */
-const { MAX_RESPONSE_BYTES, errorName, failedResponse, lambdaHandler, responseBody, sendResponse } = require('./response');
+const { MAX_RESPONSE_BYTES, errorName, failedResponse, lambdaHandler } = require('./response');
 
 /** Route 53 weighted records: a weight is a whole number from 0 to 255. */
 const MIN_WEIGHT = 0;
@@ -306,7 +306,4 @@ const handler = lambdaHandler(async (event) => {
 module.exports = {
   handler,
   handle,
-  sendResponse: (url, response) => sendResponse(url, response, 'canary live state function'),
-  responseBody: (response) => responseBody(response, 'canary live state function'),
-  MAX_RESPONSE_BYTES,
 };

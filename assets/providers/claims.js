@@ -14,7 +14,7 @@
  *
  * Plain CommonJS, no dependency but @aws-sdk/client-ssm, which the Lambda Node.js runtime holds.
  */
-const { errorName, failedResponse, lambdaHandler, responseBody, sendResponse } = require('./response');
+const { errorName, failedResponse, lambdaHandler } = require('./response');
 
 /** Parameter Store standard tier: a value of at most 4 KB (4096 characters). */
 const MAX_VALUE_BYTES = 4096;
@@ -457,8 +457,6 @@ const handler = lambdaHandler(async (event) => {
 module.exports = {
   handler,
   handle,
-  sendResponse: (url, response) => sendResponse(url, response, 'claim provider'),
-  responseBody: (response) => responseBody(response, 'claim provider'),
   patternsIntersect,
   conditionsOverlap,
   rulesOverlap,
