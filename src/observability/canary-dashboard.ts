@@ -1,6 +1,6 @@
 import { Duration, aws_cloudwatch as cloudwatch } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { CountedDashboard, CountedWidget, alarmStatus, claimDashboardName, dashboardNameProblem, graphs, text } from './dashboard-support';
+import { CountedDashboard, CountedWidget, alarmStatus, dashboardNameProblem, graphs, text } from './dashboard-support';
 import { serviceWidgets, subscriptionsUnder } from './service-widgets';
 import { CanaryDeployment } from '../deployment/canary-deployment';
 import { slotAlarmPeriod } from '../deployment/slot-alarms';
@@ -53,9 +53,6 @@ export class CanaryDashboard extends Construct {
     p.when(!(canary instanceof CanaryDeployment), `\`canary\` ${show(canary)} is not a CanaryDeployment`);
     p.addAll([dashboardNameProblem(props?.dashboardName)]);
     p.throwIfAny();
-    const name = Problems.ofConstruction(CLASS, this);
-    name.addAll([claimDashboardName(this, props.dashboardName)]);
-    name.throwIfAny();
     this.canary = canary;
 
     const counted = new CountedDashboard(this, CLASS, props.dashboardName,

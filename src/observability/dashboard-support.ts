@@ -5,7 +5,7 @@
  */
 import { Stack, Token, aws_cloudwatch as cloudwatch } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
-import { kindProblem, show } from '../private/validation';
+import { kindProblem, Problems, show } from '../private/validation';
 
 /**
  * CloudWatch's limits of a dashboard. A `DashboardBody` holds 0 to 500 widgets (Dashboard Body
@@ -169,7 +169,14 @@ export function text(markdown: string, width = 24, height = 2): CountedWidget {
 export class CountedDashboard {
   public readonly dashboard: cloudwatch.Dashboard;
 
+  /**
+   * Claims `dashboardName` in the app (refused when another dashboard of the account holds it):
+   * create it once every prop is valid, so that a refused dashboard holds no name.
+   */
   constructor(private readonly owner: Construct, className: string, dashboardName: string | undefined, private readonly advice: string) {
+    const name = Problems.ofConstruction(className, owner);
+    name.addAll([claimDashboardName(owner, dashboardName)]);
+    name.throwIfAny();
     this.dashboard = new cloudwatch.Dashboard(owner, 'Resource', { dashboardName });
     owner.node.addValidation({ validate: () => this.problems(className) });
   }

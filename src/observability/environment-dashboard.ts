@@ -1,6 +1,6 @@
 import { Duration, aws_cloudwatch as cloudwatch } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { CountedDashboard, CountedWidget, alarmStatus, claimDashboardName, dashboardNameProblem, graphs, text } from './dashboard-support';
+import { CountedDashboard, CountedWidget, alarmStatus, dashboardNameProblem, graphs, text } from './dashboard-support';
 import { alarmsOf, subscriptionsUnder, targetGroupOf, taskWidgets } from './service-widgets';
 import { SIGNAL_PERIOD, targetErrorRate } from './signals';
 import { CanaryDeployment } from '../deployment/canary-deployment';
@@ -94,9 +94,6 @@ export class EnvironmentDashboard extends Construct {
       p.addAll(listProblems('canaries', props.canaries, (c, where) => canaryProblem(env, c, where)));
     }
     p.throwIfAny();
-    const name = Problems.ofConstruction(CLASS, this);
-    name.addAll([claimDashboardName(this, props.dashboardName)]);
-    name.throwIfAny();
     this.environment = env;
 
     this.counted = new CountedDashboard(this, CLASS, props.dashboardName,

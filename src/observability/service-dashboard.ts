@@ -1,6 +1,6 @@
 import { aws_cloudwatch as cloudwatch } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { CountedDashboard, claimDashboardName, dashboardNameProblem, text } from './dashboard-support';
+import { CountedDashboard, dashboardNameProblem, text } from './dashboard-support';
 import { serviceWidgets, subscriptionWidgets, subscriptionsUnder, targetGroupOf } from './service-widgets';
 import { EventSubscription } from '../messaging/event-subscription';
 import { environmentName } from '../private/naming';
@@ -70,10 +70,6 @@ export class ServiceDashboard extends Construct {
     p.addAll(subscriptionProblems(service, props?.subscriptions));
     p.addAll([dashboardNameProblem(props?.dashboardName)]);
     p.throwIfAny();
-    // The name is claimed once every prop is valid: a refused dashboard holds no name.
-    const name = Problems.ofConstruction(CLASS, this);
-    name.addAll([claimDashboardName(this, props.dashboardName)]);
-    name.throwIfAny();
     this.service = service;
 
     this.counted = new CountedDashboard(this, CLASS, props.dashboardName,
